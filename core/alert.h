@@ -1,0 +1,46 @@
+#pragma once
+// The normalized alert every decoder produces and every later stage consumes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/labels.h"
+#include "core/time.h"
+
+namespace alertd::core {
+
+enum class AlertStatus : uint8_t { firing, resolved };
+
+std::string_view to_string(AlertStatus s);
+std::optional<AlertStatus> parse_alert_status(std::string_view s);
+
+/// Well-known sources; the metric label `source` takes only these values
+/// (anything else a generic sender names is counted as "generic").
+inline constexpr std::string_view kKnownSources[] = {
+    "prometheus", "alertmanager", "grafana",   "splunk",
+    "cloudtrail", "cloudwatch",   "pagerduty", "generic"};
+
+/// Maps a free-form source name to one of kKnownSources.
+std::string_view metric_source(std::string_view source);
+
+struct Alert {
+  LabelSet labels;       // identity; sorted, unique names
+  LabelSet annotations;  // never part of identity
+  AlertStatus status = AlertStatus::firing;
+  TimePoint starts_at = kNoTime;
+  TimePoint ends_at = kNoTime;  // kNoTime: no end announced
+  std::string source = "generic";
+  std::string tenant = "default";
+  std::string generator_url;
+  TimePoint received_at = kNoTime;  // the clock's "now" at receipt
+  int64_t received_mono_ns = 0;     // steady clock at receipt, for latency only
+  uint64_t fingerprint = 0;         // core::fingerprint(labels)
+
+  /// When this alert counts as happening: starts_at for firing alerts when
+  /// given, ends_at for resolved ones, else the receipt time.
+  TimePoint event_time() const;
+};
+
+}  // namespace alertd::core

@@ -1,0 +1,114 @@
+#pragma once
+// Incident vocabulary shared by the correlator (which owns incidents), the
+// store (which persists them) and the API (which shows them).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/labels.h"
+#include "core/time.h"
+
+namespace alertd::core {
+
+/// ITIL statuses (DESIGN.md §4). The foundation only moves open -> resolved;
+/// the lifecycle API adds the rest.
+enum class IncidentStatus : uint8_t { open, in_progress, escalated, pending_vendor, resolved, closed };
+std::string_view to_string(IncidentStatus s);
+std::optional<IncidentStatus> parse_incident_status(std::string_view s);
+/// Open means "not yet resolved or closed": it still accepts alerts.
+inline bool is_active(IncidentStatus s) {
+  return s != IncidentStatus::resolved && s != IncidentStatus::closed;
+}
+
+enum class Priority : uint8_t { P1 = 1, P2 = 2, P3 = 3, P4 = 4 };
+std::string_view to_string(Priority p);
+std::optional<Priority> parse_priority(std::string_view s);
+
+/// One distinct alert (fingerprint) that belongs to an incident.
+struct Member {
+  uint64_t fingerprint = 0;
+  LabelSet labels;
+  LabelSet annotations;
+  AlertStatus status = AlertStatus::firing;
+  std::string source;
+  TimePoint first_seen = kNoTime;
+  TimePoint last_seen = kNoTime;
+  TimePoint resolved_at = kNoTime;
+  uint64_t event_count = 0;  // alerts received for it, re-sends included
+};
+
+struct Incident {
+  std::string id;   // "INC-<seq>"
+  int64_t seq = 0;  // stable across restarts; the store restores the counter
+  std::string tenant = "default";
+  std::string title;
+  std::string service;
+  IncidentStatus status = IncidentStatus::open;
+  Priority priority = Priority::P3;
+  std::string severity = "sev3";  // sev1..sev4
+  std::string group_key;
+  std::string rule;  // correlation rule that opened it
+  TimePoint opened_at = kNoTime;
+  TimePoint updated_at = kNoTime;
+  TimePoint last_alert_at = kNoTime;  // last new or re-fired member; drives the group window
+  TimePoint acknowledged_at = kNoTime;
+  TimePoint resolved_at = kNoTime;
+  TimePoint closed_at = kNoTime;
+  uint32_t alert_count = 0;   // distinct member alerts
+  uint32_t firing_count = 0;  // members currently firing
+};
+
+std::string incident_id(int64_t seq);  // "INC-42"
+std::optional<int64_t> parse_incident_id(std::string_view id);
+
+/// One entry of the append-only audit trail.
+struct AuditEntry {
+  int64_t seq = 0;  // assigned by the store
+  std::string incident_id;
+  TimePoint at = kNoTime;
+  std::string actor = "alertd";
+  std::string action;  // create, member_added, member_resolved, member_refired, status_change, ...
+  std::string detail;  // JSON object with the field deltas
+};
+
+/// What the correlator hands to the sinks: the incident as it now is, the
+/// members that changed, and the audit entries that explain the change.
+struct IncidentUpdate {
+  Incident incident;
+  std::vector<Member> members;
+  std::vector<AuditEntry> audit;
+  int64_t received_mono_ns = 0;  // receipt of the oldest alert behind it, for latency
+};
+
+/// A state change of one alert, from a shard worker to the correlator.
+enum class AlertChange : uint8_t {
+  firing,    // first seen firing, or firing again after a resolve
+  resolved,  // was firing (or unknown) and is now resolved
+  touch,     // still firing; refreshes last_seen (sent at most every touch interval)
+};
+std::string_view to_string(AlertChange c);
+
+struct AlertEvent {
+  AlertChange change = AlertChange::firing;
+  Alert alert;
+  TimePoint at = kNoTime;  // when the change happened, on the injected clock
+};
+
+}  // namespace alertd::core
+
+namespace alertd::core {
+
+/// What the correlator needs back from the store after a restart: every
+/// incident still active, its members, and the highest incident sequence.
+struct ActiveState {
+  std::vector<Incident> incidents;
+  std::vector<std::pair<std::string, Member>> members;  // (incident id, member)
+  int64_t max_seq = 0;
+};
+
+}  // namespace alertd::core
