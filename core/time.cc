@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace alertd::core {
 
@@ -37,6 +38,10 @@ bool read_digits(std::string_view s, size_t& pos, size_t n, int64_t& out) {
   pos += n;
   return true;
 }
+
+// TimePoint counts int64 nanoseconds, so it ends in 2262-04-11; whole
+// seconds up to this one plus any fraction still fit without overflow.
+constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1'000'000'000 - 1;
 
 bool expect(std::string_view s, size_t& pos, char c) {
   if (pos >= s.size() || s[pos] != c) return false;
@@ -96,7 +101,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
   if (second == 60) second = 59;    // leap second: clamp
   int64_t days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
-  if (secs > 253402300799LL) return std::nullopt;  // past 9999-12-31
+  if (secs > kMaxSeconds) return std::nullopt;  // past 2262: not representable
   return TimePoint{std::chrono::seconds{secs} + std::chrono::nanoseconds{nanos}};
 }
 
@@ -127,7 +132,9 @@ std::string format_rfc3339(TimePoint t) {
 }
 
 std::optional<TimePoint> from_epoch_seconds(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0 || seconds > 253402300799.0) return std::nullopt;
+  if (!std::isfinite(seconds) || seconds < 0 || seconds > static_cast<double>(kMaxSeconds)) {
+    return std::nullopt;
+  }
   auto whole = static_cast<int64_t>(seconds);
   auto nanos = static_cast<int64_t>(std::llround((seconds - static_cast<double>(whole)) * 1e9));
   return TimePoint{std::chrono::seconds{whole} + std::chrono::nanoseconds{nanos}};
@@ -166,9 +173,10 @@ std::optional<Duration> parse_duration(std::string_view s) {
       if (unit.name == "m" && s.substr(pos, 2) == "ms") continue;
       if (kRank[u] <= last_rank) return std::nullopt;  // repeated or out of order
       last_rank = kRank[u];
-      auto add = unit.size * n;
-      if (add / unit.size != n) return std::nullopt;
-      total += add;
+      // Checked before multiplying: signed overflow is UB, and the compiler
+      // had folded the old after-the-fact check away.
+      if (n > (Duration::max() - total) / unit.size) return std::nullopt;
+      total += unit.size * n;
       pos += unit.name.size();
       matched = true;
       break;

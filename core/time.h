@@ -21,6 +21,7 @@ inline constexpr TimePoint kNoTime{};
 /// `2026-01-01T00:05:12Z`, fractional seconds up to nanoseconds, offsets as
 /// `+01:00` or `+0100` (CloudWatch), lower-case `t`/`z`, and a space instead
 /// of `T`. Years before 1970 (Alertmanager's zero time) map to kNoTime.
+/// Times after 2262-04-11T23:47:15Z do not fit TimePoint and are rejected.
 std::optional<TimePoint> parse_rfc3339(std::string_view text);
 
 /// Formats as RFC 3339 UTC with millisecond precision: `2026-01-01T00:05:12.345Z`.
