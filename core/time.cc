@@ -53,7 +53,7 @@ bool expect(std::string_view s, size_t& pos, char c) {
 
 std::optional<TimePoint> parse_rfc3339(std::string_view s) {
   size_t pos = 0;
-  int64_t year, month, day, hour, minute, second;
+  int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!read_digits(s, pos, 4, year) || !expect(s, pos, '-') || !read_digits(s, pos, 2, month) ||
       !expect(s, pos, '-') || !read_digits(s, pos, 2, day)) {
     return std::nullopt;
@@ -88,7 +88,7 @@ std::optional<TimePoint> parse_rfc3339(std::string_view s) {
   } else if (s[pos] == '+' || s[pos] == '-') {
     int sign = s[pos] == '-' ? -1 : 1;
     ++pos;
-    int64_t oh, om;
+    int64_t oh = 0, om = 0;
     if (!read_digits(s, pos, 2, oh)) return std::nullopt;
     if (pos < s.size() && s[pos] == ':') ++pos;  // CloudWatch writes +0000
     if (!read_digits(s, pos, 2, om) || oh > 23 || om > 59) return std::nullopt;

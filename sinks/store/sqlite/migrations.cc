@@ -1,0 +1,156 @@
+#include "sinks/store/sqlite/migrations.h"
+
+#include <string>
+
+namespace alertd::sinks::sqlite {
+
+namespace {
+
+// Times are INTEGER unix milliseconds, NULL when not set (core::kNoTime).
+// Enums are stored as their text form (status "open", priority "P2") so the
+// file stays readable with the sqlite3 shell.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE incidents (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT    NOT NULL UNIQUE,
+  tenant          TEXT    NOT NULL,
+  title           TEXT    NOT NULL,
+  service         TEXT    NOT NULL,
+  status          TEXT    NOT NULL,
+  priority        TEXT    NOT NULL,
+  severity        TEXT    NOT NULL,
+  group_key       TEXT    NOT NULL,
+  rule            TEXT    NOT NULL,
+  opened_at       INTEGER,
+  updated_at      INTEGER,
+  last_alert_at   INTEGER,
+  acknowledged_at INTEGER,
+  resolved_at     INTEGER,
+  closed_at       INTEGER,
+  alert_count     INTEGER NOT NULL,
+  firing_count    INTEGER NOT NULL
+);
+-- One index per list filter; seq last so "newest first" is an index walk.
+CREATE INDEX incidents_tenant_seq      ON incidents (tenant, seq);
+CREATE INDEX incidents_tenant_status   ON incidents (tenant, status, seq);
+CREATE INDEX incidents_tenant_service  ON incidents (tenant, service, seq);
+CREATE INDEX incidents_tenant_priority ON incidents (tenant, priority, seq);
+-- load_active after a restart reads only the active few of many incidents.
+CREATE INDEX incidents_active ON incidents (seq) WHERE status NOT IN ('resolved', 'closed');
+
+CREATE TABLE incident_members (
+  incident_seq INTEGER NOT NULL REFERENCES incidents (seq) ON DELETE CASCADE,
+  fingerprint  TEXT    NOT NULL CHECK (length(fingerprint) = 16),
+  labels       TEXT    NOT NULL,
+  annotations  TEXT    NOT NULL,
+  status       TEXT    NOT NULL,
+  source       TEXT    NOT NULL,
+  first_seen   INTEGER,
+  last_seen    INTEGER,
+  resolved_at  INTEGER,
+  event_count  INTEGER NOT NULL,
+  PRIMARY KEY (incident_seq, fingerprint)
+);
+
+-- Append-only: AUTOINCREMENT never reuses a seq, and the triggers refuse any
+-- change to a written row (the hash chain of the audit trail builds on this).
+CREATE TABLE audit_log (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  incident_id TEXT    NOT NULL,
+  at          INTEGER,
+  actor       TEXT    NOT NULL,
+  action      TEXT    NOT NULL,
+  detail      TEXT    NOT NULL
+);
+CREATE INDEX audit_log_incident ON audit_log (incident_id, seq);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be updated');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be deleted');
+END;
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kV1},
+};
+
+core::Status check_list(std::span<const Migration> list) {
+  int expected = 1;
+  for (const auto& m : list) {
+    if (m.version != expected) {
+      return core::Error{"store_schema", "sqlite store: migration list out of order at version " +
+                                             std::to_string(m.version)};
+    }
+    ++expected;
+  }
+  return {};
+}
+
+core::Status apply_pending(Connection& db, std::span<const Migration> list, int current) {
+  auto record = Statement::prepare(db,
+                                   "INSERT INTO schema_migrations (version, applied_at) "
+                                   "VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+  if (!record.ok()) return record.error();
+  for (const auto& m : list) {
+    if (m.version <= current) continue;
+    std::string what = "apply migration " + std::to_string(m.version);
+    if (auto st = db.exec(m.sql, what); !st.ok()) return st;
+    record->bind_int(1, m.version);
+    if (auto st = record->run(what); !st.ok()) return st;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::span<const Migration> migrations() {
+  return kMigrations;
+}
+
+int latest_schema_version() {
+  return kMigrations[std::size(kMigrations) - 1].version;
+}
+
+core::Result<int> schema_version(Connection& db) {
+  auto v = db.query_int("SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                        "read schema version");
+  if (!v.ok()) return v.error();
+  return static_cast<int>(*v);
+}
+
+core::Status run_migrations(Connection& db, std::span<const Migration> list) {
+  if (auto st = check_list(list); !st.ok()) return st;
+  const int latest = list.empty() ? 0 : list.back().version;
+  if (auto st = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                        "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+                        "create schema_migrations");
+      !st.ok()) {
+    return st;
+  }
+  // IMMEDIATE takes the write lock before reading the version, so two
+  // processes opening the same new file cannot both apply migration 1.
+  if (auto st = db.exec("BEGIN IMMEDIATE", "begin migrations"); !st.ok()) return st;
+  core::Status result;
+  auto current = schema_version(db);
+  if (!current.ok()) {
+    result = current.error();
+  } else if (*current > latest) {
+    result = core::Error{"store_schema",
+                         "sqlite store '" + db.path() + "': database schema version " +
+                             std::to_string(*current) + " is newer than this alertd supports (" +
+                             std::to_string(latest) + "); use a newer alertd or another file"};
+  } else if (*current < latest) {
+    result = apply_pending(db, list, *current);
+  }
+  if (result.ok()) {
+    result = db.exec("COMMIT", "commit migrations");
+    if (result.ok()) return result;
+  }
+  if (db.in_transaction()) (void)db.exec("ROLLBACK", "rollback migrations");
+  return result;
+}
+
+}  // namespace alertd::sinks::sqlite

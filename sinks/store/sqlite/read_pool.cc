@@ -1,0 +1,113 @@
+#include "sinks/store/sqlite/read_pool.h"
+
+#include <algorithm>
+
+#include "sinks/store/sqlite/rows.h"
+
+namespace alertd::sinks::sqlite {
+
+namespace {
+
+// The active-incident predicate must match the partial index incidents_active
+// word for word, or SQLite will not use that index.
+constexpr std::string_view kActive = "status NOT IN ('resolved', 'closed')";
+
+std::string list_sql(unsigned shape) {
+  std::string sql = "SELECT ";
+  sql += kIncidentColumns;
+  sql += " FROM incidents WHERE tenant = ?1";
+  if (shape & kListByStatus) sql += " AND status = ?2";
+  if (shape & kListByService) sql += " AND service = ?3";
+  if (shape & kListByPriority) sql += " AND priority = ?4";
+  if (shape & kListBefore) sql += " AND seq < ?5";
+  sql += " ORDER BY seq DESC LIMIT ?6";
+  return sql;
+}
+
+core::Status prepare_into(Connection& db, Statement& out, std::string_view sql) {
+  auto stmt = Statement::prepare(db, sql);
+  if (!stmt.ok()) return stmt.error();
+  out = std::move(*stmt);
+  return {};
+}
+
+core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string& path,
+                                                              int busy_timeout_ms) {
+  auto db = Connection::open(path, Connection::Mode::read_only, busy_timeout_ms);
+  if (!db.ok()) return db.error();
+  auto conn = std::make_unique<ReadConnection>();
+  conn->db = std::move(*db);
+  const std::string active = std::string(kActive);
+  const std::pair<Statement*, std::string> statements[] = {
+      {&conn->begin, "BEGIN"},
+      {&conn->end, "ROLLBACK"},
+      {&conn->incident_by_id,
+       "SELECT " + std::string(kIncidentColumns) + " FROM incidents WHERE id = ?1"},
+      {&conn->members_of, "SELECT " + std::string(kMemberColumns) +
+                              " FROM incident_members WHERE incident_seq = ?1"
+                              " ORDER BY first_seen, fingerprint"},
+      {&conn->timeline, "SELECT " + std::string(kAuditColumns) +
+                            " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
+      {&conn->active_incidents, "SELECT " + std::string(kIncidentColumns) +
+                                    " FROM incidents WHERE " + active + " ORDER BY seq"},
+      {&conn->active_members,
+       "SELECT incident_seq, " + std::string(kMemberColumns) +
+           " FROM incident_members WHERE incident_seq IN (SELECT seq FROM incidents WHERE " +
+           active + ") ORDER BY incident_seq, first_seen, fingerprint"},
+      {&conn->max_seq, "SELECT COALESCE(MAX(seq), 0) FROM incidents"},
+  };
+  for (const auto& [stmt, sql] : statements) {
+    if (auto st = prepare_into(conn->db, *stmt, sql); !st.ok()) return st.error();
+  }
+  return conn;
+}
+
+}  // namespace
+
+core::Result<Statement*> ReadConnection::list_statement(unsigned shape) {
+  Statement& stmt = list.at(shape);
+  if (!stmt.valid()) {
+    if (auto st = prepare_into(db, stmt, list_sql(shape)); !st.ok()) return st.error();
+  }
+  return &stmt;
+}
+
+core::Result<std::unique_ptr<ReadPool>> ReadPool::open(const std::string& path, size_t connections,
+                                                       int busy_timeout_ms) {
+  std::unique_ptr<ReadPool> pool(new ReadPool());
+  for (size_t i = 0; i < std::max<size_t>(connections, 1); ++i) {
+    auto conn = open_connection(path, busy_timeout_ms);
+    if (!conn.ok()) return conn.error();
+    pool->free_.push_back(conn->get());
+    pool->all_.push_back(std::move(*conn));
+  }
+  return pool;
+}
+
+ReadPool::Lease ReadPool::acquire() {
+  std::unique_lock lock(mu_);
+  freed_.wait(lock, [this] { return !free_.empty(); });
+  ReadConnection* conn = free_.back();
+  free_.pop_back();
+  return Lease(*this, *conn);
+}
+
+void ReadPool::release(ReadConnection& conn) {
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(&conn);
+  }
+  freed_.notify_one();
+}
+
+core::Status ReadSnapshot::begin() {
+  auto st = conn_.begin.run("begin read transaction");
+  open_ = st.ok();
+  return st;
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (open_) (void)conn_.end.run("end read transaction");
+}
+
+}  // namespace alertd::sinks::sqlite

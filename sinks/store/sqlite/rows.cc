@@ -1,0 +1,163 @@
+#include "sinks/store/sqlite/rows.h"
+
+#include "core/fingerprint.h"
+#include "sinks/store/sqlite/label_json.h"
+
+namespace alertd::sinks::sqlite {
+
+namespace {
+
+core::Error corrupt(std::string_view table, std::string_view column, std::string_view value) {
+  return core::Error{"store_corrupt", "sqlite store: " + std::string(table) + "." +
+                                          std::string(column) + " holds an unknown value '" +
+                                          std::string(value) + "'"};
+}
+
+}  // namespace
+
+const std::string_view kUpsertIncidentSql =
+    "INSERT INTO incidents (seq, id, tenant, title, service, status, priority, severity, "
+    "group_key, rule, opened_at, updated_at, last_alert_at, acknowledged_at, resolved_at, "
+    "closed_at, alert_count, firing_count) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+    "ON CONFLICT (seq) DO UPDATE SET id = excluded.id, tenant = excluded.tenant, "
+    "title = excluded.title, service = excluded.service, status = excluded.status, "
+    "priority = excluded.priority, severity = excluded.severity, "
+    "group_key = excluded.group_key, rule = excluded.rule, opened_at = excluded.opened_at, "
+    "updated_at = excluded.updated_at, last_alert_at = excluded.last_alert_at, "
+    "acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at, "
+    "closed_at = excluded.closed_at, alert_count = excluded.alert_count, "
+    "firing_count = excluded.firing_count";
+
+const std::string_view kUpsertMemberSql =
+    "INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status, "
+    "source, first_seen, last_seen, resolved_at, event_count) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+    "ON CONFLICT (incident_seq, fingerprint) DO UPDATE SET labels = excluded.labels, "
+    "annotations = excluded.annotations, status = excluded.status, source = excluded.source, "
+    "first_seen = excluded.first_seen, last_seen = excluded.last_seen, "
+    "resolved_at = excluded.resolved_at, event_count = excluded.event_count";
+
+const std::string_view kInsertAuditSql =
+    "INSERT INTO audit_log (incident_id, at, actor, action, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+
+void bind_incident(Statement& stmt, const core::Incident& incident) {
+  stmt.bind_int(1, incident.seq);
+  stmt.bind_text(2, incident.id);
+  stmt.bind_text(3, incident.tenant);
+  stmt.bind_text(4, incident.title);
+  stmt.bind_text(5, incident.service);
+  stmt.bind_text(6, core::to_string(incident.status));
+  stmt.bind_text(7, core::to_string(incident.priority));
+  stmt.bind_text(8, incident.severity);
+  stmt.bind_text(9, incident.group_key);
+  stmt.bind_text(10, incident.rule);
+  stmt.bind_time(11, incident.opened_at);
+  stmt.bind_time(12, incident.updated_at);
+  stmt.bind_time(13, incident.last_alert_at);
+  stmt.bind_time(14, incident.acknowledged_at);
+  stmt.bind_time(15, incident.resolved_at);
+  stmt.bind_time(16, incident.closed_at);
+  stmt.bind_int(17, incident.alert_count);
+  stmt.bind_int(18, incident.firing_count);
+}
+
+core::Result<core::Incident> read_incident(const Statement& stmt, int c) {
+  core::Incident inc;
+  inc.seq = stmt.column_int(c + 0);
+  inc.id = stmt.column_text(c + 1);
+  inc.tenant = stmt.column_text(c + 2);
+  inc.title = stmt.column_text(c + 3);
+  inc.service = stmt.column_text(c + 4);
+  auto status_text = stmt.column_text(c + 5);
+  auto status = core::parse_incident_status(status_text);
+  if (!status) return corrupt("incidents", "status", status_text);
+  inc.status = *status;
+  auto priority_text = stmt.column_text(c + 6);
+  auto priority = core::parse_priority(priority_text);
+  if (!priority) return corrupt("incidents", "priority", priority_text);
+  inc.priority = *priority;
+  inc.severity = stmt.column_text(c + 7);
+  inc.group_key = stmt.column_text(c + 8);
+  inc.rule = stmt.column_text(c + 9);
+  inc.opened_at = stmt.column_time(c + 10);
+  inc.updated_at = stmt.column_time(c + 11);
+  inc.last_alert_at = stmt.column_time(c + 12);
+  inc.acknowledged_at = stmt.column_time(c + 13);
+  inc.resolved_at = stmt.column_time(c + 14);
+  inc.closed_at = stmt.column_time(c + 15);
+  inc.alert_count = static_cast<uint32_t>(stmt.column_int(c + 16));
+  inc.firing_count = static_cast<uint32_t>(stmt.column_int(c + 17));
+  return inc;
+}
+
+core::Status bind_member(Statement& stmt, int64_t incident_seq, const core::Member& member,
+                         MemberText& text) {
+  if (!labels_are_utf8(member.labels) || !labels_are_utf8(member.annotations)) {
+    return core::Error{"store_invalid_input",
+                       "sqlite store: member " + core::fingerprint_hex(member.fingerprint) +
+                           " of incident seq " + std::to_string(incident_seq) +
+                           " has labels or annotations that are not valid UTF-8"};
+  }
+  text.fingerprint = core::fingerprint_hex(member.fingerprint);
+  write_labels_json(member.labels, text.labels);
+  write_labels_json(member.annotations, text.annotations);
+  stmt.bind_int(1, incident_seq);
+  stmt.bind_text(2, text.fingerprint);
+  stmt.bind_text(3, text.labels);
+  stmt.bind_text(4, text.annotations);
+  stmt.bind_text(5, core::to_string(member.status));
+  stmt.bind_text(6, member.source);
+  stmt.bind_time(7, member.first_seen);
+  stmt.bind_time(8, member.last_seen);
+  stmt.bind_time(9, member.resolved_at);
+  stmt.bind_int(10, static_cast<int64_t>(member.event_count));
+  return {};
+}
+
+core::Result<core::Member> read_member(const Statement& stmt, int c,
+                                       simdjson::dom::parser& parser) {
+  core::Member m;
+  auto fp_text = stmt.column_text(c + 0);
+  auto fp = core::parse_fingerprint_hex(fp_text);
+  if (!fp) return corrupt("incident_members", "fingerprint", fp_text);
+  m.fingerprint = *fp;
+  auto labels = parse_labels_json(parser, stmt.column_text(c + 1));
+  if (!labels.ok()) return labels.error();
+  m.labels = std::move(*labels);
+  auto annotations = parse_labels_json(parser, stmt.column_text(c + 2));
+  if (!annotations.ok()) return annotations.error();
+  m.annotations = std::move(*annotations);
+  auto status_text = stmt.column_text(c + 3);
+  auto status = core::parse_alert_status(status_text);
+  if (!status) return corrupt("incident_members", "status", status_text);
+  m.status = *status;
+  m.source = stmt.column_text(c + 4);
+  m.first_seen = stmt.column_time(c + 5);
+  m.last_seen = stmt.column_time(c + 6);
+  m.resolved_at = stmt.column_time(c + 7);
+  m.event_count = static_cast<uint64_t>(stmt.column_int(c + 8));
+  return m;
+}
+
+void bind_audit(Statement& stmt, const core::AuditEntry& entry) {
+  stmt.bind_text(1, entry.incident_id);
+  stmt.bind_time(2, entry.at);
+  stmt.bind_text(3, entry.actor);
+  stmt.bind_text(4, entry.action);
+  stmt.bind_text(5, entry.detail);
+}
+
+core::AuditEntry read_audit(const Statement& stmt, int c) {
+  core::AuditEntry e;
+  e.seq = stmt.column_int(c + 0);
+  e.incident_id = stmt.column_text(c + 1);
+  e.at = stmt.column_time(c + 2);
+  e.actor = stmt.column_text(c + 3);
+  e.action = stmt.column_text(c + 4);
+  e.detail = stmt.column_text(c + 5);
+  return e;
+}
+
+}  // namespace alertd::sinks::sqlite

@@ -1,0 +1,71 @@
+#pragma once
+// The mapping between core types and table rows: column lists, the write
+// statements, and the binders and readers that must agree with them. Kept in
+// one place so a column added by a migration is added here once.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/incident.h"
+#include "core/result.h"
+#include "sinks/store/sqlite/sqlite_db.h"
+
+namespace simdjson::dom {
+class parser;
+}  // namespace simdjson::dom
+
+namespace alertd::sinks::sqlite {
+
+// --- incidents ---
+
+/// SELECT list for read_incident, in its column order (prefix-free, no alias).
+inline constexpr std::string_view kIncidentColumns =
+    "seq, id, tenant, title, service, status, priority, severity, group_key, rule, opened_at, "
+    "updated_at, last_alert_at, acknowledged_at, resolved_at, closed_at, alert_count, "
+    "firing_count";
+inline constexpr int kIncidentColumnCount = 18;
+
+/// Insert-or-update by seq; parameters ?1..?18 as bound by bind_incident.
+extern const std::string_view kUpsertIncidentSql;
+
+/// Binds every field; text is bound without copy, so `incident` must outlive the step.
+void bind_incident(Statement& stmt, const core::Incident& incident);
+/// Reads the columns of kIncidentColumns starting at `first_col`.
+core::Result<core::Incident> read_incident(const Statement& stmt, int first_col);
+
+// --- incident_members ---
+
+inline constexpr std::string_view kMemberColumns =
+    "fingerprint, labels, annotations, status, source, first_seen, last_seen, resolved_at, "
+    "event_count";
+
+/// Insert-or-update by (incident_seq, fingerprint); parameters ?1..?10.
+extern const std::string_view kUpsertMemberSql;
+
+/// Text that must stay alive while a member row is bound (reused across rows
+/// so writing a batch does not allocate per member once warmed up).
+struct MemberText {
+  std::string fingerprint;
+  std::string labels;
+  std::string annotations;
+};
+
+/// Fails (reason store_invalid_input) when labels are not valid UTF-8: such a
+/// row could be written but never read back, which would break restarts.
+core::Status bind_member(Statement& stmt, int64_t incident_seq, const core::Member& member,
+                         MemberText& text);
+core::Result<core::Member> read_member(const Statement& stmt, int first_col,
+                                       simdjson::dom::parser& parser);
+
+// --- audit_log ---
+
+inline constexpr std::string_view kAuditColumns = "seq, incident_id, at, actor, action, detail";
+
+/// Appends one entry; parameters ?1..?5. The store assigns seq.
+extern const std::string_view kInsertAuditSql;
+
+void bind_audit(Statement& stmt, const core::AuditEntry& entry);
+core::AuditEntry read_audit(const Statement& stmt, int first_col);
+
+}  // namespace alertd::sinks::sqlite

@@ -1,0 +1,341 @@
+#include "sinks/store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "store_test_util.h"
+
+namespace alertd::sinks {
+namespace {
+
+using namespace testing;  // NOLINT: the helpers of store_test_util.h
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("data/alertd.db");
+    store_ = open_store(path_);
+    ASSERT_NE(store_, nullptr);
+  }
+  core::Status apply(const std::vector<core::IncidentUpdate>& batch) {
+    return store_->apply(batch);
+  }
+  void apply_ok(const std::vector<core::IncidentUpdate>& batch) {
+    auto st = apply(batch);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+  IncidentDetail get_ok(const std::string& id) {
+    auto got = store_->get(id);
+    EXPECT_TRUE(got.ok()) << (got.ok() ? "" : got.error().message);
+    EXPECT_TRUE(got.ok() && got->has_value()) << id;
+    return got.ok() && got->has_value() ? std::move(**got) : IncidentDetail{};
+  }
+
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<IncidentStore> store_;
+};
+
+TEST_F(SqliteStoreTest, CreatesParentFolderAndUsesWal) {
+  EXPECT_TRUE(std::filesystem::exists(path_));
+  auto db = raw_connection(path_);
+  auto mode = db.query_text("PRAGMA journal_mode", "mode");
+  ASSERT_TRUE(mode.ok());
+  EXPECT_EQ(*mode, "wal");
+}
+
+TEST_F(SqliteStoreTest, RoundTripsEveryIncidentField) {
+  core::Incident inc = make_incident(42, "team-a");
+  inc.title = "Disk \"full\" on host\\1\nsecond line — ünïcödé";
+  inc.service = "storage";
+  inc.status = core::IncidentStatus::pending_vendor;
+  inc.priority = core::Priority::P1;
+  inc.severity = "sev1";
+  inc.group_key = "{service=\"storage\"}";
+  inc.rule = "by-service";
+  inc.opened_at = at_ms(1'767'225'912'345);
+  inc.updated_at = at_ms(1'767'225'999'001);
+  inc.last_alert_at = at_ms(1'767'225'950'999);
+  inc.acknowledged_at = at_ms(1'767'226'000'000);
+  inc.resolved_at = at_ms(1'767'226'100'007);
+  inc.closed_at = core::kNoTime;
+  inc.alert_count = 17;
+  inc.firing_count = 4;
+  apply_ok({make_update(inc)});
+
+  auto got = get_ok("INC-42");
+  expect_same_incident(got.incident, inc);
+  EXPECT_TRUE(got.members.empty());
+}
+
+TEST_F(SqliteStoreTest, TimesAreMillisecondsAndNoTimeIsNull) {
+  core::Incident inc = make_incident(1);
+  // Sub-millisecond parts are cut: the columns hold unix milliseconds.
+  inc.opened_at = core::TimePoint{std::chrono::nanoseconds{1'767'225'912'345'678'901}};
+  inc.acknowledged_at = core::kNoTime;
+  apply_ok({make_update(inc)});
+
+  auto got = get_ok("INC-1");
+  EXPECT_EQ(ns(got.incident.opened_at), 1'767'225'912'345'000'000);
+  EXPECT_EQ(got.incident.acknowledged_at, core::kNoTime);
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT opened_at FROM incidents"), 1'767'225'912'345);
+  EXPECT_EQ(count_rows(db, "SELECT acknowledged_at IS NULL AND closed_at IS NULL FROM incidents"),
+            1);
+}
+
+TEST_F(SqliteStoreTest, RoundTripsEveryMemberField) {
+  core::Member m;
+  m.labels = core::LabelSet{{"alertname", "Ünïcödé 🚨"},
+                            {"path", R"(C:\temp\"quoted")"},
+                            {"multi", "a\nb\r\n\tc"},
+                            {"ctl", std::string("x\0y", 3)}};
+  m.annotations = core::LabelSet{{"description", "line1\nline2 \"q\" \\ end"}, {"empty", ""}};
+  m.fingerprint = core::fingerprint(m.labels);
+  m.status = core::AlertStatus::resolved;
+  m.source = "alertmanager";
+  m.first_seen = at_ms(1'767'225'600'001);
+  m.last_seen = at_ms(1'767'225'700'999);
+  m.resolved_at = at_ms(1'767'225'800'500);
+  m.event_count = (uint64_t{1} << 40) + 3;
+  core::Member plain = make_member("Plain", 1'767'225'600'002);
+  plain.resolved_at = core::kNoTime;
+  apply_ok({make_update(make_incident(3), {m, plain})});
+
+  auto got = get_ok("INC-3");
+  ASSERT_EQ(got.members.size(), 2u);
+  expect_same_member(got.members[0], m);
+  expect_same_member(got.members[1], plain);
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incident_members WHERE resolved_at IS NULL"), 1);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incident_members WHERE fingerprint = '" +
+                               core::fingerprint_hex(m.fingerprint) + "'"),
+            1);
+}
+
+TEST_F(SqliteStoreTest, SecondApplyUpdatesWithoutDuplicating) {
+  core::Incident inc = make_incident(5);
+  apply_ok({make_update(inc)});
+  inc.status = core::IncidentStatus::resolved;
+  inc.resolved_at = at_ms(1'767'230'000'000);
+  inc.title = "renamed";
+  inc.alert_count = 9;
+  apply_ok({make_update(inc)});
+  apply_ok({make_update(inc)});  // a retried batch changes nothing more
+
+  expect_same_incident(get_ok("INC-5").incident, inc);
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incidents"), 1);
+}
+
+TEST_F(SqliteStoreTest, MembersMergeAcrossBatchesOrderedByFirstSeen) {
+  core::Member late = make_member("Late", 3000);
+  core::Member early = make_member("Early", 1000);
+  apply_ok({make_update(make_incident(1), {late})});
+  early.event_count = 2;
+  late.status = core::AlertStatus::resolved;
+  late.resolved_at = at_ms(4000);
+  late.event_count = 5;
+  apply_ok({make_update(make_incident(1), {early, late})});
+  // Two members first seen at the same time are ordered by fingerprint.
+  core::Member tie_a = make_member("TieA", 2000);
+  core::Member tie_b = make_member("TieB", 2000);
+  apply_ok({make_update(make_incident(1), {tie_a, tie_b})});
+
+  auto got = get_ok("INC-1");
+  ASSERT_EQ(got.members.size(), 4u);
+  expect_same_member(got.members[0], early);
+  const bool a_first =
+      core::fingerprint_hex(tie_a.fingerprint) < core::fingerprint_hex(tie_b.fingerprint);
+  expect_same_member(got.members[1], a_first ? tie_a : tie_b);
+  expect_same_member(got.members[2], a_first ? tie_b : tie_a);
+  expect_same_member(got.members[3], late);
+}
+
+TEST_F(SqliteStoreTest, AuditEntriesComeBackInOrderWithIncreasingSeq) {
+  apply_ok({make_update(make_incident(1), {}, {make_audit("INC-1", "create", 1)}),
+            make_update(make_incident(2), {}, {make_audit("INC-2", "create", 2)})});
+  core::AuditEntry by_person = make_audit("INC-1", "acknowledge", 3);
+  by_person.actor = "alice@example.com";
+  by_person.detail = R"({"status":{"from":"open","to":"in_progress"},"note":"on it \"now\""})";
+  apply_ok(
+      {make_update(make_incident(1), {}, {by_person, make_audit("INC-1", "member_added", 4)})});
+
+  auto timeline = store_->timeline("INC-1");
+  ASSERT_TRUE(timeline.ok()) << timeline.error().message;
+  ASSERT_EQ(timeline->size(), 3u);
+  EXPECT_EQ((*timeline)[0].action, "create");
+  EXPECT_EQ((*timeline)[1].action, "acknowledge");
+  EXPECT_EQ((*timeline)[2].action, "member_added");
+  EXPECT_LT((*timeline)[0].seq, (*timeline)[1].seq);
+  EXPECT_LT((*timeline)[1].seq, (*timeline)[2].seq);
+  EXPECT_GT((*timeline)[0].seq, 0);
+  const auto& e = (*timeline)[1];
+  EXPECT_EQ(e.incident_id, "INC-1");
+  EXPECT_EQ(e.actor, "alice@example.com");
+  EXPECT_EQ(e.detail, by_person.detail);
+  EXPECT_EQ(ns(e.at), ns(at_ms(3)));
+
+  auto other = store_->timeline("INC-2");
+  ASSERT_TRUE(other.ok());
+  ASSERT_EQ(other->size(), 1u);
+  auto none = store_->timeline("INC-404");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_F(SqliteStoreTest, AuditRowsCannotBeUpdatedOrDeleted) {
+  apply_ok({make_update(make_incident(1), {}, {make_audit("INC-1", "create", 1)})});
+  auto db = raw_connection(path_);
+  auto update = db.exec("UPDATE audit_log SET actor = 'mallory'", "tamper");
+  ASSERT_FALSE(update.ok());
+  EXPECT_EQ(update.error().reason, "store_constraint");
+  EXPECT_NE(update.error().message.find("append-only"), std::string::npos);
+  auto del = db.exec("DELETE FROM audit_log", "tamper");
+  ASSERT_FALSE(del.ok());
+  EXPECT_NE(del.error().message.find("append-only"), std::string::npos);
+
+  auto timeline = store_->timeline("INC-1");
+  ASSERT_TRUE(timeline.ok());
+  ASSERT_EQ(timeline->size(), 1u);
+  EXPECT_EQ((*timeline)[0].actor, "alertd");
+}
+
+TEST_F(SqliteStoreTest, GetUnknownIdIsNullopt) {
+  auto got = store_->get("INC-999");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+// A batch failing half-way (the second incident reuses the first one's id,
+// which the UNIQUE constraint refuses) leaves nothing of the batch behind,
+// and the corrected retry writes each audit entry exactly once.
+TEST_F(SqliteStoreTest, FailedBatchRollsBackCompletely) {
+  apply_ok({make_update(make_incident(10), {}, {make_audit("INC-10", "create", 1)})});
+
+  core::Incident clash = make_incident(2);
+  clash.id = "INC-1";
+  std::vector<core::IncidentUpdate> batch = {
+      make_update(make_incident(1), {make_member("A", 1)}, {make_audit("INC-1", "create", 2)}),
+      make_update(make_incident(10), {make_member("B", 2)}, {make_audit("INC-10", "update", 3)}),
+      make_update(clash, {}, {make_audit("INC-2", "create", 4)}),
+  };
+  auto st = apply(batch);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().reason, "store_constraint");
+  EXPECT_NE(st.error().message.find("seq 2"), std::string::npos) << st.error().message;
+  EXPECT_NE(st.error().message.find(path_), std::string::npos) << st.error().message;
+
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incidents"), 1);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incident_members"), 0);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM audit_log"), 1);
+  EXPECT_FALSE(store_->get("INC-1")->has_value());
+  EXPECT_TRUE(get_ok("INC-10").members.empty());
+
+  batch[2].incident.id = "INC-2";
+  apply_ok(batch);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incidents"), 3);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incident_members"), 2);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM audit_log"), 4);
+  EXPECT_EQ(store_->timeline("INC-10")->size(), 2u);
+}
+
+TEST_F(SqliteStoreTest, RefusesLabelsThatCouldNotBeReadBack) {
+  core::Member bad = make_member("Bad", 1);
+  bad.labels.set("bytes", "\xff\xfe");
+  auto st = apply({make_update(make_incident(1), {bad})});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().reason, "store_invalid_input");
+  EXPECT_FALSE(store_->get("INC-1")->has_value());
+}
+
+TEST_F(SqliteStoreTest, RefusesIncidentWithoutSeq) {
+  core::Incident inc = make_incident(1);
+  inc.seq = 0;
+  auto st = apply({make_update(inc)});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().reason, "store_invalid_input");
+}
+
+TEST_F(SqliteStoreTest, EmptyBatchIsOk) {
+  EXPECT_TRUE(apply({}).ok());
+}
+
+// WAL: readers see the last commit while another connection holds the write
+// lock; apply() waits at most busy_timeout for that lock, then reports
+// store_busy and can be retried.
+TEST_F(SqliteStoreTest, ReadersRunBesideALockedWriterAndApplyRetries) {
+  store_.reset();
+  store_ = open_store(path_, 2, /*busy_timeout_ms=*/0);
+  ASSERT_NE(store_, nullptr);
+  apply_ok({make_update(make_incident(1))});
+
+  auto other = raw_connection(path_);
+  ASSERT_TRUE(
+      other.exec("BEGIN IMMEDIATE; UPDATE incidents SET title = 'uncommitted'", "lock").ok());
+  EXPECT_EQ(get_ok("INC-1").incident.title, "incident 1");
+  auto page = store_->list(IncidentFilter{});
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->incidents.size(), 1u);
+
+  std::vector<core::IncidentUpdate> batch = {
+      make_update(make_incident(2), {make_member("A", 1)}, {make_audit("INC-2", "create", 1)})};
+  auto st = apply(batch);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().reason, "store_busy");
+
+  ASSERT_TRUE(other.exec("ROLLBACK", "unlock").ok());
+  apply_ok(batch);
+  EXPECT_EQ(get_ok("INC-2").members.size(), 1u);
+  EXPECT_EQ(store_->timeline("INC-2")->size(), 1u);
+}
+
+TEST_F(SqliteStoreTest, LoadActiveAfterRestart) {
+  auto with_status = [](int64_t seq, core::IncidentStatus status) {
+    core::Incident inc = make_incident(seq);
+    inc.status = status;
+    return inc;
+  };
+  apply_ok({
+      make_update(with_status(1, core::IncidentStatus::open),
+                  {make_member("A", 2), make_member("B", 1)}),
+      make_update(with_status(2, core::IncidentStatus::resolved), {make_member("C", 1)}),
+      make_update(with_status(3, core::IncidentStatus::in_progress), {make_member("D", 1)}),
+      make_update(with_status(4, core::IncidentStatus::escalated)),
+      make_update(with_status(5, core::IncidentStatus::pending_vendor), {make_member("E", 1)}),
+      make_update(with_status(6, core::IncidentStatus::closed), {make_member("F", 1)}),
+  });
+  store_.reset();              // the daemon stops ...
+  store_ = open_store(path_);  // ... and starts again
+  ASSERT_NE(store_, nullptr);
+
+  auto state = store_->load_active();
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  EXPECT_EQ(state->max_seq, 6);  // from a closed incident: ids are never reused
+  std::vector<int64_t> seqs;
+  for (const auto& inc : state->incidents) seqs.push_back(inc.seq);
+  EXPECT_EQ(seqs, (std::vector<int64_t>{1, 3, 4, 5}));
+  expect_same_incident(state->incidents[1], with_status(3, core::IncidentStatus::in_progress));
+  std::vector<std::pair<std::string, std::string>> members;
+  for (const auto& [id, m] : state->members) {
+    members.emplace_back(id, std::string(*m.labels.get("alertname")));
+  }
+  EXPECT_EQ(members, (std::vector<std::pair<std::string, std::string>>{
+                         {"INC-1", "B"}, {"INC-1", "A"}, {"INC-3", "D"}, {"INC-5", "E"}}));
+  expect_same_member(state->members[3].second, make_member("E", 1));
+}
+
+TEST_F(SqliteStoreTest, LoadActiveOnEmptyDatabase) {
+  auto state = store_->load_active();
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->max_seq, 0);
+  EXPECT_TRUE(state->incidents.empty());
+  EXPECT_TRUE(state->members.empty());
+}
+
+}  // namespace
+}  // namespace alertd::sinks
