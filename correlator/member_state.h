@@ -1,0 +1,66 @@
+#pragma once
+// How the correlator keeps a member alert between events. Members are emitted
+// as full snapshots in every update, so their labels must stay in memory; to
+// keep memory per active alert small they live packed in one string (one
+// allocation instead of two per label) and are expanded only for a snapshot.
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string_view>
+
+#include "core/alert.h"
+#include "core/incident.h"
+#include "core/labels.h"
+#include "core/time.h"
+
+namespace alertd::correlator {
+
+// Immutable bytes in an exactly sized buffer: 16 bytes in place where a
+// std::string takes 32, and no spare capacity.
+class PackedData {
+ public:
+  PackedData() = default;
+  explicit PackedData(std::string_view bytes);
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  friend PackedData pack_member_data(const core::LabelSet&, const core::LabelSet&,
+                                     std::string_view);
+  std::unique_ptr<char[]> data_;
+  uint32_t size_ = 0;  // ingest limits keep an alert far below 4 GiB
+};
+
+struct MemberState {
+  uint64_t fingerprint = 0;
+  PackedData packed;  // labels, annotations and source; see pack_member_data()
+  core::TimePoint first_seen = core::kNoTime;
+  core::TimePoint last_seen = core::kNoTime;
+  core::TimePoint resolved_at = core::kNoTime;
+  uint32_t event_count = 0;  // forwarded changes and touches, not raw re-sends
+  core::AlertStatus status = core::AlertStatus::firing;
+  uint8_t severity = 3;  // rank 1..4 from the `severity` label
+};
+
+// Counts one more event, saturating rather than wrapping.
+inline void count_event(MemberState& m) {
+  if (m.event_count != std::numeric_limits<uint32_t>::max()) ++m.event_count;
+}
+
+// Length-prefixed (varint) encoding: no separator byte can collide with data.
+PackedData pack_member_data(const core::LabelSet& labels, const core::LabelSet& annotations,
+                            std::string_view source);
+// Fills labels, annotations and source of `out`; false if `packed` is malformed.
+bool unpack_member_data(std::string_view packed, core::Member& out);
+
+// A new member from the alert that brought it in.
+MemberState member_from_alert(const core::Alert& alert, core::TimePoint at);
+// A member restored from the store.
+MemberState member_from_snapshot(const core::Member& member);
+// The snapshot emitted in updates.
+core::Member member_snapshot(const MemberState& state);
+// The same snapshot built from the alert that just arrived for this member
+// (same label set): moves its label sets instead of unpacking.
+core::Member snapshot_from_alert(const MemberState& state, core::Alert&& alert);
+
+}  // namespace alertd::correlator

@@ -1,0 +1,53 @@
+#include "correlator/priority.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+namespace alertd::correlator {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+struct SeverityWord {
+  std::string_view word;
+  uint8_t rank;
+};
+constexpr std::array<SeverityWord, 10> kSeverityWords{{{"critical", 1},
+                                                       {"high", 2},
+                                                       {"error", 2},
+                                                       {"page", 2},
+                                                       {"warning", 3},
+                                                       {"medium", 3},
+                                                       {"warn", 3},
+                                                       {"low", 4},
+                                                       {"info", 4},
+                                                       {"none", 4}}};
+constexpr uint8_t kDefaultRank = 3;
+
+}  // namespace
+
+uint8_t severity_rank(std::optional<std::string_view> severity_label) {
+  if (!severity_label) return kDefaultRank;
+  for (const auto& w : kSeverityWords) {
+    if (iequals(*severity_label, w.word)) return w.rank;
+  }
+  return kDefaultRank;
+}
+
+std::string_view severity_name(uint8_t rank) {
+  static constexpr std::string_view kNames[] = {"sev1", "sev2", "sev3", "sev4"};
+  return kNames[std::clamp<uint8_t>(rank, 1, 4) - 1];
+}
+
+core::Priority derive_priority(const PriorityInputs& in) {
+  return static_cast<core::Priority>(std::clamp<uint8_t>(in.worst_severity, 1, 4));
+}
+
+}  // namespace alertd::correlator
