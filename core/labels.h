@@ -28,6 +28,14 @@ class LabelSet {
   void append(std::string name, std::string value) {
     labels_.push_back(Label{std::move(name), std::move(value)});
   }
+  /// Like append(), but copies straight from views into place: decoders read
+  /// names and values as views into the parser's buffer, and short (SSO)
+  /// strings would otherwise be copied three times.
+  void append_copy(std::string_view name, std::string_view value) {
+    Label& label = labels_.emplace_back();
+    label.name.assign(name);
+    label.value.assign(value);
+  }
   /// Sorts by name. Returns the first duplicated name, if any (the set then
   /// keeps the last value written for it).
   std::optional<std::string> normalize();
