@@ -17,7 +17,14 @@ namespace alertd::core {
 
 /// ITIL statuses (DESIGN.md §4). The foundation only moves open -> resolved;
 /// the lifecycle API adds the rest.
-enum class IncidentStatus : uint8_t { open, in_progress, escalated, pending_vendor, resolved, closed };
+enum class IncidentStatus : uint8_t {
+  open,
+  in_progress,
+  escalated,
+  pending_vendor,
+  resolved,
+  closed
+};
 std::string_view to_string(IncidentStatus s);
 std::optional<IncidentStatus> parse_incident_status(std::string_view s);
 /// Open means "not yet resolved or closed": it still accepts alerts.
@@ -39,7 +46,7 @@ struct Member {
   TimePoint first_seen = kNoTime;
   TimePoint last_seen = kNoTime;
   TimePoint resolved_at = kNoTime;
-  uint64_t event_count = 0;  // alerts received for it, re-sends included
+  uint64_t event_count = 0;  // alerts that reached the correlator for it (re-sends only as touches)
 };
 
 struct Incident {

@@ -1,0 +1,19 @@
+#pragma once
+// The composition root: builds every runtime object from the config, runs
+// the daemon until SIGINT/SIGTERM, then drains and exits.
+
+#include <string>
+
+#include "daemon/config.h"
+
+namespace alertd::daemon {
+
+struct RunOptions {
+  std::string port_file;  // where to write the bound HOST:PORT, if set
+};
+
+/// Runs the daemon; returns the process exit code. Call from the main thread
+/// before any other thread exists (it sets the signal mask all threads inherit).
+int run_daemon(const DaemonConfig& config, const RunOptions& options);
+
+}  // namespace alertd::daemon

@@ -1,0 +1,57 @@
+#pragma once
+// The daemon's configuration: plain data, parsed and validated once from
+// YAML, then used to build the runtime objects (DESIGN.md §10). Every module
+// keeps its own config struct; this file only assembles them.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "correlator/correlator.h"
+#include "ingest/formats/decoder.h"
+#include "rules/shard_stage.h"
+
+namespace alertd::daemon {
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9880";
+  size_t threads = 2;
+  size_t max_body_bytes = 10 << 20;
+  core::Duration read_timeout = std::chrono::seconds(30);
+  size_t max_connections = 10000;
+};
+
+struct StoreConfig {
+  std::string sqlite_path = "./data/alertd.db";
+  size_t batch_max = 5000;  // incident updates per transaction
+};
+
+struct PipelineConfig {
+  size_t shards = 0;              // 0: one per core
+  size_t queue_capacity = 65536;  // alerts per shard queue; beyond it ingest answers 429
+};
+
+struct DaemonConfig {
+  HttpConfig http;
+  StoreConfig store;
+  PipelineConfig pipeline;
+  ingest::Limits limits;
+  core::Duration resolve_timeout = std::chrono::minutes(5);
+  rules::ShardConfig dedup;
+  correlator::CorrelatorConfig correlation;
+  std::string origin = "<embedded defaults>";  // where it was read from, for logs
+};
+
+/// The configuration compiled into the binary: what `alertd` runs with no --config.
+std::string_view embedded_default_config();
+
+/// Parses YAML text. `origin` names the source in errors: "FILE:LINE: reason".
+/// Unknown keys, wrong types and bad values are errors.
+core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin);
+
+/// Reads and parses a file; errors name the file.
+core::Result<DaemonConfig> load_config_file(const std::string& path);
+
+}  // namespace alertd::daemon

@@ -1,0 +1,144 @@
+// Read-only incident API, answered from the store (the correlator's memory
+// holds only active incidents; the store holds everything).
+
+#include <boost/beast/http.hpp>
+#include <charconv>
+
+#include "core/json_writer.h"
+#include "daemon/http/api_context.h"
+#include "daemon/http/responses.h"
+#include "daemon/http/router.h"
+#include "daemon/incident_json.h"
+#include "sinks/store/incident_store.h"
+
+namespace alertd::daemon::http {
+
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+constexpr size_t kMaxPageSize = 1000;
+
+Response store_error(const core::Error& e) {
+  return error_response(503, "store_unavailable", e.message, {.retry_after_seconds = 1});
+}
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Builds the filter from the query string, or the 400 that explains why not.
+std::variant<sinks::IncidentFilter, Response> parse_filter(const RouteContext& rc) {
+  sinks::IncidentFilter f;
+  if (auto s = rc.query_value("status")) {
+    f.status = core::parse_incident_status(*s);
+    if (!f.status) {
+      return error_response(400, "invalid_status",
+                            "status \"" + std::string(*s) +
+                                "\" is not one of open, in_progress, escalated, "
+                                "pending_vendor, resolved, closed");
+    }
+  }
+  if (auto s = rc.query_value("service")) f.service = std::string(*s);
+  if (auto s = rc.query_value("priority")) {
+    f.priority = core::parse_priority(*s);
+    if (!f.priority) {
+      return error_response(400, "invalid_priority", "priority must be one of P1, P2, P3, P4");
+    }
+  }
+  if (auto s = rc.query_value("limit")) {
+    auto v = parse_int(*s);
+    if (!v || *v < 1 || *v > static_cast<int64_t>(kMaxPageSize)) {
+      return error_response(400, "invalid_limit", "limit must be a whole number from 1 to 1000");
+    }
+    f.limit = static_cast<size_t>(*v);
+  }
+  if (auto s = rc.query_value("cursor")) {
+    auto v = parse_int(*s);
+    if (!v || *v < 1) {
+      return error_response(400, "invalid_cursor",
+                            "cursor must be the next_cursor value of a previous page");
+    }
+    f.before_seq = *v;
+  }
+  return f;
+}
+
+Response list_incidents(ApiContext& ctx, RouteContext& rc) {
+  auto* store = ctx.store.load(std::memory_order_acquire);
+  if (store == nullptr) return not_ready_response();
+  auto parsed = parse_filter(rc);
+  if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
+  auto page = store->list(std::get<sinks::IncidentFilter>(parsed));
+  if (!page) return store_error(page.error());
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object().key("incidents").begin_array();
+  for (const auto& i : page->incidents) {
+    w.begin_object();
+    write_incident_fields(w, i);
+    w.end_object();
+  }
+  w.end_array().key("next_cursor");
+  if (page->next_cursor) {
+    w.value(std::to_string(*page->next_cursor));
+  } else {
+    w.null();
+  }
+  w.end_object();
+  return json_response(200, std::move(body));
+}
+
+Response not_found(std::string_view id) {
+  return error_response(404, "not_found", "no incident with id \"" + std::string(id) + "\"");
+}
+
+Response get_incident(ApiContext& ctx, RouteContext& rc) {
+  auto* store = ctx.store.load(std::memory_order_acquire);
+  if (store == nullptr) return not_ready_response();
+  auto id = *rc.param("id");
+  auto detail = store->get(id);
+  if (!detail) return store_error(detail.error());
+  if (!*detail) return not_found(id);
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object();
+  write_incident_fields(w, (*detail)->incident);
+  w.key("members").begin_array();
+  for (const auto& m : (*detail)->members) write_member(w, m);
+  w.end_array().end_object();
+  return json_response(200, std::move(body));
+}
+
+Response get_timeline(ApiContext& ctx, RouteContext& rc) {
+  auto* store = ctx.store.load(std::memory_order_acquire);
+  if (store == nullptr) return not_ready_response();
+  auto id = *rc.param("id");
+  auto detail = store->get(id);  // distinguishes "unknown" from "no entries"
+  if (!detail) return store_error(detail.error());
+  if (!*detail) return not_found(id);
+  auto entries = store->timeline(id);
+  if (!entries) return store_error(entries.error());
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object().field("incident_id", id).key("entries").begin_array();
+  for (const auto& e : *entries) write_audit_entry(w, e);
+  w.end_array().end_object();
+  return json_response(200, std::move(body));
+}
+
+}  // namespace
+
+void add_incident_routes(Router& router, ApiContext& ctx) {
+  router.add(bhttp::verb::get, "/api/v1/incidents",
+             [&ctx](RouteContext& rc) { return list_incidents(ctx, rc); });
+  router.add(bhttp::verb::get, "/api/v1/incidents/{id}",
+             [&ctx](RouteContext& rc) { return get_incident(ctx, rc); });
+  router.add(bhttp::verb::get, "/api/v1/incidents/{id}/timeline",
+             [&ctx](RouteContext& rc) { return get_timeline(ctx, rc); });
+}
+
+}  // namespace alertd::daemon::http

@@ -1,0 +1,47 @@
+#pragma once
+// Maps method + path to a handler. Patterns are literal segments and `{name}`
+// captures: "/api/v1/incidents/{id}/timeline". A known path with another
+// method answers 405 with Allow; anything else 404. Query strings are split
+// into decoded parameters.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/http/server.h"
+
+namespace alertd::daemon::http {
+
+struct RouteContext {
+  Request& request;
+  std::string_view path;
+  std::vector<std::pair<std::string, std::string>> params;  // {name} captures
+  std::vector<std::pair<std::string, std::string>> query;   // decoded ?a=b&c=d
+
+  std::optional<std::string_view> param(std::string_view name) const;
+  /// The first value of a query parameter.
+  std::optional<std::string_view> query_value(std::string_view name) const;
+};
+
+using RouteHandler = std::function<Response(RouteContext&)>;
+
+class Router {
+ public:
+  void add(boost::beast::http::verb method, std::string pattern, RouteHandler handler);
+  Response dispatch(Request& request) const;
+
+ private:
+  struct Route {
+    boost::beast::http::verb method;
+    std::vector<std::string> segments;
+    RouteHandler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+/// Percent-decodes a URL component ('+' as space); nullopt on bad escapes.
+std::optional<std::string> url_decode(std::string_view s);
+
+}  // namespace alertd::daemon::http

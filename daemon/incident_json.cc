@@ -1,0 +1,45 @@
+#include "daemon/incident_json.h"
+
+#include "core/fingerprint.h"
+
+namespace alertd::daemon {
+
+void write_incident_fields(core::JsonWriter& w, const core::Incident& i) {
+  w.field("id", i.id)
+      .field("tenant", i.tenant)
+      .field("title", i.title)
+      .field("service", i.service)
+      .field("status", core::to_string(i.status))
+      .field("priority", core::to_string(i.priority))
+      .field("severity", i.severity)
+      .field("group_key", i.group_key)
+      .field("rule", i.rule);
+  w.key("opened_at").time(i.opened_at);
+  w.key("updated_at").time(i.updated_at);
+  w.key("acknowledged_at").time(i.acknowledged_at);
+  w.key("resolved_at").time(i.resolved_at);
+  w.key("closed_at").time(i.closed_at);
+  w.field("alert_count", static_cast<uint64_t>(i.alert_count))
+      .field("firing_count", static_cast<uint64_t>(i.firing_count));
+}
+
+void write_member(core::JsonWriter& w, const core::Member& m) {
+  w.begin_object().field("fingerprint", core::fingerprint_hex(m.fingerprint));
+  w.key("labels").labels(m.labels);
+  w.key("annotations").labels(m.annotations);
+  w.field("status", core::to_string(m.status)).field("source", m.source);
+  w.key("first_seen").time(m.first_seen);
+  w.key("last_seen").time(m.last_seen);
+  w.key("resolved_at").time(m.resolved_at);
+  w.field("event_count", m.event_count).end_object();
+}
+
+void write_audit_entry(core::JsonWriter& w, const core::AuditEntry& e) {
+  w.begin_object().field("seq", e.seq);
+  w.key("at").time(e.at);
+  w.field("actor", e.actor).field("action", e.action);
+  w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : std::string_view(e.detail));
+  w.end_object();
+}
+
+}  // namespace alertd::daemon

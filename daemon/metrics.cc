@@ -1,0 +1,79 @@
+#include "daemon/metrics.h"
+
+#include "daemon/version.h"
+#include "ingest/formats/decoder.h"
+
+namespace alertd::daemon {
+
+namespace {
+// Receipt-to-commit latency spans 100µs (idle) to seconds (store stalls).
+std::vector<double> latency_buckets() {
+  return telemetry::exponential_buckets(0.0001, 2, 17);
+}
+}  // namespace
+
+Metrics::Metrics(telemetry::Registry& r)
+    : registry(r),
+      deduplicated(
+          r.counter("alertd_alerts_deduplicated_total",
+                    "Re-sends of an alert already in the same state, collapsed by the shards.")
+              .with({})),
+      incidents_created(
+          r.counter("alertd_incidents_created_total", "Incidents opened by the correlator.")
+              .with({})),
+      incidents_open(
+          r.gauge("alertd_incidents_open", "Incidents not yet resolved or closed.").with({})),
+      processing_latency(
+          r.histogram("alertd_processing_latency_seconds",
+                      "Time from receipt of an alert to the incident change it caused "
+                      "being committed to the store.",
+                      latency_buckets())
+              .with({})),
+      queue_depth(r.gauge("alertd_queue_depth", "Items waiting in a pipeline queue.", {"queue"})),
+      store_batches(
+          r.counter("alertd_store_batches_total", "Transactions committed to the incident store.")
+              .with({})),
+      store_write_errors(r.counter("alertd_store_write_errors_total",
+                                   "Failed store transactions (each is retried with backoff).")
+                             .with({})),
+      store_updates_dropped(r.counter("alertd_store_updates_dropped_total",
+                                      "Incident updates the store refused as invalid (a bug); "
+                                      "logged and skipped so other incidents keep flowing.")
+                                .with({})),
+      store_batch_seconds(r.histogram("alertd_store_batch_seconds",
+                                      "Duration of one store transaction.",
+                                      telemetry::exponential_buckets(0.0001, 2, 16))
+                              .with({})),
+      orphan_resolves(r.counter("alertd_orphan_resolves_total",
+                                "Resolved alerts that matched no active incident.")
+                          .with({})),
+      active_alerts(r.gauge("alertd_active_alerts", "Distinct alerts currently firing.").with({})),
+      received_family_(
+          r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
+      rejected_family_(r.counter("alertd_alerts_rejected_total",
+                                 "Alerts or requests refused, by reason.", {"reason"})) {
+  for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
+    received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
+  }
+  // Every reason is visible at 0 from the start, so rate() and alerts on
+  // refusals work before the first one happens.
+  for (auto reason : ingest::reason::kAll) rejected_family_.with({reason});
+  for (auto reason : kRequestRejectReasons) rejected_family_.with({reason});
+  r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
+      .with({kVersion, kRevision})
+      .set(1);
+}
+
+telemetry::Counter& Metrics::received(std::string_view source) {
+  auto name = core::metric_source(source);
+  for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
+    if (core::kKnownSources[i] == name) return *received_by_source_[i];
+  }
+  return *received_by_source_.back();
+}
+
+telemetry::Counter& Metrics::rejected(std::string_view reason) {
+  return rejected_family_.with({reason});
+}
+
+}  // namespace alertd::daemon

@@ -1,0 +1,45 @@
+#pragma once
+// The daemon's metrics (docs/metrics.md), registered once; hot paths hold
+// references to the children and update them once per batch.
+
+#include <array>
+#include <string_view>
+
+#include "core/alert.h"
+#include "telemetry/registry.h"
+
+namespace alertd::daemon {
+
+/// Refusals decided by the daemon rather than the decoders.
+inline constexpr std::string_view kRequestRejectReasons[] = {"queue_full", "headers_too_large",
+                                                             "unsupported_media_type"};
+
+class Metrics {
+ public:
+  explicit Metrics(telemetry::Registry& registry);
+
+  /// Accepted alerts, by source (free-form names count as "generic").
+  telemetry::Counter& received(std::string_view source);
+  /// Refused alerts or requests, by reason token.
+  telemetry::Counter& rejected(std::string_view reason);
+
+  telemetry::Registry& registry;
+  telemetry::Counter& deduplicated;
+  telemetry::Counter& incidents_created;
+  telemetry::Gauge& incidents_open;
+  telemetry::Histogram& processing_latency;
+  telemetry::GaugeFamily& queue_depth;
+  telemetry::Counter& store_batches;
+  telemetry::Counter& store_write_errors;
+  telemetry::Counter& store_updates_dropped;
+  telemetry::Histogram& store_batch_seconds;
+  telemetry::Counter& orphan_resolves;
+  telemetry::Gauge& active_alerts;
+
+ private:
+  telemetry::CounterFamily& received_family_;
+  telemetry::CounterFamily& rejected_family_;
+  std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
+};
+
+}  // namespace alertd::daemon

@@ -1,0 +1,60 @@
+#pragma once
+// The live pipeline (DESIGN.md §1): receiving threads offer decoded alerts;
+// S shard workers dedup them; one correlator thread turns state changes into
+// incident updates; one sink thread writes them to the store in batches.
+//
+// Every queue is bounded. A full shard queue refuses the offer (the HTTP
+// layer answers 429); downstream queues push back by making the stage
+// before them wait, so pressure reaches the shard queues and then the
+// senders. Nothing is dropped. Each stage's state is owned by its thread.
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "core/alert.h"
+#include "core/incident.h"
+#include "core/time.h"
+#include "daemon/config.h"
+#include "daemon/metrics.h"
+#include "sinks/store/incident_store.h"
+
+namespace alertd::daemon {
+
+class Pipeline {
+ public:
+  Pipeline(const DaemonConfig& config, Metrics& metrics, sinks::IncidentStore& store,
+           core::Clock& clock);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  /// Starts the worker threads; `restored` is what the store still holds active.
+  void start(core::ActiveState&& restored);
+
+  enum class Offer { accepted, queue_full, stopping };
+  /// Called by receiving threads. All or nothing: either every alert is
+  /// queued (moved out of `alerts`) or none is. Never blocks.
+  Offer offer(std::vector<core::Alert>& alerts);
+
+  /// Stops taking offers, then drains every queue stage by stage and
+  /// commits the last batch. Call after the receivers have stopped.
+  void stop_and_drain();
+
+  size_t shard_queue_depth() const;
+
+ private:
+  struct Shared;
+  void run_shard(size_t index);
+  void run_correlator(core::ActiveState restored);
+  void run_sink();
+  void commit(std::vector<core::IncidentUpdate>& writes);
+
+  std::unique_ptr<Shared> shared_;
+  std::vector<std::thread> shard_threads_;
+  std::thread correlator_thread_;
+  std::thread sink_thread_;
+};
+
+}  // namespace alertd::daemon
