@@ -285,6 +285,7 @@ void Correlator::on_touch(core::AlertEvent&& event, std::vector<core::IncidentUp
   MemberState& m = inc.members[it->second.index];
   m.last_seen = std::max(m.last_seen, event.at);
   count_event(m);
+  if (!config_.emit_touches) return;
 
   core::IncidentUpdate update;
   update.received_mono_ns = event.alert.received_mono_ns;
@@ -299,6 +300,21 @@ void Correlator::on_touch(core::AlertEvent&& event, std::vector<core::IncidentUp
   }
   update.incident = inc.incident;
   out.push_back(std::move(update));
+}
+
+void Correlator::snapshot_active(std::vector<core::IncidentUpdate>& out) const {
+  std::vector<const IncidentState*> active;
+  active.reserve(incidents_.size());
+  for (const auto& [seq, inc] : incidents_) active.push_back(&inc);
+  std::sort(active.begin(), active.end(),
+            [](const auto* a, const auto* b) { return a->incident.seq < b->incident.seq; });
+  for (const auto* inc : active) {
+    core::IncidentUpdate update;
+    update.incident = inc->incident;
+    update.members.reserve(inc->members.size());
+    for (const auto& m : inc->members) update.members.push_back(member_snapshot(m));
+    out.push_back(std::move(update));
+  }
 }
 
 void Correlator::restore(core::ActiveState&& state) {

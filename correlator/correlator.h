@@ -25,6 +25,10 @@ struct CorrelatorConfig {
   std::vector<std::string> group_by_fallback{"alertname"};  // used when none of group_by is present
   core::Duration group_window = std::chrono::minutes(10);
   std::string rule_name = "default";  // recorded on incidents it opens
+  // Live, every touch is emitted so the store learns last_seen. Replay turns
+  // this off: touches then only update memory, and snapshot_active() gives
+  // the final state, which saves an update per re-sent alert.
+  bool emit_touches = true;
 };
 
 class Correlator {
@@ -39,6 +43,10 @@ class Correlator {
   // snapshot, changed members, audit entries) to `out`. Several events for
   // one incident give several updates; the sink coalesces them.
   void apply(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out);
+
+  /// Appends one update per active incident, in id order, carrying the
+  /// incident and every member as they are now (no audit entries).
+  void snapshot_active(std::vector<core::IncidentUpdate>& out) const;
 
   size_t active_incidents() const { return incidents_.size(); }
   size_t active_members() const { return member_index_.size(); }

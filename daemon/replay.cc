@@ -49,7 +49,7 @@ class ReplayEngine {
  public:
   explicit ReplayEngine(const DaemonConfig& config)
       : shard_(replay_shard_config(config.dedup)),
-        correlator_(config.correlation),
+        correlator_(replay_correlator_config(config)),
         merger_(/*keep_audit=*/false) {}
 
   void process(core::Alert&& alert) {
@@ -68,6 +68,8 @@ class ReplayEngine {
 
   std::vector<core::IncidentUpdate> finish() {
     drain();
+    correlator_.snapshot_active(updates_);  // touches so far live only in memory
+    drain();
     return merger_.take();
   }
 
@@ -75,6 +77,12 @@ class ReplayEngine {
   // Replay reports exact last_seen times, so every re-send is forwarded.
   static rules::ShardConfig replay_shard_config(rules::ShardConfig c) {
     c.touch_interval = core::Duration{0};
+    return c;
+  }
+
+  static correlator::CorrelatorConfig replay_correlator_config(const DaemonConfig& config) {
+    auto c = config.correlation;
+    c.emit_touches = false;
     return c;
   }
 

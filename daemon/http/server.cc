@@ -90,16 +90,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
+// One io_context per thread, each run by exactly one thread: a connection
+// lives on one context, so its handlers never run concurrently (no strand
+// needed) and the contexts share no scheduler lock. Measured: the shared
+// multi-threaded io_context spent most of its time in futex waits.
 struct Server::Impl {
-  Impl(ServerOptions o, Handler h)
-      : options(std::move(o)),
-        handler(std::move(h)),
-        ioc(static_cast<int>(options.threads)),
-        acceptor(asio::make_strand(ioc)) {}
+  Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {
+    for (size_t i = 0; i < options.threads; ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));  // 1: single-threaded hint
+      guards.emplace_back(asio::make_work_guard(*contexts.back()));
+    }
+    acceptor.emplace(*contexts.front());
+  }
 
   void do_accept() {
-    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+    auto& target = *contexts[next_context++ % contexts.size()];
+    acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (!ec) {
         if (open.load() >= options.max_connections) {
           socket.close(ec);  // over the connection limit: refuse by closing
@@ -114,8 +121,10 @@ struct Server::Impl {
 
   ServerOptions options;
   Handler handler;
-  asio::io_context ioc;
-  tcp::acceptor acceptor;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::optional<tcp::acceptor> acceptor;
+  size_t next_context = 0;  // touched only by the accept handler, on context 0
   std::vector<std::thread> threads;
   std::atomic<size_t> open{0};
   bool stopped = false;
@@ -152,7 +161,7 @@ core::Result<std::string> Server::listen(std::string_view host_port) {
   auto address = asio::ip::make_address(hp->first, ec);
   if (ec) {
     // A host name: resolve it once at start-up.
-    tcp::resolver resolver(impl_->ioc);
+    tcp::resolver resolver(*impl_->contexts.front());
     auto results = resolver.resolve(hp->first, std::to_string(hp->second), ec);
     if (ec || results.empty()) {
       return core::Error{"invalid_listen", "cannot resolve \"" + hp->first + "\": " + ec.message()};
@@ -160,7 +169,7 @@ core::Result<std::string> Server::listen(std::string_view host_port) {
     address = results.begin()->endpoint().address();
   }
   tcp::endpoint endpoint(address, hp->second);
-  auto& acc = impl_->acceptor;
+  auto& acc = *impl_->acceptor;
   auto fail = [&](const char* what) {
     return core::Error{"bind_failed",
                        std::string(what) + " " + std::string(host_port) + ": " + ec.message()};
@@ -180,23 +189,22 @@ core::Result<std::string> Server::listen(std::string_view host_port) {
 
 void Server::start() {
   impl_->do_accept();
-  for (size_t i = 0; i < impl_->options.threads; ++i) {
-    impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& context : impl_->contexts) {
+    impl_->threads.emplace_back([ctx = context.get()] { ctx->run(); });
   }
 }
 
 void Server::stop() {
   if (!impl_ || impl_->stopped) return;
   impl_->stopped = true;
-  asio::post(impl_->acceptor.get_executor(), [this] {
-    beast::error_code ec;
-    impl_->acceptor.close(ec);
-  });
-  // Requests already handed to a handler have finished or will finish before
-  // run() returns; connections idle in a read are cancelled by stop().
-  impl_->ioc.stop();
+  // A request already handed to a handler finishes before its thread's run()
+  // returns; connections idle in a read are abandoned by stop().
+  for (auto& guard : impl_->guards) guard.reset();
+  for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
+  beast::error_code ec;
+  impl_->acceptor->close(ec);  // no thread runs handlers any more
 }
 
 size_t Server::open_connections() const {

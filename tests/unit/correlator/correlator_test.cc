@@ -571,3 +571,37 @@ TEST(CorrelatorConfigTest, CustomGroupingWindowAndRule) {
 
 }  // namespace
 }  // namespace alertd::correlator
+
+namespace alertd::correlator {
+namespace {
+
+// Replay mode: touches update memory only; snapshot_active() reports them.
+TEST(CorrelatorReplayMode, TouchesStayInMemoryUntilSnapshot) {
+  CorrelatorConfig config;
+  config.emit_touches = false;
+  Correlator c(config);
+  std::vector<IncidentUpdate> out;
+  core::LabelSet a{{"alertname", "A"}, {"service", "s1"}};
+  core::LabelSet b{{"alertname", "B"}, {"service", "s2"}};
+  c.apply(event(AlertChange::firing, make_alert(a), kT0), out);
+  c.apply(event(AlertChange::firing, make_alert(b), kT0 + 1s), out);
+  ASSERT_EQ(out.size(), 2u);
+  out.clear();
+  c.apply(event(AlertChange::touch, make_alert(a), kT0 + 30s), out);
+  c.apply(event(AlertChange::touch, make_alert(a), kT0 + 45s), out);
+  EXPECT_TRUE(out.empty());
+
+  c.snapshot_active(out);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].incident.id, "INC-1");  // id order
+  EXPECT_EQ(out[1].incident.id, "INC-2");
+  ASSERT_EQ(out[0].members.size(), 1u);
+  EXPECT_EQ(out[0].members[0].last_seen, kT0 + 45s);
+  EXPECT_EQ(out[0].members[0].event_count, 3u);
+  EXPECT_EQ(out[0].members[0].labels, a);
+  EXPECT_TRUE(out[0].audit.empty());
+  EXPECT_EQ(out[1].members[0].last_seen, kT0 + 1s);
+}
+
+}  // namespace
+}  // namespace alertd::correlator
