@@ -43,6 +43,7 @@ struct Options {
   int threads = 2;
   double duration_s = 10;
   uint64_t requests = 0;  // > 0: stop after this many requests instead of the duration
+  double rate = 0;        // > 0: at most this many requests per second in total (open pacing)
   int batch = 100;
   int fingerprints = 10000;
   int services = 500;
@@ -51,7 +52,7 @@ struct Options {
 
 constexpr std::string_view kUsage =
     "usage: alertd_loadgen [--target HOST:PORT] [--path /api/v2/alerts]\n"
-    "         [--connections 8] [--threads 2] [--duration 10 | --requests N]\n"
+    "         [--connections 8] [--threads 2] [--duration 10 | --requests N] [--rate REQ_PER_S]\n"
     "         [--batch 100] [--fingerprints 10000] [--services 500] [--timeout 10]\n"
     "Posts Alertmanager v2 batches; the stream cycles through the fingerprints in\n"
     "order, so after the first pass every alert is a re-send. Loopback targets only.\n";
@@ -104,6 +105,8 @@ Options parse_options(int argc, char** argv) {
       o.connections = int(parse_number(key, value, 1, 1024));
     else if (key == "--threads")
       o.threads = int(parse_number(key, value, 1, 64));
+    else if (key == "--rate")
+      o.rate = parse_number(key, value, 1, 1e7);
     else if (key == "--duration")
       o.duration_s = parse_number(key, value, 0.1, 3600);
     else if (key == "--requests")
@@ -323,11 +326,21 @@ class Worker {
   Shared& shared_;
   std::vector<Conn> conns_;
   Stats stats_;
+  bool pacing_ = false;  // some connection waits for its turn under --rate
 };
 
 bool Worker::start_request(Conn& c, Clock::time_point now) {
   const Options& o = *shared_.options;
   if (o.requests == 0 && now >= shared_.deadline) return false;
+  if (o.rate > 0) {
+    // Pacing: issue request n only once n / rate seconds have passed, so a
+    // latency figure can be taken at a chosen fraction of the maximum load.
+    const double elapsed = std::chrono::duration<double>(now - shared_.start).count();
+    if (double(shared_.issued.load(std::memory_order_relaxed)) >= elapsed * o.rate) {
+      pacing_ = true;
+      return false;
+    }
+  }
   const uint64_t n = shared_.issued.fetch_add(1, std::memory_order_relaxed);
   if (o.requests != 0 && n >= o.requests) return false;
   if (c.fd < 0) {
@@ -428,6 +441,7 @@ void Worker::run() {
     auto now = Clock::now();
     fds.clear();
     owners.clear();
+    pacing_ = false;
     for (Conn& c : conns_) {
       if (c.state == Conn::State::idle && !start_request(c, now)) continue;
       if (now - c.started > timeout) {
@@ -438,8 +452,10 @@ void Worker::run() {
       fds.push_back(pollfd{c.fd, ev, 0});
       owners.push_back(&c);
     }
-    if (fds.empty()) return;  // nothing in flight and nothing left to start
-    if (::poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) die("poll failed");
+    if (fds.empty() && !pacing_) return;  // nothing in flight and nothing left to start
+    if (::poll(fds.data(), fds.size(), pacing_ ? 1 : 100) < 0 && errno != EINTR) {
+      die("poll failed");
+    }
     now = Clock::now();
     for (size_t i = 0; i < fds.size(); ++i) {
       Conn& c = *owners[i];
