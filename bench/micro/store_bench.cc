@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/fingerprint.h"
 #include "sinks/store/sqlite/sqlite_store.h"
@@ -112,6 +113,78 @@ BENCHMARK(BM_StoreApply)
     ->ArgName("update_existing")
     ->UseRealTime()  // the store waits on I/O: rows/s is per wall-clock second
     ->Unit(benchmark::kMillisecond);
+
+// The shape of a standing storm where every alert is new: many incidents
+// exist, and each update of a 5,000-update batch touches one of them (picked
+// pseudo-randomly) with one new member and one audit entry. Counters and
+// times change; tenant, status, service and priority do not.
+constexpr int64_t kStormIncidents = 100'000;
+constexpr int64_t kStormBatch = 5'000;
+
+core::IncidentUpdate make_storm_update(int64_t seq, uint32_t alert_count, int64_t member_no) {
+  core::IncidentUpdate u = make_update(seq, 0);
+  core::Incident& inc = u.incident;
+  inc.tenant = "tenant-" + std::to_string(seq % 8);
+  inc.alert_count = alert_count;
+  inc.firing_count = alert_count;
+  inc.updated_at = core::from_unix_millis(1'767'225'600'000 + kStormIncidents + member_no);
+  inc.last_alert_at = inc.updated_at;
+  core::Member& m = u.members[0];
+  m.labels = core::LabelSet{{"alertname", "HighLatency"},
+                            {"instance", "10.0." + std::to_string(member_no) + ":9100"},
+                            {"job", "node"},
+                            {"service", inc.service},
+                            {"severity", "warning"}};
+  m.fingerprint = core::fingerprint(m.labels);
+  m.first_seen = inc.updated_at;
+  m.last_seen = inc.updated_at;
+  m.event_count = 1;
+  u.audit[0].at = inc.updated_at;
+  u.audit[0].action = alert_count == 1 ? "create" : "member_added";
+  u.audit[0].detail = R"({"member":")" + core::fingerprint_hex(m.fingerprint) + "\"}";
+  return u;
+}
+
+void BM_StoreApplyStorm(benchmark::State& state) {
+  TempDb db;
+  auto store = open_sqlite_store(SqliteOptions{db.path()});
+  if (!store.ok()) {
+    state.SkipWithError(store.error().message.c_str());
+    return;
+  }
+  std::vector<uint32_t> alert_counts(kStormIncidents + 1, 0);
+  std::vector<core::IncidentUpdate> batch;
+  batch.reserve(kStormBatch);
+  int64_t member_no = 0;
+  for (int64_t seq = 1; seq <= kStormIncidents; ++seq) {  // untimed: the existing incidents
+    batch.push_back(make_storm_update(seq, ++alert_counts[seq], ++member_no));
+    if (batch.size() == kStormBatch || seq == kStormIncidents) {
+      if (auto st = (*store)->apply(batch); !st.ok()) {
+        state.SkipWithError(st.error().message.c_str());
+        return;
+      }
+      batch.clear();
+    }
+  }
+  uint64_t rng = 0x9E3779B97F4A7C15ull;
+  for (auto _ : state) {
+    state.PauseTiming();
+    batch.clear();
+    for (int64_t i = 0; i < kStormBatch; ++i) {
+      rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+      const auto seq = static_cast<int64_t>((rng >> 33) % kStormIncidents) + 1;
+      batch.push_back(make_storm_update(seq, ++alert_counts[seq], ++member_no));
+    }
+    state.ResumeTiming();
+    if (auto st = (*store)->apply(batch); !st.ok()) {
+      state.SkipWithError(st.error().message.c_str());
+      return;
+    }
+  }
+  state.counters["updates/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kStormBatch), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StoreApplyStorm)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(20);
 
 }  // namespace
 }  // namespace alertd::sinks

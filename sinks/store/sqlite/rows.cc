@@ -29,6 +29,14 @@ const std::string_view kUpsertIncidentSql =
     "closed_at = excluded.closed_at, alert_count = excluded.alert_count, "
     "firing_count = excluded.firing_count";
 
+// The WHERE names every indexed column (and the UNIQUE id), the SET none.
+const std::string_view kUpdateIncidentUnindexedSql =
+    "UPDATE incidents SET title = ?4, severity = ?8, group_key = ?9, rule = ?10, "
+    "opened_at = ?11, updated_at = ?12, last_alert_at = ?13, acknowledged_at = ?14, "
+    "resolved_at = ?15, closed_at = ?16, alert_count = ?17, firing_count = ?18 "
+    "WHERE seq = ?1 AND id = ?2 AND tenant = ?3 AND service = ?5 AND status = ?6 "
+    "AND priority = ?7";
+
 const std::string_view kUpsertMemberSql =
     "INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status, "
     "source, first_seen, last_seen, resolved_at, event_count) "

@@ -29,6 +29,15 @@ inline constexpr int kIncidentColumnCount = 18;
 /// Insert-or-update by seq; parameters ?1..?18 as bound by bind_incident.
 extern const std::string_view kUpsertIncidentSql;
 
+/// Updates only the columns no index covers, and only when the row exists and
+/// every indexed column already holds the bound value; parameters ?1..?18 as
+/// bound by bind_incident. SQLite rewrites the entries of every index that has
+/// a column named in SET, so the usual update (counters and times move,
+/// tenant/status/service/priority do not) touching no index keeps a batch from
+/// dirtying (and writing to the WAL) pages of all six incident indexes. When it
+/// changes no row, kUpsertIncidentSql does the full write.
+extern const std::string_view kUpdateIncidentUnindexedSql;
+
 /// Binds every field; text is bound without copy, so `incident` must outlive the step.
 void bind_incident(Statement& stmt, const core::Incident& incident);
 /// Reads the columns of kIncidentColumns starting at `first_col`.

@@ -131,6 +131,84 @@ TEST_F(SqliteStoreTest, SecondApplyUpdatesWithoutDuplicating) {
   EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incidents"), 1);
 }
 
+// apply() writes an update that moves only counters and times without
+// touching the indexes, and a change of an indexed column (tenant, status,
+// service, priority) through every index: list filters, load_active and
+// SQLite's own index check must all agree with the rows, before and after a
+// restart.
+TEST_F(SqliteStoreTest, UpdatesKeepEveryIndexInStepWithTheRow) {
+  auto seqs = [&](IncidentFilter filter) {
+    std::vector<int64_t> out;
+    auto page = store_->list(filter);
+    EXPECT_TRUE(page.ok());
+    if (page.ok()) {
+      for (const auto& inc : page->incidents) out.push_back(inc.seq);
+    }
+    return out;
+  };
+  auto active = [&] {
+    std::vector<int64_t> out;
+    auto state = store_->load_active();
+    EXPECT_TRUE(state.ok());
+    if (state.ok()) {
+      for (const auto& inc : state->incidents) out.push_back(inc.seq);
+    }
+    return out;
+  };
+  auto open_filter = IncidentFilter{};
+  open_filter.status = core::IncidentStatus::open;
+  auto resolved_filter = IncidentFilter{};
+  resolved_filter.status = core::IncidentStatus::resolved;
+
+  core::Incident one = make_incident(1);
+  core::Incident two = make_incident(2);
+  core::Incident three = make_incident(3);
+  apply_ok({make_update(one), make_update(two), make_update(three)});
+
+  two.alert_count = 5;  // counters and times only
+  two.firing_count = 4;
+  two.title = "retitled";
+  two.updated_at = at_ms(1'767'230'000'000);
+  apply_ok({make_update(two)});
+  expect_same_incident(get_ok("INC-2").incident, two);
+  EXPECT_EQ(seqs(open_filter), (std::vector<int64_t>{3, 2, 1}));
+
+  two.status = core::IncidentStatus::resolved;
+  three.service = "moved";
+  one.priority = core::Priority::P1;
+  one.tenant = "other";
+  apply_ok({make_update(two), make_update(three), make_update(one)});
+  expect_same_incident(get_ok("INC-1").incident, one);
+  EXPECT_EQ(seqs(open_filter), (std::vector<int64_t>{3}));
+  EXPECT_EQ(seqs(resolved_filter), (std::vector<int64_t>{2}));
+  auto moved = IncidentFilter{};
+  moved.service = "moved";
+  EXPECT_EQ(seqs(moved), (std::vector<int64_t>{3}));
+  auto other_p1 = IncidentFilter{};
+  other_p1.tenant = "other";
+  other_p1.priority = core::Priority::P1;
+  EXPECT_EQ(seqs(other_p1), (std::vector<int64_t>{1}));
+  EXPECT_EQ(active(), (std::vector<int64_t>{1, 3}));
+
+  store_.reset();  // after a restart the writer learns the stored seqs again
+  store_ = open_store(path_);
+  ASSERT_NE(store_, nullptr);
+  two.status = core::IncidentStatus::open;
+  two.alert_count = 6;
+  three.alert_count = 2;
+  apply_ok({make_update(two), make_update(three)});
+  expect_same_incident(get_ok("INC-2").incident, two);
+  expect_same_incident(get_ok("INC-3").incident, three);
+  EXPECT_EQ(seqs(open_filter), (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(active(), (std::vector<int64_t>{1, 2, 3}));
+
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incidents"), 3);
+  auto check = db.query_text("PRAGMA integrity_check", "integrity check");
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(*check, "ok");
+}
+
 TEST_F(SqliteStoreTest, MembersMergeAcrossBatchesOrderedByFirstSeen) {
   core::Member late = make_member("Late", 3000);
   core::Member early = make_member("Early", 1000);
