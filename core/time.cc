@@ -18,7 +18,9 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-bool is_leap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool is_leap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned days_in_month(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -150,8 +152,8 @@ std::optional<Duration> parse_duration(std::string_view s) {
   };
   // Order matters: "ms" must be tried before "m". Units must appear largest first.
   static const Unit kUnits[] = {
-      {"y", hours{24 * 365}}, {"w", hours{24 * 7}}, {"d", hours{24}},       {"h", hours{1}},
-      {"ms", milliseconds{1}}, {"m", minutes{1}},   {"s", seconds{1}},
+      {"y", hours{24 * 365}},  {"w", hours{24 * 7}}, {"d", hours{24}},  {"h", hours{1}},
+      {"ms", milliseconds{1}}, {"m", minutes{1}},    {"s", seconds{1}},
   };
   static constexpr int kRank[] = {0, 1, 2, 3, 6, 4, 5};  // position in largest-first order
   Duration total{0};

@@ -41,8 +41,12 @@ std::string format_duration(Duration d);
 inline int64_t to_unix_millis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-inline TimePoint from_unix_millis(int64_t ms) { return TimePoint{std::chrono::milliseconds{ms}}; }
-inline double to_seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+inline TimePoint from_unix_millis(int64_t ms) {
+  return TimePoint{std::chrono::milliseconds{ms}};
+}
+inline double to_seconds(Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 /// Source of "now" for everything that measures windows.
 class Clock {
