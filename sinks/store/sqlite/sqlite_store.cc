@@ -7,6 +7,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/migrations.h"
 #include "sinks/store/sqlite/read_pool.h"
 #include "sinks/store/sqlite/rows.h"
@@ -75,8 +76,11 @@ core::Status prepare_writer(Writer& w) {
 
 class SqliteIncidentStore final : public IncidentStore {
  public:
-  SqliteIncidentStore(Writer writer, std::unique_ptr<ReadPool> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  SqliteIncidentStore(Writer writer, std::unique_ptr<ReadPool> readers,
+                      std::unique_ptr<sqlite::Checkpointer> checkpointer)
+      : writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        checkpointer_(std::move(checkpointer)) {}
 
   core::Status apply(std::span<const core::IncidentUpdate> batch) override;
   core::Result<IncidentPage> list(const IncidentFilter& filter) override;
@@ -93,6 +97,8 @@ class SqliteIncidentStore final : public IncidentStore {
   std::mutex write_mu_;  // apply() has one caller by contract; this makes misuse safe
   Writer writer_;
   std::unique_ptr<ReadPool> readers_;
+  // Declared last: it stops before any other connection closes.
+  std::unique_ptr<sqlite::Checkpointer> checkpointer_;
 };
 
 core::Status SqliteIncidentStore::apply(std::span<const core::IncidentUpdate> batch) {
@@ -307,8 +313,10 @@ core::Status configure(Connection& db) {
   // batch in BM_StoreApplyStorm). The WAL is checkpointed every 8,192 pages
   // (32 MiB) instead of 1,000: one such batch dirties thousands of pages, so
   // the default copied every commit back into the file (187 -> 163 ms).
+  // Later the writer stopped checkpointing altogether: sqlite::Checkpointer
+  // does it on its own thread, so no commit waits for a whole checkpoint.
   if (auto st = db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; "
-                        "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 8192",
+                        "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0",
                         "set synchronous, foreign_keys, cache_size and wal_autocheckpoint");
       !st.ok()) {
     return st;
@@ -340,8 +348,11 @@ core::Result<std::unique_ptr<IncidentStore>> open_sqlite_store(const SqliteOptio
   const size_t readers = std::clamp<size_t>(options.read_connections, 1, kMaxReadConnections);
   auto pool = ReadPool::open(options.path, readers, options.busy_timeout_ms);
   if (!pool.ok()) return pool.error();
-  return std::unique_ptr<IncidentStore>(
-      std::make_unique<SqliteIncidentStore>(std::move(writer), std::move(*pool)));
+  auto checkpointer = sqlite::Checkpointer::start(options.path, options.busy_timeout_ms,
+                                                  std::chrono::milliseconds(200));
+  if (!checkpointer.ok()) return checkpointer.error();
+  return std::unique_ptr<IncidentStore>(std::make_unique<SqliteIncidentStore>(
+      std::move(writer), std::move(*pool), std::move(*checkpointer)));
 }
 
 }  // namespace alertd::sinks
