@@ -208,15 +208,22 @@ void Correlator::refresh_priority(IncidentState& inc, core::TimePoint at,
   incident.priority = priority;
 }
 
+std::pair<Correlator::IncidentState*, MemberState*> Correlator::find_member(
+    const core::Alert& alert) {
+  auto it = member_index_.find(MemberKey{alert.fingerprint, tenant_id(alert.tenant)});
+  if (it == member_index_.end()) return {nullptr, nullptr};
+  IncidentState& inc = incidents_.at(it->second.seq);
+  return {&inc, &inc.members[it->second.index]};
+}
+
 void Correlator::on_resolved(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out) {
-  uint32_t tenant = tenant_id(event.alert.tenant);
-  auto it = member_index_.find(MemberKey{event.alert.fingerprint, tenant});
-  if (it == member_index_.end()) {
+  auto [found, member] = find_member(event.alert);
+  if (found == nullptr) {
     ++orphan_resolves_total_;
     return;
   }
-  IncidentState& inc = incidents_.at(it->second.seq);
-  MemberState& m = inc.members[it->second.index];
+  IncidentState& inc = *found;
+  MemberState& m = *member;
   if (m.status == core::AlertStatus::resolved) return;  // already known: nothing changes
 
   const core::Alert& alert = event.alert;
@@ -275,14 +282,12 @@ void Correlator::drop_incident(int64_t seq) {
 }
 
 void Correlator::on_touch(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out) {
-  uint32_t tenant = tenant_id(event.alert.tenant);
-  auto it = member_index_.find(MemberKey{event.alert.fingerprint, tenant});
-  if (it == member_index_.end()) {
+  auto [inc, member] = find_member(event.alert);
+  if (inc == nullptr) {
     ++orphan_touches_total_;
     return;
   }
-  IncidentState& inc = incidents_.at(it->second.seq);
-  MemberState& m = inc.members[it->second.index];
+  MemberState& m = *member;
   m.last_seen = std::max(m.last_seen, event.at);
   count_event(m);
   if (!config_.emit_touches) return;
@@ -298,7 +303,7 @@ void Correlator::on_touch(core::AlertEvent&& event, std::vector<core::IncidentUp
     m.packed = pack_member_data(event.alert.labels, event.alert.annotations, event.alert.source);
     update.members.push_back(snapshot_from_alert(m, std::move(event.alert)));
   }
-  update.incident = inc.incident;
+  update.incident = inc->incident;
   out.push_back(std::move(update));
 }
 

@@ -91,6 +91,9 @@ class Correlator {
 
   // The newest active incident of the group if `at` is within its window.
   IncidentState* joinable(const GroupIndexKey& key, core::TimePoint at);
+  /// The active incident and member for this alert's (tenant, fingerprint),
+  /// or {nullptr, nullptr}.
+  std::pair<IncidentState*, MemberState*> find_member(const core::Alert& alert);
   IncidentState& open_incident(GroupIndexKey key, const core::AlertEvent& event,
                                core::IncidentUpdate& update);
   void add_member(IncidentState& inc, const MemberKey& key, core::AlertEvent&& event,

@@ -145,31 +145,33 @@ MemberState member_from_snapshot(const core::Member& member) {
   return m;
 }
 
-core::Member member_snapshot(const MemberState& state) {
-  core::Member m;
+namespace {
+// The fields every snapshot takes from the correlator's own state.
+void copy_lifecycle(const MemberState& state, core::Member& m) {
   m.fingerprint = state.fingerprint;
-  // The packed data was written by this process; a failure would be a bug,
-  // and an empty label set is the safest thing to show for it.
-  if (!unpack_member_data(state.packed.view(), m)) m.labels.clear();
   m.status = state.status;
   m.first_seen = state.first_seen;
   m.last_seen = state.last_seen;
   m.resolved_at = state.resolved_at;
   m.event_count = state.event_count;
+}
+}  // namespace
+
+core::Member member_snapshot(const MemberState& state) {
+  core::Member m;
+  copy_lifecycle(state, m);
+  // The packed data was written by this process; a failure would be a bug,
+  // and an empty label set is the safest thing to show for it.
+  if (!unpack_member_data(state.packed.view(), m)) m.labels.clear();
   return m;
 }
 
 core::Member snapshot_from_alert(const MemberState& state, core::Alert&& alert) {
   core::Member m;
-  m.fingerprint = state.fingerprint;
+  copy_lifecycle(state, m);
   m.labels = std::move(alert.labels);
   m.annotations = std::move(alert.annotations);
   m.source = std::move(alert.source);
-  m.status = state.status;
-  m.first_seen = state.first_seen;
-  m.last_seen = state.last_seen;
-  m.resolved_at = state.resolved_at;
-  m.event_count = state.event_count;
   return m;
 }
 

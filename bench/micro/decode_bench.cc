@@ -57,39 +57,33 @@ std::string ndjson_body(size_t n) {
   return body;
 }
 
-void BM_DecodeAlertmanagerV2(benchmark::State& state) {
-  const auto n = static_cast<size_t>(state.range(0));
-  std::string body = alertmanager_body(n);
+// Decodes `body` (n alerts) with one Decoder method per iteration.
+using DecodeFn = DecodeResult (Decoder::*)(std::string&, const DecodeContext&,
+                                           std::vector<core::Alert>&);
+void run_decode(benchmark::State& state, std::string body, size_t n, DecodeFn decode) {
   Decoder decoder;
   const auto ctx = bench_context();
   std::vector<core::Alert> out;
   out.reserve(n);
   for (auto _ : state) {
     out.clear();
-    auto result = decoder.alertmanager_v2(body, ctx, out);
+    auto result = (decoder.*decode)(body, ctx, out);
     if (!result.ok()) state.SkipWithError(result.error->message.c_str());
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
 }
+
+void BM_DecodeAlertmanagerV2(benchmark::State& state) {
+  const auto n = static_cast<size_t>(state.range(0));
+  run_decode(state, alertmanager_body(n), n, &Decoder::alertmanager_v2);
+}
 BENCHMARK(BM_DecodeAlertmanagerV2)->Arg(100)->Arg(256);
 
 void BM_DecodeGenericNdjson(benchmark::State& state) {
   const auto n = static_cast<size_t>(state.range(0));
-  std::string body = ndjson_body(n);
-  Decoder decoder;
-  const auto ctx = bench_context();
-  std::vector<core::Alert> out;
-  out.reserve(n);
-  for (auto _ : state) {
-    out.clear();
-    auto result = decoder.generic_ndjson(body, ctx, out);
-    if (!result.ok()) state.SkipWithError(result.error->message.c_str());
-    benchmark::DoNotOptimize(out.data());
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+  run_decode(state, ndjson_body(n), n, &Decoder::generic_ndjson);
 }
 BENCHMARK(BM_DecodeGenericNdjson)->Arg(1000);
 

@@ -18,11 +18,9 @@ namespace bhttp = boost::beast::http;
 
 enum class Format { alertmanager_v2, generic_json, generic_ndjson };
 
-// Request-level errors answer 400 except these.
+// Decoder errors answer 400, except a body over the limit.
 unsigned status_for(std::string_view reason) {
-  if (reason == "body_too_large") return 413;
-  if (reason == "unsupported_media_type") return 415;
-  return 400;
+  return reason == "body_too_large" ? 413 : 400;
 }
 
 // Senders label JSON loosely (SNS sends text/plain), so anything JSON-like or

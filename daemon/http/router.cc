@@ -35,6 +35,23 @@ int hex_value(char c) {
   return -1;
 }
 
+// Splits `a=b&c=d` into decoded pairs; false on a bad percent-escape.
+bool parse_query(std::string_view query, std::vector<std::pair<std::string, std::string>>& out) {
+  size_t pos = 0;
+  while (pos < query.size()) {
+    size_t end = query.find('&', pos);
+    if (end == std::string_view::npos) end = query.size();
+    auto pair = query.substr(pos, end - pos);
+    auto eq = pair.find('=');
+    auto key = url_decode(pair.substr(0, eq));
+    auto value = url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (!key || !value) return false;
+    if (!key->empty()) out.emplace_back(std::move(*key), std::move(*value));
+    pos = end + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> url_decode(std::string_view s) {
@@ -104,18 +121,8 @@ Response Router::dispatch(Request& request) const {
       if (!value) return error_response(400, "invalid_path", "bad percent-encoding in the path");
       ctx.params.emplace_back(want.substr(1, want.size() - 2), std::move(*value));
     }
-    size_t pos = 0;
-    while (pos < query.size()) {
-      size_t end = query.find('&', pos);
-      if (end == std::string_view::npos) end = query.size();
-      auto pair = query.substr(pos, end - pos);
-      auto eq = pair.find('=');
-      auto key = url_decode(pair.substr(0, eq));
-      auto value = url_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-      if (!key || !value)
-        return error_response(400, "invalid_query", "bad percent-encoding in the query");
-      if (!key->empty()) ctx.query.emplace_back(std::move(*key), std::move(*value));
-      pos = end + 1;
+    if (!parse_query(query, ctx.query)) {
+      return error_response(400, "invalid_query", "bad percent-encoding in the query");
     }
     return route.handler(ctx);
   }

@@ -93,7 +93,7 @@ class Session : public std::enable_shared_from_this<Session> {
 // One io_context per thread, each run by exactly one thread: a connection
 // lives on one context, so its handlers never run concurrently (no strand
 // needed) and the contexts share no scheduler lock. Measured: the shared
-// multi-threaded io_context spent most of its time in futex waits.
+// multi-threaded io_context spent a large share of its time in futex waits.
 struct Server::Impl {
   Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {
     for (size_t i = 0; i < options.threads; ++i) {

@@ -1,6 +1,8 @@
 #pragma once
-// A small HTTP/1.1 server on Boost.Beast: N io threads, one strand per
-// connection, keep-alive, a read timeout and a body limit on every request.
+// A small HTTP/1.1 server on Boost.Beast: N io threads, each with its own
+// io_context that owns the connections accepted onto it (so a connection
+// needs no strand), keep-alive, a read timeout and a body limit on every
+// request.
 // Handlers run on the io thread that read the request and must not block for
 // long: ingest handlers decode and hand off to bounded queues.
 

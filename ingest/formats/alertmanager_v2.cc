@@ -107,9 +107,7 @@ DecodeResult Decoder::alertmanager_v2(std::string& body, const DecodeContext& ct
   od::document doc;
   od::json_type type = od::json_type::null;
   od::array array;
-  if (!detail::prepare_body(body, limits_, err) ||
-      !detail::open_document(state_->parser, detail::padded_body(body), body_item, doc, type,
-                             err)) {
+  if (!detail::open_body(state_->parser, body, limits_, body_item, doc, type, err)) {
     return failed();
   }
   if (type != od::json_type::array) {

@@ -209,6 +209,12 @@ bool open_document(od::parser& parser, simdjson::padded_string_view json, const 
   return true;
 }
 
+bool open_body(od::parser& parser, std::string& body, const Limits& limits, const Item& item,
+               od::document& doc, od::json_type& type, DecodeError& err) {
+  return prepare_body(body, limits, err) &&
+         open_document(parser, padded_body(body), item, doc, type, err);
+}
+
 bool too_many_alerts(const Limits& limits, const Item& item, DecodeError& err) {
   return fail(err, reason::kTooManyAlerts, item,
               fmt::format("more than {} alerts in one request", limits.max_alerts_per_request));

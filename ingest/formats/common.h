@@ -70,6 +70,11 @@ size_t bom_length(std::string_view body);
 bool open_document(od::parser& parser, simdjson::padded_string_view json, const Item& item,
                    od::document& doc, od::json_type& type, DecodeError& err);
 
+/// prepare_body() then open_document() on the whole body: the start of every
+/// decoder whose body is one JSON document. Errors are reported at `item`.
+bool open_body(od::parser& parser, std::string& body, const Limits& limits, const Item& item,
+               od::document& doc, od::json_type& type, DecodeError& err);
+
 bool too_many_alerts(const Limits& limits, const Item& item, DecodeError& err);
 
 /// Opens an array element as an object; anything else is wrong_type.

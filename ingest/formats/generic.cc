@@ -156,9 +156,7 @@ DecodeResult Decoder::generic_json(std::string& body, const DecodeContext& ctx,
   const Item body_item{"body", 0};
   od::document doc;
   od::json_type type = od::json_type::null;
-  if (!detail::prepare_body(body, limits_, err) ||
-      !detail::open_document(state_->parser, detail::padded_body(body), body_item, doc, type,
-                             err)) {
+  if (!detail::open_body(state_->parser, body, limits_, body_item, doc, type, err)) {
     return failed();
   }
   if (type == od::json_type::object) {
