@@ -18,9 +18,9 @@ std::optional<AlertStatus> parse_alert_status(std::string_view s);
 
 /// Well-known sources; the metric label `source` takes only these values
 /// (anything else a generic sender names is counted as "generic").
-inline constexpr std::string_view kKnownSources[] = {
-    "prometheus", "alertmanager", "grafana",   "splunk",
-    "cloudtrail", "cloudwatch",   "pagerduty", "generic"};
+inline constexpr std::string_view kKnownSources[] = {"prometheus", "alertmanager", "grafana",
+                                                     "splunk",     "cloudtrail",   "cloudwatch",
+                                                     "pagerduty",  "generic"};
 
 /// Maps a free-form source name to one of kKnownSources.
 std::string_view metric_source(std::string_view source);
@@ -37,6 +37,11 @@ struct Alert {
   TimePoint received_at = kNoTime;  // the clock's "now" at receipt
   int64_t received_mono_ns = 0;     // steady clock at receipt, for latency only
   uint64_t fingerprint = 0;         // core::fingerprint(labels)
+  // Set by the rule stage: the first rule that matched ("" when none), and
+  // the key that picks the shard. 0 routes by fingerprint; a counting rule
+  // routes by (rule, group) so that one shard sees the whole group.
+  std::string rule;
+  uint64_t route_key = 0;
 
   /// When this alert counts as happening: starts_at for firing alerts when
   /// given, ends_at for resolved ones, else the receipt time.

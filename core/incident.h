@@ -47,6 +47,9 @@ struct Member {
   TimePoint last_seen = kNoTime;
   TimePoint resolved_at = kNoTime;
   uint64_t event_count = 0;  // alerts that reached the correlator for it (re-sends only as touches)
+  bool flapping = false;     // changed state too often lately (flap damping)
+  // Why it is not notified, or "": "inhibit:<rule>", "silence:<id>", "maintenance:<name>".
+  std::string suppressed_by;
 };
 
 struct Incident {
@@ -66,8 +69,13 @@ struct Incident {
   TimePoint acknowledged_at = kNoTime;
   TimePoint resolved_at = kNoTime;
   TimePoint closed_at = kNoTime;
-  uint32_t alert_count = 0;   // distinct member alerts
-  uint32_t firing_count = 0;  // members currently firing
+  uint32_t alert_count = 0;    // distinct member alerts
+  uint32_t firing_count = 0;   // members currently firing
+  std::string category;        // the first member's `category` label, if any
+  std::string impact = "low";  // priority matrix column: low | medium | high
+  std::string root_service;    // topology: the deepest failing dependency, or ""
+  bool flapping = false;       // a member is flapping: resolve is held back
+  bool suppressed = false;     // every firing member is silenced or inhibited: not notified
 };
 
 std::string incident_id(int64_t seq);  // "INC-42"
