@@ -2,11 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <filesystem>
 #include <fstream>
-#include <initializer_list>
 #include <sstream>
-#include <stdexcept>
 #include <thread>
+
+#include "daemon/config_sections.h"
+#include "daemon/config_yaml.h"
 
 namespace alertd::daemon {
 
@@ -33,68 +35,6 @@ correlation:
   group_by_fallback: [alertname]
   group_window: 10m
 )";
-
-// Config errors carry the position; thrown inside the parser only and turned
-// into a core::Error at the boundary (start-up path, not the data path).
-struct ConfigError : std::runtime_error {
-  ConfigError(const YAML::Node& node, const std::string& what)
-      : std::runtime_error(what), line(node.Mark().line + 1) {}
-  int line;
-};
-
-void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> allowed,
-                std::string_view section) {
-  if (!map.IsMap()) throw ConfigError(map, std::string(section) + ": expected a mapping");
-  for (const auto& kv : map) {
-    auto key = kv.first.as<std::string>();
-    bool known = false;
-    for (auto a : allowed) known = known || a == key;
-    if (!known) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      throw ConfigError(kv.first, "unknown key \"" + key + "\" in " + std::string(section) +
-                                      " (known: " + list + ")");
-    }
-  }
-}
-
-std::string get_string(const YAML::Node& n, std::string_view what) {
-  if (!n.IsScalar()) throw ConfigError(n, std::string(what) + ": expected a string");
-  return n.as<std::string>();
-}
-
-size_t get_size(const YAML::Node& n, std::string_view what, size_t min, size_t max) {
-  if (!n.IsScalar()) throw ConfigError(n, std::string(what) + ": expected a number");
-  long long v = 0;
-  try {
-    v = n.as<long long>();
-  } catch (const YAML::Exception&) {
-    throw ConfigError(
-        n, std::string(what) + ": \"" + n.as<std::string>() + "\" is not a whole number");
-  }
-  if (v < static_cast<long long>(min) || static_cast<unsigned long long>(v) > max) {
-    throw ConfigError(n, std::string(what) + ": " + std::to_string(v) + " is out of range [" +
-                             std::to_string(min) + ", " + std::to_string(max) + "]");
-  }
-  return static_cast<size_t>(v);
-}
-
-core::Duration get_duration(const YAML::Node& n, std::string_view what) {
-  auto text = get_string(n, what);
-  auto d = core::parse_duration(text);
-  if (!d) {
-    throw ConfigError(n, std::string(what) + ": \"" + text +
-                             "\" is not a duration (e.g. 30s, 5m, 1h30m; no negatives)");
-  }
-  return *d;
-}
-
-std::vector<std::string> get_string_list(const YAML::Node& n, std::string_view what) {
-  if (!n.IsSequence()) throw ConfigError(n, std::string(what) + ": expected a list of strings");
-  std::vector<std::string> out;
-  for (const auto& item : n) out.push_back(get_string(item, what));
-  return out;
-}
 
 void parse_http(const YAML::Node& n, HttpConfig& http) {
   check_keys(n, {"threads", "max_body_bytes", "read_timeout", "max_connections", "listen"}, "http");
@@ -137,30 +77,13 @@ void parse_limits(const YAML::Node& n, ingest::Limits& l) {
   }
 }
 
-void parse_correlation(const YAML::Node& n, correlator::CorrelatorConfig& c) {
-  check_keys(n, {"group_by", "group_by_fallback", "group_window"}, "correlation");
-  if (n["group_by"]) c.group_by = get_string_list(n["group_by"], "correlation.group_by");
-  if (n["group_by_fallback"]) {
-    c.group_by_fallback = get_string_list(n["group_by_fallback"], "correlation.group_by_fallback");
-  }
-  if (n["group_window"])
-    c.group_window = get_duration(n["group_window"], "correlation.group_window");
+void parse_store(const YAML::Node& s, StoreConfig& store) {
+  check_keys(s, {"sqlite", "batch_max"}, "store");
+  if (s["sqlite"]) store.sqlite_path = get_string(s["sqlite"], "store.sqlite");
+  if (s["batch_max"]) store.batch_max = get_size(s["batch_max"], "store.batch_max", 1, 1000000);
 }
 
-void parse_root(const YAML::Node& root, DaemonConfig& cfg) {
-  if (root.IsNull()) return;  // an empty file means all defaults
-  check_keys(root,
-             {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup", "correlation"},
-             "the top level");
-  if (root["http"]) parse_http(root["http"], cfg.http);
-  if (root["listen"]) cfg.http.listen = get_string(root["listen"], "listen");
-  if (const auto& s = root["store"]) {
-    check_keys(s, {"sqlite", "batch_max"}, "store");
-    if (s["sqlite"]) cfg.store.sqlite_path = get_string(s["sqlite"], "store.sqlite");
-    if (s["batch_max"])
-      cfg.store.batch_max = get_size(s["batch_max"], "store.batch_max", 1, 1000000);
-  }
-  if (root["limits"]) parse_limits(root["limits"], cfg.limits);
+void parse_runtime(const YAML::Node& root, DaemonConfig& cfg) {
   if (const auto& p = root["pipeline"]) {
     check_keys(p, {"shards", "queue_capacity"}, "pipeline");
     if (p["shards"]) cfg.pipeline.shards = get_size(p["shards"], "pipeline.shards", 0, 256);
@@ -183,27 +106,45 @@ void parse_root(const YAML::Node& root, DaemonConfig& cfg) {
           get_duration(d["resolved_retention"], "dedup.resolved_retention");
     }
   }
-  if (root["correlation"]) parse_correlation(root["correlation"], cfg.correlation);
 }
 
+// Each section is read under its own guard: one bad section does not hide
+// the errors of the next.
+void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, Diagnostics& diag,
+                DaemonConfig& cfg) {
+  if (root.IsNull()) return;  // an empty file means all defaults
+  if (!diag.guard([&] {
+        check_keys(root,
+                   {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
+                    "correlation", "rules", "inhibit", "priority", "maintenance"},
+                   "the top level");
+      })) {
+    return;
+  }
+  if (root["http"]) diag.guard([&] { parse_http(root["http"], cfg.http); });
+  if (root["listen"]) diag.guard([&] { cfg.http.listen = get_string(root["listen"], "listen"); });
+  if (root["store"]) diag.guard([&] { parse_store(root["store"], cfg.store); });
+  if (root["limits"]) diag.guard([&] { parse_limits(root["limits"], cfg.limits); });
+  diag.guard([&] { parse_runtime(root, cfg); });
+  if (root["rules"]) read_rules(root["rules"], base_dir, diag, cfg.rules);
+  read_correlation(root, base_dir, diag, cfg.correlation);
+}
 }  // namespace
 
 std::string_view embedded_default_config() {
   return kEmbeddedDefaults;
 }
 
-core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin) {
+core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin,
+                                        const std::filesystem::path& base_dir) {
   DaemonConfig cfg;
   cfg.origin = std::string(origin);
-  try {
-    parse_root(YAML::Load(std::string(yaml)), cfg);
-  } catch (const ConfigError& e) {
-    return core::Error{"invalid_config",
-                       std::string(origin) + ":" + std::to_string(e.line) + ": " + e.what()};
-  } catch (const YAML::Exception& e) {
-    return core::Error{"invalid_config",
-                       std::string(origin) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  Diagnostics diag{std::string(origin)};
+  YAML::Node root;
+  if (diag.guard([&] { root = YAML::Load(std::string(yaml)); })) {
+    parse_root(root, base_dir, diag, cfg);
   }
+  if (!diag.ok()) return core::Error{"invalid_config", diag.joined()};
   // One body limit: the server stops reading at it, the decoders check it too.
   cfg.limits.max_body_bytes = cfg.http.max_body_bytes;
   if (cfg.pipeline.shards == 0) {
@@ -217,7 +158,7 @@ core::Result<DaemonConfig> load_config_file(const std::string& path) {
   if (!in) return core::Error{"invalid_config", path + ": cannot open file"};
   std::stringstream text;
   text << in.rdbuf();
-  return parse_config(text.str(), path);
+  return parse_config(text.str(), path, std::filesystem::path(path).parent_path());
 }
 
 }  // namespace alertd::daemon

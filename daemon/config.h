@@ -4,13 +4,16 @@
 // keeps its own config struct; this file only assembles them.
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "core/time.h"
 #include "correlator/correlator.h"
 #include "ingest/formats/decoder.h"
+#include "rules/rule.h"
 #include "rules/shard_stage.h"
 
 namespace alertd::daemon {
@@ -41,6 +44,7 @@ struct DaemonConfig {
   core::Duration resolve_timeout = std::chrono::minutes(5);
   rules::ShardConfig dedup;
   correlator::CorrelatorConfig correlation;
+  std::vector<rules::RuleSpec> rules;          // in file order
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 
@@ -49,7 +53,10 @@ std::string_view embedded_default_config();
 
 /// Parses YAML text. `origin` names the source in errors: "FILE:LINE: reason".
 /// Unknown keys, wrong types and bad values are errors.
-core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin);
+/// Every error found is reported, one per line. Files the config names
+/// (rule files, topology) are relative to `base_dir`.
+core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin,
+                                        const std::filesystem::path& base_dir = {});
 
 /// Reads and parses a file; errors name the file.
 core::Result<DaemonConfig> load_config_file(const std::string& path);

@@ -1,0 +1,26 @@
+#pragma once
+// Readers of the rule-language sections of the config, one file each, so
+// that config.cc stays about the daemon's own settings.
+
+#include <filesystem>
+#include <vector>
+
+#include "correlator/correlator.h"
+#include "daemon/config_yaml.h"
+#include "rules/rule.h"
+
+namespace alertd::daemon {
+
+/// `rules:` — a list whose items are rules (mappings) or file paths/globs
+/// (strings, relative to `base_dir`) of files with a top-level `rules:` list.
+/// Checks names are unique; every error goes to `diag`.
+void read_rules(const YAML::Node& node, const std::filesystem::path& base_dir, Diagnostics& diag,
+                std::vector<rules::RuleSpec>& out);
+
+/// The correlator's sections of the top-level mapping: `correlation:`
+/// (group_by, group_window, topology file, flap, settle), `inhibit:`,
+/// `priority:` and `maintenance:`. Reads only the keys present.
+void read_correlation(const YAML::Node& root, const std::filesystem::path& base_dir,
+                      Diagnostics& diag, correlator::CorrelatorConfig& out);
+
+}  // namespace alertd::daemon
