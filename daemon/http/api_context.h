@@ -2,7 +2,10 @@
 // What the route handlers share. Owned by the App; handlers run on io threads.
 
 #include <atomic>
+#include <functional>
+#include <string>
 
+#include "core/result.h"
 #include "core/time.h"
 #include "daemon/config.h"
 #include "daemon/http/server.h"
@@ -26,6 +29,13 @@ struct ApiContext {
   std::atomic<sinks::IncidentStore*> store{nullptr};
   std::atomic<Pipeline*> pipeline{nullptr};
 
+  /// Called after a silence was created or expired, with the store already
+  /// updated: hands the current silences to the correlator. Set by the app.
+  std::function<void()> silences_changed;
+  /// POST /-/reload and SIGHUP: re-reads the rule files and swaps them in
+  /// atomically. Returns a summary, or the errors (old rules keep running).
+  std::function<core::Result<std::string>()> reload;
+
   bool ready() const { return pipeline.load(std::memory_order_acquire) != nullptr; }
 };
 
@@ -33,6 +43,7 @@ class Router;
 void add_ingest_routes(Router& router, ApiContext& ctx);
 void add_incident_routes(Router& router, ApiContext& ctx);
 void add_ops_routes(Router& router, ApiContext& ctx);
+void add_silence_routes(Router& router, ApiContext& ctx);
 
 /// 503 for requests that arrive before start-up finished.
 Response not_ready_response();
