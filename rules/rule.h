@@ -17,6 +17,7 @@ namespace alertd::rules {
 struct Threshold {
   uint32_t count = 1;
   core::Duration within{};
+  friend bool operator==(const Threshold&, const Threshold&) = default;
 };
 
 /// An incident only once `count` different values of `label` arrived within `within`.
@@ -24,6 +25,7 @@ struct Distinct {
   std::string label;
   uint32_t count = 1;
   core::Duration within{};
+  friend bool operator==(const Distinct&, const Distinct&) = default;
 };
 
 struct RuleSpec {
@@ -38,6 +40,11 @@ struct RuleSpec {
   std::map<std::string, std::string> set;  // labels to add or overwrite
   std::vector<std::string> group_by;       // per-group counting and incident grouping
   std::string origin;                      // "FILE:LINE", for messages
+  std::string description;                 // free text for people; no effect
+
+  /// Has a counting condition (threshold, distinct or absent_for): the rule
+  /// gates matching alerts in the per-shard CountingStage.
+  bool is_counting() const { return threshold || distinct || absent_for; }
 };
 
 }  // namespace alertd::rules

@@ -1,0 +1,358 @@
+#include "rules/counting_stage.h"
+
+#include <algorithm>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "core/fingerprint.h"
+
+namespace alertd::rules {
+
+namespace {
+
+// Min-heap on time; ties break on the key so that tick() fires timers in the
+// same order on every run (replay determinism).
+struct LaterFirst {
+  template <typename D>
+  bool operator()(const D& a, const D& b) const {
+    if (a.at != b.at) return a.at > b.at;
+    return a.key > b.key;
+  }
+};
+
+core::Duration window_of(const RuleSpec& spec) {
+  if (spec.threshold) return spec.threshold->within;
+  if (spec.distinct) return spec.distinct->within;
+  return spec.absent_for.value_or(core::Duration{0});
+}
+
+// Everything that decides what a group means; origin and description do
+// not, so moving a rule within its file keeps its groups over a reload.
+bool same_meaning(const RuleSpec& a, const RuleSpec& b) {
+  return a.name == b.name && a.match == b.match && a.threshold == b.threshold &&
+         a.distinct == b.distinct && a.absent_for == b.absent_for && a.drop == b.drop &&
+         a.set == b.set && a.group_by == b.group_by;
+}
+
+// A label value, with empty meaning absent (as in group keys).
+std::optional<std::string_view> value_of(const core::Alert& a, const std::string& label) {
+  auto v = a.labels.get(label);
+  if (v && v->empty()) return std::nullopt;
+  return v;
+}
+
+std::string matchers_text(const core::Matchers& matchers) {
+  std::string out = "{";
+  for (const auto& m : matchers) {
+    if (out.size() > 1) out += ", ";
+    out += m.to_string();
+  }
+  return out + "}";
+}
+
+template <typename T>
+void free_vector(std::vector<T>& v) {
+  std::vector<T>().swap(v);  // open groups keep no window state, not even capacity
+}
+
+}  // namespace
+
+CountingStage::CountingStage(size_t shard_index, size_t shard_count, CountingLimits limits)
+    : shard_index_(shard_index), shard_count_(std::max<size_t>(1, shard_count)), limits_(limits) {}
+
+void CountingStage::set_rules(std::shared_ptr<const RuleSet> rules, core::TimePoint now,
+                              std::vector<core::AlertEvent>& events) {
+  drop_changed_groups(rules.get(), now, events);
+  rules_ = std::move(rules);
+  arm_absence(now);
+}
+
+void CountingStage::drop_changed_groups(const RuleSet* next, core::TimePoint now,
+                                        std::vector<core::AlertEvent>& events) {
+  if (groups_.empty() || !rules_) return;
+  // Old rule index -> new index, or -1 when the rule is gone or changed.
+  std::vector<int64_t> remap(rules_->size(), -1);
+  for (size_t i = 0; i < rules_->size(); ++i) {
+    const auto& old_spec = rules_->specs()[i];
+    auto j = next != nullptr ? next->index_of(old_spec.name) : std::nullopt;
+    if (j && same_meaning(old_spec, next->specs()[*j])) remap[i] = static_cast<int64_t>(*j);
+  }
+  std::vector<uint64_t> gone;
+  for (auto& [key, g] : groups_) {
+    int64_t r = remap[g.rule];
+    if (r < 0) {
+      gone.push_back(key);
+    } else {
+      g.rule = static_cast<uint32_t>(r);
+    }
+  }
+  std::sort(gone.begin(), gone.end());  // resolve events in a fixed order
+  for (uint64_t key : gone) {
+    auto it = groups_.find(key);
+    if (it->second.firing) resolve(it->second, now, events);
+    groups_.erase(it);
+    ++groups_evicted_total_;
+  }
+}
+
+void CountingStage::arm_absence(core::TimePoint now) {
+  if (!rules_) return;
+  for (size_t i = 0; i < rules_->size(); ++i) {
+    const auto& spec = rules_->specs()[i];
+    if (!spec.absent_for || !spec.group_by.empty()) continue;
+    uint64_t key = route_key(spec.name, "default", core::LabelSet{});
+    if (key % shard_count_ != shard_index_) continue;
+    auto [it, inserted] = groups_.try_emplace(key);
+    if (!inserted) continue;  // kept over a reload: its timer runs on
+    Group& g = it->second;
+    g.rule = static_cast<uint32_t>(i);
+    g.scheduled = kNever;
+    g.last = now;
+    g.absence = std::make_unique<Absence>();
+    g.absence->tenant = "default";
+    schedule(key, g, now + *spec.absent_for);
+  }
+}
+
+void CountingStage::process(core::Alert&& alert, core::TimePoint now,
+                            std::vector<core::Alert>& pass, std::vector<core::AlertEvent>& events) {
+  std::optional<size_t> rule;
+  if (rules_ && !alert.rule.empty()) rule = rules_->index_of(alert.rule);
+  if (!rule || !rules_->specs()[*rule].is_counting()) {
+    pass.push_back(std::move(alert));
+    return;
+  }
+  const RuleSpec& spec = rules_->specs()[*rule];
+  // Recomputed rather than read from alert.route_key: the alert may have
+  // been applied by the rules before a reload.
+  uint64_t key = rules_->group_key(*rule, alert);
+  Group* g = nullptr;
+  if (auto it = groups_.find(key); it != groups_.end()) {
+    g = &it->second;
+  } else if (!spec.absent_for && alert.status == core::AlertStatus::resolved) {
+    ++discarded_total_;  // nothing open that it could resolve
+    return;
+  } else {
+    g = find_or_create(key, *rule, alert);
+    if (g == nullptr) {
+      ++groups_refused_total_;  // fail open: never lose an alert to a full table
+      pass.push_back(std::move(alert));
+      return;
+    }
+  }
+  if (g->rule != *rule) {
+    // Two rules' groups on one 64-bit key: never seen, but fail open.
+    ++groups_refused_total_;
+    pass.push_back(std::move(alert));
+    return;
+  }
+  if (spec.absent_for) {
+    process_absence(key, *g, now, events);
+  } else {
+    process_window(key, *g, std::move(alert), now, pass);
+  }
+}
+
+CountingStage::Group* CountingStage::find_or_create(uint64_t key, size_t rule,
+                                                    const core::Alert& alert) {
+  if (groups_.size() >= limits_.max_groups) return nullptr;
+  Group& g = groups_[key];
+  g.rule = static_cast<uint32_t>(rule);
+  g.scheduled = kNever;
+  const RuleSpec& spec = rules_->specs()[rule];
+  if (spec.absent_for) {
+    g.absence = std::make_unique<Absence>();
+    g.absence->tenant = alert.tenant;
+    g.absence->group = group_of(spec, alert.labels);
+  }
+  return &g;
+}
+
+void CountingStage::process_window(uint64_t key, Group& g, core::Alert&& alert, core::TimePoint now,
+                                   std::vector<core::Alert>& pass) {
+  const RuleSpec& spec = rules_->specs()[g.rule];
+  const core::Duration w = window_of(spec);
+  if (g.last != core::kNoTime && now - g.last > w) {
+    // Quiet for a whole window: everything before is out of it (the same as
+    // a tick that evicted the group).
+    g.open = false;
+    free_vector(g.arrivals);
+    free_vector(g.values);
+    free_vector(g.held);
+  }
+  if (alert.status == core::AlertStatus::resolved) {
+    if (g.open) {
+      pass.push_back(std::move(alert));
+      return;
+    }
+    std::erase_if(g.held, [&](const Held& h) { return h.alert.fingerprint == alert.fingerprint; });
+    ++discarded_total_;
+    return;
+  }
+  if (g.last == core::kNoTime || now > g.last) g.last = now;
+  schedule(key, g, g.last + w);
+  if (g.open) {
+    pass.push_back(std::move(alert));
+    return;
+  }
+  auto outside = [&](core::TimePoint t) { return now - t > w; };
+  std::erase_if(g.arrivals, outside);
+  std::erase_if(g.values, [&](const Seen& s) { return outside(s.at); });
+  std::erase_if(g.held, [&](const Held& h) { return outside(h.at); });
+
+  bool reached = false;
+  if (spec.threshold) {
+    g.arrivals.push_back(now);
+    reached = g.arrivals.size() >= spec.threshold->count;
+  } else if (auto value = value_of(alert, spec.distinct->label)) {
+    auto seen = std::find_if(g.values.begin(), g.values.end(),
+                             [&](const Seen& s) { return s.value == *value; });
+    if (seen == g.values.end()) {
+      g.values.push_back(Seen{std::string(*value), now});
+    } else {
+      seen->at = now;
+    }
+    reached = g.values.size() >= spec.distinct->count;
+  }
+  if (!reached) {
+    hold(g, spec, std::move(alert), now);
+    return;
+  }
+  g.open = true;
+  release(g, pass);
+  pass.push_back(std::move(alert));
+}
+
+void CountingStage::hold(Group& g, const RuleSpec& spec, core::Alert&& alert, core::TimePoint now) {
+  // Threshold: the latest copy per fingerprint. Distinct: the latest alert
+  // per value; alerts without the label, the latest per fingerprint.
+  std::optional<std::string> value;
+  if (spec.distinct) {
+    if (auto v = value_of(alert, spec.distinct->label)) value.emplace(*v);
+  }
+  auto same = [&](const Held& h) {
+    if (value || h.value) return value == h.value;
+    return h.alert.fingerprint == alert.fingerprint;
+  };
+  auto it = std::find_if(g.held.begin(), g.held.end(), same);
+  if (it != g.held.end()) g.held.erase(it);
+  g.held.push_back(Held{now, std::move(alert), std::move(value)});
+  ++held_total_;
+  if (g.held.size() > limits_.max_held_per_group) {
+    g.held.erase(g.held.begin());  // the oldest: first to leave the window anyway
+    ++held_overflow_total_;
+  }
+}
+
+void CountingStage::release(Group& g, std::vector<core::Alert>& pass) {
+  for (auto& h : g.held) pass.push_back(std::move(h.alert));
+  released_total_ += g.held.size();
+  free_vector(g.held);
+  free_vector(g.arrivals);
+  free_vector(g.values);
+}
+
+void CountingStage::process_absence(uint64_t key, Group& g, core::TimePoint now,
+                                    std::vector<core::AlertEvent>& events) {
+  const core::Duration d = *rules_->specs()[g.rule].absent_for;
+  ++heartbeats_total_;
+  // A timer that ran out before a tick saw it fires now, at its own time,
+  // so the output does not depend on how often tick() runs.
+  if (!g.firing && g.last != core::kNoTime && now - g.last > d) fire(key, g, g.last + d, events);
+  if (g.firing) resolve(g, now, events);
+  if (g.last == core::kNoTime || now > g.last) g.last = now;
+  schedule(key, g, g.last + d);
+}
+
+void CountingStage::fire(uint64_t key, Group& g, core::TimePoint at,
+                         std::vector<core::AlertEvent>& events) {
+  const RuleSpec& spec = rules_->specs()[g.rule];
+  core::Alert a;
+  a.labels.set("alertname", spec.name);
+  a.labels.set("alertd_absent", "true");
+  for (const auto& l : g.absence->group) a.labels.set(l.name, l.value);
+  for (const auto& [name, value] : spec.set) a.labels.set(name, value);
+  a.annotations.set("summary", "no alert matching " + matchers_text(spec.match) + " for " +
+                                   core::format_duration(*spec.absent_for));
+  if (!spec.description.empty()) a.annotations.set("description", spec.description);
+  a.status = core::AlertStatus::firing;
+  a.source = "alertd";
+  a.tenant = g.absence->tenant;
+  a.rule = spec.name;
+  a.route_key = key;
+  a.fingerprint = core::fingerprint(a.labels);
+  a.starts_at = at;
+  a.received_at = at;
+  events.push_back(core::AlertEvent{core::AlertChange::firing, a, at});
+  g.absence->synthetic = std::move(a);
+  g.firing = true;
+  ++absent_fired_total_;
+}
+
+void CountingStage::resolve(Group& g, core::TimePoint now, std::vector<core::AlertEvent>& events) {
+  core::Alert a = std::move(g.absence->synthetic);
+  g.absence->synthetic = core::Alert{};
+  a.status = core::AlertStatus::resolved;
+  a.ends_at = now;
+  events.push_back(core::AlertEvent{core::AlertChange::resolved, std::move(a), now});
+  g.firing = false;
+}
+
+core::TimePoint CountingStage::due_time(const Group& g) const {
+  const RuleSpec& spec = rules_->specs()[g.rule];
+  if (spec.absent_for && g.firing) return kNever;  // waits for the next heartbeat
+  return g.last + window_of(spec);
+}
+
+void CountingStage::schedule(uint64_t key, Group& g, core::TimePoint at) {
+  // The live item is a lower bound of the due time: a later due time pushes
+  // nothing (the old item re-queues itself once when it comes due).
+  if (at >= g.scheduled) return;
+  g.scheduled = at;
+  index_.push_back(Due{at, key});
+  std::push_heap(index_.begin(), index_.end(), LaterFirst{});
+}
+
+void CountingStage::tick(core::TimePoint now, std::vector<core::AlertEvent>& events) {
+  last_tick_examined_ = 0;
+  // Due means strictly before now: an arrival at t is in its window up to
+  // and including t + window.
+  while (!index_.empty() && index_.front().at < now) {
+    std::pop_heap(index_.begin(), index_.end(), LaterFirst{});
+    Due item = index_.back();
+    index_.pop_back();
+    ++last_tick_examined_;
+    auto it = groups_.find(item.key);
+    if (it == groups_.end() || it->second.scheduled != item.at) continue;  // stale item
+    Group& g = it->second;
+    g.scheduled = kNever;
+    core::TimePoint due = due_time(g);
+    if (due != item.at) {
+      // Renewed since queued: re-queue at the real time, so that timers fire
+      // in time order even within one tick.
+      if (due != kNever) schedule(item.key, g, due);
+      continue;
+    }
+    if (g.absence) {
+      fire(item.key, g, due, events);
+    } else {
+      groups_.erase(it);
+      ++groups_evicted_total_;
+    }
+  }
+  maybe_compact_index();
+}
+
+void CountingStage::maybe_compact_index() {
+  // Stale items pile up only when groups are dropped by a reload; rebuild the
+  // heap from the live items if they ever dominate, so memory stays bounded.
+  if (index_.size() < 1024 || index_.size() <= 2 * groups_.size()) return;
+  index_.clear();
+  for (const auto& [key, g] : groups_) {
+    if (g.scheduled != kNever) index_.push_back(Due{g.scheduled, key});
+  }
+  std::make_heap(index_.begin(), index_.end(), LaterFirst{});
+}
+
+}  // namespace alertd::rules
