@@ -4,8 +4,10 @@
 // same interface.
 //
 // Threads: apply() is called by exactly one sink thread. The read calls
-// (list, get, timeline, load_active) may be called concurrently from any
-// thread, including while apply() runs.
+// (list, get, timeline, load_active, and the silence reads) may be called
+// concurrently from any thread, including while apply() runs. The silence
+// writes (create_silence, expire_silence) come from HTTP threads, beside
+// apply(): implementations serialize them with it.
 
 #include <cstdint>
 #include <optional>
@@ -16,6 +18,8 @@
 
 #include "core/incident.h"
 #include "core/result.h"
+#include "core/silence.h"
+#include "core/time.h"
 
 namespace alertd::sinks {
 
@@ -24,7 +28,7 @@ struct IncidentFilter {
   std::optional<core::IncidentStatus> status;
   std::optional<std::string> service;
   std::optional<core::Priority> priority;
-  size_t limit = 100;               // 1..1000
+  size_t limit = 100;                 // 1..1000
   std::optional<int64_t> before_seq;  // cursor: incidents with seq < this, newest first
 };
 
@@ -53,6 +57,36 @@ class IncidentStore {
   virtual core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) = 0;
   /// Active incidents with their members, and the highest sequence ever used.
   virtual core::Result<core::ActiveState> load_active() = 0;
+
+  // --- silences: recorded, never deleted (expiring one ends it early) ---
+
+  /// Stores a new silence and returns it as stored: id "SIL-<n>" assigned
+  /// (any id passed in is ignored), times cut to what the store keeps
+  /// (milliseconds), updated_at = created_at when unset. The caller sets
+  /// created_at. Refused (store_invalid_input): no matchers, an empty tenant,
+  /// unset times, ends_at <= starts_at, text that is not valid UTF-8.
+  virtual core::Result<core::Silence> create_silence(core::Silence silence) = 0;
+  /// Every silence of a tenant, ended ones included, newest first.
+  virtual core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) = 0;
+  /// nullopt when no silence has that id (a malformed id included).
+  virtual core::Result<std::optional<core::Silence>> get_silence(std::string_view id) = 0;
+  /// Ends a silence early: ends_at = min(ends_at, now), starts_at =
+  /// min(starts_at, now) (so a pending one reads as expired, not pending),
+  /// updated_at = now. An already ended silence is returned unchanged.
+  /// nullopt when no silence has that id.
+  virtual core::Result<std::optional<core::Silence>> expire_silence(std::string_view id,
+                                                                    core::TimePoint now) = 0;
+  /// Every silence, of any tenant, with ends_at after `now`, oldest first.
+  virtual core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) = 0;
+  /// The same at the wall clock: what the live daemon reads at start-up.
+  core::Result<std::vector<core::Silence>> load_silences() {
+    return load_silences(core::SystemClock().now());
+  }
 };
+
+/// Silence ids are "SIL-" + the store's sequence number.
+std::string silence_id(int64_t seq);
+/// The sequence of "SIL-<n>" (n >= 1); nullopt for anything else.
+std::optional<int64_t> parse_silence_id(std::string_view id);
 
 }  // namespace alertd::sinks

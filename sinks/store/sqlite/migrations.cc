@@ -73,8 +73,53 @@ BEGIN
 END;
 )sql";
 
+// Version 2: the rule engine's incident and member fields, and silences.
+// New columns are NOT NULL with defaults, so rows written by version 1 read
+// as "no category, low impact, no root, not flapping, not suppressed".
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE incidents ADD COLUMN category     TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN impact       TEXT    NOT NULL DEFAULT 'low';
+ALTER TABLE incidents ADD COLUMN root_service TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN flapping     INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN suppressed   INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incident_members ADD COLUMN flapping      INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incident_members ADD COLUMN suppressed_by TEXT    NOT NULL DEFAULT '';
+
+-- Silences are recorded, never lost: the id is "SIL-" || seq (AUTOINCREMENT
+-- never reuses one), rows cannot be deleted, and an update may only end a
+-- silence earlier (expire), never change what it matches or who made it.
+-- matchers is a JSON array of canonical matcher text.
+CREATE TABLE silences (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant     TEXT    NOT NULL,
+  matchers   TEXT    NOT NULL,
+  starts_at  INTEGER NOT NULL,
+  ends_at    INTEGER NOT NULL,
+  created_by TEXT    NOT NULL,
+  comment    TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX silences_tenant_seq ON silences (tenant, seq);
+-- load_silences at start-up reads only the few not yet ended.
+CREATE INDEX silences_ends_at ON silences (ends_at);
+CREATE TRIGGER silences_no_delete BEFORE DELETE ON silences
+BEGIN
+  SELECT RAISE(ABORT, 'silences are never deleted: expire them instead');
+END;
+CREATE TRIGGER silences_only_end_earlier BEFORE UPDATE ON silences
+WHEN NEW.seq IS NOT OLD.seq OR NEW.tenant IS NOT OLD.tenant
+  OR NEW.matchers IS NOT OLD.matchers OR NEW.created_by IS NOT OLD.created_by
+  OR NEW.comment IS NOT OLD.comment OR NEW.created_at IS NOT OLD.created_at
+  OR NEW.ends_at > OLD.ends_at OR NEW.starts_at > OLD.starts_at
+BEGIN
+  SELECT RAISE(ABORT, 'silences can only be ended earlier: create a new one instead');
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
+    {2, kV2},
 };
 
 core::Status check_list(std::span<const Migration> list) {

@@ -55,6 +55,12 @@ core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string&
            " FROM incident_members WHERE incident_seq IN (SELECT seq FROM incidents WHERE " +
            active + ") ORDER BY incident_seq, first_seen, fingerprint"},
       {&conn->max_seq, "SELECT COALESCE(MAX(seq), 0) FROM incidents"},
+      {&conn->silences_of_tenant, "SELECT " + std::string(kSilenceColumns) +
+                                      " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
+      {&conn->silence_by_seq,
+       "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE seq = ?1"},
+      {&conn->silences_unended,
+       "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE ends_at > ?1 ORDER BY seq"},
   };
   for (const auto& [stmt, sql] : statements) {
     if (auto st = prepare_into(conn->db, *stmt, sql); !st.ok()) return st.error();

@@ -40,6 +40,9 @@ struct ReadConnection {
   Statement active_incidents;
   Statement active_members;
   Statement max_seq;
+  Statement silences_of_tenant;  // newest first
+  Statement silence_by_seq;
+  Statement silences_unended;               // ends_at > ?1, oldest first
   std::array<Statement, kListShapes> list;  // prepared on first use
   simdjson::dom::parser parser;
 

@@ -1,6 +1,10 @@
 #include "sinks/store/sqlite/rows.h"
 
+#include <simdjson.h>
+
 #include "core/fingerprint.h"
+#include "core/json_writer.h"
+#include "sinks/store/incident_store.h"
 #include "sinks/store/sqlite/label_json.h"
 
 namespace alertd::sinks::sqlite {
@@ -18,8 +22,9 @@ core::Error corrupt(std::string_view table, std::string_view column, std::string
 const std::string_view kUpsertIncidentSql =
     "INSERT INTO incidents (seq, id, tenant, title, service, status, priority, severity, "
     "group_key, rule, opened_at, updated_at, last_alert_at, acknowledged_at, resolved_at, "
-    "closed_at, alert_count, firing_count) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
+    "closed_at, alert_count, firing_count, category, impact, root_service, flapping, suppressed) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+    "?19, ?20, ?21, ?22, ?23) "
     "ON CONFLICT (seq) DO UPDATE SET id = excluded.id, tenant = excluded.tenant, "
     "title = excluded.title, service = excluded.service, status = excluded.status, "
     "priority = excluded.priority, severity = excluded.severity, "
@@ -27,28 +32,44 @@ const std::string_view kUpsertIncidentSql =
     "updated_at = excluded.updated_at, last_alert_at = excluded.last_alert_at, "
     "acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at, "
     "closed_at = excluded.closed_at, alert_count = excluded.alert_count, "
-    "firing_count = excluded.firing_count";
+    "firing_count = excluded.firing_count, category = excluded.category, "
+    "impact = excluded.impact, root_service = excluded.root_service, "
+    "flapping = excluded.flapping, suppressed = excluded.suppressed";
 
-// The WHERE names every indexed column (and the UNIQUE id), the SET none.
+// The WHERE names every indexed column (and the UNIQUE id), the SET every
+// other column: together they cover all 23 parameters.
 const std::string_view kUpdateIncidentUnindexedSql =
     "UPDATE incidents SET title = ?4, severity = ?8, group_key = ?9, rule = ?10, "
     "opened_at = ?11, updated_at = ?12, last_alert_at = ?13, acknowledged_at = ?14, "
-    "resolved_at = ?15, closed_at = ?16, alert_count = ?17, firing_count = ?18 "
+    "resolved_at = ?15, closed_at = ?16, alert_count = ?17, firing_count = ?18, "
+    "category = ?19, impact = ?20, root_service = ?21, flapping = ?22, suppressed = ?23 "
     "WHERE seq = ?1 AND id = ?2 AND tenant = ?3 AND service = ?5 AND status = ?6 "
     "AND priority = ?7";
 
 const std::string_view kUpsertMemberSql =
     "INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status, "
-    "source, first_seen, last_seen, resolved_at, event_count) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+    "source, first_seen, last_seen, resolved_at, event_count, flapping, suppressed_by) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
     "ON CONFLICT (incident_seq, fingerprint) DO UPDATE SET labels = excluded.labels, "
     "annotations = excluded.annotations, status = excluded.status, source = excluded.source, "
     "first_seen = excluded.first_seen, last_seen = excluded.last_seen, "
-    "resolved_at = excluded.resolved_at, event_count = excluded.event_count";
+    "resolved_at = excluded.resolved_at, event_count = excluded.event_count, "
+    "flapping = excluded.flapping, suppressed_by = excluded.suppressed_by";
 
 const std::string_view kInsertAuditSql =
     "INSERT INTO audit_log (incident_id, at, actor, action, detail) "
     "VALUES (?1, ?2, ?3, ?4, ?5)";
+
+const std::string_view kInsertSilenceSql =
+    "INSERT INTO silences (tenant, matchers, starts_at, ends_at, created_by, comment, "
+    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+// MIN(starts_at, ?2): a pending silence expired before it began gets
+// starts_at = ends_at = now, so it reads as expired, not as pending (as in
+// Alertmanager).
+const std::string_view kExpireSilenceSql =
+    "UPDATE silences SET starts_at = MIN(starts_at, ?2), ends_at = ?2, updated_at = ?2 "
+    "WHERE seq = ?1 AND ends_at > ?2";
 
 void bind_incident(Statement& stmt, const core::Incident& incident) {
   stmt.bind_int(1, incident.seq);
@@ -69,6 +90,11 @@ void bind_incident(Statement& stmt, const core::Incident& incident) {
   stmt.bind_time(16, incident.closed_at);
   stmt.bind_int(17, incident.alert_count);
   stmt.bind_int(18, incident.firing_count);
+  stmt.bind_text(19, incident.category);
+  stmt.bind_text(20, incident.impact);
+  stmt.bind_text(21, incident.root_service);
+  stmt.bind_int(22, incident.flapping ? 1 : 0);
+  stmt.bind_int(23, incident.suppressed ? 1 : 0);
 }
 
 core::Result<core::Incident> read_incident(const Statement& stmt, int c) {
@@ -97,6 +123,11 @@ core::Result<core::Incident> read_incident(const Statement& stmt, int c) {
   inc.closed_at = stmt.column_time(c + 15);
   inc.alert_count = static_cast<uint32_t>(stmt.column_int(c + 16));
   inc.firing_count = static_cast<uint32_t>(stmt.column_int(c + 17));
+  inc.category = stmt.column_text(c + 18);
+  inc.impact = stmt.column_text(c + 19);
+  inc.root_service = stmt.column_text(c + 20);
+  inc.flapping = stmt.column_int(c + 21) != 0;
+  inc.suppressed = stmt.column_int(c + 22) != 0;
   return inc;
 }
 
@@ -121,6 +152,8 @@ core::Status bind_member(Statement& stmt, int64_t incident_seq, const core::Memb
   stmt.bind_time(8, member.last_seen);
   stmt.bind_time(9, member.resolved_at);
   stmt.bind_int(10, static_cast<int64_t>(member.event_count));
+  stmt.bind_int(11, member.flapping ? 1 : 0);
+  stmt.bind_text(12, member.suppressed_by);
   return {};
 }
 
@@ -146,6 +179,8 @@ core::Result<core::Member> read_member(const Statement& stmt, int c,
   m.last_seen = stmt.column_time(c + 6);
   m.resolved_at = stmt.column_time(c + 7);
   m.event_count = static_cast<uint64_t>(stmt.column_int(c + 8));
+  m.flapping = stmt.column_int(c + 9) != 0;
+  m.suppressed_by = stmt.column_text(c + 10);
   return m;
 }
 
@@ -166,6 +201,51 @@ core::AuditEntry read_audit(const Statement& stmt, int c) {
   e.action = stmt.column_text(c + 4);
   e.detail = stmt.column_text(c + 5);
   return e;
+}
+
+void write_matchers_json(const std::vector<std::string>& matchers, std::string& out) {
+  out.clear();
+  core::JsonWriter w(out);
+  w.begin_array();
+  for (const auto& m : matchers) w.value(m);
+  w.end_array();
+}
+
+void bind_silence(Statement& stmt, const core::Silence& silence, const std::string& matchers_json) {
+  stmt.bind_text(1, silence.tenant);
+  stmt.bind_text(2, matchers_json);
+  stmt.bind_time(3, silence.starts_at);
+  stmt.bind_time(4, silence.ends_at);
+  stmt.bind_text(5, silence.created_by);
+  stmt.bind_text(6, silence.comment);
+  stmt.bind_time(7, silence.created_at);
+  stmt.bind_time(8, silence.updated_at);
+}
+
+core::Result<core::Silence> read_silence(const Statement& stmt, int c,
+                                         simdjson::dom::parser& parser) {
+  core::Silence s;
+  s.id = silence_id(stmt.column_int(c + 0));
+  s.tenant = stmt.column_text(c + 1);
+  const auto json = stmt.column_text(c + 2);
+  simdjson::dom::array array;
+  if (parser.parse(json.data(), json.size()).get(array) != simdjson::SUCCESS) {
+    return corrupt("silences", "matchers", json);
+  }
+  for (auto element : array) {
+    std::string_view text;
+    if (element.get_string().get(text) != simdjson::SUCCESS) {
+      return corrupt("silences", "matchers", json);
+    }
+    s.matchers.emplace_back(text);
+  }
+  s.starts_at = stmt.column_time(c + 3);
+  s.ends_at = stmt.column_time(c + 4);
+  s.created_by = stmt.column_text(c + 5);
+  s.comment = stmt.column_text(c + 6);
+  s.created_at = stmt.column_time(c + 7);
+  s.updated_at = stmt.column_time(c + 8);
+  return s;
 }
 
 }  // namespace alertd::sinks::sqlite

@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/incident.h"
 #include "core/result.h"
+#include "core/silence.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 
 namespace simdjson::dom {
@@ -23,15 +25,17 @@ namespace alertd::sinks::sqlite {
 inline constexpr std::string_view kIncidentColumns =
     "seq, id, tenant, title, service, status, priority, severity, group_key, rule, opened_at, "
     "updated_at, last_alert_at, acknowledged_at, resolved_at, closed_at, alert_count, "
-    "firing_count";
-inline constexpr int kIncidentColumnCount = 18;
+    "firing_count, category, impact, root_service, flapping, suppressed";
+inline constexpr int kIncidentColumnCount = 23;
 
-/// Insert-or-update by seq; parameters ?1..?18 as bound by bind_incident.
+/// Insert-or-update by seq; parameters ?1..?23 as bound by bind_incident.
 extern const std::string_view kUpsertIncidentSql;
 
 /// Updates only the columns no index covers, and only when the row exists and
-/// every indexed column already holds the bound value; parameters ?1..?18 as
-/// bound by bind_incident. SQLite rewrites the entries of every index that has
+/// every indexed column already holds the bound value; parameters ?1..?23 as
+/// bound by bind_incident. Its SET must name every column that is not in its
+/// WHERE: a column left out would silently keep its old value whenever this
+/// statement, not the upsert, does the write. SQLite rewrites the entries of every index that has
 /// a column named in SET, so the usual update (counters and times move,
 /// tenant/status/service/priority do not) touching no index keeps a batch from
 /// dirtying (and writing to the WAL) pages of all six incident indexes. When it
@@ -47,9 +51,9 @@ core::Result<core::Incident> read_incident(const Statement& stmt, int first_col)
 
 inline constexpr std::string_view kMemberColumns =
     "fingerprint, labels, annotations, status, source, first_seen, last_seen, resolved_at, "
-    "event_count";
+    "event_count, flapping, suppressed_by";
 
-/// Insert-or-update by (incident_seq, fingerprint); parameters ?1..?10.
+/// Insert-or-update by (incident_seq, fingerprint); parameters ?1..?12.
 extern const std::string_view kUpsertMemberSql;
 
 /// Text that must stay alive while a member row is bound (reused across rows
@@ -76,5 +80,25 @@ extern const std::string_view kInsertAuditSql;
 
 void bind_audit(Statement& stmt, const core::AuditEntry& entry);
 core::AuditEntry read_audit(const Statement& stmt, int first_col);
+
+// --- silences ---
+
+inline constexpr std::string_view kSilenceColumns =
+    "seq, tenant, matchers, starts_at, ends_at, created_by, comment, created_at, updated_at";
+
+/// Appends one silence; parameters ?1..?8 (everything but seq, which the store assigns).
+extern const std::string_view kInsertSilenceSql;
+/// Ends silence ?1 at ?2 unless it has already ended: ends_at and (for a
+/// pending one) starts_at become ?2, updated_at ?2.
+extern const std::string_view kExpireSilenceSql;
+
+/// `matchers_json` must hold the JSON text of silence.matchers (write_matchers_json)
+/// and, like `silence`, stay alive until the statement is reset.
+void bind_silence(Statement& stmt, const core::Silence& silence, const std::string& matchers_json);
+core::Result<core::Silence> read_silence(const Statement& stmt, int first_col,
+                                         simdjson::dom::parser& parser);
+
+/// Replaces `out` with the JSON array of the matcher texts.
+void write_matchers_json(const std::vector<std::string>& matchers, std::string& out);
 
 }  // namespace alertd::sinks::sqlite

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <system_error>
 
+#include "sinks/store/incident_store.h"
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/migrations.h"
 #include "sinks/store/sqlite/read_pool.h"
@@ -48,7 +49,12 @@ struct Writer {
   Statement upsert_incident;
   Statement upsert_member;
   Statement insert_audit;
-  sqlite::MemberText text;  // reused buffers for the bound member text
+  Statement insert_silence;
+  Statement expire_silence;
+  Statement silence_by_seq;
+  sqlite::MemberText text;       // reused buffers for the bound member text
+  std::string matchers_json;     // the bound matchers of a new silence
+  simdjson::dom::parser parser;  // reads back an expired silence
   // Highest incident seq this writer wrote or found at open. Only a hint for
   // picking the statement (seqs above it are new incidents, which skip the
   // narrow UPDATE): a stale value after a rollback or another process's
@@ -57,14 +63,18 @@ struct Writer {
 };
 
 core::Status prepare_writer(Writer& w) {
-  const std::pair<Statement*, std::string_view> statements[] = {
+  const std::pair<Statement*, std::string> statements[] = {
       {&w.begin, "BEGIN IMMEDIATE"},
       {&w.commit, "COMMIT"},
       {&w.rollback, "ROLLBACK"},
-      {&w.update_incident_unindexed, sqlite::kUpdateIncidentUnindexedSql},
-      {&w.upsert_incident, sqlite::kUpsertIncidentSql},
-      {&w.upsert_member, sqlite::kUpsertMemberSql},
-      {&w.insert_audit, sqlite::kInsertAuditSql},
+      {&w.update_incident_unindexed, std::string(sqlite::kUpdateIncidentUnindexedSql)},
+      {&w.upsert_incident, std::string(sqlite::kUpsertIncidentSql)},
+      {&w.upsert_member, std::string(sqlite::kUpsertMemberSql)},
+      {&w.insert_audit, std::string(sqlite::kInsertAuditSql)},
+      {&w.insert_silence, std::string(sqlite::kInsertSilenceSql)},
+      {&w.expire_silence, std::string(sqlite::kExpireSilenceSql)},
+      {&w.silence_by_seq,
+       "SELECT " + std::string(sqlite::kSilenceColumns) + " FROM silences WHERE seq = ?1"},
   };
   for (const auto& [stmt, sql] : statements) {
     auto prepared = Statement::prepare(w.db, sql);
@@ -88,13 +98,26 @@ class SqliteIncidentStore final : public IncidentStore {
   core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) override;
   core::Result<core::ActiveState> load_active() override;
 
+  core::Result<core::Silence> create_silence(core::Silence silence) override;
+  core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override;
+  core::Result<std::optional<core::Silence>> get_silence(std::string_view id) override;
+  core::Result<std::optional<core::Silence>> expire_silence(std::string_view id,
+                                                            core::TimePoint now) override;
+  core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) override;
+  using IncidentStore::load_silences;
+
  private:
   core::Status write_update(const core::IncidentUpdate& update);
   core::Status write_incident(const core::Incident& incident);
 
   // Declared before readers_: the pool's connections close first, so the
   // writer's close is the last one and checkpoints the WAL into the file.
-  std::mutex write_mu_;  // apply() has one caller by contract; this makes misuse safe
+  // Serializes every use of the writer connection: apply() from the sink
+  // thread and the silence writes from HTTP threads. A mutex, not a second
+  // connection: SQLite allows one writer at a time anyway, and a second
+  // connection would wait in the busy handler's coarse sleeps (and could make
+  // apply() fail with store_busy) where a mutex hands over at once.
+  std::mutex write_mu_;
   Writer writer_;
   std::unique_ptr<ReadPool> readers_;
   // Declared last: it stops before any other connection closes.
@@ -275,6 +298,126 @@ core::Result<core::ActiveState> SqliteIncidentStore::load_active() {
   if (rc != SQLITE_ROW) return stmt.error("read max seq", rc);
   state.max_seq = stmt.column_int(0);
   return state;
+}
+
+// --- silences ---
+
+/// What the store keeps of a time: whole milliseconds (see README, Times).
+core::TimePoint to_stored(core::TimePoint t) {
+  return t == core::kNoTime ? t : core::from_unix_millis(core::to_unix_millis(t));
+}
+
+bool is_utf8(std::string_view text) {
+  return simdjson::validate_utf8(text.data(), text.size());
+}
+
+core::Status check_silence(const core::Silence& s) {
+  auto refuse = [](std::string why) {
+    return core::Error{"store_invalid_input", "sqlite store: silence " + std::move(why)};
+  };
+  if (s.matchers.empty()) return refuse("has no matchers");
+  if (s.tenant.empty()) return refuse("has an empty tenant");
+  if (s.starts_at == core::kNoTime || s.ends_at == core::kNoTime || s.created_at == core::kNoTime) {
+    return refuse("lacks starts_at, ends_at or created_at");
+  }
+  if (s.ends_at <= s.starts_at) return refuse("ends at or before its start (in milliseconds)");
+  // The matchers column is JSON, which must read back: simdjson refuses
+  // invalid UTF-8. The other text is checked too, for the API's JSON answers.
+  bool utf8 = is_utf8(s.tenant) && is_utf8(s.created_by) && is_utf8(s.comment);
+  for (const auto& m : s.matchers) utf8 = utf8 && is_utf8(m);
+  if (!utf8) return refuse("has text that is not valid UTF-8");
+  return {};
+}
+
+/// Steps a silence query to the end, collecting rows.
+core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
+                                                       simdjson::dom::parser& parser,
+                                                       std::string_view what) {
+  std::vector<core::Silence> out;
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    auto silence = sqlite::read_silence(stmt, 0, parser);
+    if (!silence.ok()) return silence.error();
+    out.push_back(std::move(*silence));
+  }
+  if (rc != SQLITE_DONE) return stmt.error(what, rc);
+  return out;
+}
+
+/// The one row of a by-seq query, or nullopt.
+core::Result<std::optional<core::Silence>> read_one_silence(Statement& stmt,
+                                                            simdjson::dom::parser& parser) {
+  auto rows = read_silences(stmt, parser, "read silence");
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<core::Silence>();
+  return std::optional<core::Silence>(std::move(rows->front()));
+}
+
+core::Result<core::Silence> SqliteIncidentStore::create_silence(core::Silence s) {
+  s.starts_at = to_stored(s.starts_at);
+  s.ends_at = to_stored(s.ends_at);
+  s.created_at = to_stored(s.created_at);
+  s.updated_at = s.updated_at == core::kNoTime ? s.created_at : to_stored(s.updated_at);
+  if (auto st = check_silence(s); !st.ok()) return st.error();
+  std::lock_guard lock(write_mu_);
+  sqlite::write_matchers_json(s.matchers, writer_.matchers_json);
+  sqlite::bind_silence(writer_.insert_silence, s, writer_.matchers_json);
+  // One INSERT in autocommit mode is its own transaction; the mutex keeps
+  // last_insert_rowid this statement's.
+  if (auto st = writer_.insert_silence.run("create silence"); !st.ok()) return st.error();
+  s.id = silence_id(sqlite3_last_insert_rowid(writer_.db.get()));
+  return s;
+}
+
+core::Result<std::optional<core::Silence>> SqliteIncidentStore::expire_silence(
+    std::string_view id, core::TimePoint now) {
+  const auto seq = parse_silence_id(id);
+  if (!seq) return std::optional<core::Silence>();
+  std::lock_guard lock(write_mu_);
+  // Update and read back in one transaction: the answer is the row as written.
+  if (auto st = writer_.begin.run("begin expire silence"); !st.ok()) return st.error();
+  core::Result<std::optional<core::Silence>> result = std::optional<core::Silence>();
+  writer_.expire_silence.bind_int(1, *seq);
+  writer_.expire_silence.bind_time(2, to_stored(now));
+  if (auto st = writer_.expire_silence.run("expire silence"); !st.ok()) {
+    result = st.error();
+  } else {
+    ResetGuard guard(writer_.silence_by_seq);
+    writer_.silence_by_seq.bind_int(1, *seq);
+    result = read_one_silence(writer_.silence_by_seq, writer_.parser);
+  }
+  if (result.ok()) {
+    if (auto st = writer_.commit.run("commit expire silence"); !st.ok()) result = st.error();
+  }
+  if (!result.ok() && writer_.db.in_transaction()) (void)writer_.rollback.run("rollback");
+  return result;
+}
+
+core::Result<std::vector<core::Silence>> SqliteIncidentStore::list_silences(
+    const std::string& tenant) {
+  auto lease = readers_->acquire();
+  Statement& stmt = lease->silences_of_tenant;
+  ResetGuard guard(stmt);
+  stmt.bind_text(1, tenant);
+  return read_silences(stmt, lease->parser, "list silences");
+}
+
+core::Result<std::optional<core::Silence>> SqliteIncidentStore::get_silence(std::string_view id) {
+  const auto seq = parse_silence_id(id);
+  if (!seq) return std::optional<core::Silence>();
+  auto lease = readers_->acquire();
+  Statement& stmt = lease->silence_by_seq;
+  ResetGuard guard(stmt);
+  stmt.bind_int(1, *seq);
+  return read_one_silence(stmt, lease->parser);
+}
+
+core::Result<std::vector<core::Silence>> SqliteIncidentStore::load_silences(core::TimePoint now) {
+  auto lease = readers_->acquire();
+  Statement& stmt = lease->silences_unended;
+  ResetGuard guard(stmt);
+  stmt.bind_time(1, to_stored(now));
+  return read_silences(stmt, lease->parser, "load silences");
 }
 
 core::Status check_options(const SqliteOptions& options) {

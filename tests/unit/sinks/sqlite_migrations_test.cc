@@ -31,7 +31,7 @@ TEST(SqliteMigrations, FreshDatabaseRecordsEachVersionOnce) {
             sqlite::latest_schema_version());
   EXPECT_EQ(count_rows(db, "SELECT MAX(version) FROM schema_migrations"),
             sqlite::latest_schema_version());
-  for (const char* table : {"incidents", "incident_members", "audit_log"}) {
+  for (const char* table : {"incidents", "incident_members", "audit_log", "silences"}) {
     EXPECT_EQ(count_rows(db, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = "
                                          "'table' AND name = '") +
                                  table + "'"),
@@ -115,6 +115,90 @@ TEST(SqliteMigrations, FailedMigrationChangesNothing) {
   EXPECT_FALSE(db.in_transaction());
   EXPECT_EQ(*sqlite::schema_version(db), sqlite::latest_schema_version());
   EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half'"), 0);
+}
+
+// A file written by the first release (schema version 1, made here with
+// exactly its migration) upgrades on open: old rows read with the new
+// columns' defaults, the new fields and silences then round-trip, and the
+// upgrade is recorded once.
+TEST(SqliteMigrations, UpgradesAVersionOneFile) {
+  TempDir dir;
+  const auto path = dir.file("v1.db");
+  {
+    auto db = raw_connection(path);
+    ASSERT_TRUE(sqlite::run_migrations(db, sqlite::migrations().first(1)).ok());
+    ASSERT_EQ(*sqlite::schema_version(db), 1);
+    const char* v1_rows = R"sql(
+      INSERT INTO incidents (seq, id, tenant, title, service, status, priority, severity,
+        group_key, rule, opened_at, updated_at, last_alert_at, alert_count, firing_count)
+      VALUES (1, 'INC-1', 'default', 'old', 'db', 'open', 'P2', 'sev2', '{service="db"}',
+        'default', 1767225600000, 1767225600000, 1767225600000, 1, 1);
+      INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status,
+        source, first_seen, last_seen, resolved_at, event_count)
+      VALUES (1, '00000000000000ab', '{"alertname":"Old"}', '{}', 'firing', 'prometheus',
+        1767225600000, 1767225600000, NULL, 3);
+      INSERT INTO audit_log (incident_id, at, actor, action, detail)
+      VALUES ('INC-1', 1767225600000, 'alertd', 'create', '{}');
+    )sql";
+    ASSERT_TRUE(db.exec(v1_rows, "write v1 rows").ok());
+    EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'silences'"), 0);
+  }
+
+  auto store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  auto state = store->load_active();
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  ASSERT_EQ(state->incidents.size(), 1u);
+  const core::Incident& old = state->incidents[0];
+  EXPECT_EQ(old.title, "old");
+  EXPECT_EQ(old.priority, core::Priority::P2);
+  EXPECT_EQ(old.category, "");
+  EXPECT_EQ(old.impact, "low");
+  EXPECT_EQ(old.root_service, "");
+  EXPECT_FALSE(old.flapping);
+  EXPECT_FALSE(old.suppressed);
+  ASSERT_EQ(state->members.size(), 1u);
+  EXPECT_EQ(state->members[0].second.fingerprint, 0xabu);
+  EXPECT_EQ(state->members[0].second.event_count, 3u);
+  EXPECT_FALSE(state->members[0].second.flapping);
+  EXPECT_EQ(state->members[0].second.suppressed_by, "");
+  EXPECT_EQ(store->timeline("INC-1")->size(), 1u);
+
+  // The upgraded file takes the new fields, on the old row and a new one.
+  core::Incident updated = old;
+  updated.category = "database";
+  updated.flapping = true;
+  core::Member member = state->members[0].second;
+  member.suppressed_by = "silence:SIL-1";
+  core::Incident fresh = make_incident(2);
+  fresh.suppressed = true;
+  fresh.impact = "high";
+  std::vector<core::IncidentUpdate> batch = {make_update(updated, {member}), make_update(fresh)};
+  ASSERT_TRUE(store->apply(batch).ok());
+  auto silence = store->create_silence(
+      testing::make_silence({"service=\"db\""}, 1'767'225'600'000, 1'767'229'200'000));
+  ASSERT_TRUE(silence.ok()) << silence.error().message;
+  EXPECT_EQ(silence->id, "SIL-1");
+  store.reset();
+
+  store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  auto got = store->get("INC-1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  testing::expect_same_incident((*got)->incident, updated);
+  testing::expect_same_member((*got)->members.at(0), member);
+  testing::expect_same_incident((*store->get("INC-2"))->incident, fresh);
+  auto kept = store->get_silence("SIL-1");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  testing::expect_same_silence(**kept, *silence);
+
+  auto db = raw_connection(path);
+  EXPECT_EQ(*sqlite::schema_version(db), sqlite::latest_schema_version());
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM schema_migrations"),
+            sqlite::latest_schema_version());
+  auto check = db.query_text("PRAGMA integrity_check", "integrity check");
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(*check, "ok");
 }
 
 TEST(SqliteMigrations, RefusesListWithGap) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "store_test_util.h"
@@ -64,6 +65,11 @@ TEST_F(SqliteStoreTest, RoundTripsEveryIncidentField) {
   inc.closed_at = core::kNoTime;
   inc.alert_count = 17;
   inc.firing_count = 4;
+  inc.category = "storage ünïcödé";
+  inc.impact = "high";
+  inc.root_service = "san-fabric";
+  inc.flapping = true;
+  inc.suppressed = true;
   apply_ok({make_update(inc)});
 
   auto got = get_ok("INC-42");
@@ -101,6 +107,8 @@ TEST_F(SqliteStoreTest, RoundTripsEveryMemberField) {
   m.last_seen = at_ms(1'767'225'700'999);
   m.resolved_at = at_ms(1'767'225'800'500);
   m.event_count = (uint64_t{1} << 40) + 3;
+  m.flapping = true;
+  m.suppressed_by = "silence:SIL-12";
   core::Member plain = make_member("Plain", 1'767'225'600'002);
   plain.resolved_at = core::kNoTime;
   apply_ok({make_update(make_incident(3), {m, plain})});
@@ -207,6 +215,49 @@ TEST_F(SqliteStoreTest, UpdatesKeepEveryIndexInStepWithTheRow) {
   auto check = db.query_text("PRAGMA integrity_check", "integrity check");
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(*check, "ok");
+}
+
+// The narrow UPDATE (no indexed column changed) must write every other
+// column: a change of only the rule engine's fields (category, impact, root,
+// flapping, suppressed) is kept, each on its own and all back again.
+TEST_F(SqliteStoreTest, NarrowUpdateKeepsChangesOfEveryUnindexedColumn) {
+  core::Incident inc = make_incident(4);
+  apply_ok({make_update(inc)});
+  const std::vector<std::function<void(core::Incident&)>> changes = {
+      [](core::Incident& i) { i.flapping = true; },
+      [](core::Incident& i) { i.suppressed = true; },
+      [](core::Incident& i) { i.category = "network"; },
+      [](core::Incident& i) { i.impact = "medium"; },
+      [](core::Incident& i) { i.root_service = "dns"; },
+      [](core::Incident& i) {
+        i.flapping = false;
+        i.suppressed = false;
+        i.category.clear();
+        i.impact = "low";
+        i.root_service.clear();
+      },
+  };
+  for (size_t k = 0; k < changes.size(); ++k) {
+    SCOPED_TRACE("change " + std::to_string(k));
+    changes[k](inc);
+    apply_ok({make_update(inc)});
+    expect_same_incident(get_ok("INC-4").incident, inc);
+  }
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM incidents"), 1);
+}
+
+TEST_F(SqliteStoreTest, MemberFlagsChangeOnUpsert) {
+  core::Member m = make_member("Flappy", 1000);
+  apply_ok({make_update(make_incident(1), {m})});
+  m.flapping = true;
+  m.suppressed_by = "inhibit:critical-over-warning";
+  apply_ok({make_update(make_incident(1), {m})});
+  expect_same_member(get_ok("INC-1").members.at(0), m);
+  m.flapping = false;
+  m.suppressed_by.clear();
+  apply_ok({make_update(make_incident(1), {m})});
+  expect_same_member(get_ok("INC-1").members.at(0), m);
 }
 
 TEST_F(SqliteStoreTest, MembersMergeAcrossBatchesOrderedByFirstSeen) {
@@ -373,18 +424,28 @@ TEST_F(SqliteStoreTest, ReadersRunBesideALockedWriterAndApplyRetries) {
 }
 
 TEST_F(SqliteStoreTest, LoadActiveAfterRestart) {
+  // The rule engine's fields must survive a restart: the correlator resumes
+  // flap damping, suppression and the topology root from them.
   auto with_status = [](int64_t seq, core::IncidentStatus status) {
     core::Incident inc = make_incident(seq);
     inc.status = status;
+    inc.category = "cat-" + std::to_string(seq);
+    inc.impact = seq % 2 == 0 ? "high" : "medium";
+    inc.root_service = "root-" + std::to_string(seq);
+    inc.flapping = seq == 3;
+    inc.suppressed = seq == 5;
     return inc;
   };
+  core::Member flagged_member = make_member("E", 1);
+  flagged_member.flapping = true;
+  flagged_member.suppressed_by = "maintenance:weekly-db";
   apply_ok({
       make_update(with_status(1, core::IncidentStatus::open),
                   {make_member("A", 2), make_member("B", 1)}),
       make_update(with_status(2, core::IncidentStatus::resolved), {make_member("C", 1)}),
       make_update(with_status(3, core::IncidentStatus::in_progress), {make_member("D", 1)}),
       make_update(with_status(4, core::IncidentStatus::escalated)),
-      make_update(with_status(5, core::IncidentStatus::pending_vendor), {make_member("E", 1)}),
+      make_update(with_status(5, core::IncidentStatus::pending_vendor), {flagged_member}),
       make_update(with_status(6, core::IncidentStatus::closed), {make_member("F", 1)}),
   });
   store_.reset();              // the daemon stops ...
@@ -398,13 +459,14 @@ TEST_F(SqliteStoreTest, LoadActiveAfterRestart) {
   for (const auto& inc : state->incidents) seqs.push_back(inc.seq);
   EXPECT_EQ(seqs, (std::vector<int64_t>{1, 3, 4, 5}));
   expect_same_incident(state->incidents[1], with_status(3, core::IncidentStatus::in_progress));
+  expect_same_incident(state->incidents[3], with_status(5, core::IncidentStatus::pending_vendor));
   std::vector<std::pair<std::string, std::string>> members;
   for (const auto& [id, m] : state->members) {
     members.emplace_back(id, std::string(*m.labels.get("alertname")));
   }
   EXPECT_EQ(members, (std::vector<std::pair<std::string, std::string>>{
                          {"INC-1", "B"}, {"INC-1", "A"}, {"INC-3", "D"}, {"INC-5", "E"}}));
-  expect_same_member(state->members[3].second, make_member("E", 1));
+  expect_same_member(state->members[3].second, flagged_member);
 }
 
 TEST_F(SqliteStoreTest, LoadActiveOnEmptyDatabase) {

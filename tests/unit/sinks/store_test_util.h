@@ -11,6 +11,7 @@
 
 #include "core/fingerprint.h"
 #include "core/incident.h"
+#include "core/silence.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 #include "sinks/store/sqlite/sqlite_store.h"
 
@@ -138,6 +139,11 @@ inline void expect_same_incident(const core::Incident& got, const core::Incident
   EXPECT_EQ(ns(got.closed_at), ns(want.closed_at));
   EXPECT_EQ(got.alert_count, want.alert_count);
   EXPECT_EQ(got.firing_count, want.firing_count);
+  EXPECT_EQ(got.category, want.category);
+  EXPECT_EQ(got.impact, want.impact);
+  EXPECT_EQ(got.root_service, want.root_service);
+  EXPECT_EQ(got.flapping, want.flapping);
+  EXPECT_EQ(got.suppressed, want.suppressed);
 }
 
 inline void expect_same_member(const core::Member& got, const core::Member& want) {
@@ -150,6 +156,33 @@ inline void expect_same_member(const core::Member& got, const core::Member& want
   EXPECT_EQ(ns(got.last_seen), ns(want.last_seen));
   EXPECT_EQ(ns(got.resolved_at), ns(want.resolved_at));
   EXPECT_EQ(got.event_count, want.event_count);
+  EXPECT_EQ(got.flapping, want.flapping);
+  EXPECT_EQ(got.suppressed_by, want.suppressed_by);
+}
+
+inline core::Silence make_silence(std::vector<std::string> matchers, int64_t starts_ms,
+                                  int64_t ends_ms, const std::string& tenant = "default") {
+  core::Silence s;
+  s.tenant = tenant;
+  s.matchers = std::move(matchers);
+  s.starts_at = at_ms(starts_ms);
+  s.ends_at = at_ms(ends_ms);
+  s.created_by = "alice@example.com";
+  s.comment = "maintenance window";
+  s.created_at = at_ms(starts_ms);
+  return s;
+}
+
+inline void expect_same_silence(const core::Silence& got, const core::Silence& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.tenant, want.tenant);
+  EXPECT_EQ(got.matchers, want.matchers);
+  EXPECT_EQ(ns(got.starts_at), ns(want.starts_at));
+  EXPECT_EQ(ns(got.ends_at), ns(want.ends_at));
+  EXPECT_EQ(got.created_by, want.created_by);
+  EXPECT_EQ(got.comment, want.comment);
+  EXPECT_EQ(ns(got.created_at), ns(want.created_at));
+  EXPECT_EQ(ns(got.updated_at), ns(want.updated_at));
 }
 
 }  // namespace alertd::sinks::testing

@@ -1,0 +1,334 @@
+// Silences in the SQLite store: ids, round trips, listing, expiry, what is
+// refused, what survives a restart, and writes from several threads beside
+// the sink thread's apply().
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "sinks/store/incident_store.h"
+#include "sinks/store/sqlite/sqlite_store.h"
+#include "store_test_util.h"
+
+namespace alertd::sinks {
+namespace {
+
+using namespace testing;  // NOLINT: the helpers of store_test_util.h
+
+constexpr int64_t kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+constexpr int64_t kHour = 3'600'000;
+
+class SqliteSilencesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("s.db");
+    store_ = open_store(path_);
+    ASSERT_NE(store_, nullptr);
+  }
+  core::Silence create_ok(core::Silence s) {
+    auto created = store_->create_silence(std::move(s));
+    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
+    return created.ok() ? std::move(*created) : core::Silence{};
+  }
+  std::vector<std::string> ids(const core::Result<std::vector<core::Silence>>& list) {
+    EXPECT_TRUE(list.ok()) << (list.ok() ? "" : list.error().message);
+    std::vector<std::string> out;
+    if (list.ok()) {
+      for (const auto& s : list.value()) out.push_back(s.id);
+    }
+    return out;
+  }
+
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<IncidentStore> store_;
+};
+
+TEST(SilenceId, FormatsAndParsesOnlyTheCanonicalSpelling) {
+  EXPECT_EQ(silence_id(1), "SIL-1");
+  EXPECT_EQ(silence_id(1234), "SIL-1234");
+  EXPECT_EQ(parse_silence_id("SIL-1"), 1);
+  EXPECT_EQ(parse_silence_id("SIL-987654321"), 987654321);
+  for (const char* bad : {"", "SIL-", "SIL-0", "SIL-007", "SIL--1", "SIL-+1", "SIL-1x", "sil-1",
+                          "INC-1", "SIL-99999999999999999999", " SIL-1"}) {
+    EXPECT_FALSE(parse_silence_id(bad).has_value()) << bad;
+  }
+}
+
+TEST_F(SqliteSilencesTest, CreateAssignsSequentialIdsAndRoundTripsEveryField) {
+  core::Silence s = make_silence({"service=\"db\"", "instance=~\"db-0[1-3]:9100\"", "env!=\"dev\""},
+                                 kT0, kT0 + 2 * kHour, "team-a");
+  s.id = "SIL-999";  // ignored: the store assigns ids
+  s.created_by = "Ünïcödé Operator <op@example.com>";
+  s.comment = "DB failover \"planned\"\nticket CHG-42 \\ done";
+  // Sub-millisecond parts are cut, and updated_at defaults to created_at.
+  s.starts_at += std::chrono::microseconds(999);
+  s.created_at = at_ms(kT0 - 5000) + std::chrono::microseconds(1);
+  const core::Silence first = create_ok(s);
+  EXPECT_EQ(first.id, "SIL-1");
+  EXPECT_EQ(ns(first.starts_at), ns(at_ms(kT0)));
+  EXPECT_EQ(ns(first.created_at), ns(at_ms(kT0 - 5000)));
+  EXPECT_EQ(ns(first.updated_at), ns(first.created_at));
+  EXPECT_EQ(first.matchers, s.matchers);
+  EXPECT_EQ(create_ok(make_silence({"a=\"1\""}, kT0, kT0 + 1)).id, "SIL-2");
+
+  auto got = store_->get_silence("SIL-1");
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  ASSERT_TRUE(got->has_value());
+  expect_same_silence(**got, first);
+}
+
+TEST_F(SqliteSilencesTest, GetUnknownOrMalformedIdIsNullopt) {
+  create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));
+  for (const char* id : {"SIL-2", "SIL-0", "INC-1", "1", "SIL-01", ""}) {
+    auto got = store_->get_silence(id);
+    ASSERT_TRUE(got.ok()) << id;
+    EXPECT_FALSE(got->has_value()) << id;
+  }
+}
+
+TEST_F(SqliteSilencesTest, ListIsPerTenantNewestFirstEndedIncluded) {
+  create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));              // SIL-1
+  create_ok(make_silence({"a=\"2\""}, kT0, kT0 + kHour, "other"));     // SIL-2
+  create_ok(make_silence({"a=\"3\""}, kT0 - 3 * kHour, kT0 - kHour));  // SIL-3, long over
+  create_ok(make_silence({"a=\"4\""}, kT0 + kHour, kT0 + 2 * kHour));  // SIL-4, pending
+  EXPECT_EQ(ids(store_->list_silences("default")),
+            (std::vector<std::string>{"SIL-4", "SIL-3", "SIL-1"}));
+  EXPECT_EQ(ids(store_->list_silences("other")), (std::vector<std::string>{"SIL-2"}));
+  EXPECT_TRUE(ids(store_->list_silences("nobody")).empty());
+}
+
+TEST_F(SqliteSilencesTest, LoadSilencesReturnsEveryTenantsNotYetEndedOldestFirst) {
+  create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));               // ends at +1h
+  create_ok(make_silence({"a=\"2\""}, kT0, kT0 + 3 * kHour, "other"));  // ends at +3h
+  create_ok(make_silence({"a=\"3\""}, kT0 + 2 * kHour, kT0 + 4 * kHour));
+  EXPECT_EQ(ids(store_->load_silences(at_ms(kT0))),
+            (std::vector<std::string>{"SIL-1", "SIL-2", "SIL-3"}));
+  // ends_at is exclusive: at exactly its end a silence is over.
+  EXPECT_EQ(ids(store_->load_silences(at_ms(kT0 + kHour - 1))),
+            (std::vector<std::string>{"SIL-1", "SIL-2", "SIL-3"}));
+  EXPECT_EQ(ids(store_->load_silences(at_ms(kT0 + kHour))),
+            (std::vector<std::string>{"SIL-2", "SIL-3"}));
+  EXPECT_EQ(ids(store_->load_silences(at_ms(kT0 + 4 * kHour))), std::vector<std::string>{});
+}
+
+TEST_F(SqliteSilencesTest, ExpireEndsAnActiveSilenceOnceAndKeepsIt) {
+  const core::Silence s = create_ok(make_silence({"a=\"1\""}, kT0, kT0 + 2 * kHour));
+  const auto now = at_ms(kT0 + kHour);
+  auto expired = store_->expire_silence(s.id, now);
+  ASSERT_TRUE(expired.ok()) << expired.error().message;
+  ASSERT_TRUE(expired->has_value());
+  core::Silence want = s;
+  want.ends_at = now;
+  want.updated_at = now;
+  expect_same_silence(**expired, want);
+  EXPECT_EQ(core::silence_state(**expired, now), core::SilenceState::expired);
+
+  // Expiring again (later) changes nothing: no new end, no new updated_at.
+  auto again = store_->expire_silence(s.id, now + std::chrono::minutes(5));
+  ASSERT_TRUE(again.ok() && again->has_value());
+  expect_same_silence(**again, want);
+  expect_same_silence(**store_->get_silence(s.id), want);
+  EXPECT_EQ(ids(store_->list_silences("default")), (std::vector<std::string>{s.id}));
+  EXPECT_TRUE(ids(store_->load_silences(now)).empty());
+}
+
+TEST_F(SqliteSilencesTest, ExpiringAPendingSilenceMakesItExpiredNotPending) {
+  const core::Silence s = create_ok(make_silence({"a=\"1\""}, kT0 + kHour, kT0 + 2 * kHour));
+  const auto now = at_ms(kT0);
+  ASSERT_EQ(core::silence_state(s, now), core::SilenceState::pending);
+  auto expired = store_->expire_silence(s.id, now);
+  ASSERT_TRUE(expired.ok() && expired->has_value());
+  EXPECT_EQ(ns((*expired)->starts_at), ns(now));
+  EXPECT_EQ(ns((*expired)->ends_at), ns(now));
+  EXPECT_EQ(core::silence_state(**expired, now), core::SilenceState::expired);
+  EXPECT_EQ(core::silence_state(**expired, now + std::chrono::hours(1)),
+            core::SilenceState::expired);
+}
+
+TEST_F(SqliteSilencesTest, ExpireUnknownIdIsNullopt) {
+  for (const char* id : {"SIL-1", "SIL-x", "INC-1"}) {
+    auto got = store_->expire_silence(id, at_ms(kT0));
+    ASSERT_TRUE(got.ok()) << id << ": " << got.error().message;
+    EXPECT_FALSE(got->has_value()) << id;
+  }
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM silences"), 0);
+}
+
+TEST_F(SqliteSilencesTest, RefusesSilencesThatCannotBeRight) {
+  struct Case {
+    const char* what;
+    std::function<void(core::Silence&)> spoil;
+  };
+  const Case cases[] = {
+      {"no matchers", [](core::Silence& s) { s.matchers.clear(); }},
+      {"empty tenant", [](core::Silence& s) { s.tenant.clear(); }},
+      {"no start", [](core::Silence& s) { s.starts_at = core::kNoTime; }},
+      {"no end", [](core::Silence& s) { s.ends_at = core::kNoTime; }},
+      {"no created_at", [](core::Silence& s) { s.created_at = core::kNoTime; }},
+      {"ends at start", [](core::Silence& s) { s.ends_at = s.starts_at; }},
+      {"ends before start",
+       [](core::Silence& s) { s.ends_at = s.starts_at - std::chrono::hours(1); }},
+      // Within the same millisecond: equal once cut to what the store keeps.
+      {"sub-ms length",
+       [](core::Silence& s) { s.ends_at = s.starts_at + std::chrono::microseconds(5); }},
+      {"bad utf-8 matcher", [](core::Silence& s) { s.matchers.push_back("a=\"\xff\""); }},
+      {"bad utf-8 comment", [](core::Silence& s) { s.comment = "\xc3"; }},
+  };
+  for (const auto& c : cases) {
+    core::Silence s = make_silence({"a=\"1\""}, kT0, kT0 + kHour);
+    c.spoil(s);
+    auto created = store_->create_silence(s);
+    ASSERT_FALSE(created.ok()) << c.what;
+    EXPECT_EQ(created.error().reason, "store_invalid_input") << c.what;
+  }
+  auto db = raw_connection(path_);
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM silences"), 0);
+  EXPECT_EQ(create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour)).id, "SIL-1");
+}
+
+// Recorded, never lost: not even the sqlite3 shell can delete a silence or
+// change what it matched; only an earlier end is allowed.
+TEST_F(SqliteSilencesTest, RowsCannotBeDeletedOrRewritten) {
+  const core::Silence s = create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));
+  auto db = raw_connection(path_);
+  for (const char* tamper :
+       {"DELETE FROM silences", "UPDATE silences SET matchers = '[\"b=\\\"2\\\"\"]'",
+        "UPDATE silences SET comment = 'other'", "UPDATE silences SET created_by = 'mallory'",
+        "UPDATE silences SET tenant = 'x'", "UPDATE silences SET seq = 5",
+        "UPDATE silences SET ends_at = ends_at + 1",
+        "UPDATE silences SET starts_at = starts_at + 1", "UPDATE silences SET created_at = 0"}) {
+    auto st = db.exec(tamper, "tamper");
+    ASSERT_FALSE(st.ok()) << tamper;
+    EXPECT_EQ(st.error().reason, "store_constraint") << tamper;
+  }
+  EXPECT_TRUE(db.exec("UPDATE silences SET ends_at = ends_at - 1", "end earlier").ok());
+  auto got = store_->get_silence(s.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->matchers, s.matchers);
+  EXPECT_EQ(ns((*got)->ends_at), ns(s.ends_at - std::chrono::milliseconds(1)));
+}
+
+TEST_F(SqliteSilencesTest, SilencesAndIdsSurviveARestart) {
+  const core::Silence one = create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));
+  const core::Silence two = create_ok(make_silence({"b=~\"x|y\""}, kT0, kT0 + 2 * kHour));
+  ASSERT_TRUE(store_->expire_silence(two.id, at_ms(kT0 + 1000)).ok());
+  store_.reset();
+  store_ = open_store(path_);
+  ASSERT_NE(store_, nullptr);
+
+  auto loaded = store_->load_silences(at_ms(kT0 + 1000));
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->size(), 1u);
+  expect_same_silence(loaded->front(), one);
+  auto expired = store_->get_silence(two.id);
+  ASSERT_TRUE(expired.ok() && expired->has_value());
+  EXPECT_EQ(ns((*expired)->ends_at), ns(at_ms(kT0 + 1000)));
+  // AUTOINCREMENT: a new silence never takes an old id.
+  EXPECT_EQ(create_ok(make_silence({"c=\"3\""}, kT0, kT0 + kHour)).id, "SIL-3");
+}
+
+TEST_F(SqliteSilencesTest, LoadSilencesAtTheWallClock) {
+  const auto now = core::to_unix_millis(core::SystemClock().now());
+  create_ok(make_silence({"a=\"over\""}, now - 2 * kHour, now - kHour));
+  const core::Silence running = create_ok(make_silence({"a=\"on\""}, now - kHour, now + kHour));
+  auto loaded = store_->load_silences();
+  EXPECT_EQ(ids(loaded), (std::vector<std::string>{running.id}));
+}
+
+// HTTP threads create and expire silences while the sink thread applies
+// incident batches and readers read: every call succeeds, every silence lands
+// once with its own id, and every incident batch commits. (The default busy
+// timeout stays: a WAL reader may hold the write lock for an instant when it
+// finds the shared index changing under it, so even one writer must be
+// allowed to wait.)
+TEST(SqliteSilencesConcurrency, SilenceWritesBesideApplyAndReads) {
+  TempDir dir;
+  auto store = open_store(dir.file("c.db"), /*read_connections=*/2);
+  ASSERT_NE(store, nullptr);
+  constexpr int kBatches = 100;
+  constexpr int kWriters = 3;
+  constexpr int kPerWriter = 60;
+
+  std::vector<std::string> errors[kWriters + 2];
+  std::thread sink([&] {
+    for (int k = 1; k <= kBatches; ++k) {
+      core::Incident inc = make_incident(k);
+      inc.flapping = k % 2 == 0;
+      std::vector<core::IncidentUpdate> batch = {make_update(
+          inc, {make_member("m" + std::to_string(k), k)}, {make_audit(inc.id, "create", k)})};
+      if (auto st = store->apply(batch); !st.ok()) errors[kWriters].push_back(st.error().message);
+    }
+  });
+  std::vector<std::vector<std::string>> made(kWriters);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kPerWriter; ++i) {
+        auto s = store->create_silence(make_silence(
+            {"writer=\"" + std::to_string(w) + "\"", "n=\"" + std::to_string(i) + "\""}, kT0,
+            kT0 + kHour));
+        if (!s.ok()) {
+          errors[w].push_back(s.error().message);
+          continue;
+        }
+        made[w].push_back(s->id);
+        if (i % 2 == 1) {
+          auto e = store->expire_silence(s->id, at_ms(kT0 + 1000));
+          if (!e.ok()) {
+            errors[w].push_back("expire " + s->id + ": " + e.error().message);
+          } else if (!e->has_value()) {
+            errors[w].push_back("expire " + s->id + ": not found");
+          }
+        }
+      }
+    });
+  }
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done) {
+      auto loaded = store->load_silences(at_ms(kT0));
+      auto list = store->list_silences("default");
+      if (!list.ok()) errors[kWriters + 1].push_back("list: " + list.error().message);
+      if (!loaded.ok()) errors[kWriters + 1].push_back("load: " + loaded.error().message);
+      // Silences are never deleted: a later list holds at least every silence
+      // an earlier load saw.
+      if (list.ok() && loaded.ok() && loaded->size() > list->size()) {
+        errors[kWriters + 1].push_back("more loaded than listed");
+      }
+    }
+  });
+  sink.join();
+  for (auto& t : writers) t.join();
+  done = true;
+  reader.join();
+
+  for (const auto& e : errors) EXPECT_TRUE(e.empty()) << e.front();
+  std::set<std::string> all;
+  for (const auto& ids : made) all.insert(ids.begin(), ids.end());
+  EXPECT_EQ(all.size(), static_cast<size_t>(kWriters * kPerWriter));
+  auto list = store->list_silences("default");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), static_cast<size_t>(kWriters * kPerWriter));
+  auto loaded = store->load_silences(at_ms(kT0 + 2000));
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->size(), static_cast<size_t>(kWriters * kPerWriter / 2));
+  for (const auto& s : *loaded) {
+    // Silences of one writer carry its matchers: rows were not mixed up.
+    const std::string writer = s.matchers.at(0);
+    const int w = writer[8] - '0';
+    EXPECT_NE(std::find(made[w].begin(), made[w].end(), s.id), made[w].end()) << s.id;
+  }
+  auto state = store->load_active();
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->max_seq, kBatches);
+  EXPECT_EQ(state->members.size(), static_cast<size_t>(kBatches));
+  EXPECT_TRUE(state->incidents.at(1).flapping);
+}
+
+}  // namespace
+}  // namespace alertd::sinks
