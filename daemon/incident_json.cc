@@ -4,6 +4,21 @@
 
 namespace alertd::daemon {
 
+namespace {
+
+// Optional text (no category, no root, not suppressed) is null rather than
+// "", so "not set" reads the same in every client.
+void text_or_null(core::JsonWriter& w, std::string_view key, const std::string& text) {
+  w.key(key);
+  if (text.empty()) {
+    w.null();
+  } else {
+    w.value(text);
+  }
+}
+
+}  // namespace
+
 void write_incident_fields(core::JsonWriter& w, const core::Incident& i) {
   w.field("id", i.id)
       .field("tenant", i.tenant)
@@ -21,6 +36,10 @@ void write_incident_fields(core::JsonWriter& w, const core::Incident& i) {
   w.key("closed_at").time(i.closed_at);
   w.field("alert_count", static_cast<uint64_t>(i.alert_count))
       .field("firing_count", static_cast<uint64_t>(i.firing_count));
+  text_or_null(w, "category", i.category);
+  w.field("impact", i.impact);
+  text_or_null(w, "root_service", i.root_service);
+  w.field("flapping", i.flapping).field("suppressed", i.suppressed);
 }
 
 void write_member(core::JsonWriter& w, const core::Member& m) {
@@ -31,7 +50,11 @@ void write_member(core::JsonWriter& w, const core::Member& m) {
   w.key("first_seen").time(m.first_seen);
   w.key("last_seen").time(m.last_seen);
   w.key("resolved_at").time(m.resolved_at);
-  w.field("event_count", m.event_count).end_object();
+  w.field("event_count", m.event_count).field("flapping", m.flapping);
+  // suppressed is derived, so clients need not parse suppressed_by to filter.
+  w.field("suppressed", !m.suppressed_by.empty());
+  text_or_null(w, "suppressed_by", m.suppressed_by);
+  w.end_object();
 }
 
 void write_audit_entry(core::JsonWriter& w, const core::AuditEntry& e) {

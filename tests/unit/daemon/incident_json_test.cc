@@ -61,7 +61,37 @@ TEST(IncidentJsonTest, IncidentFields) {
   EXPECT_TRUE(o["closed_at"].is_null());
   EXPECT_EQ(uint64_t(o["alert_count"]), 3u);
   EXPECT_EQ(uint64_t(o["firing_count"]), 0u);
-  EXPECT_EQ(o.size(), 16u);
+  // Defaults of the rule engine's fields: nothing set.
+  EXPECT_TRUE(o["category"].is_null());
+  EXPECT_EQ(str(o["impact"]), "low");
+  EXPECT_TRUE(o["root_service"].is_null());
+  EXPECT_FALSE(bool(o["flapping"]));
+  EXPECT_FALSE(bool(o["suppressed"]));
+  EXPECT_EQ(o.size(), 21u);
+}
+
+TEST(IncidentJsonTest, RuleEngineFields) {
+  core::Incident i;
+  i.id = core::incident_id(7);
+  i.category = "security \"audit\"";
+  i.impact = "high";
+  i.root_service = "postgres";
+  i.flapping = true;
+  i.suppressed = true;
+
+  std::string out;
+  core::JsonWriter w(out);
+  w.begin_object();
+  write_incident_fields(w, i);
+  w.end_object();
+
+  simdjson::dom::parser parser;
+  simdjson::dom::object o = parser.parse(out).get_object();
+  EXPECT_EQ(str(o["category"]), i.category);
+  EXPECT_EQ(str(o["impact"]), "high");
+  EXPECT_EQ(str(o["root_service"]), "postgres");
+  EXPECT_TRUE(bool(o["flapping"]));
+  EXPECT_TRUE(bool(o["suppressed"]));
 }
 
 TEST(IncidentJsonTest, Member) {
@@ -94,6 +124,28 @@ TEST(IncidentJsonTest, Member) {
   EXPECT_EQ(str(o["last_seen"]), core::format_rfc3339(kT0 + 5min));
   EXPECT_TRUE(o["resolved_at"].is_null());
   EXPECT_EQ(uint64_t(o["event_count"]), 6u);
+  EXPECT_FALSE(bool(o["flapping"]));
+  EXPECT_FALSE(bool(o["suppressed"]));
+  EXPECT_TRUE(o["suppressed_by"].is_null());
+  EXPECT_EQ(o.size(), 12u);
+}
+
+TEST(IncidentJsonTest, SuppressedFlappingMember) {
+  core::Member m;
+  m.labels = core::LabelSet{{"alertname", "Flappy"}};
+  m.fingerprint = core::fingerprint(m.labels);
+  m.flapping = true;
+  m.suppressed_by = "silence:SIL-3";
+
+  std::string out;
+  core::JsonWriter w(out);
+  write_member(w, m);
+
+  simdjson::dom::parser parser;
+  simdjson::dom::object o = parser.parse(out).get_object();
+  EXPECT_TRUE(bool(o["flapping"]));
+  EXPECT_TRUE(bool(o["suppressed"]));
+  EXPECT_EQ(str(o["suppressed_by"]), "silence:SIL-3");
 }
 
 TEST(IncidentJsonTest, AuditEntryEmbedsDetail) {
