@@ -3,41 +3,17 @@
 #include <algorithm>
 
 #include "absl/strings/string_view.h"
-#include "core/fingerprint.h"
 #include "core/json_writer.h"
+#include "correlator/audit.h"
 #include "correlator/priority.h"
 
 namespace alertd::correlator {
 
 namespace {
 
-constexpr std::string_view kActor = "alertd";
-
-core::AuditEntry audit_entry(const core::Incident& inc, core::TimePoint at, std::string_view action,
-                             std::string detail) {
-  core::AuditEntry e;
-  e.incident_id = inc.id;
-  e.at = at;
-  e.actor = kActor;
-  e.action = action;
-  e.detail = std::move(detail);
-  return e;
-}
-
-std::string fingerprint_detail(uint64_t fingerprint) {
-  std::string out;
-  core::JsonWriter(out)
-      .begin_object()
-      .field("fingerprint", core::fingerprint_hex(fingerprint))
-      .end_object();
-  return out;
-}
-
-std::string from_to_detail(std::string_view from, std::string_view to) {
-  std::string out;
-  core::JsonWriter(out).begin_object().field("from", from).field("to", to).end_object();
-  return out;
-}
+// A topology candidate list longer than this is cut short: the newest
+// incidents are looked at first, and older ones are rarely inside the window.
+constexpr size_t kMaxTopologyScan = 64;
 
 std::string create_detail(const core::Incident& inc) {
   std::string out;
@@ -69,17 +45,16 @@ std::string incident_title(const core::Alert& alert) {
   return title;
 }
 
-uint8_t worst_firing_severity(const std::array<uint32_t, 4>& firing_by_severity) {
-  for (size_t i = 0; i < firing_by_severity.size(); ++i) {
-    if (firing_by_severity[i] > 0) return static_cast<uint8_t>(i + 1);
-  }
-  return 0;
+bool has_value(std::optional<std::string_view> v) {
+  return v && !v->empty();
 }
 
 }  // namespace
 
 Correlator::Correlator(CorrelatorConfig config)
-    : config_(std::move(config)), grouping_(config_.group_by, config_.group_by_fallback) {}
+    : config_(std::move(config)), grouping_(config_.group_by, config_.group_by_fallback) {
+  compile_config();
+}
 
 uint32_t Correlator::tenant_id(std::string_view tenant) {
   // Debian's abseil has its own string_view type, not an alias of std's.
@@ -90,55 +65,116 @@ uint32_t Correlator::tenant_id(std::string_view tenant) {
   return id;
 }
 
+IncidentState* Correlator::find_incident(int64_t seq) {
+  if (auto it = incidents_.find(seq); it != incidents_.end()) return &it->second;
+  if (auto it = resolved_.find(seq); it != resolved_.end()) return &it->second;
+  return nullptr;
+}
+
+UpdateBatch& Correlator::begin_batch(std::vector<core::IncidentUpdate>& out) {
+  batch_.begin(out);
+  return batch_;
+}
+
+void Correlator::end_batch() {
+  batch_.end();
+}
+
 void Correlator::apply(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out) {
+  begin_batch(out);
+  advance(event.at, batch_);
+  dispatch(std::move(event), batch_);
+  end_batch();
+}
+
+void Correlator::dispatch(core::AlertEvent&& event, UpdateBatch& batch) {
   switch (event.change) {
-    case core::AlertChange::firing: on_firing(std::move(event), out); break;
-    case core::AlertChange::resolved: on_resolved(std::move(event), out); break;
-    case core::AlertChange::touch: on_touch(std::move(event), out); break;
+    case core::AlertChange::firing: on_firing(std::move(event), batch); break;
+    case core::AlertChange::resolved: on_resolved(std::move(event), batch); break;
+    case core::AlertChange::touch: on_touch(std::move(event), batch); break;
   }
 }
 
-void Correlator::on_firing(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out) {
-  core::IncidentUpdate update;
-  update.received_mono_ns = event.alert.received_mono_ns;
+void Correlator::on_firing(core::AlertEvent&& event, UpdateBatch& batch) {
   uint32_t tenant = tenant_id(event.alert.tenant);
   MemberKey key{event.alert.fingerprint, tenant};
-  IncidentState* inc = nullptr;
+  int64_t mono = event.alert.received_mono_ns;
   if (auto it = member_index_.find(key); it != member_index_.end()) {
-    inc = &incidents_.at(it->second.seq);
-    on_refire(*inc, inc->members[it->second.index], std::move(event), update);
-  } else {
-    GroupIndexKey group{tenant, grouping_.group_key(event.alert.labels)};
-    inc = joinable(group, event.at);
-    if (inc == nullptr) inc = &open_incident(std::move(group), event, update);
-    add_member(*inc, key, std::move(event), update);
+    MemberRef ref = it->second;
+    IncidentState& inc = incidents_.at(ref.seq);
+    // A re-send of a firing member is never held; a re-fire may be.
+    if (inc.members[ref.index].status == core::AlertStatus::resolved && maybe_hold(event, key)) {
+      return;
+    }
+    batch.note_receipt(inc, mono);
+    on_refire(inc, ref.index, std::move(event), batch);
+    return;
   }
-  update.incident = inc->incident;
-  out.push_back(std::move(update));
+  if (maybe_hold(event, key)) return;
+  if (auto it = recent_members_.find(key); it != recent_members_.end()) {
+    MemberRef ref = it->second;
+    IncidentState& inc = reopen(ref.seq, event.at, key.fingerprint, batch);
+    batch.note_receipt(inc, mono);
+    on_refire(inc, ref.index, std::move(event), batch);
+    return;
+  }
+  const std::string& alert_rule = event.alert.rule;
+  std::string rule = alert_rule.empty() ? config_.rule_name : alert_rule;
+  GroupIndexKey group{tenant, grouping_.group_key(event.alert.labels, alert_rule)};
+  IncidentState* inc = joinable(group, event.at);
+  bool via_topology = false;
+  if (inc == nullptr && !topology_.empty()) {
+    inc = topology_join(tenant, event.alert.labels, event.at);
+    if (inc != nullptr) {
+      // Later alerts of this group join the same incident directly.
+      via_topology = true;
+      ++counters_.topology_joins_total;
+      index_group_key(group, inc->incident.seq);
+      inc->extra_keys.push_back(std::move(group.second));
+    }
+  }
+  if (inc == nullptr) inc = &open_incident(std::move(group), std::move(rule), event, batch);
+  batch.note_receipt(*inc, mono);
+  add_member(*inc, key, std::move(event), via_topology, batch);
 }
 
-void Correlator::on_refire(IncidentState& inc, MemberState& m, core::AlertEvent&& event,
-                           core::IncidentUpdate& update) {
+void Correlator::on_refire(IncidentState& inc, uint32_t index, core::AlertEvent&& event,
+                           UpdateBatch& batch) {
   core::Incident& incident = inc.incident;
+  MemberState& m = inc.members[index];
   if (m.status == core::AlertStatus::resolved) {
     m.status = core::AlertStatus::firing;
     m.resolved_at = core::kNoTime;
     ++incident.firing_count;
     ++inc.firing_by_severity[m.severity - 1];
+    update_suppressed(inc);
     incident.last_alert_at = std::max(incident.last_alert_at, event.at);
-    update.audit.push_back(
+    batch.at(inc).audit.push_back(
         audit_entry(incident, event.at, "member_refired", fingerprint_detail(m.fingerprint)));
+    cancel_hold(inc);
+    // Labels are the identity: the re-fired alert's and the stored ones agree.
+    LabelView labels = event.alert.labels.empty() ? LabelView::packed(m.packed.view())
+                                                  : LabelView(event.alert.labels);
+    service_firing_changed(inc, labels, +1, event.at, batch);
+    record_transition(inc, index, event.at, batch);
+    member_started_firing(inc, index, labels, event.at, batch);
   }
   // Annotations may have changed (they are not identity): keep the latest.
-  m.packed = pack_member_data(event.alert.labels, event.alert.annotations, event.alert.source);
+  if (!event.alert.labels.empty()) {
+    m.packed = pack_member_data(event.alert.labels, event.alert.annotations, event.alert.source);
+  }
   m.last_seen = std::max(m.last_seen, event.at);
   count_event(m);
   incident.updated_at = event.at;
-  refresh_priority(inc, event.at, update);
-  update.members.push_back(snapshot_from_alert(m, std::move(event.alert)));
+  refresh_priority(inc, event.at, batch);
+  if (event.alert.labels.empty()) {
+    batch.at(inc).members.push_back(member_snapshot(m));
+  } else {
+    batch.at(inc).members.push_back(snapshot_from_alert(m, std::move(event.alert)));
+  }
 }
 
-Correlator::IncidentState* Correlator::joinable(const GroupIndexKey& key, core::TimePoint at) {
+IncidentState* Correlator::joinable(const GroupIndexKey& key, core::TimePoint at) {
   auto it = group_index_.find(key);
   if (it == group_index_.end()) return nullptr;
   IncidentState& newest = incidents_.at(it->second.back());
@@ -146,13 +182,36 @@ Correlator::IncidentState* Correlator::joinable(const GroupIndexKey& key, core::
   return &newest;
 }
 
-Correlator::IncidentState& Correlator::open_incident(GroupIndexKey key,
-                                                     const core::AlertEvent& event,
-                                                     core::IncidentUpdate& update) {
+IncidentState* Correlator::topology_join(uint32_t tenant, const core::LabelSet& labels,
+                                         core::TimePoint at) {
+  auto service = labels.get("service");
+  if (!has_value(service)) return nullptr;
+  auto id = topology_.find(*service);
+  if (!id) return nullptr;
+  IncidentState* best = nullptr;
+  for (uint32_t related : topology_.related(*id)) {
+    auto it = service_index_.find(ServiceKey{tenant, related});
+    if (it == service_index_.end()) continue;
+    const auto& seqs = it->second;
+    size_t looked = 0;
+    for (auto s = seqs.rbegin(); s != seqs.rend() && looked < kMaxTopologyScan; ++s, ++looked) {
+      if (best != nullptr && *s <= best->incident.seq) break;  // the newest wins
+      IncidentState& candidate = incidents_.at(*s);
+      if (at - candidate.incident.last_alert_at <= config_.group_window) {
+        best = &candidate;
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+IncidentState& Correlator::open_incident(GroupIndexKey key, std::string rule,
+                                         const core::AlertEvent& event, UpdateBatch& batch) {
   const core::Alert& alert = event.alert;
   int64_t seq = ++max_seq_;
   ++incidents_created_total_;
-  group_index_[key].push_back(seq);
+  group_index_[key].push_back(seq);  // the newest seq: the list stays sorted
 
   IncidentState& inc = incidents_[seq];
   inc.tenant = key.first;
@@ -162,200 +221,138 @@ Correlator::IncidentState& Correlator::open_incident(GroupIndexKey key,
   incident.tenant = alert.tenant;
   incident.title = incident_title(alert);
   incident.service = std::string(alert.labels.get("service").value_or(""));
+  // Alone, a failing service is its own root (set here, so it is no "change").
+  if (!incident.service.empty() && topology_.find(incident.service)) {
+    incident.root_service = incident.service;
+  }
   incident.status = core::IncidentStatus::open;
-  uint8_t severity = severity_rank(alert.labels.get("severity"));
-  incident.severity = severity_name(severity);
-  incident.priority = derive_priority(PriorityInputs{severity});
+  PriorityInputs in;
+  in.worst_severity = severity_rank(alert.labels.get("severity"));
+  in.services = has_value(alert.labels.get("service")) ? 1 : 0;
+  in.hosts = has_value(alert.labels.get("host")) || has_value(alert.labels.get("instance")) ? 1 : 0;
+  incident.severity = severity_name(in.worst_severity);
+  incident.impact = to_string(derive_impact(config_.priority, in.services, in.hosts));
+  incident.priority = derive_priority(in, config_.priority);
   incident.group_key = std::move(key.second);
-  incident.rule = config_.rule_name;
+  incident.rule = std::move(rule);
   incident.opened_at = event.at;
   incident.updated_at = event.at;
   incident.last_alert_at = event.at;
-  update.audit.push_back(audit_entry(incident, event.at, "create", create_detail(incident)));
+  batch.at(inc).audit.push_back(audit_entry(incident, event.at, "create", create_detail(incident)));
   return inc;
 }
 
 void Correlator::add_member(IncidentState& inc, const MemberKey& key, core::AlertEvent&& event,
-                            core::IncidentUpdate& update) {
+                            bool via_topology, UpdateBatch& batch) {
   core::Incident& incident = inc.incident;
-  MemberState m = member_from_alert(event.alert, event.at);
-  member_index_.emplace(key, MemberRef{incident.seq, static_cast<uint32_t>(inc.members.size())});
+  auto index = static_cast<uint32_t>(inc.members.size());
+  inc.members.push_back(member_from_alert(event.alert, event.at));
+  const MemberState& m = inc.members.back();
+  member_index_.emplace(key, MemberRef{incident.seq, index});
   ++incident.alert_count;
   ++incident.firing_count;
   ++inc.firing_by_severity[m.severity - 1];
+  update_suppressed(inc);
   incident.last_alert_at = std::max(incident.last_alert_at, event.at);
   incident.updated_at = event.at;
-  update.audit.push_back(
-      audit_entry(incident, event.at, "member_added", fingerprint_detail(m.fingerprint)));
-  refresh_priority(inc, event.at, update);
+  std::string detail = via_topology ? fingerprint_detail(m.fingerprint, {{"via", "topology"}})
+                                    : fingerprint_detail(m.fingerprint);
+  batch.at(inc).audit.push_back(audit_entry(incident, event.at, "member_added", std::move(detail)));
 
+  LabelView labels(event.alert.labels);
+  if (incident.category.empty()) {
+    if (auto category = labels.get("category"); has_value(category)) incident.category = *category;
+  }
+  add_member_labels(inc, labels, true, event.at, &batch);
+  member_started_firing(inc, index, labels, event.at, batch);
+  refresh_priority(inc, event.at, batch);
   // The snapshot takes the alert's own label sets; the state keeps them packed.
-  update.members.push_back(snapshot_from_alert(m, std::move(event.alert)));
-  inc.members.push_back(std::move(m));
+  batch.at(inc).members.push_back(snapshot_from_alert(inc.members[index], std::move(event.alert)));
 }
 
-void Correlator::refresh_priority(IncidentState& inc, core::TimePoint at,
-                                  core::IncidentUpdate& update) {
-  uint8_t worst = worst_firing_severity(inc.firing_by_severity);
-  if (worst == 0) return;  // nothing firing: keep what the incident last had
-  core::Incident& incident = inc.incident;
-  incident.severity = severity_name(worst);
-  core::Priority priority = derive_priority(PriorityInputs{worst});
-  if (priority == incident.priority) return;
-  update.audit.push_back(
-      audit_entry(incident, at, "priority_change",
-                  from_to_detail(core::to_string(incident.priority), core::to_string(priority))));
-  incident.priority = priority;
-}
-
-std::pair<Correlator::IncidentState*, MemberState*> Correlator::find_member(
-    const core::Alert& alert) {
-  auto it = member_index_.find(MemberKey{alert.fingerprint, tenant_id(alert.tenant)});
-  if (it == member_index_.end()) return {nullptr, nullptr};
-  IncidentState& inc = incidents_.at(it->second.seq);
-  return {&inc, &inc.members[it->second.index]};
-}
-
-void Correlator::on_resolved(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out) {
-  auto [found, member] = find_member(event.alert);
-  if (found == nullptr) {
+void Correlator::on_resolved(core::AlertEvent&& event, UpdateBatch& batch) {
+  const core::Alert& alert = event.alert;
+  MemberKey key{alert.fingerprint, tenant_id(alert.tenant)};
+  if (held_resolve(key)) return;
+  auto it = member_index_.find(key);
+  if (it == member_index_.end()) {
     ++orphan_resolves_total_;
     return;
   }
-  IncidentState& inc = *found;
-  MemberState& m = *member;
+  MemberRef ref = it->second;
+  IncidentState& inc = incidents_.at(ref.seq);
+  MemberState& m = inc.members[ref.index];
   if (m.status == core::AlertStatus::resolved) return;  // already known: nothing changes
 
-  const core::Alert& alert = event.alert;
   core::Incident& incident = inc.incident;
+  batch.note_receipt(inc, alert.received_mono_ns);
+  // A lease expiry from the shard carries no labels: the stored ones serve.
+  LabelView labels =
+      alert.labels.empty() ? LabelView::packed(m.packed.view()) : LabelView(alert.labels);
+  std::vector<MemberKey> affected;
+  member_stopped_firing(inc, ref.index, labels, affected);
   m.status = core::AlertStatus::resolved;
   m.resolved_at = alert.ends_at != core::kNoTime ? alert.ends_at : event.at;
-  // A lease expiry from the shard carries no labels: nothing was received then.
-  if (!alert.labels.empty()) {
+  if (!alert.labels.empty()) {  // nothing was received at a lease expiry
     m.last_seen = std::max(m.last_seen, event.at);
     count_event(m);
   }
   --incident.firing_count;
   --inc.firing_by_severity[m.severity - 1];
   incident.updated_at = event.at;
-
-  core::IncidentUpdate update;
-  update.received_mono_ns = alert.received_mono_ns;
-  update.audit.push_back(
+  update_suppressed(inc);
+  batch.at(inc).audit.push_back(
       audit_entry(incident, event.at, "member_resolved", fingerprint_detail(m.fingerprint)));
-  update.members.push_back(member_snapshot(m));
-  if (incident.firing_count == 0) {
-    resolve_incident(inc, event.at, update);
-    update.incident = incident;
-    drop_incident(incident.seq);  // `inc`, `m` and `incident` dangle from here
+  service_firing_changed(inc, labels, -1, event.at, batch);
+  record_transition(inc, ref.index, event.at, batch);
+  batch.at(inc).members.push_back(member_snapshot(m));
+
+  if (incident.firing_count > 0) {
+    refresh_priority(inc, event.at, batch);
+  } else if (config_.flap.enabled() && inc.flapping_members > 0 &&
+             config_.flap.hold > core::Duration::zero()) {
+    // A flapping alert must stay quiet for `hold` before the incident resolves.
+    inc.hold_until = event.at + config_.flap.hold;
+    hold_timers_.emplace(inc.hold_until, incident.seq);
+    ++counters_.flap_holds_total;
+    std::string detail;
+    core::JsonWriter(detail)
+        .begin_object()
+        .key("until")
+        .time(inc.hold_until)
+        .field("reason", "flapping")
+        .end_object();
+    batch.at(inc).audit.push_back(audit_entry(incident, event.at, "resolve_held", detail));
   } else {
-    refresh_priority(inc, event.at, update);
-    update.incident = incident;
+    resolve_incident(inc, event.at, "", batch);  // `inc` may be gone from here
   }
-  out.push_back(std::move(update));
+  reevaluate_keys(affected, event.at, batch);
 }
 
-void Correlator::resolve_incident(IncidentState& inc, core::TimePoint at,
-                                  core::IncidentUpdate& update) {
-  core::Incident& incident = inc.incident;
-  core::IncidentStatus from = incident.status;
-  incident.status = core::IncidentStatus::resolved;
-  incident.resolved_at = at;
-  incident.updated_at = at;
-  update.audit.push_back(
-      audit_entry(incident, at, "status_change",
-                  from_to_detail(core::to_string(from), core::to_string(incident.status))));
-}
-
-void Correlator::drop_incident(int64_t seq) {
-  auto it = incidents_.find(seq);
-  if (it == incidents_.end()) return;
-  IncidentState& inc = it->second;
-  for (const auto& m : inc.members) member_index_.erase(MemberKey{m.fingerprint, inc.tenant});
-  auto group = group_index_.find(GroupIndexKey{inc.tenant, inc.incident.group_key});
-  if (group != group_index_.end()) {
-    auto& seqs = group->second;
-    seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
-    if (seqs.empty()) group_index_.erase(group);
-  }
-  incidents_.erase(it);
-}
-
-void Correlator::on_touch(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out) {
-  auto [inc, member] = find_member(event.alert);
-  if (inc == nullptr) {
+void Correlator::on_touch(core::AlertEvent&& event, UpdateBatch& batch) {
+  MemberKey key{event.alert.fingerprint, tenant_id(event.alert.tenant)};
+  if (held_touch(key, event)) return;
+  auto it = member_index_.find(key);
+  if (it == member_index_.end()) {
     ++orphan_touches_total_;
     return;
   }
-  MemberState& m = *member;
+  IncidentState* inc = &incidents_.at(it->second.seq);
+  MemberState& m = inc->members[it->second.index];
   m.last_seen = std::max(m.last_seen, event.at);
   count_event(m);
   if (!config_.emit_touches) return;
 
-  core::IncidentUpdate update;
-  update.received_mono_ns = event.alert.received_mono_ns;
+  batch.note_receipt(*inc, event.alert.received_mono_ns);
   if (event.alert.labels.empty()) {
-    update.members.push_back(member_snapshot(m));
+    batch.at(*inc).members.push_back(member_snapshot(m));
   } else {
     // Touches are the bulk of traffic when the touch interval is short (replay
     // forwards every re-send): take the snapshot from the re-sent alert itself,
     // which is cheaper than unpacking, and keep its annotations as the latest.
     m.packed = pack_member_data(event.alert.labels, event.alert.annotations, event.alert.source);
-    update.members.push_back(snapshot_from_alert(m, std::move(event.alert)));
+    batch.at(*inc).members.push_back(snapshot_from_alert(m, std::move(event.alert)));
   }
-  update.incident = inc->incident;
-  out.push_back(std::move(update));
-}
-
-void Correlator::snapshot_active(std::vector<core::IncidentUpdate>& out) const {
-  std::vector<const IncidentState*> active;
-  active.reserve(incidents_.size());
-  for (const auto& [seq, inc] : incidents_) active.push_back(&inc);
-  std::sort(active.begin(), active.end(),
-            [](const auto* a, const auto* b) { return a->incident.seq < b->incident.seq; });
-  for (const auto* inc : active) {
-    core::IncidentUpdate update;
-    update.incident = inc->incident;
-    update.members.reserve(inc->members.size());
-    for (const auto& m : inc->members) update.members.push_back(member_snapshot(m));
-    out.push_back(std::move(update));
-  }
-}
-
-void Correlator::restore(core::ActiveState&& state) {
-  max_seq_ = std::max(max_seq_, state.max_seq);
-  for (auto& incident : state.incidents) {
-    max_seq_ = std::max(max_seq_, incident.seq);  // ids are never reused
-    if (!core::is_active(incident.status) || incidents_.contains(incident.seq)) continue;
-    uint32_t tenant = tenant_id(incident.tenant);
-    auto& seqs = group_index_[GroupIndexKey{tenant, incident.group_key}];
-    seqs.insert(std::upper_bound(seqs.begin(), seqs.end(), incident.seq), incident.seq);
-    IncidentState& inc = incidents_[incident.seq];
-    inc.tenant = tenant;
-    inc.incident = std::move(incident);
-    // Counts are rebuilt from the restored members below.
-    inc.incident.alert_count = 0;
-    inc.incident.firing_count = 0;
-  }
-  for (auto& [incident_id, member] : state.members) restore_member(incident_id, std::move(member));
-}
-
-void Correlator::restore_member(const std::string& incident_id, core::Member&& member) {
-  auto seq = core::parse_incident_id(incident_id);
-  if (!seq) return;
-  auto it = incidents_.find(*seq);
-  if (it == incidents_.end()) return;
-  IncidentState& inc = it->second;
-  MemberKey key{member.fingerprint, inc.tenant};
-  if (member_index_.contains(key)) return;  // one alert belongs to one active incident
-  MemberState m = member_from_snapshot(member);
-  member_index_.emplace(key, MemberRef{*seq, static_cast<uint32_t>(inc.members.size())});
-  ++inc.incident.alert_count;
-  if (m.status == core::AlertStatus::firing) {
-    ++inc.incident.firing_count;
-    ++inc.firing_by_severity[m.severity - 1];
-  }
-  inc.members.push_back(std::move(m));
 }
 
 }  // namespace alertd::correlator

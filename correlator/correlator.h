@@ -1,22 +1,42 @@
 #pragma once
 // The correlator turns alert state changes into incidents. One instance per
 // tenant partition, used by one thread; a deterministic state machine with
-// no I/O and no clock: every time comes from the events, so live and
-// `alertd replay` produce the same incidents.
+// no I/O and no clock: every time comes from the events and from tick(now),
+// so live and `alertd replay` produce the same incidents.
+//
+// Beyond grouping it applies per-rule grouping, topology (join an incident
+// of a related service), flap damping, inhibition with a settle period,
+// silences and maintenance windows, and the impact x urgency priority
+// matrix. See README.md for the semantics and the memory bounds.
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "core/incident.h"
+#include "core/silence.h"
 #include "core/time.h"
+#include "correlator/flap.h"
 #include "correlator/grouping.h"
+#include "correlator/incident_state.h"
+#include "correlator/inhibit.h"
 #include "correlator/member_state.h"
+#include "correlator/priority.h"
+#include "correlator/suppression.h"
+#include "correlator/topology.h"
 
 namespace alertd::correlator {
 
@@ -29,6 +49,34 @@ struct CorrelatorConfig {
   // this off: touches then only update memory, and snapshot_active() gives
   // the final state, which saves an update per re-sent alert.
   bool emit_touches = true;
+  std::map<std::string, std::vector<std::string>> rule_group_by;  // alert.rule -> its group_by
+  Topology topology;                 // service -> direct dependencies (services.yaml)
+  FlapConfig flap;                   // transitions 0 = off
+  std::vector<InhibitRule> inhibit;  // in config order: the first muting rule names the reason
+  core::Duration settle = std::chrono::seconds(30);  // after start() and reconfigure()
+  PriorityMatrix priority;
+  std::vector<MaintenanceWindow> maintenance;
+  size_t max_held = 100'000;             // settle queue; beyond it alerts apply at once
+  size_t max_recent_resolved = 100'000;  // resolved incidents kept for reopening
+};
+
+// For metrics. Gauges describe now; totals count since construction.
+struct CorrelatorCounters {
+  uint64_t inhibited_members = 0;    // firing members muted by an inhibit rule
+  uint64_t silenced_members = 0;     // firing members muted by a silence
+  uint64_t maintenance_members = 0;  // firing members muted by a maintenance window
+  uint64_t flapping_members = 0;     // members flagged flapping
+  uint64_t held_alerts = 0;          // alerts waiting for the settle period to end
+  uint64_t recent_resolved = 0;      // resolved incidents kept for reopening
+  uint64_t reopened_total = 0;
+  uint64_t flap_holds_total = 0;  // incident resolves held back by a flapping member
+  uint64_t held_total = 0;
+  uint64_t held_released_total = 0;
+  uint64_t held_resolved_total = 0;  // resolved before release: never created anything
+  uint64_t held_overflow_total = 0;  // applied at once: the settle queue was full
+  uint64_t topology_joins_total = 0;
+  uint64_t invalid_silences_total = 0;  // skipped by set_silences(): matchers do not parse
+  uint64_t evicted_resolved_total = 0;
 };
 
 class Correlator {
@@ -39,10 +87,35 @@ class Correlator {
   // their members; incident numbering continues after max_seq.
   void restore(core::ActiveState&& state);
 
+  // Starts the settle period (after restore(), before the first apply();
+  // set_silences() may come before or after): until now + settle, alerts
+  // that only an inhibit rule's target matches are held back so their
+  // inhibitors can arrive.
+  void start(core::TimePoint now);
+
   // Applies one alert state change and appends what changed (incident
   // snapshot, changed members, audit entries) to `out`. Several events for
-  // one incident give several updates; the sink coalesces them.
+  // one incident give several updates; the sink coalesces them. Timers due
+  // at event.at run first, so results do not depend on how often tick() runs.
   void apply(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out);
+
+  // Runs the timers due at `now`, in time order: flap ends and holds, silence
+  // and maintenance starts/ends, the settle release, eviction of recently
+  // resolved incidents. O(1) when nothing is due.
+  void tick(core::TimePoint now, std::vector<core::IncidentUpdate>& out);
+  // The earliest time at which tick() has something to do, if any.
+  std::optional<core::TimePoint> next_due() const;
+
+  // Reload: swaps the config (incidents and members stay), re-derives
+  // priority, root service and suppression of active incidents, and starts
+  // a new settle period.
+  void reconfigure(CorrelatorConfig config, core::TimePoint now,
+                   std::vector<core::IncidentUpdate>& out);
+
+  // Replaces the full set of silences (the API keeps them in the store) and
+  // re-evaluates the members that a changed silence mutes or may mute.
+  void set_silences(std::vector<core::Silence> silences, core::TimePoint now,
+                    std::vector<core::IncidentUpdate>& out);
 
   /// Appends one update per active incident, in id order, carrying the
   /// incident and every member as they are now (no audit entries).
@@ -57,65 +130,138 @@ class Correlator {
   uint64_t orphan_resolves_total() const { return orphan_resolves_total_; }
   // Touches of alerts no active incident holds; they open nothing.
   uint64_t orphan_touches_total() const { return orphan_touches_total_; }
+  const CorrelatorCounters& counters() const { return counters_; }
+  const CorrelatorConfig& config() const { return config_; }
 
  private:
-  // A label set is an alert's identity within its tenant only.
-  struct MemberKey {
-    uint64_t fingerprint = 0;
-    uint32_t tenant = 0;
-    friend bool operator==(const MemberKey&, const MemberKey&) = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const MemberKey& k) {
-      return H::combine(std::move(h), k.fingerprint, k.tenant);
-    }
-  };
   struct MemberRef {
     int64_t seq = 0;
     uint32_t index = 0;  // into IncidentState::members; members are never removed
+    friend auto operator<=>(const MemberRef&, const MemberRef&) = default;
   };
   using GroupIndexKey = std::pair<uint32_t, std::string>;  // (tenant, group key)
-  struct IncidentState {
-    core::Incident incident;
-    uint32_t tenant = 0;
-    std::vector<MemberState> members;
-    // Firing members per severity rank: the worst one is found in O(1).
-    std::array<uint32_t, 4> firing_by_severity{};
+  using ServiceKey = std::pair<uint32_t, uint32_t>;        // (tenant, topology service id)
+  struct HeldAlert {
+    core::AlertEvent event;
+    core::TimePoint last_touch = core::kNoTime;
+    bool resolved = false;
   };
 
+  // correlator.cc: the alert paths.
   uint32_t tenant_id(std::string_view tenant);
-  void on_firing(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out);
-  void on_refire(IncidentState& inc, MemberState& m, core::AlertEvent&& event,
-                 core::IncidentUpdate& update);
-  void on_resolved(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out);
-  void on_touch(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out);
-
-  // The newest active incident of the group if `at` is within its window.
+  void dispatch(core::AlertEvent&& event, UpdateBatch& batch);
+  void on_firing(core::AlertEvent&& event, UpdateBatch& batch);
+  void on_refire(IncidentState& inc, uint32_t index, core::AlertEvent&& event, UpdateBatch& batch);
+  void on_resolved(core::AlertEvent&& event, UpdateBatch& batch);
+  void on_touch(core::AlertEvent&& event, UpdateBatch& batch);
   IncidentState* joinable(const GroupIndexKey& key, core::TimePoint at);
-  /// The active incident and member for this alert's (tenant, fingerprint),
-  /// or {nullptr, nullptr}.
-  std::pair<IncidentState*, MemberState*> find_member(const core::Alert& alert);
-  IncidentState& open_incident(GroupIndexKey key, const core::AlertEvent& event,
-                               core::IncidentUpdate& update);
+  IncidentState* topology_join(uint32_t tenant, const core::LabelSet& labels, core::TimePoint at);
+  IncidentState& open_incident(GroupIndexKey key, std::string rule, const core::AlertEvent& event,
+                               UpdateBatch& batch);
   void add_member(IncidentState& inc, const MemberKey& key, core::AlertEvent&& event,
-                  core::IncidentUpdate& update);
-  // Re-derives severity and priority from the firing members; audits a change.
-  void refresh_priority(IncidentState& inc, core::TimePoint at, core::IncidentUpdate& update);
-  void resolve_incident(IncidentState& inc, core::TimePoint at, core::IncidentUpdate& update);
-  // Forgets a resolved incident: its members and its group index entry.
-  void drop_incident(int64_t seq);
+                  bool via_topology, UpdateBatch& batch);
+  IncidentState* find_incident(int64_t seq);  // active or recently resolved
+  UpdateBatch& begin_batch(std::vector<core::IncidentUpdate>& out);
+  void end_batch();
+
+  // correlator_lifecycle.cc: resolve, reopen, forget; restore and snapshots.
+  void resolve_incident(IncidentState& inc, core::TimePoint at, std::string_view reason,
+                        UpdateBatch& batch);
+  void unindex_incident(IncidentState& inc);
+  void index_incident(IncidentState& inc);
+  void index_group_key(const GroupIndexKey& key, int64_t seq);
+  void drop_incident(int64_t seq);                      // forgets an active incident at once
+  void park_resolved(int64_t seq, UpdateBatch& batch);  // kept for reopening (flap damping on)
+  IncidentState& reopen(int64_t seq, core::TimePoint at, uint64_t fingerprint, UpdateBatch& batch);
+  void evict_resolved(int64_t seq, UpdateBatch& batch);
   void restore_member(const std::string& incident_id, core::Member&& member);
+
+  // correlator_derived.cc: services, hosts, root service, category, priority.
+  void add_member_labels(IncidentState& inc, const LabelView& labels, bool firing,
+                         core::TimePoint at, UpdateBatch* batch);
+  void service_firing_changed(IncidentState& inc, const LabelView& labels, int delta,
+                              core::TimePoint at, UpdateBatch& batch);
+  void refresh_root(IncidentState& inc, core::TimePoint at, UpdateBatch* batch);
+  void refresh_priority(IncidentState& inc, core::TimePoint at, UpdateBatch& batch);
+  void rebuild_derived(IncidentState& inc);
+  void index_services(IncidentState& inc);
+  void unindex_services(IncidentState& inc);
+
+  // correlator_suppress.cc: settle hold, inhibition, silences, maintenance.
+  bool maybe_hold(core::AlertEvent& event, const MemberKey& key);
+  bool held_resolve(const MemberKey& key);
+  bool held_touch(const MemberKey& key, core::AlertEvent& event);
+  void release_held(UpdateBatch& batch);
+  std::string compute_suppression(const MemberKey& key, const LabelView& labels) const;
+  void set_suppression(IncidentState& inc, uint32_t index, std::string reason, core::TimePoint at,
+                       UpdateBatch& batch);
+  void count_suppression(IncidentState& inc, const MemberState& m, int delta);
+  void member_started_firing(IncidentState& inc, uint32_t index, const LabelView& labels,
+                             core::TimePoint at, UpdateBatch& batch);
+  void member_stopped_firing(IncidentState& inc, uint32_t index, const LabelView& labels,
+                             std::vector<MemberKey>& affected);
+  void reevaluate(std::vector<MemberRef> refs, core::TimePoint at, UpdateBatch& batch);
+  void reevaluate_keys(const std::vector<MemberKey>& keys, core::TimePoint at, UpdateBatch& batch);
+  void advance_suppression(core::TimePoint at, UpdateBatch& batch);
+  void rebuild_indexes();
+  void apply_suppression_changes(
+      const std::vector<std::pair<uint32_t, const core::Matchers*>>& started,
+      std::vector<std::string> ended, core::TimePoint at, UpdateBatch& batch);
+  std::vector<MemberRef> firing_members_matching(
+      const std::vector<std::pair<uint32_t, const core::Matchers*>>& started);
+
+  // correlator_timers.cc: tick, flap damping, reconfigure.
+  void advance(core::TimePoint now, UpdateBatch& batch);
+  void record_transition(IncidentState& inc, uint32_t index, core::TimePoint at,
+                         UpdateBatch& batch);
+  void set_flapping(IncidentState& inc, uint32_t index, bool flapping, core::TimePoint at,
+                    UpdateBatch& batch);
+  void schedule_flap_end(IncidentState& inc, uint32_t index);
+  void on_flap_end_due(core::TimePoint due, int64_t seq, uint32_t index, UpdateBatch& batch);
+  void on_hold_due(core::TimePoint due, int64_t seq, UpdateBatch& batch);
+  void cancel_hold(IncidentState& inc);
+  void compile_config();
 
   CorrelatorConfig config_;
   GroupingPolicy grouping_;
-  absl::flat_hash_map<int64_t, IncidentState> incidents_;  // active ones, by seq
+  TopologyIndex topology_;
+  Inhibitor inhibitor_;
+  SilenceSet silences_;
+  MaintenanceSet maintenance_;
+
+  // Active incidents by seq; node-based so references stay valid while others are added.
+  absl::node_hash_map<int64_t, IncidentState> incidents_;
+  // Resolved incidents kept for flap.within so a re-firing member reopens them.
+  absl::node_hash_map<int64_t, IncidentState> resolved_;
   // Active incidents per group, oldest first; new alerts join the newest.
   absl::flat_hash_map<GroupIndexKey, std::vector<int64_t>> group_index_;
-  absl::flat_hash_map<MemberKey, MemberRef> member_index_;
+  absl::flat_hash_map<MemberKey, MemberRef> member_index_;    // members of active incidents
+  absl::flat_hash_map<MemberKey, MemberRef> recent_members_;  // members of resolved_
+  // Active incidents per (tenant, topology service) of any member, oldest first.
+  absl::flat_hash_map<ServiceKey, std::vector<int64_t>> service_index_;
+  // Firing members of active incidents per suppression reason.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<MemberKey>> suppressed_index_;
   absl::flat_hash_map<std::string, uint32_t> tenant_ids_;
+
+  // Timers, in due order; every entry is removed when its subject goes.
+  std::set<std::pair<core::TimePoint, int64_t>> hold_timers_;
+  std::set<std::tuple<core::TimePoint, int64_t, uint32_t>> flap_timers_;
+  std::set<std::pair<core::TimePoint, int64_t>> recent_order_;  // eviction of resolved_
+
+  // Settle period: held alerts in arrival order.
+  bool settling_ = false;
+  core::TimePoint settle_end_ = core::kNoTime;
+  std::deque<HeldAlert> held_;
+  absl::flat_hash_map<MemberKey, size_t> held_index_;  // -> held_ position
+
+  bool silences_known_ = false;                   // set_silences() was called
+  core::TimePoint now_ = core::TimePoint::min();  // the latest time advanced to
   int64_t max_seq_ = 0;
   uint64_t incidents_created_total_ = 0;
   uint64_t orphan_resolves_total_ = 0;
   uint64_t orphan_touches_total_ = 0;
+  CorrelatorCounters counters_;
+  UpdateBatch batch_;  // of the current call; its storage stays allocated
 };
 
 }  // namespace alertd::correlator

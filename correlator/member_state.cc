@@ -90,6 +90,36 @@ bool get_labels(std::string_view& in, core::LabelSet& labels) {
 
 }  // namespace
 
+std::optional<std::string_view> LabelView::get(std::string_view name) const {
+  if (labels_ != nullptr) {
+    // Alerts carry a handful of labels: comparing lengths first beats a
+    // binary search of string comparisons.
+    if (labels_->size() > 16) return labels_->get(name);
+    for (const auto& l : *labels_) {
+      if (l.name.size() == name.size() && l.name == name) return std::string_view(l.value);
+    }
+    return std::nullopt;
+  }
+  std::string_view in = packed_;
+  uint64_t count = 0;
+  if (!get_varint(in, count)) return std::nullopt;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view n;
+    std::string_view v;
+    if (!get_bytes(in, n) || !get_bytes(in, v)) return std::nullopt;
+    if (n == name) return v;
+    if (n > name) return std::nullopt;  // packed from a sorted set
+  }
+  return std::nullopt;
+}
+
+bool matches_all(const core::Matchers& matchers, const LabelView& labels) {
+  for (const auto& m : matchers) {
+    if (!m.matches_value(labels.get(m.name()))) return false;
+  }
+  return true;
+}
+
 PackedData::PackedData(std::string_view bytes)
     : data_(std::make_unique_for_overwrite<char[]>(bytes.size())),
       size_(static_cast<uint32_t>(bytes.size())) {
@@ -142,6 +172,8 @@ MemberState member_from_snapshot(const core::Member& member) {
       std::min<uint64_t>(member.event_count, std::numeric_limits<uint32_t>::max()));
   m.status = member.status;
   m.severity = severity_rank(member.labels.get("severity"));
+  m.flapping = member.flapping;
+  if (!member.suppressed_by.empty()) m.ensure_extra().suppressed_by = member.suppressed_by;
   return m;
 }
 
@@ -154,6 +186,8 @@ void copy_lifecycle(const MemberState& state, core::Member& m) {
   m.last_seen = state.last_seen;
   m.resolved_at = state.resolved_at;
   m.event_count = state.event_count;
+  m.flapping = state.flapping;
+  m.suppressed_by = state.suppressed_by();
 }
 }  // namespace
 

@@ -7,12 +7,17 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/alert.h"
 #include "core/incident.h"
 #include "core/labels.h"
+#include "core/matcher.h"
 #include "core/time.h"
+#include "correlator/flap.h"
 
 namespace alertd::correlator {
 
@@ -31,6 +36,25 @@ class PackedData {
   uint32_t size_ = 0;  // ingest limits keep an alert far below 4 GiB
 };
 
+// A label set is an alert's identity within its tenant only.
+struct MemberKey {
+  uint64_t fingerprint = 0;
+  uint32_t tenant = 0;
+  friend bool operator==(const MemberKey&, const MemberKey&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const MemberKey& k) {
+    return H::combine(std::move(h), k.fingerprint, k.tenant);
+  }
+};
+
+// What only some members need: those that changed state (flap history) or
+// are suppressed. Kept out of line so a plain member stays small.
+struct MemberExtra {
+  std::string suppressed_by;  // "inhibit:<rule>", "silence:<id>", "maintenance:<name>" or ""
+  FlapHistory flap;
+  core::TimePoint flap_end = core::kNoTime;  // the pending flap-end timer, while flapping
+};
+
 struct MemberState {
   uint64_t fingerprint = 0;
   PackedData packed;  // labels, annotations and source; see pack_member_data()
@@ -40,7 +64,38 @@ struct MemberState {
   uint32_t event_count = 0;  // forwarded changes and touches, not raw re-sends
   core::AlertStatus status = core::AlertStatus::firing;
   uint8_t severity = 3;  // rank 1..4 from the `severity` label
+  bool flapping = false;
+  std::unique_ptr<MemberExtra> extra;
+
+  MemberExtra& ensure_extra() {
+    if (!extra) extra = std::make_unique<MemberExtra>();
+    return *extra;
+  }
+  std::string_view suppressed_by() const {
+    return extra ? std::string_view(extra->suppressed_by) : std::string_view();
+  }
 };
+
+// Label lookups over either a LabelSet or a member's packed bytes, so
+// matchers run on stored members without unpacking them.
+class LabelView {
+ public:
+  LabelView(const core::LabelSet& labels) : labels_(&labels) {}  // NOLINT: implicit by design
+  static LabelView packed(std::string_view packed_member) {
+    LabelView v;
+    v.packed_ = packed_member;
+    return v;
+  }
+  std::optional<std::string_view> get(std::string_view name) const;
+
+ private:
+  LabelView() = default;
+  const core::LabelSet* labels_ = nullptr;
+  std::string_view packed_;
+};
+
+// All matchers hold on the view (an empty list matches everything).
+bool matches_all(const core::Matchers& matchers, const LabelView& labels);
 
 // Counts one more event, saturating rather than wrapping.
 inline void count_event(MemberState& m) {

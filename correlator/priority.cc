@@ -19,16 +19,21 @@ struct SeverityWord {
   std::string_view word;
   uint8_t rank;
 };
-constexpr std::array<SeverityWord, 10> kSeverityWords{{{"critical", 1},
+// sev1..sev4 too: a rule may already have normalized the label.
+constexpr std::array<SeverityWord, 14> kSeverityWords{{{"critical", 1},
+                                                       {"sev1", 1},
                                                        {"high", 2},
                                                        {"error", 2},
                                                        {"page", 2},
+                                                       {"sev2", 2},
                                                        {"warning", 3},
                                                        {"medium", 3},
                                                        {"warn", 3},
+                                                       {"sev3", 3},
                                                        {"low", 4},
                                                        {"info", 4},
-                                                       {"none", 4}}};
+                                                       {"none", 4},
+                                                       {"sev4", 4}}};
 constexpr uint8_t kDefaultRank = 3;
 
 }  // namespace
@@ -46,8 +51,28 @@ std::string_view severity_name(uint8_t rank) {
   return kNames[std::clamp<uint8_t>(rank, 1, 4) - 1];
 }
 
-core::Priority derive_priority(const PriorityInputs& in) {
-  return static_cast<core::Priority>(std::clamp<uint8_t>(in.worst_severity, 1, 4));
+std::string_view to_string(Impact impact) {
+  switch (impact) {
+    case Impact::high: return "high";
+    case Impact::medium: return "medium";
+    case Impact::low: return "low";
+  }
+  return "low";
+}
+
+Impact derive_impact(const PriorityMatrix& m, size_t services, size_t hosts) {
+  auto reaches = [&](const ImpactThreshold& t) {
+    return (t.services > 0 && services >= t.services) || (t.hosts > 0 && hosts >= t.hosts);
+  };
+  if (reaches(m.high)) return Impact::high;
+  if (reaches(m.medium)) return Impact::medium;
+  return Impact::low;
+}
+
+core::Priority derive_priority(const PriorityInputs& in, const PriorityMatrix& matrix) {
+  size_t row = std::clamp<uint8_t>(in.worst_severity, 1, 4) - 1;
+  auto column = static_cast<size_t>(derive_impact(matrix, in.services, in.hosts));
+  return matrix.matrix[row][column];
 }
 
 }  // namespace alertd::correlator

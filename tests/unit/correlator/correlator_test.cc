@@ -122,7 +122,9 @@ TEST_F(CorrelatorTest, FirstAlertOpensIncident) {
   EXPECT_EQ(inc.service, "checkout");
   EXPECT_EQ(inc.status, IncidentStatus::open);
   EXPECT_EQ(inc.severity, "sev3");
-  EXPECT_EQ(inc.priority, Priority::P3);
+  // Matrix default: urgency sev3 x impact low (one service, no host) = P4.
+  EXPECT_EQ(inc.impact, "low");
+  EXPECT_EQ(inc.priority, Priority::P4);
   EXPECT_EQ(inc.group_key, R"({service="checkout"})");
   EXPECT_EQ(inc.rule, "default");
   EXPECT_EQ(inc.opened_at, kT0);
@@ -151,7 +153,7 @@ TEST_F(CorrelatorTest, FirstAlertOpensIncident) {
   EXPECT_EQ(u.audit[0].at, kT0);
   EXPECT_EQ(u.audit[0].detail,
             R"j({"title":"Checkout p99 above 2s (checkout)","service":"checkout",)j"
-            R"j("priority":"P3","group_key":"{service=\"checkout\"}"})j");
+            R"j("priority":"P4","group_key":"{service=\"checkout\"}"})j");
   EXPECT_EQ(u.audit[1].action, "member_added");
   EXPECT_EQ(u.audit[1].detail, fp_detail(kLatency));
   EXPECT_EQ(correlator_.active_incidents(), 1u);
@@ -258,11 +260,11 @@ TEST_F(CorrelatorTest, PartialResolveKeepsIncidentOpen) {
   ASSERT_EQ(u.members.size(), 1u);
   EXPECT_EQ(u.members[0].status, AlertStatus::resolved);
   EXPECT_EQ(u.members[0].resolved_at, kT0 + 4min);  // the alert's ends_at
-  // The critical member left: priority drops back to the warning's P3.
+  // The critical member left: priority drops back to the warning's P4 (low impact).
   EXPECT_EQ(actions(u), (std::vector<std::string>{"member_resolved", "priority_change"}));
   EXPECT_EQ(u.audit[0].detail, fp_detail(kErrors));
-  EXPECT_EQ(u.audit[1].detail, R"({"from":"P1","to":"P3"})");
-  EXPECT_EQ(u.incident.priority, Priority::P3);
+  EXPECT_EQ(u.audit[1].detail, R"({"from":"P2","to":"P4","impact":"low","urgency":"sev3"})");
+  EXPECT_EQ(u.incident.priority, Priority::P4);
   EXPECT_EQ(correlator_.active_incidents(), 2u);
 }
 
@@ -301,7 +303,7 @@ TEST_F(CorrelatorTest, MemberRefiresInOpenIncident) {
   EXPECT_EQ(u.incident.last_alert_at, kT0 + 3min);
   EXPECT_EQ(actions(u), (std::vector<std::string>{"member_refired", "priority_change"}));
   EXPECT_EQ(u.audit[0].detail, fp_detail(kErrors));
-  EXPECT_EQ(u.audit[1].detail, R"({"from":"P3","to":"P1"})");
+  EXPECT_EQ(u.audit[1].detail, R"({"from":"P4","to":"P2","impact":"low","urgency":"sev1"})");
   ASSERT_EQ(u.members.size(), 1u);
   EXPECT_EQ(u.members[0].status, AlertStatus::firing);
   EXPECT_EQ(u.members[0].resolved_at, core::kNoTime);
@@ -309,6 +311,11 @@ TEST_F(CorrelatorTest, MemberRefiresInOpenIncident) {
 }
 
 TEST_F(CorrelatorTest, RefireAfterIncidentResolvedOpensNewIncident) {
+  // With flap damping on (the default) this re-fire would reopen INC-1
+  // instead (see flap tests); off, a resolved incident is forgotten at once.
+  CorrelatorConfig config;
+  config.flap.transitions = 0;
+  correlator_ = Correlator(config);
   fire(kLatency, kT0);
   resolve(kLatency, kT0 + 1min);
   auto out = fire(kLatency, kT0 + 2min);  // well inside the old group window
@@ -391,29 +398,31 @@ TEST_F(CorrelatorTest, TouchKeepsLatestAnnotationsForLaterSnapshots) {
 }
 
 TEST_F(CorrelatorTest, PriorityFollowsWorstFiringSeverity) {
+  // One service, no hosts: impact low throughout, so the matrix's low column.
   auto first = fire(kLatency, kT0);  // warning
-  EXPECT_EQ(first[0].incident.priority, Priority::P3);
+  EXPECT_EQ(first[0].incident.priority, Priority::P4);
   EXPECT_EQ(first[0].incident.severity, "sev3");
   auto info = fire({{"alertname", "Info"}, {"service", "checkout"}, {"severity", "info"}}, kT0);
-  EXPECT_EQ(actions(info[0]), std::vector<std::string>{"member_added"});  // P3 stays
-  EXPECT_EQ(info[0].incident.priority, Priority::P3);
+  EXPECT_EQ(actions(info[0]), std::vector<std::string>{"member_added"});  // P4 stays
+  EXPECT_EQ(info[0].incident.priority, Priority::P4);
 
   auto high = fire({{"alertname", "Err"}, {"service", "checkout"}, {"severity", "page"}}, kT0);
   ASSERT_EQ(actions(high[0]), (std::vector<std::string>{"member_added", "priority_change"}));
-  EXPECT_EQ(high[0].audit[1].detail, R"({"from":"P3","to":"P2"})");
-  EXPECT_EQ(high[0].incident.priority, Priority::P2);
+  EXPECT_EQ(high[0].audit[1].detail, R"({"from":"P4","to":"P3","impact":"low","urgency":"sev2"})");
+  EXPECT_EQ(high[0].incident.priority, Priority::P3);
   EXPECT_EQ(high[0].incident.severity, "sev2");
 
   auto crit = fire(kErrors, kT0);
-  EXPECT_EQ(crit[0].audit[1].detail, R"({"from":"P2","to":"P1"})");
+  EXPECT_EQ(crit[0].audit[1].detail, R"({"from":"P3","to":"P2","impact":"low","urgency":"sev1"})");
   EXPECT_EQ(crit[0].incident.severity, "sev1");
 }
 
-TEST_F(CorrelatorTest, IncidentOpenedByCriticalAlertIsP1) {
+TEST_F(CorrelatorTest, IncidentOpenedByCriticalAlertOnOneServiceIsP2) {
+  // Matrix default: sev1 x low impact = P2 (P1 needs medium or high impact).
   auto out = fire(kErrors, kT0);
-  EXPECT_EQ(out[0].incident.priority, Priority::P1);
+  EXPECT_EQ(out[0].incident.priority, Priority::P2);
   EXPECT_EQ(out[0].incident.severity, "sev1");
-  EXPECT_NE(out[0].audit[0].detail.find(R"("priority":"P1")"), std::string::npos);
+  EXPECT_NE(out[0].audit[0].detail.find(R"("priority":"P2")"), std::string::npos);
   EXPECT_EQ(actions(out[0]), (std::vector<std::string>{"create", "member_added"}));
 }
 
@@ -438,7 +447,7 @@ core::ActiveState restored_state() {
   inc.service = "checkout";
   inc.group_key = R"({service="checkout"})";
   inc.rule = "default";
-  inc.priority = Priority::P1;  // kErrors is critical
+  inc.priority = Priority::P2;  // kErrors is critical, on one service: sev1 x low
   inc.severity = "sev1";
   inc.opened_at = kT0 - 5min;
   inc.updated_at = kT0 - 4min;

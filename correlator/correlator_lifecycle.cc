@@ -1,0 +1,195 @@
+// Correlator: resolving, reopening and forgetting incidents; restore and
+// snapshots.
+
+#include <algorithm>
+
+#include "correlator/audit.h"
+#include "correlator/correlator.h"
+
+namespace alertd::correlator {
+
+void Correlator::resolve_incident(IncidentState& inc, core::TimePoint at, std::string_view reason,
+                                  UpdateBatch& batch) {
+  core::Incident& incident = inc.incident;
+  core::IncidentStatus from = incident.status;
+  cancel_hold(inc);
+  incident.status = core::IncidentStatus::resolved;
+  incident.resolved_at = at;
+  incident.updated_at = at;
+  update_suppressed(inc);
+  std::string detail = reason.empty()
+                           ? from_to_detail(core::to_string(from), core::to_string(incident.status))
+                           : from_to_detail(core::to_string(from), core::to_string(incident.status),
+                                            {{"reason", reason}});
+  batch.at(inc).audit.push_back(audit_entry(incident, at, "status_change", std::move(detail)));
+  if (config_.flap.enabled()) {
+    park_resolved(incident.seq, batch);
+  } else {
+    batch.seal(inc);
+    drop_incident(incident.seq);  // `inc` dangles from here
+  }
+}
+
+void Correlator::index_group_key(const GroupIndexKey& key, int64_t seq) {
+  auto& seqs = group_index_[key];
+  auto pos = std::lower_bound(seqs.begin(), seqs.end(), seq);
+  if (pos == seqs.end() || *pos != seq) seqs.insert(pos, seq);
+}
+
+void Correlator::index_incident(IncidentState& inc) {
+  index_group_key(GroupIndexKey{inc.tenant, inc.incident.group_key}, inc.incident.seq);
+  for (const auto& key : inc.extra_keys)
+    index_group_key(GroupIndexKey{inc.tenant, key}, inc.incident.seq);
+  index_services(inc);
+}
+
+void Correlator::unindex_incident(IncidentState& inc) {
+  int64_t seq = inc.incident.seq;
+  auto unindex = [&](const std::string& key) {
+    auto group = group_index_.find(GroupIndexKey{inc.tenant, key});
+    if (group == group_index_.end()) return;
+    auto& seqs = group->second;
+    seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
+    if (seqs.empty()) group_index_.erase(group);
+  };
+  unindex(inc.incident.group_key);
+  for (const auto& key : inc.extra_keys) unindex(key);
+  unindex_services(inc);
+  cancel_hold(inc);
+}
+
+void Correlator::drop_incident(int64_t seq) {
+  auto it = incidents_.find(seq);
+  if (it == incidents_.end()) return;
+  IncidentState& inc = it->second;
+  unindex_incident(inc);
+  for (uint32_t i = 0; i < inc.members.size(); ++i) {
+    const MemberState& m = inc.members[i];
+    member_index_.erase(MemberKey{m.fingerprint, inc.tenant});
+    if (m.extra && m.extra->flap_end != core::kNoTime)
+      flap_timers_.erase({m.extra->flap_end, seq, i});
+  }
+  counters_.flapping_members -= inc.flapping_members;
+  incidents_.erase(it);
+}
+
+void Correlator::park_resolved(int64_t seq, UpdateBatch& batch) {
+  auto it = incidents_.find(seq);
+  if (it == incidents_.end()) return;
+  IncidentState& inc = it->second;
+  unindex_incident(inc);
+  for (uint32_t i = 0; i < inc.members.size(); ++i) {
+    MemberKey key{inc.members[i].fingerprint, inc.tenant};
+    member_index_.erase(key);
+    recent_members_.insert_or_assign(key, MemberRef{seq, i});
+  }
+  // Re-firing within flap.within reopens it; one nanosecond later it is forgotten.
+  inc.evict_at = inc.incident.resolved_at + config_.flap.within + core::Duration(1);
+  recent_order_.emplace(inc.evict_at, seq);
+  resolved_.insert(incidents_.extract(it));
+  counters_.recent_resolved = resolved_.size();
+  while (resolved_.size() > config_.max_recent_resolved && !recent_order_.empty()) {
+    evict_resolved(recent_order_.begin()->second, batch);
+  }
+}
+
+IncidentState& Correlator::reopen(int64_t seq, core::TimePoint at, uint64_t fingerprint,
+                                  UpdateBatch& batch) {
+  auto it = resolved_.find(seq);
+  recent_order_.erase({it->second.evict_at, seq});
+  auto inserted = incidents_.insert(resolved_.extract(it));
+  IncidentState& inc = inserted.position->second;
+  inc.evict_at = core::kNoTime;
+  counters_.recent_resolved = resolved_.size();
+  for (uint32_t i = 0; i < inc.members.size(); ++i) {
+    MemberKey key{inc.members[i].fingerprint, inc.tenant};
+    recent_members_.erase(key);
+    member_index_.insert_or_assign(key, MemberRef{seq, i});
+  }
+  index_incident(inc);
+  core::Incident& incident = inc.incident;
+  core::IncidentStatus from = incident.status;
+  incident.status = core::IncidentStatus::open;
+  incident.resolved_at = core::kNoTime;
+  incident.updated_at = at;
+  ++counters_.reopened_total;
+  batch.at(inc).audit.push_back(audit_entry(
+      incident, at, "reopened",
+      fingerprint_detail(fingerprint, {{"from", core::to_string(from)}, {"to", "open"}})));
+  return inc;
+}
+
+void Correlator::evict_resolved(int64_t seq, UpdateBatch& batch) {
+  auto it = resolved_.find(seq);
+  if (it == resolved_.end()) return;
+  IncidentState& inc = it->second;
+  if (batch.contains(seq)) batch.seal(inc);
+  recent_order_.erase({inc.evict_at, seq});
+  for (uint32_t i = 0; i < inc.members.size(); ++i) {
+    const MemberState& m = inc.members[i];
+    recent_members_.erase(MemberKey{m.fingerprint, inc.tenant});
+    if (m.extra && m.extra->flap_end != core::kNoTime)
+      flap_timers_.erase({m.extra->flap_end, seq, i});
+  }
+  counters_.flapping_members -= inc.flapping_members;
+  ++counters_.evicted_resolved_total;
+  resolved_.erase(it);
+  counters_.recent_resolved = resolved_.size();
+}
+
+void Correlator::snapshot_active(std::vector<core::IncidentUpdate>& out) const {
+  std::vector<const IncidentState*> active;
+  active.reserve(incidents_.size());
+  for (const auto& [seq, inc] : incidents_) active.push_back(&inc);
+  std::sort(active.begin(), active.end(),
+            [](const auto* a, const auto* b) { return a->incident.seq < b->incident.seq; });
+  for (const auto* inc : active) {
+    core::IncidentUpdate update;
+    update.incident = inc->incident;
+    update.members.reserve(inc->members.size());
+    for (const auto& m : inc->members) update.members.push_back(member_snapshot(m));
+    out.push_back(std::move(update));
+  }
+}
+
+void Correlator::restore(core::ActiveState&& state) {
+  max_seq_ = std::max(max_seq_, state.max_seq);
+  for (auto& incident : state.incidents) {
+    max_seq_ = std::max(max_seq_, incident.seq);  // ids are never reused
+    if (!core::is_active(incident.status) || incidents_.contains(incident.seq)) continue;
+    uint32_t tenant = tenant_id(incident.tenant);
+    index_group_key(GroupIndexKey{tenant, incident.group_key}, incident.seq);
+    IncidentState& inc = incidents_[incident.seq];
+    inc.tenant = tenant;
+    inc.incident = std::move(incident);
+    // Counts are rebuilt from the restored members below.
+    inc.incident.alert_count = 0;
+    inc.incident.firing_count = 0;
+  }
+  for (auto& [incident_id, member] : state.members) restore_member(incident_id, std::move(member));
+  // Services, hosts, inhibition sources and suppression counts from the
+  // members as restored; their suppressed_by stays as stored until the next
+  // set_silences() or reconfigure() re-evaluates it.
+  rebuild_indexes();
+  for (auto& [seq, inc] : incidents_) refresh_root(inc, core::kNoTime, nullptr);
+}
+
+void Correlator::restore_member(const std::string& incident_id, core::Member&& member) {
+  auto seq = core::parse_incident_id(incident_id);
+  if (!seq) return;
+  auto it = incidents_.find(*seq);
+  if (it == incidents_.end()) return;
+  IncidentState& inc = it->second;
+  MemberKey key{member.fingerprint, inc.tenant};
+  if (member_index_.contains(key)) return;  // one alert belongs to one active incident
+  MemberState m = member_from_snapshot(member);
+  member_index_.emplace(key, MemberRef{*seq, static_cast<uint32_t>(inc.members.size())});
+  ++inc.incident.alert_count;
+  if (m.status == core::AlertStatus::firing) {
+    ++inc.incident.firing_count;
+    ++inc.firing_by_severity[m.severity - 1];
+  }
+  inc.members.push_back(std::move(m));
+}
+
+}  // namespace alertd::correlator
