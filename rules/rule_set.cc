@@ -144,6 +144,10 @@ core::Result<std::shared_ptr<const RuleSet>> RuleSet::compile(std::vector<RuleSp
     }
   }
   set->specs_ = std::move(specs);
+  for (const auto& spec : set->specs_) {
+    for (const auto& m : spec.match)
+      set->matches_source_ = set->matches_source_ || m.name() == "source";
+  }
   set->build_index();
   return std::shared_ptr<const RuleSet>(std::move(set));
 }
@@ -264,11 +268,17 @@ size_t RuleSet::candidates(const core::LabelSet& labels) const {
 bool RuleSet::apply(core::Alert& alert) const {
   thread_local std::vector<uint32_t> candidates;
   thread_local std::vector<uint32_t> matched;
+  // `source="splunk"` matches the sender an alert came from (Alert::source,
+  // not a label), unless the alert has a `source` label of its own. It is
+  // lent for matching only: identity and the stored labels stay as sent.
+  const bool lend_source = matches_source_ && !alert.labels.contains("source");
+  if (lend_source) alert.labels.set("source", alert.source);
   collect_candidates(alert.labels, candidates);
   matched.clear();
   for (uint32_t id : candidates) {
     if (core::matches_all(compiled_[id].rest, alert.labels)) matched.push_back(id);
   }
+  if (lend_source) alert.labels.erase("source");
   alert.route_key = 0;
   if (matched.empty()) {
     alert.rule.clear();

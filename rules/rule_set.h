@@ -84,6 +84,8 @@ class RuleSet {
 
   std::vector<RuleSpec> specs_;
   std::vector<Compiled> compiled_;
+  // Some rule matches on `source`: the sender's name is lent as a label.
+  bool matches_source_ = false;
   absl::flat_hash_map<std::string, uint32_t> by_name_;
   // label name -> label value -> rules indexed under that exact matcher.
   absl::flat_hash_map<std::string, ValueIndex> index_;

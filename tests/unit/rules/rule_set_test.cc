@@ -121,6 +121,32 @@ TEST(RuleSetApply, NoMatchLeavesAlertAsItWas) {
   EXPECT_EQ(alert.labels, before);
 }
 
+TEST(RuleSetApply, SourceMatchesTheSenderUnlessTheAlertHasASourceLabel) {
+  auto splunk = rule("splunk-errors", {"source=\"splunk\"", "search_name=\"Errors\""});
+  splunk.set = {{"category", "software"}};
+  auto set = compile_ok({splunk});
+  auto from_splunk = make_alert({{"search_name", "Errors"}});
+  from_splunk.source = "splunk";
+  auto before = from_splunk.labels;
+  EXPECT_TRUE(set->apply(from_splunk));
+  EXPECT_EQ(from_splunk.rule, "splunk-errors");
+  EXPECT_FALSE(from_splunk.labels.contains("source")) << "lent for matching only";
+  EXPECT_EQ(from_splunk.labels.get("category"), "software");
+
+  auto from_elsewhere = make_alert({{"search_name", "Errors"}});
+  from_elsewhere.source = "grafana";
+  EXPECT_TRUE(set->apply(from_elsewhere));
+  EXPECT_EQ(from_elsewhere.rule, "");
+  EXPECT_EQ(from_elsewhere.labels, before);
+
+  // A label of that name wins over the sender.
+  auto labelled = make_alert({{"search_name", "Errors"}, {"source", "splunk"}});
+  labelled.source = "generic";
+  EXPECT_TRUE(set->apply(labelled));
+  EXPECT_EQ(labelled.rule, "splunk-errors");
+  EXPECT_EQ(labelled.labels.get("source"), "splunk");
+}
+
 TEST(RuleSetApply, SetsApplyInRuleOrderAndMatchOnReceivedLabels) {
   auto first = rule("first", {"severity=\"info\""});
   first.set = {{"severity", "high"}, {"team", "a"}};
