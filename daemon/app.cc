@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
+#include <vector>
 
 #include "daemon/http/api_context.h"
 #include "daemon/http/responses.h"
@@ -12,6 +15,7 @@
 #include "daemon/http/server.h"
 #include "daemon/metrics.h"
 #include "daemon/pipeline.h"
+#include "daemon/rule_bundle.h"
 #include "daemon/version.h"
 #include "sinks/store/sqlite/sqlite_store.h"
 #include "telemetry/registry.h"
@@ -45,19 +49,85 @@ http::ServerOptions server_options(const DaemonConfig& config, Metrics& metrics)
   return o;
 }
 
-// Waits for a stop signal. SIGHUP is taken (so it does not kill the daemon)
-// and logged; rule reload arrives with the rule engine.
-int wait_for_stop(const sigset_t& signals) {
+// Waits for a stop signal; SIGHUP reloads the rules and waits on.
+int wait_for_stop(const sigset_t& signals,
+                  const std::function<core::Result<std::string>()>& reload) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP received: nothing to reload yet");
+      spdlog::info("SIGHUP received: reloading the rules");
+      (void)reload();  // logs its outcome
       continue;
     }
     return sig;
   }
 }
+
+// Settings a reload cannot change (they shape threads, sockets and files).
+std::vector<std::string> restart_only_changes(const DaemonConfig& running,
+                                              const DaemonConfig& loaded) {
+  std::vector<std::string> changed;
+  if (running.http.listen != loaded.http.listen) changed.push_back("listen");
+  if (running.http.threads != loaded.http.threads) changed.push_back("http.threads");
+  if (running.store.sqlite_path != loaded.store.sqlite_path) changed.push_back("store.sqlite");
+  if (running.pipeline.shards != loaded.pipeline.shards) changed.push_back("pipeline.shards");
+  if (running.pipeline.queue_capacity != loaded.pipeline.queue_capacity) {
+    changed.push_back("pipeline.queue_capacity");
+  }
+  if (running.dedup.touch_interval != loaded.dedup.touch_interval ||
+      running.dedup.resolved_retention != loaded.dedup.resolved_retention) {
+    changed.push_back("dedup");
+  }
+  return changed;
+}
+
+std::string bundle_summary(const RuleBundle& b) {
+  return std::to_string(b.rules->size()) + " rules, " +
+         std::to_string(b.correlation.inhibit.size()) + " inhibit rules, " +
+         std::to_string(b.correlation.topology.services.size()) + " services in the topology";
+}
+
+// Reloads are serialised; each builds a new bundle from the file and swaps
+// it into the pipeline only when the whole file is valid.
+class Reloader {
+ public:
+  Reloader(const DaemonConfig& running, const RunOptions& options, Metrics& metrics,
+           Pipeline& pipeline)
+      : running_(running), options_(options), metrics_(metrics), pipeline_(pipeline) {}
+
+  core::Result<std::string> operator()() {
+    std::lock_guard lock(mutex_);
+    auto loaded = options_.config_file.empty()
+                      ? parse_config(embedded_default_config(), "<embedded defaults>")
+                      : load_config_file(options_.config_file);
+    core::Result<std::shared_ptr<const RuleBundle>> bundle =
+        loaded ? make_rule_bundle(*loaded, pipeline_.rules()->version + 1)
+               : core::Result<std::shared_ptr<const RuleBundle>>(loaded.error());
+    if (!bundle) {
+      metrics_.reloads(false).inc();
+      metrics_.last_reload_ok.set(0);
+      spdlog::error("reload failed; the running rules stay in place:\n{}", bundle.error().message);
+      return bundle.error();
+    }
+    for (const auto& name : restart_only_changes(running_, *loaded)) {
+      spdlog::warn("reload: {} changed in the file; it takes effect only after a restart", name);
+    }
+    pipeline_.reload(*bundle);
+    metrics_.reloads(true).inc();
+    metrics_.last_reload_ok.set(1);
+    auto summary = bundle_summary(**bundle);
+    spdlog::info("reloaded {}: {}", running_.origin, summary);
+    return summary;
+  }
+
+ private:
+  const DaemonConfig& running_;
+  const RunOptions& options_;
+  Metrics& metrics_;
+  Pipeline& pipeline_;
+  std::mutex mutex_;
+};
 
 }  // namespace
 
@@ -80,6 +150,7 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
   http::add_ingest_routes(router, api);
   http::add_incident_routes(router, api);
   http::add_ops_routes(router, api);
+  http::add_silence_routes(router, api);
 
   http::Server server(server_options(config, metrics),
                       [&router](http::Request& request) { return router.dispatch(request); });
@@ -110,14 +181,38 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
   spdlog::info("store {} open: {} active incidents, next id INC-{}", config.store.sqlite_path,
                active->incidents.size(), active->max_seq + 1);
 
-  Pipeline pipeline(config, metrics, **store, clock);
-  pipeline.start(std::move(*active));
+  auto silences = (*store)->load_silences();
+  if (!silences) {
+    spdlog::critical("cannot read silences from the store: {}", silences.error().message);
+    server.stop();
+    return 1;
+  }
+  auto rules = make_rule_bundle(config, 1);
+  if (!rules) {  // parse_config() compiled them once already; kept for safety
+    spdlog::critical("{}", rules.error().message);
+    server.stop();
+    return 1;
+  }
+  spdlog::info("rules: {}; {} silences not yet ended", bundle_summary(**rules), silences->size());
+
+  Pipeline pipeline(config, *rules, metrics, **store, clock);
+  pipeline.start(std::move(*active), std::move(*silences));
+  Reloader reloader(config, options, metrics, pipeline);
+  api.reload = [&reloader] { return reloader(); };
+  api.silences_changed = [&pipeline, s = store->get()] {
+    auto current = s->load_silences();
+    if (!current) {
+      spdlog::error("cannot read silences after a change: {}", current.error().message);
+      return;
+    }
+    pipeline.set_silences(std::move(*current));
+  };
   api.store.store(store->get(), std::memory_order_release);
   api.pipeline.store(&pipeline, std::memory_order_release);
   spdlog::info("ready: {} shards, queue capacity {} per shard", config.pipeline.shards,
                config.pipeline.queue_capacity);
 
-  int sig = wait_for_stop(signals);
+  int sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
   pipeline.stop_and_drain();

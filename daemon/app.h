@@ -9,7 +9,8 @@
 namespace alertd::daemon {
 
 struct RunOptions {
-  std::string port_file;  // where to write the bound HOST:PORT, if set
+  std::string port_file;    // where to write the bound HOST:PORT, if set
+  std::string config_file;  // re-read on reload; empty: the embedded defaults
 };
 
 /// Runs the daemon; returns the process exit code. Call from the main thread

@@ -34,6 +34,8 @@ correlation:
   group_by: [service]
   group_by_fallback: [alertname]
   group_window: 10m
+  flap: {transitions: 4, within: 15m, hold: 10m}
+  settle: 30s          # inhibition targets wait this long after start-up and reload
 )";
 
 void parse_http(const YAML::Node& n, HttpConfig& http) {
@@ -137,13 +139,20 @@ std::string_view embedded_default_config() {
 
 core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin,
                                         const std::filesystem::path& base_dir) {
+  Diagnostics diag{std::string(origin)};
+  YAML::Node root;
+  if (!diag.guard([&] { root = YAML::Load(std::string(yaml)); })) {
+    return core::Error{"invalid_config", diag.joined()};
+  }
+  return parse_config_node(root, origin, base_dir);
+}
+
+core::Result<DaemonConfig> parse_config_node(const YAML::Node& root, std::string_view origin,
+                                             const std::filesystem::path& base_dir) {
   DaemonConfig cfg;
   cfg.origin = std::string(origin);
   Diagnostics diag{std::string(origin)};
-  YAML::Node root;
-  if (diag.guard([&] { root = YAML::Load(std::string(yaml)); })) {
-    parse_root(root, base_dir, diag, cfg);
-  }
+  parse_root(root, base_dir, diag, cfg);
   if (!diag.ok()) return core::Error{"invalid_config", diag.joined()};
   // One body limit: the server stops reading at it, the decoders check it too.
   cfg.limits.max_body_bytes = cfg.http.max_body_bytes;

@@ -16,6 +16,10 @@
 #include "rules/rule.h"
 #include "rules/shard_stage.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace alertd::daemon {
 
 struct HttpConfig {
@@ -57,6 +61,10 @@ std::string_view embedded_default_config();
 /// (rule files, topology) are relative to `base_dir`.
 core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin,
                                         const std::filesystem::path& base_dir = {});
+
+/// The same for a YAML node already loaded (test-rules files embed a config).
+core::Result<DaemonConfig> parse_config_node(const YAML::Node& root, std::string_view origin,
+                                             const std::filesystem::path& base_dir);
 
 /// Reads and parses a file; errors name the file.
 core::Result<DaemonConfig> load_config_file(const std::string& path);

@@ -11,6 +11,7 @@
 #include "daemon/app.h"
 #include "daemon/config.h"
 #include "daemon/replay.h"
+#include "daemon/test_rules.h"
 #include "daemon/version.h"
 
 namespace {
@@ -23,7 +24,11 @@ constexpr const char* kUsage = R"(usage:
       Run the rules and correlator over a file of generic events, with the
       clock driven by the events' timestamps; print one JSON line per incident.
   alertd check-config FILE
-      Validate a configuration file and exit.
+      Validate a configuration file with the rule and topology files it
+      names; print every error as FILE:LINE: reason. Exit 1 on errors.
+  alertd test-rules FILE...
+      Run rule unit tests (docs/rules.md, "Testing rules"). Exit 1 when a
+      test fails, 2 when a test file is invalid.
   alertd print-default-config
       Print the embedded default configuration.
   alertd version
@@ -112,8 +117,17 @@ int main(int argc, char** argv) {
       std::cerr << config.error().message << "\n";
       return 1;
     }
-    std::cout << args.positional[0] << ": OK\n";
+    std::cout << args.positional[0] << ": OK (" << config->rules.size() << " rules, "
+              << config->correlation.inhibit.size() << " inhibit rules, "
+              << config->correlation.topology.services.size() << " services in the topology)\n";
     return 0;
+  }
+  if (args.command == "test-rules") {
+    if (args.positional.empty()) {
+      std::cerr << "usage: alertd test-rules FILE...\n";
+      return 2;
+    }
+    return run_rule_tests(args.positional, std::cout, std::cerr);
   }
 
   auto config = load(args.config_file);
@@ -141,5 +155,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!args.listen.empty()) config->http.listen = args.listen;
-  return run_daemon(*config, RunOptions{args.port_file});
+  return run_daemon(*config, RunOptions{args.port_file, args.config_file});
 }

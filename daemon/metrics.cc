@@ -48,10 +48,33 @@ Metrics::Metrics(telemetry::Registry& r)
                                 "Resolved alerts that matched no active incident.")
                           .with({})),
       active_alerts(r.gauge("alertd_active_alerts", "Distinct alerts currently firing.").with({})),
+      dropped_by_rules(r.counter("alertd_alerts_dropped_by_rules_total",
+                                 "Alerts a rule with drop: true removed on receipt.")
+                           .with({})),
+      rule_held(r.counter("alertd_rule_held_alerts_total",
+                          "Alerts held back by a threshold or distinct rule whose condition "
+                          "did not hold yet.")
+                    .with({})),
+      rule_released(r.counter("alertd_rule_released_alerts_total",
+                              "Held alerts passed on when their rule's condition came to hold.")
+                        .with({})),
+      absence_fired(r.counter("alertd_absence_alerts_fired_total",
+                              "Synthetic alerts raised because a heartbeat stopped (absent_for).")
+                        .with({})),
+      rule_groups(
+          r.gauge("alertd_rule_groups", "Groups tracked by counting and absence rules, all shards.")
+              .with({})),
+      rules_loaded(r.gauge("alertd_rules_loaded", "Rules in the running rule set.").with({})),
+      last_reload_ok(r.gauge("alertd_config_last_reload_successful",
+                             "1 if the last reload succeeded (or none happened), else 0.")
+                         .with({})),
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
       rejected_family_(r.counter("alertd_alerts_rejected_total",
-                                 "Alerts or requests refused, by reason.", {"reason"})) {
+                                 "Alerts or requests refused, by reason.", {"reason"})),
+      reloads_family_(r.counter("alertd_config_reloads_total",
+                                "Reloads of the rules via SIGHUP or POST /-/reload, by result.",
+                                {"result"})) {
   for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
     received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
   }
@@ -59,6 +82,9 @@ Metrics::Metrics(telemetry::Registry& r)
   // refusals work before the first one happens.
   for (auto reason : ingest::reason::kAll) rejected_family_.with({reason});
   for (auto reason : kRequestRejectReasons) rejected_family_.with({reason});
+  reloads_family_.with({"success"});
+  reloads_family_.with({"failure"});
+  last_reload_ok.set(1);
   r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
       .with({kVersion, kRevision})
       .set(1);
@@ -70,6 +96,10 @@ telemetry::Counter& Metrics::received(std::string_view source) {
     if (core::kKnownSources[i] == name) return *received_by_source_[i];
   }
   return *received_by_source_.back();
+}
+
+telemetry::Counter& Metrics::reloads(bool ok) {
+  return reloads_family_.with({ok ? "success" : "failure"});
 }
 
 telemetry::Counter& Metrics::rejected(std::string_view reason) {

@@ -35,10 +35,19 @@ class Metrics {
   telemetry::Histogram& store_batch_seconds;
   telemetry::Counter& orphan_resolves;
   telemetry::Gauge& active_alerts;
+  telemetry::Counter& dropped_by_rules;
+  telemetry::Counter& rule_held;
+  telemetry::Counter& rule_released;
+  telemetry::Counter& absence_fired;
+  telemetry::Gauge& rule_groups;
+  telemetry::Gauge& rules_loaded;
+  telemetry::Gauge& last_reload_ok;
+  telemetry::Counter& reloads(bool ok);
 
  private:
   telemetry::CounterFamily& received_family_;
   telemetry::CounterFamily& rejected_family_;
+  telemetry::CounterFamily& reloads_family_;
   std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
 };
 

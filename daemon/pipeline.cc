@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
+#include <optional>
 
 #include "correlator/correlator.h"
 #include "daemon/bounded_queue.h"
 #include "daemon/update_merger.h"
+#include "rules/counting_stage.h"
 #include "rules/shard_stage.h"
 
 namespace alertd::daemon {
@@ -20,11 +23,28 @@ constexpr auto kTickEvery = std::chrono::seconds(1);
 // far fewer than alerts after dedup, so a fixed generous bound is enough.
 constexpr size_t kEventQueueCapacity = 1 << 18;
 constexpr size_t kUpdateQueueCapacity = 1 << 17;
+// Mirrors a stage's running total into a counter, adding what is new.
+class CounterSync {
+ public:
+  explicit CounterSync(telemetry::Counter& counter) : counter_(counter) {}
+  void sync(uint64_t total) {
+    if (total > seen_) counter_.inc(total - seen_);
+    seen_ = total;
+  }
+  void skip(uint64_t total) { seen_ = total; }  // totals restored, not newly counted
+
+ private:
+  telemetry::Counter& counter_;
+  uint64_t seen_ = 0;
+};
+
 }  // namespace
 
 struct Pipeline::Shared {
-  Shared(const DaemonConfig& c, Metrics& m, sinks::IncidentStore& s, core::Clock& clk)
+  Shared(const DaemonConfig& c, std::shared_ptr<const RuleBundle> r, Metrics& m,
+         sinks::IncidentStore& s, core::Clock& clk)
       : config(c),
+        rules(std::move(r)),
         metrics(m),
         store(s),
         clock(clk),
@@ -34,14 +54,23 @@ struct Pipeline::Shared {
       shards.push_back(std::make_unique<BoundedQueue<core::Alert>>(config.pipeline.queue_capacity));
     }
     shard_active = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
+    shard_groups = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
   }
 
   const DaemonConfig& config;
+  // The current rules; readers load it once per batch (reload swaps it).
+  std::atomic<std::shared_ptr<const RuleBundle>> rules;
+  // Silences for the correlator, handed over under the mutex; the flag
+  // spares the correlator the lock when nothing changed.
+  std::mutex silences_mutex;
+  std::optional<std::vector<core::Silence>> new_silences;
+  std::atomic<bool> silences_changed{false};
   Metrics& metrics;
   sinks::IncidentStore& store;
   core::Clock& clock;
   std::vector<std::unique_ptr<BoundedQueue<core::Alert>>> shards;
   std::unique_ptr<std::atomic<size_t>[]> shard_active;  // firing alerts per shard, for the gauge
+  std::unique_ptr<std::atomic<size_t>[]> shard_groups;  // counting-rule groups per shard
   BoundedQueue<core::AlertEvent> events;                // shards -> correlator
   BoundedQueue<core::IncidentUpdate> updates;           // correlator -> sink
   std::atomic<bool> accepting{true};
@@ -51,16 +80,19 @@ struct Pipeline::Shared {
   std::atomic<bool> sink_stop{false};
 };
 
-Pipeline::Pipeline(const DaemonConfig& config, Metrics& metrics, sinks::IncidentStore& store,
-                   core::Clock& clock)
-    : shared_(std::make_unique<Shared>(config, metrics, store, clock)) {
+Pipeline::Pipeline(const DaemonConfig& config, std::shared_ptr<const RuleBundle> rules,
+                   Metrics& metrics, sinks::IncidentStore& store, core::Clock& clock)
+    : shared_(std::make_unique<Shared>(config, std::move(rules), metrics, store, clock)) {
   Shared* s = shared_.get();
   metrics.registry.on_collect([s] {
-    size_t shard_depth = 0, active = 0;
+    size_t shard_depth = 0, active = 0, groups = 0;
     for (size_t i = 0; i < s->shards.size(); ++i) {
       shard_depth += s->shards[i]->depth();
       active += s->shard_active[i].load(std::memory_order_relaxed);
+      groups += s->shard_groups[i].load(std::memory_order_relaxed);
     }
+    s->metrics.rule_groups.set(static_cast<double>(groups));
+    s->metrics.rules_loaded.set(static_cast<double>(s->rules.load()->rules->size()));
     s->metrics.queue_depth.with({"shard"}).set(static_cast<double>(shard_depth));
     s->metrics.queue_depth.with({"correlator"}).set(static_cast<double>(s->events.depth()));
     s->metrics.queue_depth.with({"store"}).set(static_cast<double>(s->updates.depth()));
@@ -72,23 +104,49 @@ Pipeline::~Pipeline() {
   stop_and_drain();
 }
 
-void Pipeline::start(core::ActiveState&& restored) {
+void Pipeline::start(core::ActiveState&& restored, std::vector<core::Silence> silences) {
   for (size_t i = 0; i < shared_->shards.size(); ++i) {
     shard_threads_.emplace_back([this, i] { run_shard(i); });
   }
   correlator_thread_ =
-      std::thread([this, r = std::move(restored)]() mutable { run_correlator(std::move(r)); });
+      std::thread([this, r = std::move(restored), s = std::move(silences)]() mutable {
+        run_correlator(std::move(r), std::move(s));
+      });
   sink_thread_ = std::thread([this] { run_sink(); });
+}
+
+void Pipeline::reload(std::shared_ptr<const RuleBundle> rules) {
+  shared_->rules.store(std::move(rules), std::memory_order_release);
+}
+
+std::shared_ptr<const RuleBundle> Pipeline::rules() const {
+  return shared_->rules.load(std::memory_order_acquire);
+}
+
+void Pipeline::set_silences(std::vector<core::Silence> silences) {
+  std::lock_guard lock(shared_->silences_mutex);
+  shared_->new_silences = std::move(silences);
+  shared_->silences_changed.store(true, std::memory_order_release);
 }
 
 Pipeline::Offer Pipeline::offer(std::vector<core::Alert>& alerts) {
   if (!shared_->accepting.load(std::memory_order_acquire)) return Offer::stopping;
   if (alerts.empty()) return Offer::accepted;
   const size_t n_shards = shared_->shards.size();
-  // Route by fingerprint so that one alert's whole history meets one shard.
+  auto bundle = shared_->rules.load(std::memory_order_acquire);
+  // Route by fingerprint so that one alert's whole history meets one shard;
+  // alerts a counting rule gates go by (rule, group), so one shard sees the group.
   thread_local std::vector<std::vector<core::Alert>> by_shard;
   by_shard.resize(n_shards);
-  for (auto& a : alerts) by_shard[a.fingerprint % n_shards].push_back(std::move(a));
+  size_t dropped = 0;
+  for (auto& a : alerts) {
+    if (!bundle->rules->apply(a)) {
+      ++dropped;
+      continue;
+    }
+    uint64_t route = a.route_key != 0 ? a.route_key : a.fingerprint;
+    by_shard[route % n_shards].push_back(std::move(a));
+  }
   alerts.clear();
   size_t reserved = 0;
   for (; reserved < n_shards; ++reserved) {
@@ -106,59 +164,100 @@ Pipeline::Offer Pipeline::offer(std::vector<core::Alert>& alerts) {
     shared_->shards[i]->push_reserved(by_shard[i].begin(), by_shard[i].size());
     by_shard[i].clear();
   }
+  if (dropped > 0) shared_->metrics.dropped_by_rules.inc(dropped);
   return Offer::accepted;
 }
 
 void Pipeline::run_shard(size_t index) {
   auto& queue = *shared_->shards[index];
+  auto& m = shared_->metrics;
   rules::ShardStage stage(shared_->config.dedup);
+  rules::CountingStage counting(index, shared_->shards.size());
   std::vector<core::Alert> batch(kShardBatch);
+  std::vector<core::Alert> passed;
   std::vector<core::AlertEvent> events;
-  uint64_t dedup_seen = 0;
+  CounterSync dedup(m.deduplicated), held(m.rule_held), released(m.rule_released),
+      absent(m.absence_fired);
+  uint64_t rules_version = 0;
   auto next_tick = shared_->clock.now() + kTickEvery;
   while (true) {
     bool stopping = shared_->shards_stop.load(std::memory_order_acquire);
     size_t n = queue.pop(batch.data(), batch.size(), kPollWait);
+    // After the pop: alerts offered after a reload meet the new rules.
+    if (auto bundle = shared_->rules.load(std::memory_order_acquire);
+        bundle->version != rules_version) {
+      counting.set_rules(bundle->rules, shared_->clock.now(), events);
+      rules_version = bundle->version;
+    }
     for (size_t i = 0; i < n; ++i) {
       auto at = batch[i].received_at;
-      stage.process(std::move(batch[i]), at, events);
+      counting.process(std::move(batch[i]), at, passed, events);
+      for (auto& a : passed) stage.process(std::move(a), at, events);
+      passed.clear();
     }
     auto now = shared_->clock.now();
     if (now >= next_tick) {
+      counting.tick(now, events);
       stage.tick(now, events);
       next_tick = now + kTickEvery;
     }
     shared_->events.push_wait(events);
-    uint64_t dedup = stage.deduplicated_total();
-    if (dedup != dedup_seen) {
-      shared_->metrics.deduplicated.inc(dedup - dedup_seen);
-      dedup_seen = dedup;
-    }
+    dedup.sync(stage.deduplicated_total());
+    held.sync(counting.held_total());
+    released.sync(counting.released_total());
+    absent.sync(counting.absent_fired_total());
     shared_->shard_active[index].store(stage.active_alerts(), std::memory_order_relaxed);
+    shared_->shard_groups[index].store(counting.groups(), std::memory_order_relaxed);
     if (n == 0 && stopping && queue.depth() == 0) break;
   }
 }
 
-void Pipeline::run_correlator(core::ActiveState restored) {
-  correlator::Correlator correlator(shared_->config.correlation);
+void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Silence> silences) {
+  auto& m = shared_->metrics;
+  auto bundle = shared_->rules.load(std::memory_order_acquire);
+  correlator::Correlator correlator(bundle->correlation);
   correlator.restore(std::move(restored));
-  shared_->metrics.incidents_open.set(static_cast<double>(correlator.active_incidents()));
   std::vector<core::AlertEvent> batch(kCorrelatorBatch);
   std::vector<core::IncidentUpdate> updates;
-  uint64_t created_seen = correlator.incidents_created_total();
-  uint64_t orphans_seen = correlator.orphan_resolves_total();
+  auto now = shared_->clock.now();
+  correlator.start(now);
+  correlator.set_silences(std::move(silences), now, updates);
+  m.incidents_open.set(static_cast<double>(correlator.active_incidents()));
+  CounterSync created(m.incidents_created), orphans(m.orphan_resolves);
+  created.skip(correlator.incidents_created_total());
+  orphans.skip(correlator.orphan_resolves_total());
+  auto next_tick = now + kTickEvery;
   while (true) {
     bool stopping = shared_->correlator_stop.load(std::memory_order_acquire);
     size_t n = shared_->events.pop(batch.data(), batch.size(), kPollWait);
+    // After the pop, so that an alert received after a silence was created
+    // (or the rules reloaded) always meets it.
+    now = shared_->clock.now();
+    if (auto latest = shared_->rules.load(std::memory_order_acquire);
+        latest->version != bundle->version) {
+      bundle = std::move(latest);
+      correlator.reconfigure(bundle->correlation, now, updates);
+    }
+    if (shared_->silences_changed.exchange(false, std::memory_order_acq_rel)) {
+      std::optional<std::vector<core::Silence>> changed;
+      {
+        std::lock_guard lock(shared_->silences_mutex);
+        changed.swap(shared_->new_silences);
+      }
+      if (changed) correlator.set_silences(std::move(*changed), now, updates);
+    }
     for (size_t i = 0; i < n; ++i) correlator.apply(std::move(batch[i]), updates);
+    now = shared_->clock.now();
+    if (now >= next_tick) {
+      correlator.tick(now, updates);
+      next_tick = now + kTickEvery;
+    }
+    bool changed = !updates.empty();
     shared_->updates.push_wait(updates);
-    if (n > 0) {
-      auto& m = shared_->metrics;
+    if (changed) {
       m.incidents_open.set(static_cast<double>(correlator.active_incidents()));
-      m.incidents_created.inc(correlator.incidents_created_total() - created_seen);
-      created_seen = correlator.incidents_created_total();
-      m.orphan_resolves.inc(correlator.orphan_resolves_total() - orphans_seen);
-      orphans_seen = correlator.orphan_resolves_total();
+      created.sync(correlator.incidents_created_total());
+      orphans.sync(correlator.orphan_resolves_total());
     }
     if (n == 0 && stopping && shared_->events.depth() == 0) break;
   }

@@ -15,27 +15,40 @@
 
 #include "core/alert.h"
 #include "core/incident.h"
+#include "core/silence.h"
 #include "core/time.h"
 #include "daemon/config.h"
 #include "daemon/metrics.h"
+#include "daemon/rule_bundle.h"
 #include "sinks/store/incident_store.h"
 
 namespace alertd::daemon {
 
 class Pipeline {
  public:
-  Pipeline(const DaemonConfig& config, Metrics& metrics, sinks::IncidentStore& store,
-           core::Clock& clock);
+  Pipeline(const DaemonConfig& config, std::shared_ptr<const RuleBundle> rules, Metrics& metrics,
+           sinks::IncidentStore& store, core::Clock& clock);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  /// Starts the worker threads; `restored` is what the store still holds active.
-  void start(core::ActiveState&& restored);
+  /// Starts the worker threads; `restored` is what the store still holds
+  /// active, `silences` the silences the store keeps.
+  void start(core::ActiveState&& restored, std::vector<core::Silence> silences);
+
+  /// Swaps the rules and correlation settings atomically: each receiving
+  /// thread, shard and the correlator picks the new bundle up at its next
+  /// batch. Never blocks.
+  void reload(std::shared_ptr<const RuleBundle> rules);
+  std::shared_ptr<const RuleBundle> rules() const;
+
+  /// Hands the current set of silences to the correlator.
+  void set_silences(std::vector<core::Silence> silences);
 
   enum class Offer { accepted, queue_full, stopping };
-  /// Called by receiving threads. All or nothing: either every alert is
-  /// queued (moved out of `alerts`) or none is. Never blocks.
+  /// Called by receiving threads. Runs the stateless rule stage (drop, set,
+  /// routing), then all or nothing: either every remaining alert is queued
+  /// (moved out of `alerts`) or none is. Never blocks.
   Offer offer(std::vector<core::Alert>& alerts);
 
   /// Stops taking offers, then drains every queue stage by stage and
@@ -47,7 +60,7 @@ class Pipeline {
  private:
   struct Shared;
   void run_shard(size_t index);
-  void run_correlator(core::ActiveState restored);
+  void run_correlator(core::ActiveState restored, std::vector<core::Silence> silences);
   void run_sink();
   void commit(std::vector<core::IncidentUpdate>& writes);
 

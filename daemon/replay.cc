@@ -13,11 +13,9 @@
 
 #include "core/fingerprint.h"
 #include "core/json_writer.h"
-#include "correlator/correlator.h"
 #include "daemon/incident_json.h"
-#include "daemon/update_merger.h"
+#include "daemon/serial_engine.h"
 #include "ingest/formats/decoder.h"
-#include "rules/shard_stage.h"
 
 namespace alertd::daemon {
 
@@ -25,7 +23,6 @@ namespace {
 
 // Lines are decoded a chunk at a time so memory stays flat for large files.
 constexpr size_t kChunkBytes = 4 << 20;
-constexpr auto kTickEvery = std::chrono::seconds(1);
 
 void write_replay_line(std::string& out, const core::IncidentUpdate& u) {
   core::JsonWriter w(out);
@@ -43,64 +40,6 @@ void write_replay_line(std::string& out, const core::IncidentUpdate& u) {
   w.end_array().end_object();
   out += '\n';
 }
-
-// The engine of one replay: the daemon's stages wired back to back.
-class ReplayEngine {
- public:
-  explicit ReplayEngine(const DaemonConfig& config)
-      : shard_(replay_shard_config(config.dedup)),
-        correlator_(replay_correlator_config(config)),
-        merger_(/*keep_audit=*/false) {}
-
-  void process(core::Alert&& alert) {
-    // Event time drives the clock: firing at starts_at, resolved at ends_at.
-    core::TimePoint t = alert.event_time();
-    if (t == core::kNoTime) t = clock_;
-    alert.received_at = t;
-    if (t > clock_) clock_ = t;
-    shard_.process(std::move(alert), t, events_);
-    if (clock_ >= next_tick_) {
-      shard_.tick(clock_, events_);
-      next_tick_ = clock_ + kTickEvery;
-    }
-    drain();
-  }
-
-  std::vector<core::IncidentUpdate> finish() {
-    drain();
-    correlator_.snapshot_active(updates_);  // touches so far live only in memory
-    drain();
-    return merger_.take();
-  }
-
- private:
-  // Replay reports exact last_seen times, so every re-send is forwarded.
-  static rules::ShardConfig replay_shard_config(rules::ShardConfig c) {
-    c.touch_interval = core::Duration{0};
-    return c;
-  }
-
-  static correlator::CorrelatorConfig replay_correlator_config(const DaemonConfig& config) {
-    auto c = config.correlation;
-    c.emit_touches = false;
-    return c;
-  }
-
-  void drain() {
-    for (auto& e : events_) correlator_.apply(std::move(e), updates_);
-    events_.clear();
-    for (auto& u : updates_) merger_.add(std::move(u));
-    updates_.clear();
-  }
-
-  rules::ShardStage shard_;
-  correlator::Correlator correlator_;
-  UpdateMerger merger_;
-  std::vector<core::AlertEvent> events_;
-  std::vector<core::IncidentUpdate> updates_;
-  core::TimePoint clock_ = core::kNoTime;
-  core::TimePoint next_tick_ = core::kNoTime;
-};
 
 // Reads the file a chunk of whole lines at a time and decodes each chunk on
 // its own thread, so decoding (about half the cost) overlaps with the engine.
@@ -207,13 +146,22 @@ int run_replay(const DaemonConfig& config, const std::string& input_path, std::o
     err << "alertd replay: cannot open " << input_path << ": " << std::strerror(errno) << "\n";
     return 1;
   }
-  ReplayEngine engine(config);
+  auto bundle = make_rule_bundle(config, 1);
+  if (!bundle) {
+    err << "alertd replay: " << bundle.error().message << "\n";
+    return 1;
+  }
+  SerialEngine engine(config, *bundle);
   size_t events = 0;
   {
     ChunkDecoder decoder(in, config);
     while (true) {
       auto chunk = decoder.next();
-      for (auto& a : chunk.alerts) engine.process(std::move(a));
+      for (auto& a : chunk.alerts) {
+        // Event time drives the clock: firing at starts_at, resolved at ends_at.
+        a.received_at = a.event_time();
+        engine.process(std::move(a));
+      }
       events += chunk.alerts.size();
       if (chunk.error) {
         err << "alertd replay: " << input_path << ": event " << chunk.error->index + 1 << ": "
@@ -223,11 +171,11 @@ int run_replay(const DaemonConfig& config, const std::string& input_path, std::o
       if (chunk.last) break;
     }
   }
-  auto incidents = engine.finish();
+  const auto& incidents = engine.incidents();
   std::string text;
-  for (const auto& u : incidents) {
+  for (size_t i = 0; i < incidents.size(); ++i) {
     text.clear();
-    write_replay_line(text, u);
+    write_replay_line(text, incidents[i]);
     out << text;
   }
   out.flush();

@@ -21,6 +21,10 @@ class UpdateMerger {
   /// The merged updates in the order their incidents first appeared; clears.
   std::vector<core::IncidentUpdate> take();
   bool empty() const { return merged_.empty(); }
+  /// Read access without taking, in first-appearance order (test-rules
+  /// looks at the incidents so far, then goes on feeding alerts).
+  size_t size() const { return merged_.size(); }
+  const core::IncidentUpdate& operator[](size_t i) const { return merged_[i].update; }
 
  private:
   struct Entry {

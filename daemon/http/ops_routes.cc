@@ -1,7 +1,8 @@
-// Operations endpoints: health, readiness and metrics.
+// Operations endpoints: health, readiness, metrics and reload.
 
 #include <boost/beast/http.hpp>
 
+#include "core/json_writer.h"
 #include "daemon/http/api_context.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
@@ -16,6 +17,20 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
   router.add(bhttp::verb::get, "/-/ready", [&ctx](RouteContext&) {
     if (!ctx.ready()) return not_ready_response();
     return json_response(200, R"({"status":"ready"})");
+  });
+  // Like Prometheus' /-/reload: re-reads the rule files; a bad file leaves
+  // the running rules in place and the answer lists every error.
+  router.add(bhttp::verb::post, "/-/reload", [&ctx](RouteContext&) {
+    if (!ctx.reload || !ctx.ready()) return not_ready_response();
+    auto result = ctx.reload();
+    if (!result) return error_response(400, result.error().reason, result.error().message);
+    std::string body;
+    core::JsonWriter(body)
+        .begin_object()
+        .field("status", "reloaded")
+        .field("detail", *result)
+        .end_object();
+    return json_response(200, std::move(body));
   });
   router.add(bhttp::verb::get, "/metrics", [&ctx](RouteContext&) {
     return text_response(200, ctx.metrics.registry.render(),

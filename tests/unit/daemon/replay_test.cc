@@ -132,9 +132,10 @@ std::map<std::string, std::string> as_map(const LabelSet& labels) {
   return m;
 }
 
-std::string expected_priority(std::optional<std::string_view> severity) {
+// The default matrix for an incident of one service on `hosts` hosts.
+std::string expected_priority(std::optional<std::string_view> severity, size_t hosts = 1) {
   return std::string(core::to_string(correlator::derive_priority(
-      correlator::PriorityInputs{correlator::severity_rank(severity)})));
+      correlator::PriorityInputs{correlator::severity_rank(severity), 1, hosts})));
 }
 
 // ---- fixture --------------------------------------------------------------
@@ -232,8 +233,8 @@ TEST_F(ReplayTest, GroupsByServiceWithinTheWindowOfEventTime) {
   EXPECT_EQ(api.id, "INC-1");
   EXPECT_EQ(api.service, "api");
   EXPECT_EQ(api.group_key, (LabelSet{{"service", "api"}}.to_string()));
-  EXPECT_EQ(api.title, "CPU high on a (api)");  // the first alert's summary
-  EXPECT_EQ(api.priority, expected_priority("critical"));
+  EXPECT_EQ(api.title, "CPU high on a (api)");                // the first alert's summary
+  EXPECT_EQ(api.priority, expected_priority("critical", 3));  // instances a, b, c
   EXPECT_EQ(api.opened_at, at(kT0));
   EXPECT_EQ(api.alert_count, 3u);
   ASSERT_EQ(api.alerts.size(), 3u);
@@ -276,10 +277,12 @@ TEST_F(ReplayTest, ResolvedEventsResolve) {
       {x, "firing", kT0 + 1min},
       {y, "firing", kT0 + 2min},
       {a, "resolved", kT0 + 3min},
-      {b, "resolved", kT0 + 4min},      // last firing member: the incident resolves
-      {x, "resolved", kT0 + 5min},      // y still fires: stays open
-      {a, "firing", kT0 + 6min},        // after the resolve: a new incident
-      {never, "resolved", kT0 + 7min},  // a resolve of an unknown alert opens nothing
+      {b, "resolved", kT0 + 4min},  // last firing member: the incident resolves
+      {x, "resolved", kT0 + 5min},  // y still fires: stays open
+      // After the resolve and past the flap window (15m by default; within it
+      // the incident would reopen): a new incident.
+      {a, "firing", kT0 + 20min},
+      {never, "resolved", kT0 + 21min},  // a resolve of an unknown alert opens nothing
   };
   auto r = run(write("resolve.ndjson", ndjson(events)));
   ASSERT_EQ(r.code, 0) << r.err;
@@ -308,10 +311,10 @@ TEST_F(ReplayTest, ResolvedEventsResolve) {
   const auto& again = incidents[2];
   EXPECT_EQ(again.id, "INC-3");
   EXPECT_EQ(again.status, "open");
-  EXPECT_EQ(again.opened_at, at(kT0 + 6min));
+  EXPECT_EQ(again.opened_at, at(kT0 + 20min));
   ASSERT_EQ(again.alerts.size(), 1u);
   EXPECT_EQ(again.alerts[0].fingerprint, fp(a));
-  EXPECT_EQ(again.alerts[0].first_seen, at(kT0 + 6min));
+  EXPECT_EQ(again.alerts[0].first_seen, at(kT0 + 20min));
 }
 
 TEST_F(ReplayTest, OutputHasTheDocumentedFields) {

@@ -1,0 +1,30 @@
+#include "daemon/rule_bundle.h"
+
+namespace alertd::daemon {
+
+namespace {
+
+// The rules' group_by also groups their incidents.
+correlator::CorrelatorConfig correlator_config(const DaemonConfig& config,
+                                               const rules::RuleSet& rules) {
+  auto c = config.correlation;
+  for (const auto& spec : rules.specs()) {
+    if (!spec.group_by.empty()) c.rule_group_by[spec.name] = spec.group_by;
+  }
+  return c;
+}
+
+}  // namespace
+
+core::Result<std::shared_ptr<const RuleBundle>> make_rule_bundle(const DaemonConfig& config,
+                                                                 uint64_t version) {
+  auto rules = rules::RuleSet::compile(config.rules);
+  if (!rules) return rules.error();
+  auto bundle = std::make_shared<RuleBundle>();
+  bundle->version = version;
+  bundle->rules = std::move(*rules);
+  bundle->correlation = correlator_config(config, *bundle->rules);
+  return std::shared_ptr<const RuleBundle>(std::move(bundle));
+}
+
+}  // namespace alertd::daemon

@@ -1,0 +1,26 @@
+#pragma once
+// What a reload swaps: the compiled rules and the correlator's settings,
+// built from one DaemonConfig. Immutable once built; threads share it
+// through a shared_ptr and pick up a new one by its version.
+
+#include <cstdint>
+#include <memory>
+
+#include "core/result.h"
+#include "correlator/correlator.h"
+#include "daemon/config.h"
+#include "rules/rule_set.h"
+
+namespace alertd::daemon {
+
+struct RuleBundle {
+  uint64_t version = 0;
+  std::shared_ptr<const rules::RuleSet> rules;
+  correlator::CorrelatorConfig correlation;
+};
+
+/// Compiles the rules of `config`; the correlator config gets each rule's group_by.
+core::Result<std::shared_ptr<const RuleBundle>> make_rule_bundle(const DaemonConfig& config,
+                                                                 uint64_t version);
+
+}  // namespace alertd::daemon
