@@ -68,6 +68,25 @@ Metrics::Metrics(telemetry::Registry& r)
       last_reload_ok(r.gauge("alertd_config_last_reload_successful",
                              "1 if the last reload succeeded (or none happened), else 0.")
                          .with({})),
+      suppressed_alerts(r.gauge("alertd_suppressed_alerts",
+                                "Firing alerts kept on their incident but not notified, by "
+                                "reason: inhibit, silence, maintenance.",
+                                {"reason"})),
+      flapping_alerts(
+          r.gauge("alertd_flapping_alerts", "Alerts currently flagged as flapping (flap damping).")
+              .with({})),
+      settle_held_alerts(r.gauge("alertd_settle_held_alerts",
+                                 "Possible inhibition targets waiting for the settle period "
+                                 "after start-up or reload.")
+                             .with({})),
+      incidents_reopened(r.counter("alertd_incidents_reopened_total",
+                                   "Resolved incidents reopened because their alert fired "
+                                   "again within the flap window.")
+                             .with({})),
+      topology_joins(r.counter("alertd_topology_joins_total",
+                               "Alerts that joined an incident of a dependent or dependency "
+                               "service through the topology.")
+                         .with({})),
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
       rejected_family_(r.counter("alertd_alerts_rejected_total",
@@ -82,6 +101,7 @@ Metrics::Metrics(telemetry::Registry& r)
   // refusals work before the first one happens.
   for (auto reason : ingest::reason::kAll) rejected_family_.with({reason});
   for (auto reason : kRequestRejectReasons) rejected_family_.with({reason});
+  for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
   reloads_family_.with({"success"});
   reloads_family_.with({"failure"});
   last_reload_ok.set(1);

@@ -42,6 +42,11 @@ class Metrics {
   telemetry::Gauge& rule_groups;
   telemetry::Gauge& rules_loaded;
   telemetry::Gauge& last_reload_ok;
+  telemetry::GaugeFamily& suppressed_alerts;  // {reason}: inhibit, silence, maintenance
+  telemetry::Gauge& flapping_alerts;
+  telemetry::Gauge& settle_held_alerts;
+  telemetry::Counter& incidents_reopened;
+  telemetry::Counter& topology_joins;
   telemetry::Counter& reloads(bool ok);
 
  private:

@@ -223,7 +223,8 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
   correlator.start(now);
   correlator.set_silences(std::move(silences), now, updates);
   m.incidents_open.set(static_cast<double>(correlator.active_incidents()));
-  CounterSync created(m.incidents_created), orphans(m.orphan_resolves);
+  CounterSync created(m.incidents_created), orphans(m.orphan_resolves),
+      reopened(m.incidents_reopened), topology(m.topology_joins);
   created.skip(correlator.incidents_created_total());
   orphans.skip(correlator.orphan_resolves_total());
   auto next_tick = now + kTickEvery;
@@ -258,6 +259,14 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
       m.incidents_open.set(static_cast<double>(correlator.active_incidents()));
       created.sync(correlator.incidents_created_total());
       orphans.sync(correlator.orphan_resolves_total());
+      const auto& c = correlator.counters();
+      m.suppressed_alerts.with({"inhibit"}).set(static_cast<double>(c.inhibited_members));
+      m.suppressed_alerts.with({"silence"}).set(static_cast<double>(c.silenced_members));
+      m.suppressed_alerts.with({"maintenance"}).set(static_cast<double>(c.maintenance_members));
+      m.flapping_alerts.set(static_cast<double>(c.flapping_members));
+      m.settle_held_alerts.set(static_cast<double>(c.held_alerts));
+      reopened.sync(c.reopened_total);
+      topology.sync(c.topology_joins_total);
     }
     if (n == 0 && stopping && shared_->events.depth() == 0) break;
   }
