@@ -1,5 +1,6 @@
 #include "daemon/replay.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
@@ -105,6 +106,9 @@ class ChunkDecoder {
       }
       Chunk out;
       out.last = done;
+      // One alert per line: sized once, the vector never regrows (each
+      // regrowth moved every alert and faulted in fresh pages).
+      out.alerts.reserve(static_cast<size_t>(std::count(chunk.begin(), chunk.end(), '\n')) + 1);
       auto result = decoder_.generic_ndjson(chunk, context_, out.alerts);
       if (result.error) {
         out.error = std::move(result.error);
