@@ -50,10 +50,7 @@ void SerialEngine::advance_to(core::TimePoint at) {
 void SerialEngine::process(core::Alert&& alert) {
   if (alert.received_at == core::kNoTime) alert.received_at = clock_;
   advance_to(alert.received_at);
-  if (!bundle_->rules->apply(alert)) {
-    ++dropped_;
-    return;
-  }
+  if (!bundle_->rules->apply(alert)) return;  // dropped by a rule
   counting_.process(std::move(alert), clock_, passed_, events_);
   for (auto& a : passed_) shard_.process(std::move(a), clock_, events_);
   passed_.clear();

@@ -42,8 +42,6 @@ class SerialEngine {
 
   /// Every incident so far, in id order, as it is now, with all members.
   const UpdateMerger& incidents();
-  core::TimePoint now() const { return clock_; }
-  uint64_t dropped_by_rules() const { return dropped_; }
 
  private:
   void drain();
@@ -58,7 +56,6 @@ class SerialEngine {
   std::vector<core::IncidentUpdate> updates_;
   core::TimePoint clock_ = core::kNoTime;
   core::TimePoint next_tick_ = core::kNoTime;
-  uint64_t dropped_ = 0;
   bool started_ = false;
 };
 
