@@ -11,16 +11,6 @@ namespace alertd::rules {
 
 namespace {
 
-// Min-heap on time; ties break on the key so that tick() fires timers in the
-// same order on every run (replay determinism).
-struct LaterFirst {
-  template <typename D>
-  bool operator()(const D& a, const D& b) const {
-    if (a.at != b.at) return a.at > b.at;
-    return a.key > b.key;
-  }
-};
-
 core::Duration window_of(const RuleSpec& spec) {
   if (spec.threshold) return spec.threshold->within;
   if (spec.distinct) return spec.distinct->within;
@@ -306,22 +296,15 @@ core::TimePoint CountingStage::due_time(const Group& g) const {
 }
 
 void CountingStage::schedule(uint64_t key, Group& g, core::TimePoint at) {
-  // The live item is a lower bound of the due time: a later due time pushes
-  // nothing (the old item re-queues itself once when it comes due).
-  if (at >= g.scheduled) return;
-  g.scheduled = at;
-  index_.push_back(Due{at, key});
-  std::push_heap(index_.begin(), index_.end(), LaterFirst{});
+  index_.schedule(key, g.scheduled, at);
 }
 
 void CountingStage::tick(core::TimePoint now, std::vector<core::AlertEvent>& events) {
   last_tick_examined_ = 0;
   // Due means strictly before now: an arrival at t is in its window up to
   // and including t + window.
-  while (!index_.empty() && index_.front().at < now) {
-    std::pop_heap(index_.begin(), index_.end(), LaterFirst{});
-    Due item = index_.back();
-    index_.pop_back();
+  while (auto due_item = index_.pop_due(now)) {
+    const auto& item = *due_item;
     ++last_tick_examined_;
     auto it = groups_.find(item.key);
     if (it == groups_.end() || it->second.scheduled != item.at) continue;  // stale item
@@ -341,18 +324,8 @@ void CountingStage::tick(core::TimePoint now, std::vector<core::AlertEvent>& eve
       ++groups_evicted_total_;
     }
   }
-  maybe_compact_index();
-}
-
-void CountingStage::maybe_compact_index() {
-  // Stale items pile up only when groups are dropped by a reload; rebuild the
-  // heap from the live items if they ever dominate, so memory stays bounded.
-  if (index_.size() < 1024 || index_.size() <= 2 * groups_.size()) return;
-  index_.clear();
-  for (const auto& [key, g] : groups_) {
-    if (g.scheduled != kNever) index_.push_back(Due{g.scheduled, key});
-  }
-  std::make_heap(index_.begin(), index_.end(), LaterFirst{});
+  // Stale items pile up only when groups are dropped by a reload.
+  index_.maybe_compact(groups_);
 }
 
 }  // namespace alertd::rules

@@ -19,6 +19,7 @@
 #include "core/alert.h"
 #include "core/incident.h"
 #include "core/time.h"
+#include "rules/due_index.h"
 #include "rules/rule_set.h"
 
 namespace alertd::rules {
@@ -91,11 +92,7 @@ class CountingStage {
     std::vector<Held> held;                 // closed: alerts waiting for the count
     std::unique_ptr<Absence> absence;
   };
-  struct Due {
-    core::TimePoint at;
-    uint64_t key;
-  };
-  static constexpr core::TimePoint kNever = core::TimePoint::max();
+  static constexpr core::TimePoint kNever = kUnscheduled;
 
   Group* find_or_create(uint64_t key, size_t rule, const core::Alert& alert);
   void process_window(uint64_t key, Group& g, core::Alert&& alert, core::TimePoint now,
@@ -111,14 +108,13 @@ class CountingStage {
   void drop_changed_groups(const RuleSet* next, core::TimePoint now,
                            std::vector<core::AlertEvent>& events);
   void arm_absence(core::TimePoint now);
-  void maybe_compact_index();
 
   size_t shard_index_;
   size_t shard_count_;
   CountingLimits limits_;
   std::shared_ptr<const RuleSet> rules_;
   absl::flat_hash_map<uint64_t, Group> groups_;  // by group key (RuleSet::group_key)
-  std::vector<Due> index_;                       // min-heap on (at, key)
+  DueIndex<uint64_t> index_;
   uint64_t held_total_ = 0;
   uint64_t released_total_ = 0;
   uint64_t discarded_total_ = 0;

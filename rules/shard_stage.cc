@@ -7,21 +7,6 @@
 
 namespace alertd::rules {
 
-namespace {
-
-// Orders the heap as a min-heap on time; ties break on the key so that
-// tick() emits expiries in the same order on every run (replay determinism).
-struct LaterFirst {
-  template <typename D>
-  bool operator()(const D& a, const D& b) const {
-    if (a.at != b.at) return a.at > b.at;
-    if (a.key.fingerprint != b.key.fingerprint) return a.key.fingerprint > b.key.fingerprint;
-    return a.key.tenant > b.key.tenant;
-  }
-};
-
-}  // namespace
-
 ShardStage::ShardStage(ShardConfig config) : config_(config) {}
 
 uint32_t ShardStage::tenant_id(std::string_view tenant) {
@@ -42,12 +27,7 @@ core::TimePoint ShardStage::due_time(const Entry& e) const {
 }
 
 void ShardStage::schedule(const Key& key, Entry& e, core::TimePoint at) {
-  // A later live item stays valid as a lower bound only if it is earlier; an
-  // item later than the new due time would fire too late, so a new one replaces it.
-  if (at >= e.scheduled) return;
-  e.scheduled = at;
-  index_.push_back(Due{at, key});
-  std::push_heap(index_.begin(), index_.end(), LaterFirst{});
+  index_.schedule(key, e.scheduled, at);
 }
 
 void ShardStage::process(core::Alert&& alert, core::TimePoint now,
@@ -128,10 +108,8 @@ void ShardStage::expire(const Key& key, Entry& e, core::TimePoint now,
 void ShardStage::tick(core::TimePoint now, std::vector<core::AlertEvent>& out) {
   last_tick_examined_ = 0;
   // Due means strictly before now: a lease is still valid at exactly ends_at.
-  while (!index_.empty() && index_.front().at < now) {
-    std::pop_heap(index_.begin(), index_.end(), LaterFirst{});
-    Due item = index_.back();
-    index_.pop_back();
+  while (auto due_item = index_.pop_due(now)) {
+    const auto& item = *due_item;
     ++last_tick_examined_;
 
     auto it = entries_.find(item.key);
@@ -151,18 +129,8 @@ void ShardStage::tick(core::TimePoint now, std::vector<core::AlertEvent>& out) {
       ++forgotten_total_;
     }
   }
-  maybe_compact_index();
-}
-
-void ShardStage::maybe_compact_index() {
-  // Stale items pile up only when senders shorten leases; rebuild the heap
-  // from the live items if they ever dominate, so memory stays bounded.
-  if (index_.size() < 1024 || index_.size() <= 2 * entries_.size()) return;
-  index_.clear();
-  for (const auto& [key, e] : entries_) {
-    if (e.scheduled != kNever) index_.push_back(Due{e.scheduled, key});
-  }
-  std::make_heap(index_.begin(), index_.end(), LaterFirst{});
+  // Stale items pile up only when senders shorten leases.
+  index_.maybe_compact(entries_);
 }
 
 }  // namespace alertd::rules

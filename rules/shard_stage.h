@@ -14,6 +14,7 @@
 #include "core/alert.h"
 #include "core/incident.h"
 #include "core/time.h"
+#include "rules/due_index.h"
 
 namespace alertd::rules {
 
@@ -55,8 +56,8 @@ class ShardStage {
   // tenants are two alerts.
   struct Key {
     uint64_t fingerprint = 0;
-    uint32_t tenant = 0;  // index into tenants_
-    friend bool operator==(const Key&, const Key&) = default;
+    uint32_t tenant = 0;                                        // index into tenants_
+    friend auto operator<=>(const Key&, const Key&) = default;  // tick order on ties
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
       return H::combine(std::move(h), k.fingerprint, k.tenant);
@@ -71,13 +72,7 @@ class ShardStage {
     core::TimePoint scheduled;       // time of this entry's live index item; kNever if none
     core::AlertStatus status = core::AlertStatus::firing;
   };
-  // One item of the time-ordered index. Items are validated lazily: only the
-  // item whose time equals its entry's `scheduled` is live.
-  struct Due {
-    core::TimePoint at;
-    Key key;
-  };
-  static constexpr core::TimePoint kNever = core::TimePoint::max();
+  static constexpr core::TimePoint kNever = kUnscheduled;
 
   uint32_t tenant_id(std::string_view tenant);
   core::TimePoint due_time(const Entry& e) const;
@@ -88,11 +83,10 @@ class ShardStage {
   void process_resolved(const Key& key, core::Alert&& alert, core::TimePoint now,
                         std::vector<core::AlertEvent>& out);
   void expire(const Key& key, Entry& e, core::TimePoint now, std::vector<core::AlertEvent>& out);
-  void maybe_compact_index();
 
   ShardConfig config_;
   absl::flat_hash_map<Key, Entry> entries_;
-  std::vector<Due> index_;  // min-heap on (at, key)
+  DueIndex<Key> index_;
   // Tenants are few; entries refer to them by number to stay small.
   absl::flat_hash_map<std::string, uint32_t> tenant_ids_;
   std::vector<std::string> tenants_;
