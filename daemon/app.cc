@@ -82,12 +82,6 @@ std::vector<std::string> restart_only_changes(const DaemonConfig& running,
   return changed;
 }
 
-std::string bundle_summary(const RuleBundle& b) {
-  return std::to_string(b.rules->size()) + " rules, " +
-         std::to_string(b.correlation.inhibit.size()) + " inhibit rules, " +
-         std::to_string(b.correlation.topology.services.size()) + " services in the topology";
-}
-
 // Reloads are serialised; each builds a new bundle from the file and swaps
 // it into the pipeline only when the whole file is valid.
 class Reloader {
@@ -116,7 +110,7 @@ class Reloader {
     pipeline_.reload(*bundle);
     metrics_.reloads(true).inc();
     metrics_.last_reload_ok.set(1);
-    auto summary = bundle_summary(**bundle);
+    auto summary = rules_summary((*bundle)->rules->size(), (*bundle)->correlation);
     spdlog::info("reloaded {}: {}", running_.origin, summary);
     return summary;
   }
@@ -193,7 +187,8 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  spdlog::info("rules: {}; {} silences not yet ended", bundle_summary(**rules), silences->size());
+  spdlog::info("rules: {}; {} silences not yet ended",
+               rules_summary((*rules)->rules->size(), (*rules)->correlation), silences->size());
 
   Pipeline pipeline(config, *rules, metrics, **store, clock);
   pipeline.start(std::move(*active), std::move(*silences));

@@ -11,6 +11,7 @@
 #include "daemon/app.h"
 #include "daemon/config.h"
 #include "daemon/replay.h"
+#include "daemon/rule_bundle.h"
 #include "daemon/test_rules.h"
 #include "daemon/version.h"
 
@@ -117,9 +118,8 @@ int main(int argc, char** argv) {
       std::cerr << config.error().message << "\n";
       return 1;
     }
-    std::cout << args.positional[0] << ": OK (" << config->rules.size() << " rules, "
-              << config->correlation.inhibit.size() << " inhibit rules, "
-              << config->correlation.topology.services.size() << " services in the topology)\n";
+    std::cout << args.positional[0] << ": OK ("
+              << rules_summary(config->rules.size(), config->correlation) << ")\n";
     return 0;
   }
   if (args.command == "test-rules") {

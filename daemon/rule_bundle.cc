@@ -16,6 +16,12 @@ correlator::CorrelatorConfig correlator_config(const DaemonConfig& config,
 
 }  // namespace
 
+std::string rules_summary(size_t rules, const correlator::CorrelatorConfig& correlation) {
+  return std::to_string(rules) + " rules, " + std::to_string(correlation.inhibit.size()) +
+         " inhibit rules, " + std::to_string(correlation.topology.services.size()) +
+         " services in the topology";
+}
+
 core::Result<std::shared_ptr<const RuleBundle>> make_rule_bundle(const DaemonConfig& config,
                                                                  uint64_t version) {
   auto rules = rules::RuleSet::compile(config.rules);

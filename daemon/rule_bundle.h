@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "core/result.h"
 #include "correlator/correlator.h"
@@ -18,6 +19,10 @@ struct RuleBundle {
   std::shared_ptr<const rules::RuleSet> rules;
   correlator::CorrelatorConfig correlation;
 };
+
+/// "3 rules, 1 inhibit rules, 12 services in the topology": for logs,
+/// check-config and the reload answer.
+std::string rules_summary(size_t rules, const correlator::CorrelatorConfig& correlation);
 
 /// Compiles the rules of `config`; the correlator config gets each rule's group_by.
 core::Result<std::shared_ptr<const RuleBundle>> make_rule_bundle(const DaemonConfig& config,

@@ -23,6 +23,7 @@
 #include "daemon/http/api_context.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
+#include "ingest/formats/common.h"
 #include "sinks/store/incident_store.h"
 #include "telemetry/registry.h"
 
@@ -144,18 +145,6 @@ Refusal json_refusal(simdjson::error_code code, std::string_view where) {
   return {400, "invalid_json", "the body is not valid JSON: " + what};
 }
 
-std::string_view type_name(od::json_type type) {
-  switch (type) {
-    case od::json_type::array: return "an array";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
-  }
-  return "unknown";
-}
-
 /// Reads a string or null (absent) into `out`; anything else is refused.
 std::optional<Refusal> read_string(od::value& v, std::string_view field,
                                    std::optional<std::string>& out) {
@@ -164,7 +153,8 @@ std::optional<Refusal> read_string(od::value& v, std::string_view field,
   if (type == od::json_type::null) return std::nullopt;
   if (type != od::json_type::string) {
     return Refusal{400, "wrong_type",
-                   std::string(field) + " must be a string, got " + std::string(type_name(type))};
+                   std::string(field) + " must be a string, got " +
+                       std::string(ingest::detail::type_name(type))};
   }
   std::string_view text;
   if (auto code = v.get_string().get(text)) return json_refusal(code, field);
@@ -180,9 +170,9 @@ std::optional<Refusal> read_matchers(od::value& v, SilenceRequest& req) {
     return read_string(v, "matchers", req.matcher_list);
   }
   if (type != od::json_type::array) {
-    return Refusal{
-        400, "wrong_type",
-        "matchers must be an array of strings or one string, got " + std::string(type_name(type))};
+    return Refusal{400, "wrong_type",
+                   "matchers must be an array of strings or one string, got " +
+                       std::string(ingest::detail::type_name(type))};
   }
   od::array array;
   if (auto code = v.get_array().get(array)) return json_refusal(code, "matchers");
@@ -230,8 +220,9 @@ std::variant<SilenceRequest, Refusal> parse_request(const std::string& body) {
   od::json_type type;
   if (auto code = doc.type().get(type)) return json_refusal(code, "body");
   if (type != od::json_type::object) {
-    return Refusal{400, "wrong_type",
-                   "the body must be a JSON object, got " + std::string(type_name(type))};
+    return Refusal{
+        400, "wrong_type",
+        "the body must be a JSON object, got " + std::string(ingest::detail::type_name(type))};
   }
   od::object object;
   if (auto code = doc.get_object().get(object)) return json_refusal(code, "body");
