@@ -67,6 +67,10 @@ class Metrics(DaemonTestCase):
         d.post_alerts(batch)
         d.wait_for(lambda: metric_sum(d.metrics(), "alertd_incidents_open") == 10,
                    what="alertd_incidents_open == 10")
+        # The gauge moves when the correlator decides; latency is observed at
+        # the store commit, a batch later.
+        d.wait_for(lambda: metric_sum(d.metrics(), "alertd_processing_latency_seconds_count")
+                   > base_lat, what="the first commit observed")
         m = d.metrics()
         with self.subTest(counter="received"):
             self.assertEqual(metric_sum(m, "alertd_alerts_received_total") - base_recv, 30)
