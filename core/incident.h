@@ -3,6 +3,7 @@
 // store (which persists them) and the API (which shows them).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,6 +77,28 @@ struct Incident {
   std::string root_service;    // topology: the deepest failing dependency, or ""
   bool flapping = false;       // a member is flapping: resolve is held back
   bool suppressed = false;     // every firing member is silenced or inhibited: not notified
+
+  // --- the IMS lifecycle (core/lifecycle.h) ---
+  std::string detection_source = "alert";  // alert | user_report
+  std::string urgency;                     // sev1..sev4 set by a person, or "" (from severity)
+  bool priority_manual = false;  // a person set impact/urgency/priority: alerts no longer derive it
+  std::string team;              // owning team (core::teams())
+  std::string assignee;
+  int escalation_level = 1;  // 1 L1, 2 L2, 3 L3, 4 incident_manager
+  std::string vendor;        // pending_vendor: who and how
+  std::string vendor_contact;
+  std::string resolved_by;  // actor of the resolve ("alertd" when its alerts resolved)
+  std::string resolution;   // resolve summary
+  std::string closed_by;
+  std::string close_notes;
+  std::string review_note;  // post-incident review, required to close P1/P2 (configurable)
+  std::string problem_id;   // "PRB-<n>" when linked to a problem
+  // SLA clocks: due times from the priority's targets, counted from opened_at.
+  TimePoint ack_due_at = kNoTime;
+  TimePoint resolve_due_at = kNoTime;
+  TimePoint next_escalation_at = kNoTime;  // still unacknowledged: escalate again then
+  bool ack_breached = false;
+  bool resolve_breached = false;
 };
 
 std::string incident_id(int64_t seq);  // "INC-42"
@@ -91,6 +114,29 @@ struct AuditEntry {
   std::string detail;  // JSON object with the field deltas
 };
 
+/// What happened to an incident in one update, for the metrics that must
+/// count each event once it is committed.
+struct Milestones {
+  bool acknowledged = false;  // first acknowledge or assign: time to acknowledge
+  bool resolved = false;      // time to resolve
+  bool ack_breach = false;
+  bool resolve_breach = false;
+  std::vector<std::string> escalations;  // teams escalated to, in order
+
+  bool any() const {
+    return acknowledged || resolved || ack_breach || resolve_breach || !escalations.empty();
+  }
+  void merge(const Milestones& o) {
+    acknowledged |= o.acknowledged;
+    resolved |= o.resolved;
+    ack_breach |= o.ack_breach;
+    resolve_breach |= o.resolve_breach;
+    escalations.insert(escalations.end(), o.escalations.begin(), o.escalations.end());
+  }
+};
+
+struct LifecycleCommand;  // core/lifecycle.h
+
 /// What the correlator hands to the sinks: the incident as it now is, the
 /// members that changed, and the audit entries that explain the change.
 struct IncidentUpdate {
@@ -98,6 +144,14 @@ struct IncidentUpdate {
   std::vector<Member> members;
   std::vector<AuditEntry> audit;
   int64_t received_mono_ns = 0;  // receipt of the oldest alert behind it, for latency
+  // Lifecycle commands whose answer waits for this update's commit.
+  std::vector<uint64_t> command_ids;
+  // Counted by the metrics once committed (time to acknowledge, breaches, ...).
+  Milestones milestones;
+  // Set on an update that only carries a command for an incident the
+  // correlator no longer holds (resolved or closed): the store's writer
+  // executes it in queue order, against the stored incident.
+  std::shared_ptr<const LifecycleCommand> deferred_command;
 };
 
 /// A state change of one alert, from a shard worker to the correlator.

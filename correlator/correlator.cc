@@ -238,6 +238,8 @@ IncidentState& Correlator::open_incident(GroupIndexKey key, std::string rule,
   incident.opened_at = event.at;
   incident.updated_at = event.at;
   incident.last_alert_at = event.at;
+  set_sla_due(incident, config_.lifecycle);
+  schedule_sla(inc);
   batch.at(inc).audit.push_back(audit_entry(incident, event.at, "create", create_detail(incident)));
   return inc;
 }

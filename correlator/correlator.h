@@ -27,12 +27,14 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "core/incident.h"
+#include "core/lifecycle.h"
 #include "core/silence.h"
 #include "core/time.h"
 #include "correlator/flap.h"
 #include "correlator/grouping.h"
 #include "correlator/incident_state.h"
 #include "correlator/inhibit.h"
+#include "correlator/lifecycle.h"
 #include "correlator/member_state.h"
 #include "correlator/priority.h"
 #include "correlator/suppression.h"
@@ -58,6 +60,19 @@ struct CorrelatorConfig {
   std::vector<MaintenanceWindow> maintenance;
   size_t max_held = 100'000;             // settle queue; beyond it alerts apply at once
   size_t max_recent_resolved = 100'000;  // resolved incidents kept for reopening
+  LifecyclePolicy lifecycle;             // SLA targets, review note, escalation
+};
+
+// What became of a lifecycle command.
+struct CommandOutcome {
+  enum class Kind : uint8_t {
+    answered,  // refused, or nothing to write: `result` is the answer now
+    pending,   // an update carries the command id: answer once it is committed
+    not_held,  // the incident is not in memory (resolved and let go, closed,
+               // unknown): the store's writer must run it on the stored incident
+  };
+  Kind kind = Kind::answered;
+  core::LifecycleResult result;
 };
 
 // For metrics. Gauges describe now; totals count since construction.
@@ -117,6 +132,12 @@ class Correlator {
   void set_silences(std::vector<core::Silence> silences, core::TimePoint now,
                     std::vector<core::IncidentUpdate>& out);
 
+  /// Runs a person's lifecycle command (core/lifecycle.h) on an incident
+  /// this correlator holds, or opens one by hand (create). A successful
+  /// command appends an update carrying cmd.id in its command_ids; the
+  /// caller answers once that update is committed.
+  CommandOutcome command(const core::LifecycleCommand& cmd, std::vector<core::IncidentUpdate>& out);
+
   /// Appends one update per active incident, in id order, carrying the
   /// incident and every member as they are now (no audit entries).
   void snapshot_active(std::vector<core::IncidentUpdate>& out) const;
@@ -175,6 +196,12 @@ class Correlator {
   IncidentState& reopen(int64_t seq, core::TimePoint at, uint64_t fingerprint, UpdateBatch& batch);
   void evict_resolved(int64_t seq, UpdateBatch& batch);
   void restore_member(const std::string& incident_id, core::Member&& member);
+
+  // correlator_commands.cc: lifecycle commands and the SLA clock.
+  void schedule_sla(IncidentState& inc);
+  void unschedule_sla(IncidentState& inc);
+  void on_sla_due(int64_t seq, core::TimePoint at, UpdateBatch& batch);
+  IncidentState& reactivate(int64_t seq);  // resolved_ -> incidents_, indexed again
 
   // correlator_derived.cc: services, hosts, root service, category, priority.
   void add_member_labels(IncidentState& inc, const LabelView& labels, bool firing,
@@ -247,6 +274,7 @@ class Correlator {
   std::set<std::pair<core::TimePoint, int64_t>> hold_timers_;
   std::set<std::tuple<core::TimePoint, int64_t, uint32_t>> flap_timers_;
   std::set<std::pair<core::TimePoint, int64_t>> recent_order_;  // eviction of resolved_
+  std::set<std::pair<core::TimePoint, int64_t>> sla_timers_;    // next SLA event per incident
 
   // Settle period: held alerts in arrival order.
   bool settling_ = false;

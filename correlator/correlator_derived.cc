@@ -106,6 +106,7 @@ void Correlator::refresh_priority(IncidentState& inc, core::TimePoint at, Update
   uint8_t worst = worst_firing_severity(inc.firing_by_severity);
   if (worst == 0) return;  // nothing firing: keep what the incident last had
   core::Incident& incident = inc.incident;
+  if (incident.priority_manual) return;  // a person set it: alerts no longer move it
   Impact impact = derive_impact(config_.priority, inc.services.size(), inc.hosts.size());
   std::string_view impact_name = to_string(impact);
   std::string_view urgency = severity_name(worst);
@@ -118,6 +119,8 @@ void Correlator::refresh_priority(IncidentState& inc, core::TimePoint at, Update
                   from_to_detail(core::to_string(incident.priority), core::to_string(priority),
                                  {{"impact", impact_name}, {"urgency", urgency}})));
   incident.priority = priority;
+  set_sla_due(incident, config_.lifecycle);  // the new priority's targets
+  schedule_sla(inc);
 }
 
 void Correlator::rebuild_derived(IncidentState& inc) {

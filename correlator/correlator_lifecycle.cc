@@ -15,7 +15,10 @@ void Correlator::resolve_incident(IncidentState& inc, core::TimePoint at, std::s
   cancel_hold(inc);
   incident.status = core::IncidentStatus::resolved;
   incident.resolved_at = at;
+  incident.resolved_by = "alertd";  // its alerts resolved it
+  incident.next_escalation_at = core::kNoTime;
   incident.updated_at = at;
+  batch.at(inc).milestones.resolved = true;
   update_suppressed(inc);
   std::string detail = reason.empty()
                            ? from_to_detail(core::to_string(from), core::to_string(incident.status))
@@ -41,6 +44,7 @@ void Correlator::index_incident(IncidentState& inc) {
   for (const auto& key : inc.extra_keys)
     index_group_key(GroupIndexKey{inc.tenant, key}, inc.incident.seq);
   index_services(inc);
+  schedule_sla(inc);
 }
 
 void Correlator::unindex_incident(IncidentState& inc) {
@@ -56,6 +60,7 @@ void Correlator::unindex_incident(IncidentState& inc) {
   for (const auto& key : inc.extra_keys) unindex(key);
   unindex_services(inc);
   cancel_hold(inc);
+  unschedule_sla(inc);
 }
 
 void Correlator::drop_incident(int64_t seq) {
@@ -95,27 +100,21 @@ void Correlator::park_resolved(int64_t seq, UpdateBatch& batch) {
 
 IncidentState& Correlator::reopen(int64_t seq, core::TimePoint at, uint64_t fingerprint,
                                   UpdateBatch& batch) {
-  auto it = resolved_.find(seq);
-  recent_order_.erase({it->second.evict_at, seq});
-  auto inserted = incidents_.insert(resolved_.extract(it));
-  IncidentState& inc = inserted.position->second;
-  inc.evict_at = core::kNoTime;
-  counters_.recent_resolved = resolved_.size();
-  for (uint32_t i = 0; i < inc.members.size(); ++i) {
-    MemberKey key{inc.members[i].fingerprint, inc.tenant};
-    recent_members_.erase(key);
-    member_index_.insert_or_assign(key, MemberRef{seq, i});
-  }
-  index_incident(inc);
+  IncidentState& inc = reactivate(seq);
   core::Incident& incident = inc.incident;
   core::IncidentStatus from = incident.status;
-  incident.status = core::IncidentStatus::open;
+  incident.status = incident.acknowledged_at == core::kNoTime ? core::IncidentStatus::open
+                                                              : core::IncidentStatus::in_progress;
   incident.resolved_at = core::kNoTime;
+  incident.resolved_by.clear();
+  incident.resolution.clear();
+  schedule_sla(inc);
   incident.updated_at = at;
   ++counters_.reopened_total;
-  batch.at(inc).audit.push_back(audit_entry(
-      incident, at, "reopened",
-      fingerprint_detail(fingerprint, {{"from", core::to_string(from)}, {"to", "open"}})));
+  batch.at(inc).audit.push_back(
+      audit_entry(incident, at, "reopened",
+                  fingerprint_detail(fingerprint, {{"from", core::to_string(from)},
+                                                   {"to", core::to_string(incident.status)}})));
   return inc;
 }
 
@@ -171,7 +170,13 @@ void Correlator::restore(core::ActiveState&& state) {
   // members as restored; their suppressed_by stays as stored until the next
   // set_silences() or reconfigure() re-evaluates it.
   rebuild_indexes();
-  for (auto& [seq, inc] : incidents_) refresh_root(inc, core::kNoTime, nullptr);
+  for (auto& [seq, inc] : incidents_) {
+    refresh_root(inc, core::kNoTime, nullptr);
+    // Due times and breach flags come from the store: a breach that fell
+    // due while alertd was down runs at the first tick, one already
+    // recorded does not run again.
+    if (inc.sla_timer == core::kNoTime) schedule_sla(inc);
+  }
 }
 
 void Correlator::restore_member(const std::string& incident_id, core::Member&& member) {

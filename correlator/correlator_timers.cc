@@ -10,7 +10,7 @@ namespace alertd::correlator {
 
 namespace {
 
-enum class Due : uint8_t { flap_end, hold, suppression, settle, evict, none };
+enum class Due : uint8_t { flap_end, hold, suppression, settle, evict, sla, none };
 
 }  // namespace
 
@@ -54,6 +54,7 @@ std::optional<core::TimePoint> Correlator::next_due() const {
   consider(maintenance_.next_change());
   if (settling_) consider(settle_end_);
   if (!recent_order_.empty()) consider(recent_order_.begin()->first);
+  if (!sla_timers_.empty()) consider(sla_timers_.begin()->first);
   return next;
 }
 
@@ -76,6 +77,7 @@ void Correlator::advance(core::TimePoint now, UpdateBatch& batch) {
     consider(Due::suppression, maintenance_.next_change());
     if (settling_) consider(Due::settle, settle_end_);
     if (!recent_order_.empty()) consider(Due::evict, recent_order_.begin()->first);
+    if (!sla_timers_.empty()) consider(Due::sla, sla_timers_.begin()->first);
     if (kind == Due::none || due > now) return;
     switch (kind) {
       case Due::flap_end: {
@@ -99,6 +101,11 @@ void Correlator::advance(core::TimePoint now, UpdateBatch& batch) {
         auto entry = *recent_order_.begin();
         evict_resolved(entry.second, batch);
         recent_order_.erase(entry);  // gone in any case: the loop always moves on
+        break;
+      }
+      case Due::sla: {
+        auto [at, seq] = *sla_timers_.begin();
+        on_sla_due(seq, at, batch);  // reschedules or removes the entry
         break;
       }
       case Due::none: return;
@@ -238,6 +245,12 @@ void Correlator::reconfigure(CorrelatorConfig config, core::TimePoint now,
   for (auto* inc : active) {
     refresh_root(*inc, at, &batch_);
     refresh_priority(*inc, at, batch_);
+    auto ack_due = inc->incident.ack_due_at, resolve_due = inc->incident.resolve_due_at;
+    set_sla_due(inc->incident, config_.lifecycle);  // the targets may have changed
+    if (inc->incident.ack_due_at != ack_due || inc->incident.resolve_due_at != resolve_due) {
+      batch_.at(*inc);  // the store learns the new due times
+    }
+    schedule_sla(*inc);
   }
   settle_end_ = at + config_.settle;
   settling_ = settling_ || (!inhibitor_.empty() && config_.settle > core::Duration::zero());

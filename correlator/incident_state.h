@@ -32,6 +32,7 @@ struct IncidentState {
   uint32_t flapping_members = 0;
   core::TimePoint hold_until = core::kNoTime;  // flap hold: resolves then if still quiet
   core::TimePoint evict_at = core::kNoTime;    // when resolved: forgotten then (flap damping)
+  core::TimePoint sla_timer = core::kNoTime;   // its entry in sla_timers_, if any
 };
 
 // Incident.suppressed: it has firing members and every one of them is muted.

@@ -143,6 +143,7 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
   http::Router router;
   http::add_ingest_routes(router, api);
   http::add_incident_routes(router, api);
+  http::add_lifecycle_routes(router, api);
   http::add_ops_routes(router, api);
   http::add_silence_routes(router, api);
 

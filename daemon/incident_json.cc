@@ -1,6 +1,7 @@
 #include "daemon/incident_json.h"
 
 #include "core/fingerprint.h"
+#include "core/lifecycle.h"
 
 namespace alertd::daemon {
 
@@ -40,6 +41,26 @@ void write_incident_fields(core::JsonWriter& w, const core::Incident& i) {
   w.field("impact", i.impact);
   text_or_null(w, "root_service", i.root_service);
   w.field("flapping", i.flapping).field("suppressed", i.suppressed);
+  w.field("detection_source", i.detection_source);
+  text_or_null(w, "urgency", i.urgency);
+  w.field("priority_manual", i.priority_manual);
+  text_or_null(w, "team", i.team);
+  text_or_null(w, "assignee", i.assignee);
+  w.field("escalation_level", core::escalation_team(i.escalation_level));
+  text_or_null(w, "vendor", i.vendor);
+  text_or_null(w, "vendor_contact", i.vendor_contact);
+  text_or_null(w, "resolved_by", i.resolved_by);
+  text_or_null(w, "resolution", i.resolution);
+  text_or_null(w, "closed_by", i.closed_by);
+  text_or_null(w, "close_notes", i.close_notes);
+  text_or_null(w, "review_note", i.review_note);
+  text_or_null(w, "problem_id", i.problem_id);
+  w.key("sla").begin_object();
+  w.key("acknowledge_due_at").time(i.ack_due_at);
+  w.key("resolve_due_at").time(i.resolve_due_at);
+  w.field("acknowledge_breached", i.ack_breached).field("resolve_breached", i.resolve_breached);
+  w.key("next_escalation_at").time(i.next_escalation_at);
+  w.end_object();
 }
 
 void write_member(core::JsonWriter& w, const core::Member& m) {

@@ -21,8 +21,6 @@ Metrics::Metrics(telemetry::Registry& r)
       incidents_created(
           r.counter("alertd_incidents_created_total", "Incidents opened by the correlator.")
               .with({})),
-      incidents_open(
-          r.gauge("alertd_incidents_open", "Incidents not yet resolved or closed.").with({})),
       processing_latency(
           r.histogram("alertd_processing_latency_seconds",
                       "Time from receipt of an alert to the incident change it caused "
@@ -87,6 +85,7 @@ Metrics::Metrics(telemetry::Registry& r)
                                "Alerts that joined an incident of a dependent or dependency "
                                "service through the topology.")
                          .with({})),
+      lifecycle(r),
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
       rejected_family_(r.counter("alertd_alerts_rejected_total",

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/alert.h"
+#include "daemon/lifecycle_metrics.h"
 #include "telemetry/registry.h"
 
 namespace alertd::daemon {
@@ -26,7 +27,6 @@ class Metrics {
   telemetry::Registry& registry;
   telemetry::Counter& deduplicated;
   telemetry::Counter& incidents_created;
-  telemetry::Gauge& incidents_open;
   telemetry::Histogram& processing_latency;
   telemetry::GaugeFamily& queue_depth;
   telemetry::Counter& store_batches;
@@ -48,6 +48,7 @@ class Metrics {
   telemetry::Counter& incidents_reopened;
   telemetry::Counter& topology_joins;
   telemetry::Counter& reloads(bool ok);
+  LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
 
  private:
   telemetry::CounterFamily& received_family_;

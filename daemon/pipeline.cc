@@ -3,10 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 #include <optional>
 
+#include "absl/container/flat_hash_map.h"
 #include "correlator/correlator.h"
+#include "correlator/lifecycle.h"
 #include "daemon/bounded_queue.h"
 #include "daemon/update_merger.h"
 #include "rules/counting_stage.h"
@@ -65,6 +68,22 @@ struct Pipeline::Shared {
   std::mutex silences_mutex;
   std::optional<std::vector<core::Silence>> new_silences;
   std::atomic<bool> silences_changed{false};
+  // Lifecycle commands for the correlator, and the callers waiting for
+  // their answers (by command id).
+  std::mutex commands_mutex;
+  std::vector<core::LifecycleCommand> new_commands;
+  std::atomic<bool> commands_waiting{false};
+  std::mutex answers_mutex;
+  struct Waiter {
+    std::promise<core::LifecycleResult> promise;
+    core::LifecycleAction action;
+  };
+  absl::flat_hash_map<uint64_t, Waiter> waiters;
+  uint64_t next_command_id = 0;  // under answers_mutex
+  // Reopened incidents the writer hands back to the correlator.
+  std::mutex adopt_mutex;
+  std::vector<core::ActiveState> adoptions;
+  std::atomic<bool> adoptions_waiting{false};
   Metrics& metrics;
   sinks::IncidentStore& store;
   core::Clock& clock;
@@ -105,6 +124,7 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::start(core::ActiveState&& restored, std::vector<core::Silence> silences) {
+  shared_->metrics.lifecycle.restore(restored.incidents);
   for (size_t i = 0; i < shared_->shards.size(); ++i) {
     shard_threads_.emplace_back([this, i] { run_shard(i); });
   }
@@ -127,6 +147,45 @@ void Pipeline::set_silences(std::vector<core::Silence> silences) {
   std::lock_guard lock(shared_->silences_mutex);
   shared_->new_silences = std::move(silences);
   shared_->silences_changed.store(true, std::memory_order_release);
+}
+
+core::LifecycleResult Pipeline::run_command(core::LifecycleCommand cmd, core::Duration timeout) {
+  std::future<core::LifecycleResult> answer;
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(shared_->answers_mutex);
+    id = ++shared_->next_command_id;
+    auto& waiter = shared_->waiters[id];
+    waiter.action = cmd.action;
+    answer = waiter.promise.get_future();
+  }
+  cmd.id = id;
+  {
+    std::lock_guard lock(shared_->commands_mutex);
+    shared_->new_commands.push_back(std::move(cmd));
+    shared_->commands_waiting.store(true, std::memory_order_release);
+  }
+  if (answer.wait_for(timeout) == std::future_status::ready) return answer.get();
+  {
+    std::lock_guard lock(shared_->answers_mutex);
+    shared_->waiters.erase(id);  // a late answer finds nobody waiting
+  }
+  core::LifecycleResult late;
+  late.status = 503;
+  late.error = "store_unavailable";
+  late.detail = "no answer from the incident store in time; the command may still be applied";
+  return late;
+}
+
+void Pipeline::answer(uint64_t command_id, core::LifecycleResult result) {
+  std::lock_guard lock(shared_->answers_mutex);
+  auto it = shared_->waiters.find(command_id);
+  if (it == shared_->waiters.end()) return;
+  if (result.status == 200 && it->second.action == core::LifecycleAction::create) {
+    result.status = 201;
+  }
+  it->second.promise.set_value(std::move(result));
+  shared_->waiters.erase(it);
 }
 
 Pipeline::Offer Pipeline::offer(std::vector<core::Alert>& alerts) {
@@ -222,7 +281,6 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
   auto now = shared_->clock.now();
   correlator.start(now);
   correlator.set_silences(std::move(silences), now, updates);
-  m.incidents_open.set(static_cast<double>(correlator.active_incidents()));
   CounterSync created(m.incidents_created), orphans(m.orphan_resolves),
       reopened(m.incidents_reopened), topology(m.topology_joins);
   created.skip(correlator.incidents_created_total());
@@ -247,6 +305,34 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
       }
       if (changed) correlator.set_silences(std::move(*changed), now, updates);
     }
+    if (shared_->adoptions_waiting.exchange(false, std::memory_order_acq_rel)) {
+      std::vector<core::ActiveState> adopt;
+      {
+        std::lock_guard lock(shared_->adopt_mutex);
+        adopt.swap(shared_->adoptions);
+      }
+      for (auto& state : adopt) correlator.restore(std::move(state));
+    }
+    if (shared_->commands_waiting.exchange(false, std::memory_order_acq_rel)) {
+      std::vector<core::LifecycleCommand> commands;
+      {
+        std::lock_guard lock(shared_->commands_mutex);
+        commands.swap(shared_->new_commands);
+      }
+      for (auto& cmd : commands) {
+        cmd.at = now;
+        auto outcome = correlator.command(cmd, updates);
+        if (outcome.kind == correlator::CommandOutcome::Kind::answered) {
+          answer(cmd.id, std::move(outcome.result));
+        } else if (outcome.kind == correlator::CommandOutcome::Kind::not_held) {
+          // In queue order behind every update already emitted, so the
+          // writer sees the incident as last committed.
+          core::IncidentUpdate deferred;
+          deferred.deferred_command = std::make_shared<core::LifecycleCommand>(std::move(cmd));
+          updates.push_back(std::move(deferred));
+        }
+      }
+    }
     for (size_t i = 0; i < n; ++i) correlator.apply(std::move(batch[i]), updates);
     now = shared_->clock.now();
     if (now >= next_tick) {
@@ -256,7 +342,6 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
     bool changed = !updates.empty();
     shared_->updates.push_wait(updates);
     if (changed) {
-      m.incidents_open.set(static_cast<double>(correlator.active_incidents()));
       created.sync(correlator.incidents_created_total());
       orphans.sync(correlator.orphan_resolves_total());
       const auto& c = correlator.counters();
@@ -283,9 +368,18 @@ void Pipeline::run_sink() {
       if (stopping && shared_->updates.depth() == 0) break;
       continue;
     }
-    for (size_t i = 0; i < n; ++i) merger.add(std::move(batch[i]));
+    for (size_t i = 0; i < n; ++i) {
+      if (batch[i].deferred_command) {
+        auto writes = merger.take();  // everything before it, first
+        if (!writes.empty()) commit(writes);
+        run_deferred(*batch[i].deferred_command);
+        batch[i] = core::IncidentUpdate{};
+        continue;
+      }
+      merger.add(std::move(batch[i]));
+    }
     auto writes = merger.take();
-    commit(writes);
+    if (!writes.empty()) commit(writes);
   }
 }
 
@@ -311,6 +405,12 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
         if (w.received_mono_ns > 0) {
           m.processing_latency.observe(static_cast<double>(committed - w.received_mono_ns) / 1e9);
         }
+        m.lifecycle.committed(w);
+        for (auto id : w.command_ids) {
+          core::LifecycleResult r;
+          r.incident = w.incident;
+          answer(id, std::move(r));
+        }
       }
       return;
     }
@@ -328,6 +428,13 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
         return;
       }
       m.store_updates_dropped.inc();
+      for (auto id : writes.empty() ? std::vector<uint64_t>{} : writes.front().command_ids) {
+        core::LifecycleResult r;
+        r.status = 500;
+        r.error = "store_refused";
+        r.detail = status.error().message;
+        answer(id, std::move(r));
+      }
       spdlog::error("store refused the update of {}; dropped: {}",
                     writes.empty() ? "" : writes.front().incident.id, status.error().message);
       return;
@@ -336,6 +443,44 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
                   backoff.count(), status.error().message);
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+// A command on an incident the correlator let go (resolved or closed): the
+// same state machine, on the incident as stored.
+void Pipeline::run_deferred(const core::LifecycleCommand& cmd) {
+  auto refuse = [&](int status, std::string error, std::string detail) {
+    core::LifecycleResult r;
+    r.status = status;
+    r.error = std::move(error);
+    r.detail = std::move(detail);
+    answer(cmd.id, std::move(r));
+  };
+  auto stored = shared_->store.get(cmd.incident_id);
+  if (!stored) return refuse(503, "store_unavailable", stored.error().message);
+  if (!*stored) {
+    return refuse(404, "not_found", "no incident with id \"" + cmd.incident_id + "\"");
+  }
+  auto bundle = shared_->rules.load(std::memory_order_acquire);
+  core::IncidentUpdate update;
+  update.incident = (*stored)->incident;
+  auto result =
+      correlator::apply_command(update.incident, cmd, bundle->correlation.lifecycle,
+                                bundle->correlation.priority, update.audit, update.milestones);
+  if (result.status >= 400) return answer(cmd.id, std::move(result));
+  update.command_ids.push_back(cmd.id);
+  const bool reopened = core::is_active(update.incident.status);
+  std::vector<core::IncidentUpdate> writes;
+  writes.push_back(update);
+  commit(writes);
+  if (reopened) {
+    // Active again: the correlator takes it back, members and SLA clock included.
+    core::ActiveState state;
+    state.incidents.push_back(update.incident);
+    for (auto& m : (*stored)->members) state.members.emplace_back(update.incident.id, std::move(m));
+    std::lock_guard lock(shared_->adopt_mutex);
+    shared_->adoptions.push_back(std::move(state));
+    shared_->adoptions_waiting.store(true, std::memory_order_release);
   }
 }
 

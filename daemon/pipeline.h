@@ -15,6 +15,7 @@
 
 #include "core/alert.h"
 #include "core/incident.h"
+#include "core/lifecycle.h"
 #include "core/silence.h"
 #include "core/time.h"
 #include "daemon/config.h"
@@ -45,6 +46,14 @@ class Pipeline {
   /// Hands the current set of silences to the correlator.
   void set_silences(std::vector<core::Silence> silences);
 
+  /// Runs a person's lifecycle command and waits for its answer: the
+  /// incident as committed to the store, or why it was refused. The
+  /// correlator runs it on incidents it holds; the store's writer on the
+  /// resolved and closed ones it let go, in queue order either way. 503
+  /// when no answer comes within `timeout` (the store is down) — the
+  /// command may still take effect later.
+  core::LifecycleResult run_command(core::LifecycleCommand cmd, core::Duration timeout);
+
   enum class Offer { accepted, queue_full, stopping };
   /// Called by receiving threads. Runs the stateless rule stage (drop, set,
   /// routing), then all or nothing: either every remaining alert is queued
@@ -63,6 +72,8 @@ class Pipeline {
   void run_correlator(core::ActiveState restored, std::vector<core::Silence> silences);
   void run_sink();
   void commit(std::vector<core::IncidentUpdate>& writes);
+  void run_deferred(const core::LifecycleCommand& cmd);
+  void answer(uint64_t command_id, core::LifecycleResult result);
 
   std::unique_ptr<Shared> shared_;
   std::vector<std::thread> shard_threads_;

@@ -42,6 +42,7 @@ struct ApiContext {
 class Router;
 void add_ingest_routes(Router& router, ApiContext& ctx);
 void add_incident_routes(Router& router, ApiContext& ctx);
+void add_lifecycle_routes(Router& router, ApiContext& ctx);
 void add_ops_routes(Router& router, ApiContext& ctx);
 void add_silence_routes(Router& router, ApiContext& ctx);
 

@@ -117,9 +117,38 @@ BEGIN
 END;
 )sql";
 
+// Version 3: the incident-management lifecycle (core/lifecycle.h): owner,
+// escalation, vendor, resolution and closure, SLA due times and breaches.
+// Rows written before read as "detected by an alert, L1, no SLA clock".
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE incidents ADD COLUMN detection_source   TEXT    NOT NULL DEFAULT 'alert';
+ALTER TABLE incidents ADD COLUMN urgency            TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN priority_manual    INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN team               TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN assignee           TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN escalation_level   INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE incidents ADD COLUMN vendor             TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN vendor_contact     TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN resolved_by        TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN resolution         TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN closed_by          TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN close_notes        TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN review_note        TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN problem_id         TEXT    NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN ack_due_at         INTEGER;
+ALTER TABLE incidents ADD COLUMN resolve_due_at     INTEGER;
+ALTER TABLE incidents ADD COLUMN next_escalation_at INTEGER;
+ALTER TABLE incidents ADD COLUMN ack_breached       INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE incidents ADD COLUMN resolve_breached   INTEGER NOT NULL DEFAULT 0;
+-- Stats over a window of opened incidents; retention of old closed ones.
+CREATE INDEX incidents_tenant_opened ON incidents (tenant, opened_at);
+CREATE INDEX incidents_closed ON incidents (closed_at) WHERE status = 'closed';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
+    {3, kV3},
 };
 
 core::Status check_list(std::span<const Migration> list) {

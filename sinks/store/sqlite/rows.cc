@@ -22,9 +22,13 @@ core::Error corrupt(std::string_view table, std::string_view column, std::string
 const std::string_view kUpsertIncidentSql =
     "INSERT INTO incidents (seq, id, tenant, title, service, status, priority, severity, "
     "group_key, rule, opened_at, updated_at, last_alert_at, acknowledged_at, resolved_at, "
-    "closed_at, alert_count, firing_count, category, impact, root_service, flapping, suppressed) "
+    "closed_at, alert_count, firing_count, category, impact, root_service, flapping, suppressed, "
+    "detection_source, urgency, priority_manual, team, assignee, escalation_level, vendor, "
+    "vendor_contact, resolved_by, resolution, closed_by, close_notes, review_note, problem_id, "
+    "ack_due_at, resolve_due_at, next_escalation_at, ack_breached, resolve_breached) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-    "?19, ?20, ?21, ?22, ?23) "
+    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, "
+    "?37, ?38, ?39, ?40, ?41, ?42) "
     "ON CONFLICT (seq) DO UPDATE SET id = excluded.id, tenant = excluded.tenant, "
     "title = excluded.title, service = excluded.service, status = excluded.status, "
     "priority = excluded.priority, severity = excluded.severity, "
@@ -34,17 +38,42 @@ const std::string_view kUpsertIncidentSql =
     "closed_at = excluded.closed_at, alert_count = excluded.alert_count, "
     "firing_count = excluded.firing_count, category = excluded.category, "
     "impact = excluded.impact, root_service = excluded.root_service, "
-    "flapping = excluded.flapping, suppressed = excluded.suppressed";
+    "flapping = excluded.flapping, suppressed = excluded.suppressed, "
+    "detection_source = excluded.detection_source, "
+    "urgency = excluded.urgency, "
+    "priority_manual = excluded.priority_manual, "
+    "team = excluded.team, "
+    "assignee = excluded.assignee, "
+    "escalation_level = excluded.escalation_level, "
+    "vendor = excluded.vendor, "
+    "vendor_contact = excluded.vendor_contact, "
+    "resolved_by = excluded.resolved_by, "
+    "resolution = excluded.resolution, "
+    "closed_by = excluded.closed_by, "
+    "close_notes = excluded.close_notes, "
+    "review_note = excluded.review_note, "
+    "problem_id = excluded.problem_id, "
+    "ack_due_at = excluded.ack_due_at, "
+    "resolve_due_at = excluded.resolve_due_at, "
+    "next_escalation_at = excluded.next_escalation_at, "
+    "ack_breached = excluded.ack_breached, "
+    "resolve_breached = excluded.resolve_breached";
 
 // The WHERE names every indexed column (and the UNIQUE id), the SET every
-// other column: together they cover all 23 parameters.
+// other column: together they cover all 42 parameters. No row matches when
+// an indexed column changed, and the caller falls back to the upsert.
 const std::string_view kUpdateIncidentUnindexedSql =
     "UPDATE incidents SET title = ?4, severity = ?8, group_key = ?9, rule = ?10, "
-    "opened_at = ?11, updated_at = ?12, last_alert_at = ?13, acknowledged_at = ?14, "
-    "resolved_at = ?15, closed_at = ?16, alert_count = ?17, firing_count = ?18, "
-    "category = ?19, impact = ?20, root_service = ?21, flapping = ?22, suppressed = ?23 "
+    "updated_at = ?12, last_alert_at = ?13, acknowledged_at = ?14, resolved_at = ?15, "
+    "alert_count = ?17, firing_count = ?18, category = ?19, impact = ?20, "
+    "root_service = ?21, flapping = ?22, suppressed = ?23, detection_source = ?24, "
+    "urgency = ?25, priority_manual = ?26, team = ?27, assignee = ?28, "
+    "escalation_level = ?29, vendor = ?30, vendor_contact = ?31, resolved_by = ?32, "
+    "resolution = ?33, closed_by = ?34, close_notes = ?35, review_note = ?36, "
+    "problem_id = ?37, ack_due_at = ?38, resolve_due_at = ?39, next_escalation_at = ?40, "
+    "ack_breached = ?41, resolve_breached = ?42 "
     "WHERE seq = ?1 AND id = ?2 AND tenant = ?3 AND service = ?5 AND status = ?6 "
-    "AND priority = ?7";
+    "AND priority = ?7 AND opened_at IS ?11 AND closed_at IS ?16";
 
 const std::string_view kUpsertMemberSql =
     "INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status, "
@@ -95,6 +124,25 @@ void bind_incident(Statement& stmt, const core::Incident& incident) {
   stmt.bind_text(21, incident.root_service);
   stmt.bind_int(22, incident.flapping ? 1 : 0);
   stmt.bind_int(23, incident.suppressed ? 1 : 0);
+  stmt.bind_text(24, incident.detection_source);
+  stmt.bind_text(25, incident.urgency);
+  stmt.bind_int(26, incident.priority_manual ? 1 : 0);
+  stmt.bind_text(27, incident.team);
+  stmt.bind_text(28, incident.assignee);
+  stmt.bind_int(29, incident.escalation_level);
+  stmt.bind_text(30, incident.vendor);
+  stmt.bind_text(31, incident.vendor_contact);
+  stmt.bind_text(32, incident.resolved_by);
+  stmt.bind_text(33, incident.resolution);
+  stmt.bind_text(34, incident.closed_by);
+  stmt.bind_text(35, incident.close_notes);
+  stmt.bind_text(36, incident.review_note);
+  stmt.bind_text(37, incident.problem_id);
+  stmt.bind_time(38, incident.ack_due_at);
+  stmt.bind_time(39, incident.resolve_due_at);
+  stmt.bind_time(40, incident.next_escalation_at);
+  stmt.bind_int(41, incident.ack_breached ? 1 : 0);
+  stmt.bind_int(42, incident.resolve_breached ? 1 : 0);
 }
 
 core::Result<core::Incident> read_incident(const Statement& stmt, int c) {
@@ -128,6 +176,25 @@ core::Result<core::Incident> read_incident(const Statement& stmt, int c) {
   inc.root_service = stmt.column_text(c + 20);
   inc.flapping = stmt.column_int(c + 21) != 0;
   inc.suppressed = stmt.column_int(c + 22) != 0;
+  inc.detection_source = stmt.column_text(c + 23);
+  inc.urgency = stmt.column_text(c + 24);
+  inc.priority_manual = stmt.column_int(c + 25) != 0;
+  inc.team = stmt.column_text(c + 26);
+  inc.assignee = stmt.column_text(c + 27);
+  inc.escalation_level = static_cast<int>(stmt.column_int(c + 28));
+  inc.vendor = stmt.column_text(c + 29);
+  inc.vendor_contact = stmt.column_text(c + 30);
+  inc.resolved_by = stmt.column_text(c + 31);
+  inc.resolution = stmt.column_text(c + 32);
+  inc.closed_by = stmt.column_text(c + 33);
+  inc.close_notes = stmt.column_text(c + 34);
+  inc.review_note = stmt.column_text(c + 35);
+  inc.problem_id = stmt.column_text(c + 36);
+  inc.ack_due_at = stmt.column_time(c + 37);
+  inc.resolve_due_at = stmt.column_time(c + 38);
+  inc.next_escalation_at = stmt.column_time(c + 39);
+  inc.ack_breached = stmt.column_int(c + 40) != 0;
+  inc.resolve_breached = stmt.column_int(c + 41) != 0;
   return inc;
 }
 

@@ -25,10 +25,13 @@ namespace alertd::sinks::sqlite {
 inline constexpr std::string_view kIncidentColumns =
     "seq, id, tenant, title, service, status, priority, severity, group_key, rule, opened_at, "
     "updated_at, last_alert_at, acknowledged_at, resolved_at, closed_at, alert_count, "
-    "firing_count, category, impact, root_service, flapping, suppressed";
-inline constexpr int kIncidentColumnCount = 23;
+    "firing_count, category, impact, root_service, flapping, suppressed, "
+    "detection_source, urgency, priority_manual, team, assignee, escalation_level, vendor, "
+    "vendor_contact, resolved_by, resolution, closed_by, close_notes, review_note, problem_id, "
+    "ack_due_at, resolve_due_at, next_escalation_at, ack_breached, resolve_breached";
+inline constexpr int kIncidentColumnCount = 42;
 
-/// Insert-or-update by seq; parameters ?1..?23 as bound by bind_incident.
+/// Insert-or-update by seq; parameters ?1..?42 as bound by bind_incident.
 extern const std::string_view kUpsertIncidentSql;
 
 /// Updates only the columns no index covers, and only when the row exists and

@@ -1,0 +1,83 @@
+#pragma once
+// The ITIL lifecycle vocabulary: what a person can ask of an incident
+// (acknowledge, assign, escalate, ...), who may ask it (roles), and what the
+// answer is. The state machine itself is in correlator/lifecycle.h; the HTTP
+// routes build commands, the correlator (or, for an incident it no longer
+// holds, the store's writer thread) executes them.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/incident.h"
+
+namespace alertd::core {
+
+/// API roles, lowest first: each role may do what the ones below it may.
+enum class Role : uint8_t { viewer, responder, incident_manager, admin };
+std::string_view to_string(Role r);
+std::optional<Role> parse_role(std::string_view s);
+
+enum class LifecycleAction : uint8_t {
+  create,  // POST /api/v1/incidents: opened by hand (detection source user_report)
+  update,  // PATCH: title, category, impact, urgency, priority (with a justification)
+  acknowledge,
+  assign,
+  escalate,
+  vendor,  // waiting on a third party: pending_vendor
+  resolve,
+  close,
+  comment,
+  reopen,
+};
+std::string_view to_string(LifecycleAction a);
+
+/// Teams an incident can be assigned or escalated to.
+std::span<const std::string_view> teams();
+bool is_team(std::string_view s);
+/// The escalation ladder: L1 -> L2 -> L3 -> incident_manager. Level 1..4;
+/// 0 for a team that is not on the ladder.
+int escalation_level(std::string_view team);
+std::string_view escalation_team(int level);  // level clamped to 1..4
+constexpr int kTopEscalationLevel = 4;
+
+std::span<const std::string_view> categories();  // hardware, software, security, performance, other
+std::span<const std::string_view> contact_methods();  // phone, email, vendor_portal, API
+std::span<const std::string_view> impacts();          // high, medium, low
+
+/// One request of a person. Which fields matter depends on the action; the
+/// HTTP layer checks presence and sizes, the state machine checks meaning.
+struct LifecycleCommand {
+  uint64_t id = 0;  // assigned by the pipeline to match the answer to the caller
+  LifecycleAction action = LifecycleAction::comment;
+  std::string incident_id;  // empty for create
+  // Who asks: the actor named in the body, and the credentials it came with.
+  std::string actor;
+  Role role = Role::admin;
+  std::string tenant = "default";
+  std::string via;  // the API token's name, "" when the API is open
+  TimePoint at = kNoTime;
+
+  std::string team, assignee;          // assign; escalate uses `team` as its "to"
+  std::string reason;                  // escalate, reopen
+  std::string vendor, contact_method;  // vendor
+  std::string text;                    // comment, resolve summary, close notes
+  std::string review;                  // close: the post-incident review note
+  std::string justification;           // update
+  std::optional<std::string> title, category, impact, urgency, service;
+  std::optional<Priority> priority;
+};
+
+/// The answer to a command: the incident as committed, or why not.
+struct LifecycleResult {
+  int status = 200;                  // HTTP status: 200, 201 (created), 403, 404, 409, 422, 503
+  std::string error;                 // machine reason when status >= 400
+  std::string detail;                // human explanation
+  std::vector<std::string> allowed;  // on a 409: the actions the incident allows now
+  std::optional<Incident> incident;
+};
+
+}  // namespace alertd::core

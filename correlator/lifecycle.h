@@ -1,0 +1,98 @@
+#pragma once
+// The ITIL lifecycle state machine: which action each status allows, who may
+// take it (segregation of duties), what it changes, the audit entry that
+// records it, and the SLA clocks that follow from the priority.
+//
+// Pure: no I/O and no clock (the command carries its time). The correlator
+// runs it on the incidents it holds; the store's writer runs it on resolved
+// and closed incidents the correlator has let go, so both give the same
+// answers.
+//
+//   open ──acknowledge/assign──> in_progress ──escalate──> escalated
+//     │                              │  ▲                      │
+//     │                            vendor└──acknowledge/assign─┘
+//     │                              ▼
+//     └────── resolve (from any active status) ──> resolved ──close──> closed
+//                                     reopen <──────┘
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/incident.h"
+#include "core/lifecycle.h"
+#include "core/time.h"
+#include "correlator/priority.h"
+
+namespace alertd::correlator {
+
+struct SlaTargets {
+  core::Duration acknowledge;
+  core::Duration resolve;
+};
+
+struct LifecyclePolicy {
+  // Per priority P1..P4; defaults from the incident workflow guide.
+  std::array<SlaTargets, 4> sla{{
+      {std::chrono::minutes(15), std::chrono::hours(4)},
+      {std::chrono::hours(1), std::chrono::hours(8)},
+      {std::chrono::hours(4), std::chrono::hours(72)},
+      {std::chrono::hours(24), std::chrono::hours(120)},
+  }};
+  bool review_required = true;  // closing a P1 or P2 needs a review note
+  // The escalation ladder re-escalates an unacknowledged incident every
+  // acknowledge target until it reaches incident_manager.
+  bool repeat_escalation = true;
+
+  const SlaTargets& targets(core::Priority p) const { return sla[static_cast<size_t>(p) - 1]; }
+};
+
+/// Sets ack_due_at and resolve_due_at from opened_at and the priority's
+/// targets; a clock that already stopped (acknowledged, resolved) keeps its
+/// due time for the record. Also arms the first escalation if unacknowledged.
+void set_sla_due(core::Incident& inc, const LifecyclePolicy& policy);
+
+/// The next time the SLA clock has something to do for `inc` (a breach or
+/// an escalation), or kNoTime.
+core::TimePoint next_sla_due(const core::Incident& inc);
+
+/// Runs the SLA clock at `now`: an unacknowledged incident past its
+/// acknowledge due time breaches (once) and escalates one level, then again
+/// every acknowledge target while nobody acknowledges, up to
+/// incident_manager; an active incident past its resolve due time breaches
+/// (once) and escalates one level. Each breach and escalation is audited
+/// with a notify entry. Returns whether `inc` changed.
+bool run_sla_clock(core::Incident& inc, core::TimePoint now, const LifecyclePolicy& policy,
+                   std::vector<core::AuditEntry>& audit, core::Milestones& milestones);
+
+/// The actions the incident's status allows now (for a 409's "allowed").
+std::vector<std::string> allowed_actions(const core::Incident& inc);
+
+/// Urgency as a person writes it (sev1..sev4, or critical/high/medium/low)
+/// to the matrix row "sev1".."sev4"; "" when not recognised.
+std::string normalize_urgency(std::string_view urgency);
+
+/// Applies `cmd` (any action but create) to `inc`. On success `inc` is
+/// changed, the audit entry and milestones are appended, and the result is
+/// 200 with the incident; on refusal nothing changes and the result names
+/// why (403 segregation of duties, 404 another tenant, 409 illegal
+/// transition with the allowed actions, 422 a value the action cannot take).
+core::LifecycleResult apply_command(core::Incident& inc, const core::LifecycleCommand& cmd,
+                                    const LifecyclePolicy& policy, const PriorityMatrix& matrix,
+                                    std::vector<core::AuditEntry>& audit,
+                                    core::Milestones& milestones);
+
+/// A new incident opened by hand: status open, detection source
+/// user_report, SLA clocks running. `seq` comes from the correlator.
+core::Incident create_incident(const core::LifecycleCommand& cmd, int64_t seq,
+                               const LifecyclePolicy& policy, const PriorityMatrix& matrix,
+                               std::vector<core::AuditEntry>& audit);
+
+/// {"changes": {field: {"from", "to"}, ...}} over every field a person or
+/// the SLA clock can change, plus extra string fields in the order given.
+std::string changes_detail(
+    const core::Incident& before, const core::Incident& after,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> extra = {});
+
+}  // namespace alertd::correlator
