@@ -8,6 +8,7 @@ namespace alertd::correlator {
 
 void Correlator::schedule_sla(IncidentState& inc) {
   unschedule_sla(inc);
+  if (!config_.lifecycle.sla_clock) return;
   inc.sla_timer = next_sla_due(inc.incident);
   if (inc.sla_timer != core::kNoTime) sla_timers_.emplace(inc.sla_timer, inc.incident.seq);
 }

@@ -41,6 +41,9 @@ struct LifecyclePolicy {
       {std::chrono::hours(24), std::chrono::hours(120)},
   }};
   bool review_required = true;  // closing a P1 or P2 needs a review note
+  // Off: due times are still shown, but nothing breaches or escalates
+  // (replay and test-rules, where no person ever acknowledges).
+  bool sla_clock = true;
   // The escalation ladder re-escalates an unacknowledged incident every
   // acknowledge target until it reaches incident_manager.
   bool repeat_escalation = true;

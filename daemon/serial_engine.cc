@@ -21,6 +21,7 @@ SerialEngine::SerialEngine(const DaemonConfig& config, std::shared_ptr<const Rul
       correlator_([&] {
         auto c = bundle_->correlation;
         c.emit_touches = !options.exact_last_seen;
+        c.lifecycle.sla_clock = false;  // nobody acknowledges in a replay: no escalations
         return c;
       }()) {}
 

@@ -134,7 +134,6 @@ ALTER TABLE incidents ADD COLUMN resolution         TEXT    NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN closed_by          TEXT    NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN close_notes        TEXT    NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN review_note        TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN problem_id         TEXT    NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN ack_due_at         INTEGER;
 ALTER TABLE incidents ADD COLUMN resolve_due_at     INTEGER;
 ALTER TABLE incidents ADD COLUMN next_escalation_at INTEGER;
@@ -143,6 +142,30 @@ ALTER TABLE incidents ADD COLUMN resolve_breached   INTEGER NOT NULL DEFAULT 0;
 -- Stats over a window of opened incidents; retention of old closed ones.
 CREATE INDEX incidents_tenant_opened ON incidents (tenant, opened_at);
 CREATE INDEX incidents_closed ON incidents (closed_at) WHERE status = 'closed';
+
+-- Problems (ITIL problem management) group recurring incidents; the link
+-- lives here so incident writes never overwrite it.
+CREATE TABLE problems (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant     TEXT    NOT NULL,
+  group_key  TEXT    NOT NULL,
+  title      TEXT    NOT NULL,
+  status     TEXT    NOT NULL,
+  workaround TEXT    NOT NULL DEFAULT '',
+  root_cause TEXT    NOT NULL DEFAULT '',
+  resolution TEXT    NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  closed_at  INTEGER
+);
+CREATE INDEX problems_tenant_key ON problems (tenant, group_key, seq);
+CREATE TABLE problem_incidents (
+  incident_seq INTEGER PRIMARY KEY,
+  problem_seq  INTEGER NOT NULL REFERENCES problems (seq),
+  linked_at    INTEGER NOT NULL
+);
+CREATE INDEX problem_incidents_problem ON problem_incidents (problem_seq, incident_seq);
 )sql";
 
 constexpr Migration kMigrations[] = {

@@ -24,11 +24,11 @@ const std::string_view kUpsertIncidentSql =
     "group_key, rule, opened_at, updated_at, last_alert_at, acknowledged_at, resolved_at, "
     "closed_at, alert_count, firing_count, category, impact, root_service, flapping, suppressed, "
     "detection_source, urgency, priority_manual, team, assignee, escalation_level, vendor, "
-    "vendor_contact, resolved_by, resolution, closed_by, close_notes, review_note, problem_id, "
+    "vendor_contact, resolved_by, resolution, closed_by, close_notes, review_note, "
     "ack_due_at, resolve_due_at, next_escalation_at, ack_breached, resolve_breached) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
     "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, "
-    "?37, ?38, ?39, ?40, ?41, ?42) "
+    "?37, ?38, ?39, ?40, ?41) "
     "ON CONFLICT (seq) DO UPDATE SET id = excluded.id, tenant = excluded.tenant, "
     "title = excluded.title, service = excluded.service, status = excluded.status, "
     "priority = excluded.priority, severity = excluded.severity, "
@@ -52,7 +52,6 @@ const std::string_view kUpsertIncidentSql =
     "closed_by = excluded.closed_by, "
     "close_notes = excluded.close_notes, "
     "review_note = excluded.review_note, "
-    "problem_id = excluded.problem_id, "
     "ack_due_at = excluded.ack_due_at, "
     "resolve_due_at = excluded.resolve_due_at, "
     "next_escalation_at = excluded.next_escalation_at, "
@@ -60,7 +59,7 @@ const std::string_view kUpsertIncidentSql =
     "resolve_breached = excluded.resolve_breached";
 
 // The WHERE names every indexed column (and the UNIQUE id), the SET every
-// other column: together they cover all 42 parameters. No row matches when
+// other column: together they cover all 41 parameters. No row matches when
 // an indexed column changed, and the caller falls back to the upsert.
 const std::string_view kUpdateIncidentUnindexedSql =
     "UPDATE incidents SET title = ?4, severity = ?8, group_key = ?9, rule = ?10, "
@@ -70,8 +69,8 @@ const std::string_view kUpdateIncidentUnindexedSql =
     "urgency = ?25, priority_manual = ?26, team = ?27, assignee = ?28, "
     "escalation_level = ?29, vendor = ?30, vendor_contact = ?31, resolved_by = ?32, "
     "resolution = ?33, closed_by = ?34, close_notes = ?35, review_note = ?36, "
-    "problem_id = ?37, ack_due_at = ?38, resolve_due_at = ?39, next_escalation_at = ?40, "
-    "ack_breached = ?41, resolve_breached = ?42 "
+    "ack_due_at = ?37, resolve_due_at = ?38, next_escalation_at = ?39, ack_breached = ?40, "
+    "resolve_breached = ?41 "
     "WHERE seq = ?1 AND id = ?2 AND tenant = ?3 AND service = ?5 AND status = ?6 "
     "AND priority = ?7 AND opened_at IS ?11 AND closed_at IS ?16";
 
@@ -137,12 +136,11 @@ void bind_incident(Statement& stmt, const core::Incident& incident) {
   stmt.bind_text(34, incident.closed_by);
   stmt.bind_text(35, incident.close_notes);
   stmt.bind_text(36, incident.review_note);
-  stmt.bind_text(37, incident.problem_id);
-  stmt.bind_time(38, incident.ack_due_at);
-  stmt.bind_time(39, incident.resolve_due_at);
-  stmt.bind_time(40, incident.next_escalation_at);
-  stmt.bind_int(41, incident.ack_breached ? 1 : 0);
-  stmt.bind_int(42, incident.resolve_breached ? 1 : 0);
+  stmt.bind_time(37, incident.ack_due_at);
+  stmt.bind_time(38, incident.resolve_due_at);
+  stmt.bind_time(39, incident.next_escalation_at);
+  stmt.bind_int(40, incident.ack_breached ? 1 : 0);
+  stmt.bind_int(41, incident.resolve_breached ? 1 : 0);
 }
 
 core::Result<core::Incident> read_incident(const Statement& stmt, int c) {
@@ -189,12 +187,12 @@ core::Result<core::Incident> read_incident(const Statement& stmt, int c) {
   inc.closed_by = stmt.column_text(c + 33);
   inc.close_notes = stmt.column_text(c + 34);
   inc.review_note = stmt.column_text(c + 35);
-  inc.problem_id = stmt.column_text(c + 36);
-  inc.ack_due_at = stmt.column_time(c + 37);
-  inc.resolve_due_at = stmt.column_time(c + 38);
-  inc.next_escalation_at = stmt.column_time(c + 39);
-  inc.ack_breached = stmt.column_int(c + 40) != 0;
-  inc.resolve_breached = stmt.column_int(c + 41) != 0;
+  inc.ack_due_at = stmt.column_time(c + 36);
+  inc.resolve_due_at = stmt.column_time(c + 37);
+  inc.next_escalation_at = stmt.column_time(c + 38);
+  inc.ack_breached = stmt.column_int(c + 39) != 0;
+  inc.resolve_breached = stmt.column_int(c + 40) != 0;
+  inc.problem_id = stmt.column_text(c + 41);  // NULL: not linked
   return inc;
 }
 

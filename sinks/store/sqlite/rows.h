@@ -27,11 +27,16 @@ inline constexpr std::string_view kIncidentColumns =
     "updated_at, last_alert_at, acknowledged_at, resolved_at, closed_at, alert_count, "
     "firing_count, category, impact, root_service, flapping, suppressed, "
     "detection_source, urgency, priority_manual, team, assignee, escalation_level, vendor, "
-    "vendor_contact, resolved_by, resolution, closed_by, close_notes, review_note, problem_id, "
-    "ack_due_at, resolve_due_at, next_escalation_at, ack_breached, resolve_breached";
+    "vendor_contact, resolved_by, resolution, closed_by, close_notes, review_note, "
+    "ack_due_at, resolve_due_at, next_escalation_at, ack_breached, resolve_breached, "
+    // Linked by the problem store, never by incident writes (those would
+    // overwrite it with what the correlator knows): read through the link.
+    "(SELECT 'PRB-' || problem_seq FROM problem_incidents "
+    "WHERE problem_incidents.incident_seq = incidents.seq)";
 inline constexpr int kIncidentColumnCount = 42;
 
-/// Insert-or-update by seq; parameters ?1..?42 as bound by bind_incident.
+/// Insert-or-update by seq; parameters ?1..?41 as bound (the problem link is not written) by
+/// bind_incident.
 extern const std::string_view kUpsertIncidentSql;
 
 /// Updates only the columns no index covers, and only when the row exists and

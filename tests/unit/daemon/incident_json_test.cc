@@ -67,7 +67,15 @@ TEST(IncidentJsonTest, IncidentFields) {
   EXPECT_TRUE(o["root_service"].is_null());
   EXPECT_FALSE(bool(o["flapping"]));
   EXPECT_FALSE(bool(o["suppressed"]));
-  EXPECT_EQ(o.size(), 21u);
+  // Defaults of the lifecycle fields: detected by an alert, with L1, no clock.
+  EXPECT_EQ(str(o["detection_source"]), "alert");
+  EXPECT_EQ(str(o["escalation_level"]), "L1");
+  EXPECT_TRUE(o["team"].is_null());
+  EXPECT_TRUE(o["resolved_by"].is_null());
+  EXPECT_TRUE(o["problem_id"].is_null());
+  EXPECT_TRUE(o["sla"]["acknowledge_due_at"].is_null());
+  EXPECT_FALSE(bool(o["sla"]["acknowledge_breached"]));
+  EXPECT_EQ(o.size(), 36u);
 }
 
 TEST(IncidentJsonTest, RuleEngineFields) {
