@@ -5,7 +5,6 @@
 namespace alertd::core {
 
 namespace {
-constexpr std::string_view kRoles[] = {"viewer", "responder", "incident_manager", "admin"};
 constexpr std::string_view kActions[] = {"create", "update",  "acknowledge", "assign",  "escalate",
                                          "vendor", "resolve", "close",       "comment", "reopen"};
 constexpr std::string_view kTeams[] = {"service_desk",     "L1",          "L2",         "L3",
@@ -20,17 +19,6 @@ bool contains(std::span<const std::string_view> list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 }  // namespace
-
-std::string_view to_string(Role r) {
-  return kRoles[static_cast<size_t>(r)];
-}
-
-std::optional<Role> parse_role(std::string_view s) {
-  for (size_t i = 0; i < std::size(kRoles); ++i) {
-    if (kRoles[i] == s) return static_cast<Role>(i);
-  }
-  return std::nullopt;
-}
 
 std::string_view to_string(LifecycleAction a) {
   return kActions[static_cast<size_t>(a)];

@@ -12,14 +12,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/access.h"
 #include "core/incident.h"
 
 namespace alertd::core {
-
-/// API roles, lowest first: each role may do what the ones below it may.
-enum class Role : uint8_t { viewer, responder, incident_manager, admin };
-std::string_view to_string(Role r);
-std::optional<Role> parse_role(std::string_view s);
 
 enum class LifecycleAction : uint8_t {
   create,  // POST /api/v1/incidents: opened by hand (detection source user_report)

@@ -7,9 +7,11 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "daemon/http/api_context.h"
+#include "daemon/http/auth.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
 #include "daemon/http/server.h"
@@ -64,6 +66,31 @@ int wait_for_stop(const sigset_t& signals,
   }
 }
 
+bool same_access(const AuthConfig& a, const AuthConfig& b) {
+  auto api = [](const ApiToken& t) { return std::tie(t.token, t.role, t.tenant, t.name); };
+  auto ingest = [](const IngestToken& t) { return std::tie(t.token, t.source, t.tenant, t.name); };
+  if (a.enabled != b.enabled || a.tokens.size() != b.tokens.size() ||
+      a.ingest.size() != b.ingest.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.tokens.size(); ++i) {
+    if (api(a.tokens[i]) != api(b.tokens[i])) return false;
+  }
+  for (size_t i = 0; i < a.ingest.size(); ++i) {
+    if (ingest(a.ingest[i]) != ingest(b.ingest[i])) return false;
+  }
+  return true;
+}
+
+// Who may call the API, said once at start-up; never a token.
+void log_access(const DaemonConfig& config, const std::string& bound) {
+  if (!config.auth.enabled) {
+    spdlog::warn("auth: no auth section: the API is open to anyone who can reach {}", bound);
+    return;
+  }
+  spdlog::info("auth: {}", http::auth_summary(config.auth));
+}
+
 // Settings a reload cannot change (they shape threads, sockets and files).
 std::vector<std::string> restart_only_changes(const DaemonConfig& running,
                                               const DaemonConfig& loaded) {
@@ -75,6 +102,7 @@ std::vector<std::string> restart_only_changes(const DaemonConfig& running,
   if (running.pipeline.queue_capacity != loaded.pipeline.queue_capacity) {
     changed.push_back("pipeline.queue_capacity");
   }
+  if (!same_access(running.auth, loaded.auth)) changed.push_back("auth");
   if (running.dedup.touch_interval != loaded.dedup.touch_interval ||
       running.dedup.resolved_retention != loaded.dedup.resolved_retention) {
     changed.push_back("dedup");
@@ -155,6 +183,7 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
     return 1;
   }
   spdlog::info("listening on http://{}", *bound);
+  log_access(config, *bound);
   if (!options.port_file.empty() && !write_port_file(options.port_file, *bound)) {
     spdlog::critical("cannot write the port file {}", options.port_file);
     return 1;

@@ -118,7 +118,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   if (!diag.guard([&] {
         check_keys(root,
                    {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
-                    "correlation", "rules", "inhibit", "priority", "maintenance"},
+                    "correlation", "rules", "inhibit", "priority", "maintenance", "auth"},
                    "the top level");
       })) {
     return;
@@ -130,6 +130,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   diag.guard([&] { parse_runtime(root, cfg); });
   if (root["rules"]) read_rules(root["rules"], base_dir, diag, cfg.rules);
   read_correlation(root, base_dir, diag, cfg.correlation);
+  if (root["auth"]) read_auth(root["auth"], diag, cfg.auth);
 }
 }  // namespace
 

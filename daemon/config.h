@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/access.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "correlator/correlator.h"
@@ -40,6 +41,34 @@ struct PipelineConfig {
   size_t queue_capacity = 65536;  // alerts per shard queue; beyond it ingest answers 429
 };
 
+/// The ingest endpoints by the name `auth.ingest[].source` gives them
+/// (daemon/http/ingest_routes.cc): alertmanager is POST /api/v2/alerts,
+/// generic is POST /api/v1/events.
+inline constexpr std::string_view kIngestEndpointSources[] = {"alertmanager", "generic"};
+
+/// A caller of the API: people and tools that read and work on incidents.
+struct ApiToken {
+  std::string token;  // the secret, after ${VAR} expansion; never logged
+  core::Role role = core::Role::viewer;
+  std::string tenant = "default";
+  std::string name;  // the principal in logs and the audit trail
+};
+
+/// A sender of alerts to one ingest endpoint; its alerts belong to `tenant`.
+struct IngestToken {
+  std::string token;   // never logged
+  std::string source;  // one of kIngestEndpointSources
+  std::string tenant = "default";
+  std::string name;
+};
+
+/// `auth:`. Without the section (enabled false) the API is open.
+struct AuthConfig {
+  bool enabled = false;
+  std::vector<ApiToken> tokens;
+  std::vector<IngestToken> ingest;
+};
+
 struct DaemonConfig {
   HttpConfig http;
   StoreConfig store;
@@ -48,7 +77,8 @@ struct DaemonConfig {
   core::Duration resolve_timeout = std::chrono::minutes(5);
   rules::ShardConfig dedup;
   correlator::CorrelatorConfig correlation;
-  std::vector<rules::RuleSpec> rules;          // in file order
+  std::vector<rules::RuleSpec> rules;  // in file order
+  AuthConfig auth;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 

@@ -1,11 +1,13 @@
 #pragma once
-// Readers of the rule-language sections of the config, one file each, so
-// that config.cc stays about the daemon's own settings.
+// Readers of the larger sections of the config (the rule language, access
+// control), one file each, so that config.cc stays about the daemon's own
+// settings.
 
 #include <filesystem>
 #include <vector>
 
 #include "correlator/correlator.h"
+#include "daemon/config.h"
 #include "daemon/config_yaml.h"
 #include "rules/rule.h"
 
@@ -22,5 +24,10 @@ void read_rules(const YAML::Node& node, const std::filesystem::path& base_dir, D
 /// `priority:` and `maintenance:`. Reads only the keys present.
 void read_correlation(const YAML::Node& root, const std::filesystem::path& base_dir,
                       Diagnostics& diag, correlator::CorrelatorConfig& out);
+
+/// `auth:` (config_auth.cc) — API tokens with a role and tenant, and
+/// per-source ingest tokens. `${VAR}` in any of its strings is expanded from
+/// the environment. No error it records quotes a token.
+void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);
 
 }  // namespace alertd::daemon

@@ -10,6 +10,7 @@
 
 #include "daemon/app.h"
 #include "daemon/config.h"
+#include "daemon/http/auth.h"
 #include "daemon/replay.h"
 #include "daemon/rule_bundle.h"
 #include "daemon/test_rules.h"
@@ -119,7 +120,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << args.positional[0] << ": OK ("
-              << rules_summary(config->rules.size(), config->correlation) << ")\n";
+              << rules_summary(config->rules.size(), config->correlation) << ")\n"
+              << "auth: " << alertd::daemon::http::auth_summary(config->auth) << "\n";
     return 0;
   }
   if (args.command == "test-rules") {

@@ -92,7 +92,10 @@ Metrics::Metrics(telemetry::Registry& r)
                                  "Alerts or requests refused, by reason.", {"reason"})),
       reloads_family_(r.counter("alertd_config_reloads_total",
                                 "Reloads of the rules via SIGHUP or POST /-/reload, by result.",
-                                {"result"})) {
+                                {"result"})),
+      auth_failures_family_(r.counter("alertd_api_auth_failures_total",
+                                      "API requests refused by access control, by reason.",
+                                      {"reason"})) {
   for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
     received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
   }
@@ -103,6 +106,8 @@ Metrics::Metrics(telemetry::Registry& r)
   for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
   reloads_family_.with({"success"});
   reloads_family_.with({"failure"});
+  auth_failures_family_.with({"unauthenticated"});
+  auth_failures_family_.with({"forbidden"});
   last_reload_ok.set(1);
   r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
       .with({kVersion, kRevision})
@@ -119,6 +124,10 @@ telemetry::Counter& Metrics::received(std::string_view source) {
 
 telemetry::Counter& Metrics::reloads(bool ok) {
   return reloads_family_.with({ok ? "success" : "failure"});
+}
+
+telemetry::Counter& Metrics::auth_failures(std::string_view reason) {
+  return auth_failures_family_.with({reason});
 }
 
 telemetry::Counter& Metrics::rejected(std::string_view reason) {

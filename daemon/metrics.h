@@ -49,11 +49,14 @@ class Metrics {
   telemetry::Counter& topology_joins;
   telemetry::Counter& reloads(bool ok);
   LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
+  /// API requests refused by access control: "unauthenticated" or "forbidden".
+  telemetry::Counter& auth_failures(std::string_view reason);
 
  private:
   telemetry::CounterFamily& received_family_;
   telemetry::CounterFamily& rejected_family_;
   telemetry::CounterFamily& reloads_family_;
+  telemetry::CounterFamily& auth_failures_family_;
   std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
 };
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "core/result.h"
@@ -20,10 +21,16 @@ class Pipeline;
 
 namespace alertd::daemon::http {
 
+/// The tokens of `auth:`, indexed for lookup (auth.cc).
+class Credentials;
+std::shared_ptr<const Credentials> make_credentials(const AuthConfig& auth);
+
 struct ApiContext {
   const DaemonConfig& config;
   Metrics& metrics;
   core::Clock& clock;
+  /// Built once from config.auth; handlers ask authorize() (auth.h), not this.
+  std::shared_ptr<const Credentials> credentials = make_credentials(config.auth);
   /// Set once the store is open and the pipeline runs; until then the API
   /// answers 503 (and /-/ready says so).
   std::atomic<sinks::IncidentStore*> store{nullptr};

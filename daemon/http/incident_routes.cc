@@ -1,11 +1,13 @@
 // Read-only incident API, answered from the store (the correlator's memory
-// holds only active incidents; the store holds everything).
+// holds only active incidents; the store holds everything). Every endpoint
+// needs the viewer role and shows only the caller's tenant (auth.h).
 
 #include <boost/beast/http.hpp>
 #include <charconv>
 
 #include "core/json_writer.h"
 #include "daemon/http/api_context.h"
+#include "daemon/http/auth.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
 #include "daemon/incident_json.h"
@@ -68,11 +70,15 @@ std::variant<sinks::IncidentFilter, Response> parse_filter(const RouteContext& r
 }
 
 Response list_incidents(ApiContext& ctx, RouteContext& rc) {
+  auto who = authorize(ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = ctx.store.load(std::memory_order_acquire);
   if (store == nullptr) return not_ready_response();
   auto parsed = parse_filter(rc);
   if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
-  auto page = store->list(std::get<sinks::IncidentFilter>(parsed));
+  auto& filter = std::get<sinks::IncidentFilter>(parsed);
+  filter.tenant = std::get<Principal>(who).tenant;
+  auto page = store->list(filter);
   if (!page) return store_error(page.error());
   std::string body;
   core::JsonWriter w(body);
@@ -96,30 +102,45 @@ Response not_found(std::string_view id) {
   return error_response(404, "not_found", "no incident with id \"" + std::string(id) + "\"");
 }
 
+/// The incident `id` as `who` may see it (another tenant's reads as
+/// absent), or the error to answer.
+std::variant<sinks::IncidentDetail, Response> visible_incident(sinks::IncidentStore& store,
+                                                               const Principal& who,
+                                                               std::string_view id) {
+  auto detail = store.get(id);  // any tenant's: the tenant is checked here
+  if (!detail) return store_error(detail.error());
+  if (!*detail || !can_see(who, (*detail)->incident.tenant)) return not_found(id);
+  return std::move(**detail);
+}
+
 Response get_incident(ApiContext& ctx, RouteContext& rc) {
+  auto who = authorize(ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = ctx.store.load(std::memory_order_acquire);
   if (store == nullptr) return not_ready_response();
   auto id = *rc.param("id");
-  auto detail = store->get(id);
-  if (!detail) return store_error(detail.error());
-  if (!*detail) return not_found(id);
+  auto visible = visible_incident(*store, std::get<Principal>(who), id);
+  if (auto* refused = std::get_if<Response>(&visible)) return std::move(*refused);
+  const auto& detail = std::get<sinks::IncidentDetail>(visible);
   std::string body;
   core::JsonWriter w(body);
   w.begin_object();
-  write_incident_fields(w, (*detail)->incident);
+  write_incident_fields(w, detail.incident);
   w.key("members").begin_array();
-  for (const auto& m : (*detail)->members) write_member(w, m);
+  for (const auto& m : detail.members) write_member(w, m);
   w.end_array().end_object();
   return json_response(200, std::move(body));
 }
 
 Response get_timeline(ApiContext& ctx, RouteContext& rc) {
+  auto who = authorize(ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = ctx.store.load(std::memory_order_acquire);
   if (store == nullptr) return not_ready_response();
   auto id = *rc.param("id");
-  auto detail = store->get(id);  // distinguishes "unknown" from "no entries"
-  if (!detail) return store_error(detail.error());
-  if (!*detail) return not_found(id);
+  // Distinguishes "unknown" from "no entries", and checks the tenant.
+  auto visible = visible_incident(*store, std::get<Principal>(who), id);
+  if (auto* refused = std::get_if<Response>(&visible)) return std::move(*refused);
   auto entries = store->timeline(id);
   if (!entries) return store_error(entries.error());
   std::string body;

@@ -1,10 +1,13 @@
 // Ingest endpoints: decode on the receiving thread, hand the alerts to the
 // shard queues in one all-or-nothing offer, answer as the sender expects.
+// A source with ingest tokens (`auth.ingest`) needs one, and its alerts
+// belong to that token's tenant; a source without is open (tenant default).
 
 #include <boost/beast/http.hpp>
 #include <memory>
 
 #include "daemon/http/api_context.h"
+#include "daemon/http/auth.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
 #include "daemon/pipeline.h"
@@ -60,7 +63,14 @@ std::vector<std::pair<std::string_view, size_t>> source_runs(
   return runs;
 }
 
+// The name `auth.ingest[].source` gives each endpoint (kIngestEndpointSources).
+std::string_view auth_source(Format format) {
+  return format == Format::alertmanager_v2 ? "alertmanager" : "generic";
+}
+
 Response ingest(ApiContext& ctx, Request& request, Format format) {
+  auto caller = authorize_ingest(ctx, request, auth_source(format));
+  if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
   auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
   if (pipeline == nullptr) return not_ready_response();
 
@@ -77,6 +87,7 @@ Response ingest(ApiContext& ctx, Request& request, Format format) {
   dc.now = ctx.clock.now();
   dc.received_mono_ns = core::monotonic_nanos();
   dc.resolve_timeout = ctx.config.resolve_timeout;
+  dc.tenant = std::get<IngestCaller>(caller).tenant;  // lives in ctx.credentials
   auto& decoder = thread_decoder(ctx.config.limits);
   thread_local std::vector<core::Alert> alerts;
   alerts.clear();

@@ -1,9 +1,14 @@
-// Operations endpoints: health, readiness, metrics and reload.
+// Operations endpoints: health, readiness, metrics and reload. Only reload
+// is protected (admin): probes and scrapers carry no token, and what they
+// read names no tenant's data.
+
+#include <spdlog/spdlog.h>
 
 #include <boost/beast/http.hpp>
 
 #include "core/json_writer.h"
 #include "daemon/http/api_context.h"
+#include "daemon/http/auth.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
 
@@ -20,8 +25,11 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
   });
   // Like Prometheus' /-/reload: re-reads the rule files; a bad file leaves
   // the running rules in place and the answer lists every error.
-  router.add(bhttp::verb::post, "/-/reload", [&ctx](RouteContext&) {
+  router.add(bhttp::verb::post, "/-/reload", [&ctx](RouteContext& rc) {
+    auto who = authorize(ctx, rc.request, core::Role::admin);
+    if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
     if (!ctx.reload || !ctx.ready()) return not_ready_response();
+    spdlog::info("reload requested over HTTP by {}", std::get<Principal>(who).name);
     auto result = ctx.reload();
     if (!result) return error_response(400, result.error().reason, result.error().message);
     std::string body;

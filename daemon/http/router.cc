@@ -35,7 +35,8 @@ int hex_value(char c) {
   return -1;
 }
 
-// Splits `a=b&c=d` into decoded pairs; false on a bad percent-escape.
+}  // namespace
+
 bool parse_query(std::string_view query, std::vector<std::pair<std::string, std::string>>& out) {
   size_t pos = 0;
   while (pos < query.size()) {
@@ -51,8 +52,6 @@ bool parse_query(std::string_view query, std::vector<std::pair<std::string, std:
   }
   return true;
 }
-
-}  // namespace
 
 std::optional<std::string> url_decode(std::string_view s) {
   std::string out;

@@ -43,5 +43,7 @@ class Router {
 
 /// Percent-decodes a URL component ('+' as space); nullopt on bad escapes.
 std::optional<std::string> url_decode(std::string_view s);
+/// Splits `a=b&c=d` into decoded pairs; false on a bad percent-escape.
+bool parse_query(std::string_view query, std::vector<std::pair<std::string, std::string>>& out);
 
 }  // namespace alertd::daemon::http

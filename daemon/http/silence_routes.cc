@@ -5,9 +5,12 @@
 // Requests are decoded with simdjson On-Demand like the ingest decoders, and
 // everything a client sends has a limit. Every refusal is counted in
 // alertd_api_errors_total{reason}: these are not alerts, so they stay out of
-// alertd_alerts_rejected_total.
+// alertd_alerts_rejected_total. Reading needs the viewer role, creating and
+// expiring the responder role; a silence of another tenant reads as absent
+// (auth.h).
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <boost/beast/http.hpp>
@@ -21,6 +24,7 @@
 #include "core/matcher.h"
 #include "core/silence.h"
 #include "daemon/http/api_context.h"
+#include "daemon/http/auth.h"
 #include "daemon/http/json_body.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
@@ -298,8 +302,10 @@ std::optional<Refusal> check_times(const SilenceRequest& req, core::TimePoint no
   return std::nullopt;
 }
 
-/// The silence a valid request describes, or why it is refused.
-std::variant<core::Silence, Refusal> build_silence(const std::string& body, core::TimePoint now) {
+/// The silence a valid request describes, or why it is refused. Without a
+/// body `tenant` it belongs to `tenant`.
+std::variant<core::Silence, Refusal> build_silence(const std::string& body, core::TimePoint now,
+                                                   std::string_view tenant) {
   auto parsed = parse_request(body);
   if (auto* r = std::get_if<Refusal>(&parsed)) return std::move(*r);
   const auto& req = std::get<SilenceRequest>(parsed);
@@ -309,7 +315,7 @@ std::variant<core::Silence, Refusal> build_silence(const std::string& body, core
   core::Silence s;
   if (auto r = check_times(req, now, s)) return std::move(*r);
   for (const auto& m : std::get<core::Matchers>(matchers)) s.matchers.push_back(m.to_string());
-  s.tenant = req.tenant.value_or("default");
+  s.tenant = req.tenant.value_or(std::string(tenant));
   s.created_by = *req.created_by;
   s.comment = *req.comment;
   s.created_at = now;
@@ -324,12 +330,17 @@ void notify(const SilenceApi& api) {
 }
 
 Response create(const SilenceApi& api, RouteContext& rc) {
+  auto who = authorize(api.ctx, rc.request, core::Role::responder);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const auto& principal = std::get<Principal>(who);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
   const core::TimePoint now = api.ctx.clock.now();
-  auto built = build_silence(rc.request.body(), now);
+  auto built = build_silence(rc.request.body(), now, principal.tenant);
   if (auto* r = std::get_if<Refusal>(&built)) return api.fail(r->status, r->reason, r->detail);
-  auto created = store->create_silence(std::move(std::get<core::Silence>(built)));
+  auto& silence = std::get<core::Silence>(built);
+  if (auto refused = tenant_forbidden(api.ctx, principal, silence.tenant)) return *refused;
+  auto created = store->create_silence(std::move(silence));
   if (!created) {
     if (created.error().reason == "store_invalid_input") {
       return api.fail(400, "invalid_silence", created.error().message);
@@ -337,12 +348,17 @@ Response create(const SilenceApi& api, RouteContext& rc) {
     return api.store_error(created.error());
   }
   notify(api);
+  // {:?} quotes and escapes: without auth the tenant is the client's text.
+  spdlog::info("silence {} created by {} for tenant {:?}", created->id, principal.name,
+               created->tenant);
   auto response = silence_response(201, *created, now);
   response.set(bhttp::field::location, "/api/v1/silences/" + created->id);
   return response;
 }
 
 Response list(const SilenceApi& api, RouteContext& rc) {
+  auto who = authorize(api.ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
   std::optional<core::SilenceState> want;
@@ -355,7 +371,7 @@ Response list(const SilenceApi& api, RouteContext& rc) {
       return api.fail(400, "invalid_state", "state must be one of active, pending, expired");
     }
   }
-  const std::string tenant(rc.query_value("tenant").value_or("default"));
+  const std::string& tenant = std::get<Principal>(who).tenant;  // ?tenant= without auth
   if (tenant.empty() || tenant.size() > kMaxTenantBytes) {
     return api.fail(400, "invalid_tenant", "tenant must be 1 to 128 bytes");
   }
@@ -377,25 +393,35 @@ Response not_found(const SilenceApi& api, std::string_view id) {
 }
 
 Response get_one(const SilenceApi& api, RouteContext& rc) {
+  auto who = authorize(api.ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
   const auto id = *rc.param("id");
   auto got = store->get_silence(id);
   if (!got) return api.store_error(got.error());
-  if (!*got) return not_found(api, id);
+  if (!*got || !can_see(std::get<Principal>(who), (*got)->tenant)) return not_found(api, id);
   return silence_response(200, **got, api.ctx.clock.now());
 }
 
 Response expire(const SilenceApi& api, RouteContext& rc) {
+  auto who = authorize(api.ctx, rc.request, core::Role::responder);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const auto& principal = std::get<Principal>(who);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
   const auto id = *rc.param("id");
+  // The tenant is checked before the change; a silence never changes tenant.
+  auto got = store->get_silence(id);
+  if (!got) return api.store_error(got.error());
+  if (!*got || !can_see(principal, (*got)->tenant)) return not_found(api, id);
   const core::TimePoint now = api.ctx.clock.now();
   auto expired = store->expire_silence(id, now);
   if (!expired) return api.store_error(expired.error());
   if (!*expired) return not_found(api, id);
   // Also after a no-op (already ended): the hook re-reads, so a repeat is harmless.
   notify(api);
+  spdlog::info("silence {} expired by {}", (*expired)->id, principal.name);
   return silence_response(200, **expired, now);
 }
 

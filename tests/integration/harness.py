@@ -135,10 +135,11 @@ def metric_sum(samples, name, **labels):
 class Daemon:
     """One alertd process. Use through DaemonTestCase.start_daemon()."""
 
-    def __init__(self, workdir, config=None, extra_args=()):
+    def __init__(self, workdir, config=None, extra_args=(), env=None):
         self.workdir = workdir
         self.config = config
         self.extra_args = list(extra_args)
+        self.env = dict(env or {})  # added to this process's environment for the child
         self.proc = None
         self.port = None
         self.log_paths = []  # stderr, stdout of each start
@@ -165,7 +166,8 @@ class Daemon:
         self._log = open(log_path, "wb")
         self._out = open(out_path, "wb")
         self.proc = subprocess.Popen(args, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._log)
+                                     stdout=self._out, stderr=self._log,
+                                     env={**os.environ, **self.env})
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             self._check_alive("while starting")
@@ -355,8 +357,9 @@ class DaemonTestCase(unittest.TestCase):
         self._tmpdirs.append(d)
         return d
 
-    def start_daemon(self, config=None, workdir=None, extra_args=()):
-        d = Daemon(workdir or self.make_workdir(), config, extra_args)
+    def start_daemon(self, config=None, workdir=None, extra_args=(), env=None):
+        """env: variables set for the daemon only (e.g. the tokens of an auth section)."""
+        d = Daemon(workdir or self.make_workdir(), config, extra_args, env)
         self._daemons.append(d)
         self.addCleanup(d.kill)
         d.start()
