@@ -93,7 +93,12 @@ Metrics::Metrics(telemetry::Registry& r)
                                  "Alerts or requests refused, by reason.", {"reason"})),
       reloads_family_(r.counter("alertd_config_reloads_total",
                                 "Reloads of the rules via SIGHUP or POST /-/reload, by result.",
-                                {"result"})) {
+                                {"result"})),
+      audit_verifications_family_(
+          r.counter("alertd_audit_verifications_total",
+                    "Checks of the audit trail's hash chain (GET /api/v1/audit/verify), by "
+                    "result: ok or broken.",
+                    {"result"})) {
   for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
     received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
   }
@@ -104,6 +109,9 @@ Metrics::Metrics(telemetry::Registry& r)
   for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
   reloads_family_.with({"success"});
   reloads_family_.with({"failure"});
+  // A broken chain is what one alerts on: the series exists at 0 before it happens.
+  audit_verifications_family_.with({"ok"});
+  audit_verifications_family_.with({"broken"});
   last_reload_ok.set(1);
   r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
       .with({kVersion, kRevision})
@@ -120,6 +128,10 @@ telemetry::Counter& Metrics::received(std::string_view source) {
 
 telemetry::Counter& Metrics::reloads(bool ok) {
   return reloads_family_.with({ok ? "success" : "failure"});
+}
+
+telemetry::Counter& Metrics::audit_verifications(bool ok) {
+  return audit_verifications_family_.with({ok ? "ok" : "broken"});
 }
 
 telemetry::Counter& Metrics::rejected(std::string_view reason) {

@@ -48,11 +48,14 @@ class Metrics {
   telemetry::Counter& incidents_reopened;
   telemetry::Counter& topology_joins;
   telemetry::Counter& reloads(bool ok);
+  /// GET /api/v1/audit/verify answers, by outcome: the chain intact or broken.
+  telemetry::Counter& audit_verifications(bool ok);
 
  private:
   telemetry::CounterFamily& received_family_;
   telemetry::CounterFamily& rejected_family_;
   telemetry::CounterFamily& reloads_family_;
+  telemetry::CounterFamily& audit_verifications_family_;
   std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
 };
 
