@@ -8,7 +8,7 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(absl REQUIRED)
 find_package(SQLite3 REQUIRED)
-find_package(OpenSSL REQUIRED)  # libcrypto: SHA-256 of API tokens
+find_package(OpenSSL REQUIRED)  # libcrypto: SHA-256 of API tokens and of the audit chain
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)

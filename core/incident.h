@@ -112,6 +112,11 @@ struct AuditEntry {
   std::string actor = "alertd";
   std::string action;  // create, member_added, member_resolved, member_refired, status_change, ...
   std::string detail;  // JSON object with the field deltas
+  // The hash chain (sinks/store/audit_chain.h), set by the store when it
+  // appends the entry: hash covers the fields above and prev_hash, the hash
+  // of the entry before it. Empty until stored.
+  std::string prev_hash;
+  std::string hash;
 };
 
 /// What happened to an incident in one update, for the metrics that must

@@ -83,6 +83,9 @@ void write_audit_entry(core::JsonWriter& w, const core::AuditEntry& e) {
   w.key("at").time(e.at);
   w.field("actor", e.actor).field("action", e.action);
   w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : std::string_view(e.detail));
+  // The hash chain (sinks/store/audit_chain.h): anyone holding the entries
+  // can recompute it.
+  w.field("prev_hash", e.prev_hash).field("hash", e.hash);
   w.end_object();
 }
 

@@ -95,7 +95,12 @@ Metrics::Metrics(telemetry::Registry& r)
                                 {"result"})),
       auth_failures_family_(r.counter("alertd_api_auth_failures_total",
                                       "API requests refused by access control, by reason.",
-                                      {"reason"})) {
+                                      {"reason"})),
+      audit_verifications_family_(
+          r.counter("alertd_audit_verifications_total",
+                    "Checks of the audit trail's hash chain (GET /api/v1/audit/verify), by "
+                    "result: ok or broken.",
+                    {"result"})) {
   for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
     received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
   }
@@ -108,6 +113,9 @@ Metrics::Metrics(telemetry::Registry& r)
   reloads_family_.with({"failure"});
   auth_failures_family_.with({"unauthenticated"});
   auth_failures_family_.with({"forbidden"});
+  // A broken chain is what one alerts on: the series exists at 0 before it happens.
+  audit_verifications_family_.with({"ok"});
+  audit_verifications_family_.with({"broken"});
   last_reload_ok.set(1);
   r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
       .with({kVersion, kRevision})
@@ -128,6 +136,10 @@ telemetry::Counter& Metrics::reloads(bool ok) {
 
 telemetry::Counter& Metrics::auth_failures(std::string_view reason) {
   return auth_failures_family_.with({reason});
+}
+
+telemetry::Counter& Metrics::audit_verifications(bool ok) {
+  return audit_verifications_family_.with({ok ? "ok" : "broken"});
 }
 
 telemetry::Counter& Metrics::rejected(std::string_view reason) {

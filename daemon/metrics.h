@@ -51,12 +51,15 @@ class Metrics {
   LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
   /// API requests refused by access control: "unauthenticated" or "forbidden".
   telemetry::Counter& auth_failures(std::string_view reason);
+  /// GET /api/v1/audit/verify answers, by outcome: the chain intact or broken.
+  telemetry::Counter& audit_verifications(bool ok);
 
  private:
   telemetry::CounterFamily& received_family_;
   telemetry::CounterFamily& rejected_family_;
   telemetry::CounterFamily& reloads_family_;
   telemetry::CounterFamily& auth_failures_family_;
+  telemetry::CounterFamily& audit_verifications_family_;
   std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
 };
 

@@ -4,7 +4,7 @@
 // same interface.
 //
 // Threads: apply() is called by exactly one sink thread. The read calls
-// (list, get, timeline, load_active, and the silence reads) may be called
+// (list, get, timeline, load_active, verify_audit, and the silence reads) may be called
 // concurrently from any thread, including while apply() runs. The silence
 // writes (create_silence, expire_silence) come from HTTP threads, beside
 // apply(): implementations serialize them with it.
@@ -42,6 +42,16 @@ struct IncidentDetail {
   std::vector<core::Member> members;  // ordered by first_seen
 };
 
+/// The outcome of checking the audit trail's hash chain (sinks/store/audit_chain.h).
+struct AuditVerification {
+  bool ok = true;
+  int64_t entries = 0;    // entries verified: all of them when ok, those before broken_seq if not
+  std::string head_hash;  // hash of the last entry when ok (64 '0' when there is none)
+  std::optional<int64_t> broken_seq;  // the first entry not trusted (possibly a missing one)
+  std::string broken_incident_id;     // its incident, when the row exists
+  std::string reason;                 // "<token>: <explanation>", tokens in audit_chain.h
+};
+
 class IncidentStore {
  public:
   virtual ~IncidentStore() = default;
@@ -57,6 +67,10 @@ class IncidentStore {
   virtual core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) = 0;
   /// Active incidents with their members, and the highest sequence ever used.
   virtual core::Result<core::ActiveState> load_active() = 0;
+  /// Walks the whole audit trail in seq order and checks its hash chain and
+  /// recorded head. A broken chain is a result (ok = false), not an error;
+  /// errors are the store failing to read. Rows are streamed, not loaded.
+  virtual core::Result<AuditVerification> verify_audit() = 0;
 
   // --- silences: recorded, never deleted (expiring one ends it early) ---
 

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "sinks/store/sqlite/audit_log.h"
+
 namespace alertd::sinks::sqlite {
 
 namespace {
@@ -117,10 +119,26 @@ BEGIN
 END;
 )sql";
 
-// Version 3: the incident-management lifecycle (core/lifecycle.h): owner,
+// Version 3: the audit trail's hash chain (sinks/store/audit_chain.h). The
+// update trigger goes for the backfill of existing rows; backfill_audit_chain
+// fills prev_hash and hash in seq order, writes audit_head and creates the
+// trigger again, all in the migration's transaction. audit_head is one row
+// (id 1) updated with every batch, so it has no append-only trigger.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN hash      TEXT NOT NULL DEFAULT '';
+CREATE TABLE audit_head (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  seq  INTEGER NOT NULL,
+  hash TEXT    NOT NULL
+);
+DROP TRIGGER audit_log_no_update;
+)sql";
+
+// Version 4: the incident-management lifecycle (core/lifecycle.h): owner,
 // escalation, vendor, resolution and closure, SLA due times and breaches.
 // Rows written before read as "detected by an alert, L1, no SLA clock".
-constexpr std::string_view kV3 = R"sql(
+constexpr std::string_view kV4 = R"sql(
 ALTER TABLE incidents ADD COLUMN detection_source   TEXT    NOT NULL DEFAULT 'alert';
 ALTER TABLE incidents ADD COLUMN urgency            TEXT    NOT NULL DEFAULT '';
 ALTER TABLE incidents ADD COLUMN priority_manual    INTEGER NOT NULL DEFAULT 0;
@@ -171,7 +189,8 @@ CREATE INDEX problem_incidents_problem ON problem_incidents (problem_seq, incide
 constexpr Migration kMigrations[] = {
     {1, kV1},
     {2, kV2},
-    {3, kV3},
+    {3, kV3, backfill_audit_chain},
+    {4, kV4},
 };
 
 core::Status check_list(std::span<const Migration> list) {
@@ -195,6 +214,9 @@ core::Status apply_pending(Connection& db, std::span<const Migration> list, int 
     if (m.version <= current) continue;
     std::string what = "apply migration " + std::to_string(m.version);
     if (auto st = db.exec(m.sql, what); !st.ok()) return st;
+    if (m.then != nullptr) {
+      if (auto st = m.then(db); !st.ok()) return st;
+    }
     record->bind_int(1, m.version);
     if (auto st = record->run(what); !st.ok()) return st;
   }

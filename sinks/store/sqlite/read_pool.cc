@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sinks/store/sqlite/audit_log.h"
 #include "sinks/store/sqlite/rows.h"
 
 namespace alertd::sinks::sqlite {
@@ -48,6 +49,8 @@ core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string&
                               " ORDER BY first_seen, fingerprint"},
       {&conn->timeline, "SELECT " + std::string(kAuditColumns) +
                             " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
+      {&conn->audit_head, std::string(kAuditHeadSql)},
+      {&conn->audit_chain, "SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq"},
       {&conn->active_incidents, "SELECT " + std::string(kIncidentColumns) +
                                     " FROM incidents WHERE " + active + " ORDER BY seq"},
       {&conn->active_members,

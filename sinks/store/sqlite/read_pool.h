@@ -37,6 +37,8 @@ struct ReadConnection {
   Statement incident_by_id;
   Statement members_of;
   Statement timeline;
+  Statement audit_head;   // the recorded head of the audit chain
+  Statement audit_chain;  // every audit entry in seq order, for verify_audit
   Statement active_incidents;
   Statement active_members;
   Statement max_seq;

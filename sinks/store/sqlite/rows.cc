@@ -85,8 +85,8 @@ const std::string_view kUpsertMemberSql =
     "flapping = excluded.flapping, suppressed_by = excluded.suppressed_by";
 
 const std::string_view kInsertAuditSql =
-    "INSERT INTO audit_log (incident_id, at, actor, action, detail) "
-    "VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO audit_log (seq, incident_id, at, actor, action, detail, prev_hash, hash) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 const std::string_view kInsertSilenceSql =
     "INSERT INTO silences (tenant, matchers, starts_at, ends_at, created_by, comment, "
@@ -249,22 +249,32 @@ core::Result<core::Member> read_member(const Statement& stmt, int c,
   return m;
 }
 
-void bind_audit(Statement& stmt, const core::AuditEntry& entry) {
-  stmt.bind_text(1, entry.incident_id);
-  stmt.bind_time(2, entry.at);
-  stmt.bind_text(3, entry.actor);
-  stmt.bind_text(4, entry.action);
-  stmt.bind_text(5, entry.detail);
+void bind_audit(Statement& stmt, int64_t seq, const core::AuditEntry& entry,
+                std::string_view prev_hash, std::string_view hash) {
+  stmt.bind_int(1, seq);
+  stmt.bind_text(2, entry.incident_id);
+  stmt.bind_time(3, entry.at);
+  stmt.bind_text(4, entry.actor);
+  stmt.bind_text(5, entry.action);
+  stmt.bind_text(6, entry.detail);
+  stmt.bind_text(7, prev_hash);
+  stmt.bind_text(8, hash);
 }
 
-core::AuditEntry read_audit(const Statement& stmt, int c) {
-  core::AuditEntry e;
+void read_audit_into(const Statement& stmt, int c, core::AuditEntry& e) {
   e.seq = stmt.column_int(c + 0);
   e.incident_id = stmt.column_text(c + 1);
   e.at = stmt.column_time(c + 2);
   e.actor = stmt.column_text(c + 3);
   e.action = stmt.column_text(c + 4);
   e.detail = stmt.column_text(c + 5);
+  e.prev_hash = stmt.column_text(c + 6);
+  e.hash = stmt.column_text(c + 7);
+}
+
+core::AuditEntry read_audit(const Statement& stmt, int c) {
+  core::AuditEntry e;
+  read_audit_into(stmt, c, e);
   return e;
 }
 

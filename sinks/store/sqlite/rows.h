@@ -81,12 +81,19 @@ core::Result<core::Member> read_member(const Statement& stmt, int first_col,
 
 // --- audit_log ---
 
-inline constexpr std::string_view kAuditColumns = "seq, incident_id, at, actor, action, detail";
+inline constexpr std::string_view kAuditColumns =
+    "seq, incident_id, at, actor, action, detail, prev_hash, hash";
 
-/// Appends one entry; parameters ?1..?5. The store assigns seq.
+/// Appends one entry with an explicit seq (the hash covers it); parameters ?1..?8.
 extern const std::string_view kInsertAuditSql;
 
-void bind_audit(Statement& stmt, const core::AuditEntry& entry);
+/// Binds `entry` as number `seq` with its chain hashes; `entry`, `prev_hash`
+/// and `hash` must outlive the step.
+void bind_audit(Statement& stmt, int64_t seq, const core::AuditEntry& entry,
+                std::string_view prev_hash, std::string_view hash);
+/// Reads the columns of kAuditColumns starting at `first_col` into `out`
+/// (reusing its buffers when a caller streams many rows).
+void read_audit_into(const Statement& stmt, int first_col, core::AuditEntry& out);
 core::AuditEntry read_audit(const Statement& stmt, int first_col);
 
 // --- silences ---

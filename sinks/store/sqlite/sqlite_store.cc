@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "sinks/store/incident_store.h"
+#include "sinks/store/sqlite/audit_log.h"
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/migrations.h"
 #include "sinks/store/sqlite/read_pool.h"
@@ -48,7 +49,7 @@ struct Writer {
   Statement update_incident_unindexed;
   Statement upsert_incident;
   Statement upsert_member;
-  Statement insert_audit;
+  sqlite::AuditAppender audit;  // numbers and hash-chains the audit entries
   Statement insert_silence;
   Statement expire_silence;
   Statement silence_by_seq;
@@ -70,7 +71,6 @@ core::Status prepare_writer(Writer& w) {
       {&w.update_incident_unindexed, std::string(sqlite::kUpdateIncidentUnindexedSql)},
       {&w.upsert_incident, std::string(sqlite::kUpsertIncidentSql)},
       {&w.upsert_member, std::string(sqlite::kUpsertMemberSql)},
-      {&w.insert_audit, std::string(sqlite::kInsertAuditSql)},
       {&w.insert_silence, std::string(sqlite::kInsertSilenceSql)},
       {&w.expire_silence, std::string(sqlite::kExpireSilenceSql)},
       {&w.silence_by_seq,
@@ -81,7 +81,7 @@ core::Status prepare_writer(Writer& w) {
     if (!prepared.ok()) return prepared.error();
     *stmt = std::move(*prepared);
   }
-  return {};
+  return w.audit.open(w.db);
 }
 
 class SqliteIncidentStore final : public IncidentStore {
@@ -97,6 +97,7 @@ class SqliteIncidentStore final : public IncidentStore {
   core::Result<std::optional<IncidentDetail>> get(std::string_view id) override;
   core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) override;
   core::Result<core::ActiveState> load_active() override;
+  core::Result<AuditVerification> verify_audit() override;
 
   core::Result<core::Silence> create_silence(core::Silence silence) override;
   core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override;
@@ -131,14 +132,20 @@ core::Status SqliteIncidentStore::apply(std::span<const core::IncidentUpdate> ba
   // of failing half-way through the batch when another writer holds it.
   core::Status st = writer_.begin.run("begin write transaction");
   if (!st.ok()) return st;
+  writer_.audit.begin_batch();
   for (const auto& update : batch) {
     st = write_update(update);
     if (!st.ok()) break;
   }
+  if (st.ok()) st = writer_.audit.end_batch();
   if (st.ok()) st = writer_.commit.run("commit");
-  // Some errors (I/O, full disk) already rolled back; otherwise undo the
-  // partial batch so a retry writes every row, audit entries included, once.
-  if (!st.ok() && writer_.db.in_transaction()) (void)writer_.rollback.run("rollback");
+  if (!st.ok()) {
+    // Some errors (I/O, full disk) already rolled back; otherwise undo the
+    // partial batch so a retry writes every row, audit entries included,
+    // once, and numbers and chains them from the same head again.
+    if (writer_.db.in_transaction()) (void)writer_.rollback.run("rollback");
+    writer_.audit.undo_batch();
+  }
   return st;
 }
 
@@ -157,10 +164,7 @@ core::Status SqliteIncidentStore::write_update(const core::IncidentUpdate& updat
     if (!st.ok()) return about(st, incident);
   }
   for (const auto& entry : update.audit) {
-    sqlite::bind_audit(writer_.insert_audit, entry);
-    if (auto st = writer_.insert_audit.run("append audit entry"); !st.ok()) {
-      return about(st, incident);
-    }
+    if (auto st = writer_.audit.append(entry); !st.ok()) return about(st, incident);
   }
   return {};
 }
@@ -298,6 +302,15 @@ core::Result<core::ActiveState> SqliteIncidentStore::load_active() {
   if (rc != SQLITE_ROW) return stmt.error("read max seq", rc);
   state.max_seq = stmt.column_int(0);
   return state;
+}
+
+core::Result<AuditVerification> SqliteIncidentStore::verify_audit() {
+  auto lease = readers_->acquire();
+  // The head and the rows from one commit: a batch committed meanwhile
+  // would otherwise look like rows beyond the head.
+  ReadSnapshot snapshot(*lease);
+  if (auto st = snapshot.begin(); !st.ok()) return st.error();
+  return sqlite::verify_audit_log(lease->audit_head, lease->audit_chain);
 }
 
 // --- silences ---

@@ -163,6 +163,8 @@ TEST(IncidentJsonTest, AuditEntryEmbedsDetail) {
   e.at = kT0 + 1s;
   e.action = "status_change";
   e.detail = R"({"from":"open","to":"resolved"})";
+  e.prev_hash = std::string(64, '0');
+  e.hash = std::string(64, 'a');
 
   std::string out;
   core::JsonWriter w(out);
@@ -183,6 +185,8 @@ TEST(IncidentJsonTest, AuditEntryEmbedsDetail) {
   EXPECT_EQ(str(first["action"]), "status_change");
   EXPECT_EQ(str(first["detail"]["from"]), "open");  // an object, not a string
   EXPECT_EQ(str(first["detail"]["to"]), "resolved");
+  EXPECT_EQ(str(first["prev_hash"]), std::string(64, '0'));
+  EXPECT_EQ(str(first["hash"]), std::string(64, 'a'));
   simdjson::dom::object second = a.at(1).get_object();
   EXPECT_EQ(str(second["action"]), "create");
   EXPECT_EQ(second["detail"].get_object().size(), 0u);  // empty detail -> {}

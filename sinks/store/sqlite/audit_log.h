@@ -1,0 +1,68 @@
+#pragma once
+// The audit trail's hash chain in the SQLite store: appending chained
+// entries (writer), checking the chain (a read connection) and the schema
+// version 3 backfill of rows written before the chain existed.
+//
+// Table audit_head holds one row (id 1): the seq and hash of the last entry,
+// updated in the same transaction as the entries. The chain alone cannot show
+// that its newest rows were cut off; the head can.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/incident.h"
+#include "core/result.h"
+#include "sinks/store/audit_chain.h"
+#include "sinks/store/incident_store.h"
+#include "sinks/store/sqlite/sqlite_db.h"
+
+namespace alertd::sinks::sqlite {
+
+inline constexpr std::string_view kAuditHeadSql = "SELECT seq, hash FROM audit_head WHERE id = 1";
+
+/// The head recorded in audit_head; nullopt when the row is missing.
+core::Result<std::optional<AuditChainHead>> read_audit_head(Statement& head_query);
+
+/// Writer side: numbers, hashes and inserts entries, one batch (transaction)
+/// at a time. The head lives in memory between batches (loaded at open), so
+/// appending costs no read.
+class AuditAppender {
+ public:
+  /// Prepares the statements and loads the head: audit_head's row, or the
+  /// last audit_log row when that is further (or the head row is missing).
+  core::Status open(Connection& db);
+
+  /// Call after BEGIN: remembers the head so a rollback can restore it.
+  void begin_batch();
+  /// Appends one entry as number head.seq + 1 chained to the head.
+  core::Status append(const core::AuditEntry& entry);
+  /// Call before COMMIT: writes the head row if this batch appended entries.
+  core::Status end_batch();
+  /// Call after a ROLLBACK (or a failed COMMIT): the head is as before the batch.
+  void undo_batch();
+
+  const AuditChainHead& head() const { return head_; }
+
+ private:
+  Statement insert_;
+  Statement set_head_;
+  AuditHasher hasher_;
+  AuditChainHead head_;
+  AuditChainHead batch_start_;
+};
+
+/// Walks audit_log in seq order through `rows` (SELECT kAuditColumns ... ORDER
+/// BY seq) one row at a time and compares the end with `head_query`'s row.
+/// Run both inside one read transaction so they see the same commit.
+core::Result<AuditVerification> verify_audit_log(Statement& head_query, Statement& rows);
+
+/// Schema version 3, after its SQL added the columns and audit_head and
+/// dropped the update trigger: hashes every existing row in seq order, writes
+/// the head, and re-creates the trigger. Reads in chunks (memory stays
+/// bounded) and runs inside the migration's transaction.
+core::Status backfill_audit_chain(Connection& db);
+
+}  // namespace alertd::sinks::sqlite
