@@ -298,6 +298,8 @@ bool run_sla_clock(core::Incident& inc, core::TimePoint now, const LifecyclePoli
     breach("resolve", inc.resolve_due_at);
     clock_escalate(inc, now, "resolve SLA breached", audit, m);
   }
+  // At the top of the ladder there is nobody left to escalate to.
+  if (inc.escalation_level >= core::kTopEscalationLevel) inc.next_escalation_at = core::kNoTime;
   if (changed) inc.updated_at = now;
   return changed;
 }

@@ -116,10 +116,11 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
                 DaemonConfig& cfg) {
   if (root.IsNull()) return;  // an empty file means all defaults
   if (!diag.guard([&] {
-        check_keys(root,
-                   {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
-                    "correlation", "rules", "inhibit", "priority", "maintenance", "auth"},
-                   "the top level");
+        check_keys(
+            root,
+            {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup", "correlation",
+             "rules", "inhibit", "priority", "maintenance", "auth", "incidents"},
+            "the top level");
       })) {
     return;
   }
@@ -130,6 +131,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   diag.guard([&] { parse_runtime(root, cfg); });
   if (root["rules"]) read_rules(root["rules"], base_dir, diag, cfg.rules);
   read_correlation(root, base_dir, diag, cfg.correlation);
+  if (root["incidents"]) read_incidents(root["incidents"], diag, cfg.correlation.lifecycle);
   if (root["auth"]) read_auth(root["auth"], diag, cfg.auth);
 }
 }  // namespace

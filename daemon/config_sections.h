@@ -30,4 +30,8 @@ void read_correlation(const YAML::Node& root, const std::filesystem::path& base_
 /// the environment. No error it records quotes a token.
 void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);
 
+/// `incidents:` — SLA targets per priority, sla_clock, review_required,
+/// repeat_escalation (correlator::LifecyclePolicy).
+void read_incidents(const YAML::Node& n, Diagnostics& diag, correlator::LifecyclePolicy& out);
+
 }  // namespace alertd::daemon

@@ -11,6 +11,9 @@
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
 #include "daemon/incident_json.h"
+#include "daemon/incident_report.h"
+#include "daemon/incident_stats.h"
+#include "daemon/pipeline.h"
 #include "sinks/store/incident_store.h"
 
 namespace alertd::daemon::http {
@@ -151,13 +154,65 @@ Response get_timeline(ApiContext& ctx, RouteContext& rc) {
   return json_response(200, std::move(body));
 }
 
+constexpr auto kMaxStatsWindow = std::chrono::hours(24 * 366);
+constexpr size_t kMaxStatsIncidents = 200'000;  // a bound on one request's memory
+
+Response get_stats(ApiContext& ctx, RouteContext& rc) {
+  auto who = authorize(ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto* store = ctx.store.load(std::memory_order_acquire);
+  if (store == nullptr) return not_ready_response();
+  const std::string window(rc.query_value("window").value_or("7d"));
+  auto length = core::parse_duration(window);
+  if (!length || *length <= core::Duration::zero() || *length > kMaxStatsWindow) {
+    return error_response(400, "invalid_window",
+                          "window must be a duration from 1s to 366d, like 24h or 7d");
+  }
+  const auto since = ctx.clock.now() - *length;
+  auto rows = store->opened_since(std::get<Principal>(who).tenant, since, kMaxStatsIncidents + 1);
+  if (!rows) return store_error(rows.error());
+  const bool truncated = rows->size() > kMaxStatsIncidents;
+  if (truncated) rows->resize(kMaxStatsIncidents);
+  std::string body;
+  core::JsonWriter w(body);
+  write_stats(w, compute_stats(*rows), window, since, truncated);
+  return json_response(200, std::move(body));
+}
+
+Response get_report(ApiContext& ctx, RouteContext& rc) {
+  auto who = authorize(ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto* store = ctx.store.load(std::memory_order_acquire);
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (store == nullptr || pipeline == nullptr) return not_ready_response();
+  auto id = *rc.param("id");
+  auto visible = visible_incident(*store, std::get<Principal>(who), id);
+  if (auto* refused = std::get_if<Response>(&visible)) return std::move(*refused);
+  const auto& detail = std::get<sinks::IncidentDetail>(visible);
+  auto entries = store->timeline(id);
+  if (!entries) return store_error(entries.error());
+  const auto rules = pipeline->rules();
+  ReportInput in{detail.incident, detail.members, *entries, rules->correlation.lifecycle,
+                 ctx.clock.now()};
+  auto accept = rc.request[bhttp::field::accept];
+  if (accept.find("application/json") != std::string_view::npos) {
+    return json_response(200, report_json(in));
+  }
+  return text_response(200, report_markdown(in), "text/markdown; charset=utf-8");
+}
+
 }  // namespace
 
 void add_incident_routes(Router& router, ApiContext& ctx) {
   router.add(bhttp::verb::get, "/api/v1/incidents",
              [&ctx](RouteContext& rc) { return list_incidents(ctx, rc); });
+  // Before {id}: the first matching pattern wins.
+  router.add(bhttp::verb::get, "/api/v1/incidents/stats",
+             [&ctx](RouteContext& rc) { return get_stats(ctx, rc); });
   router.add(bhttp::verb::get, "/api/v1/incidents/{id}",
              [&ctx](RouteContext& rc) { return get_incident(ctx, rc); });
+  router.add(bhttp::verb::get, "/api/v1/incidents/{id}/report",
+             [&ctx](RouteContext& rc) { return get_report(ctx, rc); });
   router.add(bhttp::verb::get, "/api/v1/incidents/{id}/timeline",
              [&ctx](RouteContext& rc) { return get_timeline(ctx, rc); });
 }

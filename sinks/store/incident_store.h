@@ -65,6 +65,11 @@ class IncidentStore {
   virtual core::Result<std::optional<IncidentDetail>> get(std::string_view id) = 0;
   /// Audit entries of one incident, oldest first.
   virtual core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) = 0;
+  /// Incidents of a tenant opened at or after `since`, oldest first, at most
+  /// `limit` (for GET /api/v1/incidents/stats).
+  virtual core::Result<std::vector<core::Incident>> opened_since(const std::string& tenant,
+                                                                 core::TimePoint since,
+                                                                 size_t limit) = 0;
   /// Active incidents with their members, and the highest sequence ever used.
   virtual core::Result<core::ActiveState> load_active() = 0;
   /// Walks the whole audit trail in seq order and checks its hash chain and

@@ -51,6 +51,9 @@ core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string&
                             " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
       {&conn->audit_head, std::string(kAuditHeadSql)},
       {&conn->audit_chain, "SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq"},
+      {&conn->opened_since, "SELECT " + std::string(kIncidentColumns) +
+                                " FROM incidents WHERE tenant = ?1 AND opened_at >= ?2"
+                                " ORDER BY opened_at LIMIT ?3"},
       {&conn->active_incidents, "SELECT " + std::string(kIncidentColumns) +
                                     " FROM incidents WHERE " + active + " ORDER BY seq"},
       {&conn->active_members,

@@ -96,6 +96,9 @@ class SqliteIncidentStore final : public IncidentStore {
   core::Result<IncidentPage> list(const IncidentFilter& filter) override;
   core::Result<std::optional<IncidentDetail>> get(std::string_view id) override;
   core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) override;
+  core::Result<std::vector<core::Incident>> opened_since(const std::string& tenant,
+                                                         core::TimePoint since,
+                                                         size_t limit) override;
   core::Result<core::ActiveState> load_active() override;
   core::Result<AuditVerification> verify_audit() override;
 
@@ -260,6 +263,25 @@ core::Result<std::vector<core::AuditEntry>> SqliteIncidentStore::timeline(std::s
   while ((rc = stmt.step()) == SQLITE_ROW) entries.push_back(sqlite::read_audit(stmt, 0));
   if (rc != SQLITE_DONE) return stmt.error("read timeline", rc);
   return entries;
+}
+
+core::Result<std::vector<core::Incident>> SqliteIncidentStore::opened_since(
+    const std::string& tenant, core::TimePoint since, size_t limit) {
+  auto lease = readers_->acquire();
+  Statement& stmt = lease->opened_since;
+  ResetGuard guard(stmt);
+  stmt.bind_text(1, tenant);
+  stmt.bind_time(2, since);
+  stmt.bind_int(3, static_cast<int64_t>(limit));
+  std::vector<core::Incident> out;
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    auto incident = sqlite::read_incident(stmt, 0);
+    if (!incident.ok()) return incident.error();
+    out.push_back(std::move(*incident));
+  }
+  if (rc != SQLITE_DONE) return stmt.error("read incidents opened since", rc);
+  return out;
 }
 
 core::Result<core::ActiveState> SqliteIncidentStore::load_active() {
