@@ -198,7 +198,11 @@ class Correlator {
   void restore_member(const std::string& incident_id, core::Member&& member);
 
   // correlator_commands.cc: lifecycle commands and the SLA clock.
-  void schedule_sla(IncidentState& inc);
+  // Arms the incident's next SLA event. A due time before `not_before` (a
+  // priority raised, or an incident reopened, after its target passed) runs
+  // at `not_before`: the breach is recorded when it became one, not
+  // back-dated to before the change that caused it.
+  void schedule_sla(IncidentState& inc, core::TimePoint not_before = core::kNoTime);
   void unschedule_sla(IncidentState& inc);
   void on_sla_due(int64_t seq, core::TimePoint at, UpdateBatch& batch);
   IncidentState& reactivate(int64_t seq);  // resolved_ -> incidents_, indexed again

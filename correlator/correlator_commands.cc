@@ -1,15 +1,18 @@
 // Correlator: a person's lifecycle commands on the incidents it holds, and
 // the SLA clock (breach, escalation) that runs on them.
 
+#include <algorithm>
+
 #include "correlator/correlator.h"
 #include "correlator/lifecycle.h"
 
 namespace alertd::correlator {
 
-void Correlator::schedule_sla(IncidentState& inc) {
+void Correlator::schedule_sla(IncidentState& inc, core::TimePoint not_before) {
   unschedule_sla(inc);
   if (!config_.lifecycle.sla_clock) return;
   inc.sla_timer = next_sla_due(inc.incident);
+  if (inc.sla_timer != core::kNoTime) inc.sla_timer = std::max(inc.sla_timer, not_before);
   if (inc.sla_timer != core::kNoTime) sla_timers_.emplace(inc.sla_timer, inc.incident.seq);
 }
 
@@ -115,6 +118,7 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
       evict_resolved(*seq, batch_);  // closed is final: no alert reopens it
     } else if (core::is_active(status)) {
       IncidentState& active = reactivate(*seq);  // reopened by a person
+      schedule_sla(active, cmd.at);
       attach(active);
     } else {
       attach(*inc);
@@ -130,7 +134,7 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
     }
   } else {
     attach(*inc);
-    schedule_sla(*inc);  // acknowledged, or a new priority
+    schedule_sla(*inc, cmd.at);  // acknowledged, or a new priority
   }
   end_batch();
   return outcome;

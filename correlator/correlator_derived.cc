@@ -120,7 +120,7 @@ void Correlator::refresh_priority(IncidentState& inc, core::TimePoint at, Update
                                  {{"impact", impact_name}, {"urgency", urgency}})));
   incident.priority = priority;
   set_sla_due(incident, config_.lifecycle);  // the new priority's targets
-  schedule_sla(inc);
+  schedule_sla(inc, at);
 }
 
 void Correlator::rebuild_derived(IncidentState& inc) {

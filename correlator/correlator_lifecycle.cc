@@ -108,7 +108,7 @@ IncidentState& Correlator::reopen(int64_t seq, core::TimePoint at, uint64_t fing
   incident.resolved_at = core::kNoTime;
   incident.resolved_by.clear();
   incident.resolution.clear();
-  schedule_sla(inc);
+  schedule_sla(inc, at);
   incident.updated_at = at;
   ++counters_.reopened_total;
   batch.at(inc).audit.push_back(

@@ -250,7 +250,7 @@ void Correlator::reconfigure(CorrelatorConfig config, core::TimePoint now,
     if (inc->incident.ack_due_at != ack_due || inc->incident.resolve_due_at != resolve_due) {
       batch_.at(*inc);  // the store learns the new due times
     }
-    schedule_sla(*inc);
+    schedule_sla(*inc, at);
   }
   settle_end_ = at + config_.settle;
   settling_ = settling_ || (!inhibitor_.empty() && config_.settle > core::Duration::zero());

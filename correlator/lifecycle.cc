@@ -95,10 +95,9 @@ std::string invalid_values(const core::Incident& inc, const core::LifecycleComma
       break;
     case A::escalate: {
       if (!core::is_team(c.team)) return "to must be one of " + joined(core::teams());
-      int level = core::escalation_level(c.team);
-      if (level != 0 && level <= inc.escalation_level && inc.team == c.team) {
-        return "the incident is already with " + c.team;
-      }
+      // On the ladder or off it (devops, facilities, ...), escalating to
+      // the team that already has the incident changes nothing.
+      if (inc.team == c.team) return "the incident is already with " + c.team;
       break;
     }
     case A::vendor:
@@ -307,8 +306,14 @@ bool run_sla_clock(core::Incident& inc, core::TimePoint now, const LifecyclePoli
 void set_sla_due(core::Incident& inc, const LifecyclePolicy& policy) {
   if (inc.opened_at == core::kNoTime) return;
   const auto& t = policy.targets(inc.priority);
-  inc.ack_due_at = inc.opened_at + t.acknowledge;
-  inc.resolve_due_at = inc.opened_at + t.resolve;
+  // A stopped clock was met or missed against the target it had then: a
+  // later priority change must not rewrite that record.
+  if (inc.acknowledged_at == core::kNoTime || inc.ack_due_at == core::kNoTime) {
+    inc.ack_due_at = inc.opened_at + t.acknowledge;
+  }
+  if (inc.resolved_at == core::kNoTime || inc.resolve_due_at == core::kNoTime) {
+    inc.resolve_due_at = inc.opened_at + t.resolve;
+  }
 }
 
 std::vector<std::string> allowed_actions(const core::Incident& inc) {

@@ -53,7 +53,8 @@ struct LifecyclePolicy {
 
 /// Sets ack_due_at and resolve_due_at from opened_at and the priority's
 /// targets; a clock that already stopped (acknowledged, resolved) keeps its
-/// due time for the record. Also arms the first escalation if unacknowledged.
+/// due time for the record. The first escalation comes with the acknowledge
+/// breach (run_sla_clock), so nothing else is armed here.
 void set_sla_due(core::Incident& inc, const LifecyclePolicy& policy);
 
 /// The next time the SLA clock has something to do for `inc` (a breach or
