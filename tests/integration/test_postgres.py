@@ -1,6 +1,6 @@
 """The PostgreSQL store end to end: the daemon with `store: {postgres: ...}`
-ingests, serves incidents from the server, keeps ids over a restart, and
-survives the server going away: /-/ready answers 503 while ingest still
+ingests, serves incidents from the server, keeps ids over a restart, keeps
+a verifiable audit chain, and survives the server going away: /-/ready answers 503 while ingest still
 answers 200, and once the server is back every accepted alert's incident is
 stored.
 
@@ -17,6 +17,7 @@ import tempfile
 import unittest
 
 from harness import DaemonTestCase, alertd_bin, am_alert, free_port, metric_sum
+from test_audit import GENESIS, chain_hash
 
 _db_numbers = itertools.count(1)
 
@@ -84,6 +85,45 @@ class PostgresStore(DaemonTestCase):
         self.assertEqual(c["id"], f"INC-{top + 1}", "ids are never reused")
         d.stop()
 
+    def test_audit_chain_verifies_and_shows_an_edited_entry(self):
+        d = self.start_daemon(self.config)
+        d.post_alerts([am_alert({"alertname": "A", "service": s, "instance": str(i)})
+                       for s in ("db", "web") for i in range(2)])
+        incs = d.wait_for(lambda: (lambda s: all(s.get(x, {}).get("alert_count") == 2
+                                                 for x in ("db", "web")) and s)(
+                                                     incident_services(d)),
+                          what="db and web with 2 members each")
+        v = d.get_json("/api/v1/audit/verify")
+        entries = sorted((e for i in incs.values() for e in d.timeline(i["id"])["entries"]),
+                         key=lambda e: e["seq"])
+        self.assertEqual(v, {"ok": True, "entries": len(entries), "head_hash": entries[-1]["hash"]})
+
+        # The documented encoding, recomputed from the server's rows.
+        rows = psql(self.conninfo, "SELECT seq, incident_id, COALESCE(at, 0), actor, action, "
+                    "prev_hash, hash, detail FROM audit_log ORDER BY seq")
+        prev = GENESIS
+        for line in rows.splitlines():
+            seq, incident_id, at, actor, action, prev_hash, stored, detail = line.split("|", 7)
+            self.assertEqual(prev_hash, prev, f"entry {seq}")
+            self.assertEqual(stored, chain_hash(prev, int(seq), incident_id, int(at), actor,
+                                                action, detail), f"entry {seq}")
+            prev = stored
+        self.assertEqual(psql(self.conninfo, "SELECT seq || '|' || hash FROM audit_head"),
+                         f"{len(entries)}|{prev}")
+
+        # The append-only trigger refuses an edit; disabled, the edit shows.
+        with self.assertRaises(subprocess.CalledProcessError) as refused:
+            psql(self.conninfo, "UPDATE audit_log SET detail = '{}' WHERE seq = 2")
+        self.assertIn("append-only", refused.exception.stderr)
+        psql(self.conninfo, "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change; "
+             "UPDATE audit_log SET detail = '{\"forged\":true}' WHERE seq = 2")
+        v = d.get_json("/api/v1/audit/verify")
+        self.assertFalse(v["ok"], v)
+        self.assertEqual(v["entries_checked"], 1)
+        self.assertEqual(v["first_broken"]["seq"], 2)
+        self.assertTrue(v["first_broken"]["reason"].startswith("content_mismatch: "), v)
+        d.stop()
+
     def test_an_outage_is_survived_and_nothing_accepted_is_lost(self):
         d = self.start_daemon(self.config)
         d.post_alerts([am_alert({"alertname": "Before", "service": "svc-before"})])
@@ -118,6 +158,10 @@ class PostgresStore(DaemonTestCase):
         self.assertIn("svc-before", stored)
         self.assertEqual(psql(self.conninfo, "SELECT COUNT(*) FROM incidents"),
                          str(len(services) + 1))
+        # Batches retried over the outage chained their audit entries once each.
+        v = d.get_json("/api/v1/audit/verify")
+        self.assertTrue(v["ok"], v)
+        self.assertEqual(str(v["entries"]), psql(self.conninfo, "SELECT COUNT(*) FROM audit_log"))
         d.stop()
         log = d.read_log()
         self.assertIn("store write of", log)

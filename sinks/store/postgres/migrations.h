@@ -19,6 +19,9 @@ namespace alertd::sinks::postgres {
 struct Migration {
   int version;  // 1, 2, 3, ... strictly increasing
   std::string_view sql;
+  // Runs after `sql`, in the same transaction, for what SQL alone cannot do
+  // (version 3 hashes the existing audit rows). May be null.
+  core::Status (*then)(Connection& db) = nullptr;
 };
 
 /// The migrations this binary knows, in order.

@@ -9,6 +9,7 @@
 
 #include "core/fingerprint.h"
 #include "sinks/store/label_json.h"
+#include "sinks/store/postgres/audit_log.h"
 #include "sinks/store/postgres/lease_pool.h"
 #include "sinks/store/postgres/migrations.h"
 #include "sinks/store/postgres/pg_conn.h"
@@ -39,8 +40,8 @@ constexpr std::string_view kActive = "status NOT IN ('resolved', 'closed')";
 constexpr std::string_view kMemberOrder = "first_seen NULLS FIRST, fingerprint COLLATE \"C\"";
 
 std::string list_sql(unsigned shape) {
-  std::string sql = "SELECT " + postgres::column_list(postgres::kIncidentTable) +
-                    " FROM incidents WHERE tenant = $1";
+  std::string sql =
+      "SELECT " + postgres::incident_select_list() + " FROM incidents WHERE tenant = $1";
   int next = 2;
   auto param = [&] { return "$" + std::to_string(next++); };
   if (shape & kByStatus) sql += " AND status = " + param();
@@ -56,12 +57,11 @@ struct Statements {
   Statements() {
     using namespace postgres;
     const std::span<const Column> audit(kAuditTable), silence(kSilenceTable);
-    const std::string incident_cols = column_list(kIncidentTable);
+    const std::string incident_cols = incident_select_list();
     const std::string member_cols = column_list(std::span<const Column>(kMemberTable).subspan(1));
     const std::string silence_cols = column_list(silence);
     upsert_incidents = batch_insert_sql("incidents", kIncidentTable, 1);
     upsert_members = batch_insert_sql("incident_members", kMemberTable, 2);
-    append_audit = batch_insert_sql("audit_log", audit.subspan(kAssignedSeq), 0);
     insert_silence = "INSERT INTO silences (" + column_list(silence.subspan(kAssignedSeq)) +
                      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq";
     // One statement, so the answer is the row as written: the updated row,
@@ -90,7 +90,7 @@ struct Statements {
     silences_unended = "SELECT " + silence_cols + " FROM silences WHERE ends_at > $1 ORDER BY seq";
     for (unsigned shape = 0; shape < kListShapes; ++shape) list[shape] = list_sql(shape);
   }
-  std::string upsert_incidents, upsert_members, append_audit, insert_silence, expire_silence;
+  std::string upsert_incidents, upsert_members, insert_silence, expire_silence;
   std::string incident_by_id, members_of, timeline, active_incidents, active_members, max_seq;
   std::string silences_of_tenant, silence_by_seq, silences_unended;
   std::array<std::string, kListShapes> list;
@@ -124,7 +124,9 @@ struct Writer {
   Connection conn;
   ColumnArrays incidents{std::size(postgres::kIncidentTable)};
   ColumnArrays members{std::size(postgres::kMemberTable)};
-  ColumnArrays audit{std::size(postgres::kAuditTable) - postgres::kAssignedSeq};
+  // The batch's audit entries in order, numbered and chained as they are appended.
+  std::vector<const core::AuditEntry*> audit_entries;
+  postgres::AuditAppender audit;
   Params params;
   std::string json;
   simdjson::dom::parser parser;
@@ -185,6 +187,7 @@ class PostgresIncidentStore final : public IncidentStore {
   core::Result<std::optional<IncidentDetail>> get(std::string_view id) override;
   core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) override;
   core::Result<core::ActiveState> load_active() override;
+  core::Result<AuditVerification> verify_audit() override;
   core::Status ping() override;
 
   core::Result<core::Silence> create_silence(core::Silence silence) override;
@@ -228,7 +231,7 @@ core::Status PostgresIncidentStore::stage(std::span<const core::IncidentUpdate> 
   w.member_rows.clear();
   w.incidents.clear();
   w.members.clear();
-  w.audit.clear();
+  w.audit_entries.clear();
   for (const auto& update : batch) {
     const core::Incident& inc = update.incident;
     if (inc.seq <= 0 || inc.id.empty()) {
@@ -255,7 +258,7 @@ core::Status PostgresIncidentStore::stage(std::span<const core::IncidentUpdate> 
         w.member_rows[mslot->second].second = &m;
       }
     }
-    for (const auto& entry : update.audit) postgres::write_audit(w.audit, entry);
+    for (const auto& entry : update.audit) w.audit_entries.push_back(&entry);
   }
   for (const auto* inc : w.incident_rows) postgres::write_incident(w.incidents, *inc);
   for (const auto& [seq, m] : w.member_rows) postgres::write_member(w.members, seq, *m, w.json);
@@ -264,11 +267,16 @@ core::Status PostgresIncidentStore::stage(std::span<const core::IncidentUpdate> 
 
 core::Status PostgresIncidentStore::write_staged() {
   Writer& w = writer_;
-  if (auto r = w.conn.exec("BEGIN", "begin write transaction"); !r.ok()) return r.error();
+  // The audit entries first, in the round trip of BEGIN: the head row stays
+  // locked until COMMIT, whatever else the batch writes.
+  if (w.audit_entries.empty()) {
+    if (auto r = w.conn.exec("BEGIN", "begin write transaction"); !r.ok()) return r.error();
+  } else if (auto st = w.audit.append(w.conn, w.audit_entries, "BEGIN"); !st.ok()) {
+    return st;
+  }
   const std::pair<ColumnArrays*, std::pair<const std::string*, std::string_view>> tables[] = {
       {&w.incidents, {&sql().upsert_incidents, "upsert incidents"}},
       {&w.members, {&sql().upsert_members, "upsert members"}},
-      {&w.audit, {&sql().append_audit, "append audit entries"}},
   };
   for (const auto& [rows, statement] : tables) {
     if (rows->rows() == 0) continue;
@@ -403,6 +411,15 @@ core::Result<core::ActiveState> PostgresIncidentStore::load_active() {
   if (!max_seq.ok()) return max_seq.error();
   state.max_seq = max_seq->int64(0, 0);
   return state;
+}
+
+core::Result<AuditVerification> PostgresIncidentStore::verify_audit() {
+  auto lease = readers_.acquire();
+  // The head and the rows from one snapshot: a batch committed meanwhile
+  // would otherwise look like rows beyond the head.
+  Snapshot snapshot(lease->conn);
+  if (auto st = snapshot.begin(); !st.ok()) return st.error();
+  return postgres::verify_audit_log(lease->conn);
 }
 
 core::Status PostgresIncidentStore::ping() {

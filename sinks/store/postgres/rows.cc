@@ -51,6 +51,10 @@ std::string batch_insert_sql(std::string_view table, std::span<const Column> col
   return sql;
 }
 
+std::string incident_select_list() {
+  return column_list(kIncidentTable) + ", " + std::string(kIncidentProblemColumn);
+}
+
 void write_incident(ColumnArrays& rows, const core::Incident& inc) {
   rows.int64(inc.seq)
       .text(inc.id)
@@ -75,6 +79,24 @@ void write_incident(ColumnArrays& rows, const core::Incident& inc) {
       .text(inc.root_service)
       .boolean(inc.flapping)
       .boolean(inc.suppressed)
+      .text(inc.detection_source)
+      .text(inc.urgency)
+      .boolean(inc.priority_manual)
+      .text(inc.team)
+      .text(inc.assignee)
+      .int64(inc.escalation_level)
+      .text(inc.vendor)
+      .text(inc.vendor_contact)
+      .text(inc.resolved_by)
+      .text(inc.resolution)
+      .text(inc.closed_by)
+      .text(inc.close_notes)
+      .text(inc.review_note)
+      .time(inc.ack_due_at)
+      .time(inc.resolve_due_at)
+      .time(inc.next_escalation_at)
+      .boolean(inc.ack_breached)
+      .boolean(inc.resolve_breached)
       .end_row();
 }
 
@@ -109,6 +131,25 @@ core::Result<core::Incident> read_incident(RowReader& row) {
   inc.root_service = row.text();
   inc.flapping = row.boolean();
   inc.suppressed = row.boolean();
+  inc.detection_source = row.text();
+  inc.urgency = row.text();
+  inc.priority_manual = row.boolean();
+  inc.team = row.text();
+  inc.assignee = row.text();
+  inc.escalation_level = static_cast<int>(row.int64());
+  inc.vendor = row.text();
+  inc.vendor_contact = row.text();
+  inc.resolved_by = row.text();
+  inc.resolution = row.text();
+  inc.closed_by = row.text();
+  inc.close_notes = row.text();
+  inc.review_note = row.text();
+  inc.ack_due_at = row.time();
+  inc.resolve_due_at = row.time();
+  inc.next_escalation_at = row.time();
+  inc.ack_breached = row.boolean();
+  inc.resolve_breached = row.boolean();
+  inc.problem_id = row.text();  // NULL (not linked) reads as ""
   return inc;
 }
 
@@ -156,18 +197,33 @@ core::Result<core::Member> read_member(RowReader& row, simdjson::dom::parser& pa
   return m;
 }
 
-void write_audit(ColumnArrays& rows, const core::AuditEntry& e) {
-  rows.text(e.incident_id).time(e.at).text(e.actor).text(e.action).text(e.detail).end_row();
+void write_audit(ColumnArrays& rows, int64_t seq, const core::AuditEntry& e,
+                 std::string_view prev_hash, std::string_view hash) {
+  rows.int64(seq)
+      .text(e.incident_id)
+      .time(e.at)
+      .text(e.actor)
+      .text(e.action)
+      .text(e.detail)
+      .text(prev_hash)
+      .text(hash)
+      .end_row();
+}
+
+void read_audit_into(RowReader& row, core::AuditEntry& e) {
+  e.seq = row.int64();
+  e.incident_id.assign(row.text_view());
+  e.at = row.time();
+  e.actor.assign(row.text_view());
+  e.action.assign(row.text_view());
+  e.detail.assign(row.text_view());
+  e.prev_hash.assign(row.text_view());
+  e.hash.assign(row.text_view());
 }
 
 core::AuditEntry read_audit(RowReader& row) {
   core::AuditEntry e;
-  e.seq = row.int64();
-  e.incident_id = row.text();
-  e.at = row.time();
-  e.actor = row.text();
-  e.action = row.text();
-  e.detail = row.text();
+  read_audit_into(row, e);
   return e;
 }
 

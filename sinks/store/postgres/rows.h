@@ -31,21 +31,64 @@ struct Column {
 // --- incidents ---
 
 inline constexpr Column kIncidentTable[] = {
-    {"seq", "bigint"},           {"id", "text"},
-    {"tenant", "text"},          {"title", "text"},
-    {"service", "text"},         {"status", "text"},
-    {"priority", "text"},        {"severity", "text"},
-    {"group_key", "text"},       {"rule", "text"},
-    {"opened_at", "bigint"},     {"updated_at", "bigint"},
-    {"last_alert_at", "bigint"}, {"acknowledged_at", "bigint"},
-    {"resolved_at", "bigint"},   {"closed_at", "bigint"},
-    {"alert_count", "bigint"},   {"firing_count", "bigint"},
-    {"category", "text"},        {"impact", "text"},
-    {"root_service", "text"},    {"flapping", "boolean"},
+    {"seq", "bigint"},
+    {"id", "text"},
+    {"tenant", "text"},
+    {"title", "text"},
+    {"service", "text"},
+    {"status", "text"},
+    {"priority", "text"},
+    {"severity", "text"},
+    {"group_key", "text"},
+    {"rule", "text"},
+    {"opened_at", "bigint"},
+    {"updated_at", "bigint"},
+    {"last_alert_at", "bigint"},
+    {"acknowledged_at", "bigint"},
+    {"resolved_at", "bigint"},
+    {"closed_at", "bigint"},
+    {"alert_count", "bigint"},
+    {"firing_count", "bigint"},
+    {"category", "text"},
+    {"impact", "text"},
+    {"root_service", "text"},
+    {"flapping", "boolean"},
     {"suppressed", "boolean"},
+    // Version 4: the incident lifecycle.
+    {"detection_source", "text"},
+    {"urgency", "text"},
+    {"priority_manual", "boolean"},
+    {"team", "text"},
+    {"assignee", "text"},
+    {"escalation_level", "bigint"},
+    {"vendor", "text"},
+    {"vendor_contact", "text"},
+    {"resolved_by", "text"},
+    {"resolution", "text"},
+    {"closed_by", "text"},
+    {"close_notes", "text"},
+    {"review_note", "text"},
+    {"ack_due_at", "bigint"},
+    {"resolve_due_at", "bigint"},
+    {"next_escalation_at", "bigint"},
+    {"ack_breached", "boolean"},
+    {"resolve_breached", "boolean"},
 };
 
+/// Read after the columns of kIncidentTable (no table prefix): the problem
+/// link, 'PRB-<seq>' or NULL. Problems are linked by the problem store, never
+/// by incident writes (those would overwrite it with what the correlator
+/// knows), so it is read through the link and is not in kIncidentTable.
+inline constexpr std::string_view kIncidentProblemColumn =
+    "(SELECT 'PRB-' || problem_seq FROM problem_incidents "
+    "WHERE problem_incidents.incident_seq = incidents.seq)";
+
+/// The SELECT list read_incident reads: kIncidentTable, then kIncidentProblemColumn.
+std::string incident_select_list();
+
+/// Writes every column of kIncidentTable (problem_id is never written).
 void write_incident(ColumnArrays& rows, const core::Incident& incident);
+/// Reads the columns of incident_select_list().
 core::Result<core::Incident> read_incident(RowReader& row);
 
 // --- incident_members (incident_seq first, then the member's own fields) ---
@@ -63,14 +106,20 @@ void write_member(ColumnArrays& rows, int64_t incident_seq, const core::Member& 
 /// Reads the member's own fields (kMemberTable without incident_seq).
 core::Result<core::Member> read_member(RowReader& row, simdjson::dom::parser& parser);
 
-// --- audit_log (seq is assigned by the store: not written, read first) ---
+// --- audit_log (seq and the chain hashes are set by the store as it appends) ---
 
 inline constexpr Column kAuditTable[] = {
-    {"seq", "bigint"}, {"incident_id", "text"}, {"at", "bigint"},
-    {"actor", "text"}, {"action", "text"},      {"detail", "text"},
+    {"seq", "bigint"},  {"incident_id", "text"}, {"at", "bigint"},      {"actor", "text"},
+    {"action", "text"}, {"detail", "text"},      {"prev_hash", "text"}, {"hash", "text"},
 };
 
-void write_audit(ColumnArrays& rows, const core::AuditEntry& entry);
+/// Writes `entry` as number `seq` with its chain hashes (the entry's own
+/// seq, prev_hash and hash fields are not read).
+void write_audit(ColumnArrays& rows, int64_t seq, const core::AuditEntry& entry,
+                 std::string_view prev_hash, std::string_view hash);
+/// Reads the columns of kAuditTable into `out`, reusing its buffers when a
+/// caller streams many rows.
+void read_audit_into(RowReader& row, core::AuditEntry& out);
 core::AuditEntry read_audit(RowReader& row);
 
 // --- silences (seq is assigned by the store: not written, read first) ---
@@ -93,7 +142,7 @@ std::string column_list(std::span<const Column> columns, std::string_view prefix
 
 /// INSERT of a whole batch from one array parameter per column. The first
 /// `key_columns` columns are the conflict key: a row already there gets every
-/// other column updated. With key_columns = 0 it appends in array order.
+/// other column updated. With key_columns = 0 it inserts every row, in array order.
 std::string batch_insert_sql(std::string_view table, std::span<const Column> columns,
                              size_t key_columns);
 

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "sinks/store/audit_chain.h"
 #include "sinks/store/postgres/migrations.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "store_conformance.h"
@@ -86,6 +87,9 @@ class PgTestDb final : public TestDb {
     return postgres::parse_target(store_conninfo_)->name;
   }
   core::Status check_integrity() override { return {}; }  // indexes are transactional
+  core::Status disable_audit_triggers() override {
+    return exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change");
+  }
 
   const std::string& store_conninfo() const { return store_conninfo_; }
 
@@ -303,6 +307,75 @@ TEST_F(PostgresStoreTest, TruncateCannotEmptyTheAuditLogOrSilences) {
   }
   EXPECT_EQ(count_of("SELECT COUNT(*) FROM audit_log"), 1);
   EXPECT_EQ(count_of("SELECT COUNT(*) FROM silences"), 1);
+}
+
+/// A database as a version-2 binary left it: exactly the first two migrations,
+/// and `old_rows` audit rows numbered by the identity, without hashes.
+std::unique_ptr<PgTestDb> version_two_db(int old_rows) {
+  auto db = PgTestDb::make();
+  if (db == nullptr) return nullptr;
+  auto conn = connect_raw(db->store_conninfo());
+  auto st = postgres::run_migrations(*conn, postgres::migrations().first(2));
+  EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+  auto rows = conn->exec(
+      "INSERT INTO audit_log (incident_id, at, actor, action, detail) "
+      "SELECT 'INC-' || (i % 7 + 1), CASE WHEN i % 10 = 0 THEN NULL ELSE 1767225600000 + i END, "
+      "'alertd', 'member_added', '{\"i\":' || i || '}' FROM generate_series(1, " +
+          std::to_string(old_rows) + ") AS i",
+      "write v2 audit rows");
+  EXPECT_TRUE(rows.ok()) << (rows.ok() ? "" : rows.error().message);
+  return db;
+}
+
+// A database written before the chain existed gets every old row hashed in
+// seq order on open, in chunks, and the append-only trigger back.
+TEST(PostgresAuditMigration, BackfillsAVerifyingChainFromVersionTwo) {
+  constexpr int64_t kOldRows = 2500;  // more than one backfill chunk
+  auto db = version_two_db(kOldRows);
+  ASSERT_NE(db, nullptr);
+  auto store = db->open(2);
+  ASSERT_NE(store, nullptr);
+  auto v = store->verify_audit();
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_TRUE(v->ok) << v->reason;
+  EXPECT_EQ(v->entries, kOldRows);
+  auto t = store->timeline("INC-1");
+  ASSERT_TRUE(t.ok());
+  ASSERT_FALSE(t->empty());
+  EXPECT_EQ(t->front().hash.size(), 64u);
+
+  // New entries chain onto the backfilled head.
+  ASSERT_TRUE(store
+                  ->apply(std::vector{
+                      make_update(make_incident(1), {}, {make_audit("INC-1", "status_change", 1)})})
+                  .ok());
+  v = store->verify_audit();
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->reason;
+  EXPECT_EQ(v->entries, kOldRows + 1);
+
+  // The append-only trigger is enabled again.
+  auto update = db->exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1");
+  ASSERT_FALSE(update.ok());
+  EXPECT_NE(update.error().message.find("append-only"), std::string::npos);
+  auto version = db->query_int("SELECT MAX(version) FROM schema_migrations");
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, postgres::latest_schema_version());
+}
+
+TEST(PostgresAuditMigration, EmptyVersionTwoLogGetsAGenesisHead) {
+  auto db = version_two_db(0);
+  ASSERT_NE(db, nullptr);
+  auto store = db->open(1);
+  ASSERT_NE(store, nullptr);
+  auto v = store->verify_audit();
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_TRUE(v->ok) << v->reason;
+  EXPECT_EQ(v->entries, 0);
+  EXPECT_EQ(v->head_hash, kAuditGenesisHash);
+  auto head = db->query_int("SELECT COUNT(*) FROM audit_head");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(*head, 1);
 }
 
 // PostgreSQL text cannot hold a NUL byte; libpq would cut the value at it.

@@ -40,6 +40,10 @@ class SqliteTestDb final : public TestDb {
     if (*check != "ok") return core::Error{"store_corrupt", *check};
     return {};
   }
+  core::Status disable_audit_triggers() override {
+    return exec(
+        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;");
+  }
   const std::string& path() const { return path_; }
 
  private:

@@ -1,8 +1,8 @@
 #pragma once
 // The store conformance suite: every IncidentStore backend must pass the same
 // tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
-// store_concurrency_test.cc). A backend provides a TestDb per test (a fresh,
-// empty database) and instantiates the suites with
+// store_concurrency_test.cc, store_audit_test.cc). A backend provides a
+// TestDb per test (a fresh, empty database) and instantiates the suites with
 // ALERTD_INSTANTIATE_STORE_SUITES: SQLite in sqlite_store_test.cc,
 // PostgreSQL in postgres_store_test.cc.
 
@@ -34,6 +34,10 @@ class TestDb {
   virtual std::string name_in_errors() const = 0;
   /// The backend's own consistency check of tables and indexes.
   virtual core::Status check_integrity() = 0;
+  /// Lets exec() update and delete audit_log rows, as someone with full
+  /// access to the database could (SQLite: drop the triggers; PostgreSQL:
+  /// disable the trigger), so tests can tamper with the chain.
+  virtual core::Status disable_audit_triggers() = 0;
 };
 
 struct Backend {
@@ -97,6 +101,16 @@ class StoreListTest : public StoreTest {
 };
 class StoreSilencesTest : public StoreTest {};
 class StoreConcurrencyTest : public StoreTest {};
+class StoreAuditTest : public StoreTest {
+ protected:
+  // Defined in store_audit_test.cc.
+  void apply_three_batches();  // 7 audit entries over incidents 1..3
+  AuditVerification verify_ok();
+  /// Runs SQL with the append-only triggers out of the way (TestDb::disable_audit_triggers).
+  void tamper(const std::string& sql);
+  /// Every entry of incidents 1..3, by seq.
+  std::vector<core::AuditEntry> all_entries();
+};
 
 }  // namespace alertd::sinks::testing
 
@@ -108,4 +122,6 @@ class StoreConcurrencyTest : public StoreTest {};
   INSTANTIATE_TEST_SUITE_P(prefix, StoreSilencesTest, ::testing::Values(backend),    \
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreConcurrencyTest, ::testing::Values(backend), \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreAuditTest, ::testing::Values(backend),       \
                            ::alertd::sinks::testing::backend_name)

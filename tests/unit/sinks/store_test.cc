@@ -39,6 +39,93 @@ TEST_P(StoreTest, RoundTripsEveryIncidentField) {
   EXPECT_TRUE(got.members.empty());
 }
 
+/// An incident with every lifecycle field (schema version 4) off its default.
+core::Incident with_lifecycle(int64_t seq) {
+  core::Incident inc = make_incident(seq);
+  inc.status = core::IncidentStatus::escalated;
+  inc.detection_source = "user_report";
+  inc.urgency = "sev2";
+  inc.priority_manual = true;
+  inc.team = "database";
+  inc.assignee = "alice@example.com";
+  inc.escalation_level = 3;
+  inc.vendor = "Acme Storage";
+  inc.vendor_contact = "case 42 — support@acme.example";
+  inc.resolved_by = "bob";
+  inc.resolution = "replaced the \"disk\"";
+  inc.closed_by = "carol";
+  inc.close_notes = "closed after review\nsecond line";
+  inc.review_note = "post-incident review: ünïcödé";
+  inc.ack_due_at = at_ms(1'767'225'900'001);
+  inc.resolve_due_at = at_ms(1'767'240'000'002);
+  inc.next_escalation_at = at_ms(1'767'226'000'003);
+  inc.ack_breached = true;
+  inc.resolve_breached = true;
+  return inc;
+}
+
+TEST_P(StoreTest, RoundTripsEveryLifecycleField) {
+  const core::Incident inc = with_lifecycle(42);
+  apply_ok({make_update(inc)});
+  expect_same_incident(get_ok("INC-42").incident, inc);
+  auto page = store_->list(IncidentFilter{});
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->incidents.size(), 1u);
+  expect_same_incident(page->incidents[0], inc);
+
+  reopen();  // the correlator resumes SLA clocks and escalation from these
+  auto state = store_->load_active();
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  ASSERT_EQ(state->incidents.size(), 1u);
+  expect_same_incident(state->incidents[0], inc);
+
+  // Back to the defaults: nothing of the old values is kept.
+  const core::Incident plain = make_incident(42);
+  apply_ok({make_update(plain)});
+  expect_same_incident(get_ok("INC-42").incident, plain);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM incidents WHERE ack_due_at IS NULL AND "
+                  "resolve_due_at IS NULL AND next_escalation_at IS NULL"),
+            1);
+}
+
+// The problem link lives in problem_incidents (written by problem
+// management): reads show it as "PRB-<seq>", incident writes never touch it.
+TEST_P(StoreTest, ProblemLinkIsReadThroughTheLinkAndNeverWritten) {
+  core::Incident inc = with_lifecycle(7);
+  inc.problem_id = "PRB-99";  // what the correlator holds is not written
+  apply_ok({make_update(inc)});
+  EXPECT_EQ(get_ok("INC-7").incident.problem_id, "");
+
+  ASSERT_TRUE(db_->exec("INSERT INTO problems (tenant, group_key, title, status, created_at, "
+                        "updated_at) VALUES ('default', 'k', 'disk failures', 'open', 1, 1)")
+                  .ok());
+  auto linked = db_->exec(
+      "INSERT INTO problem_incidents (incident_seq, problem_seq, linked_at) "
+      "SELECT 7, MAX(seq), 2 FROM problems");
+  ASSERT_TRUE(linked.ok()) << linked.error().message;
+  const std::string want = "PRB-" + std::to_string(count("SELECT MAX(seq) FROM problems"));
+  EXPECT_EQ(get_ok("INC-7").incident.problem_id, want);
+
+  // Writes by the narrow path (counters only) and by the upsert (status
+  // changed) keep the link, whatever problem_id the update carries.
+  inc.problem_id.clear();
+  inc.alert_count = 3;
+  apply_ok({make_update(inc)});
+  inc.status = core::IncidentStatus::in_progress;
+  apply_ok({make_update(inc)});
+  inc.problem_id = want;
+  expect_same_incident(get_ok("INC-7").incident, inc);
+  auto page = store_->list(IncidentFilter{});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->incidents.size(), 1u);
+  EXPECT_EQ(page->incidents[0].problem_id, want);
+  auto state = store_->load_active();
+  ASSERT_TRUE(state.ok());
+  ASSERT_EQ(state->incidents.size(), 1u);
+  EXPECT_EQ(state->incidents[0].problem_id, want);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM problem_incidents"), 1);
+}
+
 TEST_P(StoreTest, TimesAreMillisecondsAndNoTimeIsNull) {
   core::Incident inc = make_incident(1);
   // Sub-millisecond parts are cut: the columns hold unix milliseconds.
@@ -173,7 +260,8 @@ TEST_P(StoreTest, UpdatesKeepEveryIndexInStepWithTheRow) {
 
 // The narrow UPDATE (no indexed column changed) must write every other
 // column: a change of only the rule engine's fields (category, impact, root,
-// flapping, suppressed) is kept, each on its own and all back again.
+// flapping, suppressed) or of one lifecycle field is kept, each on its own
+// and all back again.
 TEST_P(StoreTest, NarrowUpdateKeepsChangesOfEveryUnindexedColumn) {
   core::Incident inc = make_incident(4);
   apply_ok({make_update(inc)});
@@ -189,6 +277,29 @@ TEST_P(StoreTest, NarrowUpdateKeepsChangesOfEveryUnindexedColumn) {
         i.category.clear();
         i.impact = "low";
         i.root_service.clear();
+      },
+      // The lifecycle's columns (schema version 4), each on its own.
+      [](core::Incident& i) { i.detection_source = "user_report"; },
+      [](core::Incident& i) { i.urgency = "sev2"; },
+      [](core::Incident& i) { i.priority_manual = true; },
+      [](core::Incident& i) { i.team = "network"; },
+      [](core::Incident& i) { i.assignee = "bob"; },
+      [](core::Incident& i) { i.escalation_level = 2; },
+      [](core::Incident& i) { i.vendor = "Acme"; },
+      [](core::Incident& i) { i.vendor_contact = "case 7"; },
+      [](core::Incident& i) { i.resolved_by = "bob"; },
+      [](core::Incident& i) { i.resolution = "fixed"; },
+      [](core::Incident& i) { i.closed_by = "carol"; },
+      [](core::Incident& i) { i.close_notes = "done"; },
+      [](core::Incident& i) { i.review_note = "reviewed"; },
+      [](core::Incident& i) { i.ack_due_at = at_ms(1'767'225'700'000); },
+      [](core::Incident& i) { i.resolve_due_at = at_ms(1'767'226'700'000); },
+      [](core::Incident& i) { i.next_escalation_at = at_ms(1'767'225'650'000); },
+      [](core::Incident& i) { i.ack_breached = true; },
+      [](core::Incident& i) { i.resolve_breached = true; },
+      [](core::Incident& i) {
+        const core::Incident fresh = make_incident(i.seq);
+        i = fresh;
       },
   };
   for (size_t k = 0; k < changes.size(); ++k) {
