@@ -18,8 +18,8 @@
 #include "daemon/metrics.h"
 #include "daemon/pipeline.h"
 #include "daemon/rule_bundle.h"
+#include "daemon/store_open.h"
 #include "daemon/version.h"
-#include "sinks/store/sqlite/sqlite_store.h"
 #include "telemetry/registry.h"
 
 namespace alertd::daemon {
@@ -98,6 +98,7 @@ std::vector<std::string> restart_only_changes(const DaemonConfig& running,
   if (running.http.listen != loaded.http.listen) changed.push_back("listen");
   if (running.http.threads != loaded.http.threads) changed.push_back("http.threads");
   if (running.store.sqlite_path != loaded.store.sqlite_path) changed.push_back("store.sqlite");
+  if (running.store.postgres != loaded.store.postgres) changed.push_back("store.postgres");
   if (running.pipeline.shards != loaded.pipeline.shards) changed.push_back("pipeline.shards");
   if (running.pipeline.queue_capacity != loaded.pipeline.queue_capacity) {
     changed.push_back("pipeline.queue_capacity");
@@ -191,7 +192,16 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
   }
   server.start();  // /-/healthy answers from here on; /-/ready once the store is open
 
-  auto store = sinks::open_sqlite_store({.path = config.store.sqlite_path});
+  // The signals are blocked (sigwait below takes them): a stop asked for
+  // while start-up waits for a PostgreSQL server shows as pending.
+  auto stop_pending = [] {
+    sigset_t pending;
+    sigemptyset(&pending);
+    return sigpending(&pending) == 0 &&
+           (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+  };
+  const std::string store_name = describe_store(config.store);
+  auto store = open_configured_store(config.store, stop_pending);
   if (!store) {
     spdlog::critical("cannot open the store: {}", store.error().message);
     server.stop();
@@ -203,8 +213,8 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  spdlog::info("store {} open: {} active incidents, next id INC-{}", config.store.sqlite_path,
-               active->incidents.size(), active->max_seq + 1);
+  spdlog::info("{} open: {} active incidents, next id INC-{}", store_name, active->incidents.size(),
+               active->max_seq + 1);
 
   auto silences = (*store)->load_silences();
   if (!silences) {

@@ -9,6 +9,7 @@
 
 #include "daemon/config_sections.h"
 #include "daemon/config_yaml.h"
+#include "sinks/store/postgres/postgres_store.h"
 
 namespace alertd::daemon {
 
@@ -80,8 +81,23 @@ void parse_limits(const YAML::Node& n, ingest::Limits& l) {
 }
 
 void parse_store(const YAML::Node& s, StoreConfig& store) {
-  check_keys(s, {"sqlite", "batch_max"}, "store");
+  check_keys(s, {"sqlite", "postgres", "connect_timeout", "batch_max"}, "store");
+  if (s["sqlite"] && s["postgres"]) {
+    throw ConfigError(s["postgres"], "store: set either sqlite or postgres, not both");
+  }
   if (s["sqlite"]) store.sqlite_path = get_string(s["sqlite"], "store.sqlite");
+  if (s["postgres"]) {
+    store.postgres = get_string(s["postgres"], "store.postgres");
+    // Caught here so check-config reports it; the message never repeats
+    // the text, which may hold a password.
+    if (auto named = sinks::describe_postgres_target(store.postgres); !named.ok()) {
+      throw ConfigError(s["postgres"], "store.postgres: " + named.error().message);
+    }
+  }
+  if (s["connect_timeout"]) {
+    store.connect_timeout =
+        get_duration(s["connect_timeout"], "store.connect_timeout", /*allow_zero=*/true);
+  }
   if (s["batch_max"]) store.batch_max = get_size(s["batch_max"], "store.batch_max", 1, 1000000);
 }
 

@@ -33,7 +33,14 @@ struct HttpConfig {
 
 struct StoreConfig {
   std::string sqlite_path = "./data/alertd.db";
+  // A libpq conninfo; when set, PostgreSQL is the store instead of SQLite
+  // (setting both in a file is an error). May hold a password: never logged.
+  std::string postgres;
+  // How long start-up waits for an unreachable PostgreSQL server.
+  core::Duration connect_timeout = std::chrono::seconds(30);
   size_t batch_max = 5000;  // incident updates per transaction
+
+  bool uses_postgres() const { return !postgres.empty(); }
 };
 
 struct PipelineConfig {

@@ -393,6 +393,13 @@ bool is_permanent(const core::Error& e) {
 void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
   auto& m = shared_->metrics;
   auto backoff = std::chrono::milliseconds(50);
+  // An outage (a PostgreSQL server restarting) fails every attempt: the
+  // first failure is logged, then at most one line per kFailureLogEvery, and
+  // the recovery once. The counter counts every failed attempt.
+  constexpr auto kFailureLogEvery = std::chrono::seconds(30);
+  int failures = 0;
+  const auto first_failure = std::chrono::steady_clock::now();
+  auto last_logged = first_failure;
   // Accepted means kept: a failed transaction is retried until it commits.
   while (true) {
     auto started = core::monotonic_nanos();
@@ -411,6 +418,15 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
           r.incident = w.incident;
           answer(id, std::move(r));
         }
+      }
+      if (failures > 0) {
+        spdlog::info(
+            "store write of {} incident updates committed after {} failed attempts "
+            "over {} s",
+            writes.size(), failures,
+            std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                             first_failure)
+                .count());
       }
       return;
     }
@@ -439,8 +455,15 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
                     writes.empty() ? "" : writes.front().incident.id, status.error().message);
       return;
     }
-    spdlog::error("store write of {} incident updates failed, retrying in {} ms: {}", writes.size(),
-                  backoff.count(), status.error().message);
+    ++failures;
+    const auto now = std::chrono::steady_clock::now();
+    if (failures == 1 || now - last_logged >= kFailureLogEvery) {
+      last_logged = now;
+      spdlog::error(
+          "store write of {} incident updates failed ({} attempts so far), retrying "
+          "with backoff up to 5 s: {}",
+          writes.size(), failures, status.error().message);
+    }
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }

@@ -11,6 +11,7 @@
 #include "daemon/http/auth.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
+#include "sinks/store/incident_store.h"
 
 namespace alertd::daemon::http {
 
@@ -19,8 +20,17 @@ namespace bhttp = boost::beast::http;
 void add_ops_routes(Router& router, ApiContext& ctx) {
   router.add(bhttp::verb::get, "/-/healthy",
              [](RouteContext&) { return json_response(200, R"({"status":"healthy"})"); });
+  // Ready means the store answers too: with PostgreSQL a lost server makes
+  // this 503 (ingest still answers; the sink retries its writes meanwhile).
   router.add(bhttp::verb::get, "/-/ready", [&ctx](RouteContext&) {
     if (!ctx.ready()) return not_ready_response();
+    auto* store = ctx.store.load(std::memory_order_acquire);
+    if (store != nullptr) {
+      if (auto st = store->ping(); !st.ok()) {
+        return error_response(503, "store_unavailable", st.error().message,
+                              {.retry_after_seconds = 1});
+      }
+    }
     return json_response(200, R"({"status":"ready"})");
   });
   // Like Prometheus' /-/reload: re-reads the rule files; a bad file leaves

@@ -1,7 +1,8 @@
 #pragma once
 // IncidentStore: where incidents, their member alerts and the audit trail
-// are kept. SQLite is the embedded default; PostgreSQL comes later behind the
-// same interface.
+// are kept. SQLite is the embedded default; PostgreSQL is the server option
+// (sinks/store/postgres/). Both pass one conformance suite
+// (tests/unit/sinks/store_*_test.cc).
 //
 // Threads: apply() is called by exactly one sink thread. The read calls
 // (list, get, timeline, load_active, verify_audit, and the silence reads) may be called
@@ -76,6 +77,12 @@ class IncidentStore {
   /// recorded head. A broken chain is a result (ok = false), not an error;
   /// errors are the store failing to read. Rows are streamed, not loaded.
   virtual core::Result<AuditVerification> verify_audit() = 0;
+
+  /// Whether the store can serve calls now (what /-/ready reports). SQLite is
+  /// always ok; a server store runs a cheap query, reconnecting if it must.
+  /// Every call of a store returns an error Status on a lost connection
+  /// (never throws); the next call reconnects.
+  virtual core::Status ping() = 0;
 
   // --- silences: recorded, never deleted (expiring one ends it early) ---
 

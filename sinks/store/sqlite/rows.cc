@@ -3,9 +3,8 @@
 #include <simdjson.h>
 
 #include "core/fingerprint.h"
-#include "core/json_writer.h"
 #include "sinks/store/incident_store.h"
-#include "sinks/store/sqlite/label_json.h"
+#include "sinks/store/label_json.h"
 
 namespace alertd::sinks::sqlite {
 
@@ -278,14 +277,6 @@ core::AuditEntry read_audit(const Statement& stmt, int c) {
   return e;
 }
 
-void write_matchers_json(const std::vector<std::string>& matchers, std::string& out) {
-  out.clear();
-  core::JsonWriter w(out);
-  w.begin_array();
-  for (const auto& m : matchers) w.value(m);
-  w.end_array();
-}
-
 void bind_silence(Statement& stmt, const core::Silence& silence, const std::string& matchers_json) {
   stmt.bind_text(1, silence.tenant);
   stmt.bind_text(2, matchers_json);
@@ -302,18 +293,9 @@ core::Result<core::Silence> read_silence(const Statement& stmt, int c,
   core::Silence s;
   s.id = silence_id(stmt.column_int(c + 0));
   s.tenant = stmt.column_text(c + 1);
-  const auto json = stmt.column_text(c + 2);
-  simdjson::dom::array array;
-  if (parser.parse(json.data(), json.size()).get(array) != simdjson::SUCCESS) {
-    return corrupt("silences", "matchers", json);
-  }
-  for (auto element : array) {
-    std::string_view text;
-    if (element.get_string().get(text) != simdjson::SUCCESS) {
-      return corrupt("silences", "matchers", json);
-    }
-    s.matchers.emplace_back(text);
-  }
+  auto matchers = parse_matchers_json(parser, stmt.column_text(c + 2));
+  if (!matchers.ok()) return matchers.error();
+  s.matchers = std::move(*matchers);
   s.starts_at = stmt.column_time(c + 3);
   s.ends_at = stmt.column_time(c + 4);
   s.created_by = stmt.column_text(c + 5);

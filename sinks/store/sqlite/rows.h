@@ -107,13 +107,10 @@ extern const std::string_view kInsertSilenceSql;
 /// pending one) starts_at become ?2, updated_at ?2.
 extern const std::string_view kExpireSilenceSql;
 
-/// `matchers_json` must hold the JSON text of silence.matchers (write_matchers_json)
+/// `matchers_json` must hold the JSON text of silence.matchers (sinks::write_matchers_json)
 /// and, like `silence`, stay alive until the statement is reset.
 void bind_silence(Statement& stmt, const core::Silence& silence, const std::string& matchers_json);
 core::Result<core::Silence> read_silence(const Statement& stmt, int first_col,
                                          simdjson::dom::parser& parser);
-
-/// Replaces `out` with the JSON array of the matcher texts.
-void write_matchers_json(const std::vector<std::string>& matchers, std::string& out);
 
 }  // namespace alertd::sinks::sqlite

@@ -8,12 +8,14 @@
 #include <system_error>
 
 #include "sinks/store/incident_store.h"
+#include "sinks/store/label_json.h"
 #include "sinks/store/sqlite/audit_log.h"
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/migrations.h"
 #include "sinks/store/sqlite/read_pool.h"
 #include "sinks/store/sqlite/rows.h"
 #include "sinks/store/sqlite/sqlite_db.h"
+#include "sinks/store/store_input.h"
 
 namespace alertd::sinks {
 
@@ -101,6 +103,7 @@ class SqliteIncidentStore final : public IncidentStore {
                                                          size_t limit) override;
   core::Result<core::ActiveState> load_active() override;
   core::Result<AuditVerification> verify_audit() override;
+  core::Status ping() override { return {}; }  // a file: nothing to reach
 
   core::Result<core::Silence> create_silence(core::Silence silence) override;
   core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override;
@@ -337,33 +340,6 @@ core::Result<AuditVerification> SqliteIncidentStore::verify_audit() {
 
 // --- silences ---
 
-/// What the store keeps of a time: whole milliseconds (see README, Times).
-core::TimePoint to_stored(core::TimePoint t) {
-  return t == core::kNoTime ? t : core::from_unix_millis(core::to_unix_millis(t));
-}
-
-bool is_utf8(std::string_view text) {
-  return simdjson::validate_utf8(text.data(), text.size());
-}
-
-core::Status check_silence(const core::Silence& s) {
-  auto refuse = [](std::string why) {
-    return core::Error{"store_invalid_input", "sqlite store: silence " + std::move(why)};
-  };
-  if (s.matchers.empty()) return refuse("has no matchers");
-  if (s.tenant.empty()) return refuse("has an empty tenant");
-  if (s.starts_at == core::kNoTime || s.ends_at == core::kNoTime || s.created_at == core::kNoTime) {
-    return refuse("lacks starts_at, ends_at or created_at");
-  }
-  if (s.ends_at <= s.starts_at) return refuse("ends at or before its start (in milliseconds)");
-  // The matchers column is JSON, which must read back: simdjson refuses
-  // invalid UTF-8. The other text is checked too, for the API's JSON answers.
-  bool utf8 = is_utf8(s.tenant) && is_utf8(s.created_by) && is_utf8(s.comment);
-  for (const auto& m : s.matchers) utf8 = utf8 && is_utf8(m);
-  if (!utf8) return refuse("has text that is not valid UTF-8");
-  return {};
-}
-
 /// Steps a silence query to the end, collecting rows.
 core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
                                                        simdjson::dom::parser& parser,
@@ -389,13 +365,9 @@ core::Result<std::optional<core::Silence>> read_one_silence(Statement& stmt,
 }
 
 core::Result<core::Silence> SqliteIncidentStore::create_silence(core::Silence s) {
-  s.starts_at = to_stored(s.starts_at);
-  s.ends_at = to_stored(s.ends_at);
-  s.created_at = to_stored(s.created_at);
-  s.updated_at = s.updated_at == core::kNoTime ? s.created_at : to_stored(s.updated_at);
-  if (auto st = check_silence(s); !st.ok()) return st.error();
+  if (auto st = prepare_new_silence(s, "sqlite store"); !st.ok()) return st.error();
   std::lock_guard lock(write_mu_);
-  sqlite::write_matchers_json(s.matchers, writer_.matchers_json);
+  write_matchers_json(s.matchers, writer_.matchers_json);
   sqlite::bind_silence(writer_.insert_silence, s, writer_.matchers_json);
   // One INSERT in autocommit mode is its own transaction; the mutex keeps
   // last_insert_rowid this statement's.

@@ -15,6 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 size_t expected_default_shards() {
@@ -188,6 +189,36 @@ TEST(ConfigTest, ZeroShardsMeansOnePerCore) {
   auto three = parse_config("pipeline:\n  shards: 3\n", "s.yaml");
   ASSERT_TRUE(three.ok()) << three.error().message;
   EXPECT_EQ(three->pipeline.shards, 3u);
+}
+
+TEST(ConfigTest, PostgresStoreIsChosenByItsConninfo) {
+  auto c = parse_config(
+      "store:\n  postgres: \"host=db.example port=5432 dbname=alertd user=alertd\"\n"
+      "  connect_timeout: 45s\n",
+      "pg.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->store.uses_postgres());
+  EXPECT_EQ(c->store.postgres, "host=db.example port=5432 dbname=alertd user=alertd");
+  EXPECT_EQ(c->store.connect_timeout, std::chrono::seconds(45));
+  auto d = parse_config("store:\n  sqlite: x.db\n", "s.yaml");
+  ASSERT_TRUE(d.ok());
+  EXPECT_FALSE(d->store.uses_postgres());
+  EXPECT_EQ(d->store.connect_timeout, std::chrono::seconds(30));
+}
+
+TEST(ConfigTest, PostgresAndSqliteTogetherIsAnErrorAtTheLine) {
+  auto msg = parse_error("store:\n  sqlite: x.db\n  postgres: \"dbname=x password=s3cret\"\n");
+  EXPECT_THAT(msg, StartsWith("test.yaml:3: "));
+  EXPECT_THAT(msg, HasSubstr("either sqlite or postgres"));
+  EXPECT_THAT(msg, Not(HasSubstr("s3cret")));
+}
+
+TEST(ConfigTest, UnparsablePostgresConninfoIsReportedWithoutItsText) {
+  auto msg = parse_error("store:\n  postgres: \"host=x password='s3cret\"\n");
+  EXPECT_THAT(msg, StartsWith("test.yaml:2: "));
+  EXPECT_THAT(msg, HasSubstr("store.postgres"));
+  EXPECT_THAT(msg, Not(HasSubstr("s3cret")));
+  EXPECT_THAT(parse_error("store:\n  postgres: \"\"\n"), HasSubstr("store.postgres"));
 }
 
 TEST(ConfigTest, UnknownTopLevelKeyNamesOriginAndLine) {

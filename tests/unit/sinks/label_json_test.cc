@@ -1,4 +1,4 @@
-#include "sinks/store/sqlite/label_json.h"
+#include "sinks/store/label_json.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -7,7 +7,7 @@
 
 #include "store_test_util.h"
 
-namespace alertd::sinks::sqlite {
+namespace alertd::sinks {
 namespace {
 
 core::LabelSet tricky_labels() {
@@ -69,4 +69,4 @@ TEST(LabelJson, Utf8Check) {
 }
 
 }  // namespace
-}  // namespace alertd::sinks::sqlite
+}  // namespace alertd::sinks

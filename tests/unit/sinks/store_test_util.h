@@ -1,6 +1,7 @@
 #pragma once
-// Helpers shared by the SQLite store tests: a temporary folder per test,
-// incident/member builders and a raw connection for checks by plain SQL.
+// Helpers shared by the store tests: a temporary folder per test,
+// incident/member builders, field-by-field comparisons, and (SQLite) a raw
+// connection for checks by plain SQL.
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -144,6 +145,25 @@ inline void expect_same_incident(const core::Incident& got, const core::Incident
   EXPECT_EQ(got.root_service, want.root_service);
   EXPECT_EQ(got.flapping, want.flapping);
   EXPECT_EQ(got.suppressed, want.suppressed);
+  EXPECT_EQ(got.detection_source, want.detection_source);
+  EXPECT_EQ(got.urgency, want.urgency);
+  EXPECT_EQ(got.priority_manual, want.priority_manual);
+  EXPECT_EQ(got.team, want.team);
+  EXPECT_EQ(got.assignee, want.assignee);
+  EXPECT_EQ(got.escalation_level, want.escalation_level);
+  EXPECT_EQ(got.vendor, want.vendor);
+  EXPECT_EQ(got.vendor_contact, want.vendor_contact);
+  EXPECT_EQ(got.resolved_by, want.resolved_by);
+  EXPECT_EQ(got.resolution, want.resolution);
+  EXPECT_EQ(got.closed_by, want.closed_by);
+  EXPECT_EQ(got.close_notes, want.close_notes);
+  EXPECT_EQ(got.review_note, want.review_note);
+  EXPECT_EQ(got.problem_id, want.problem_id);
+  EXPECT_EQ(ns(got.ack_due_at), ns(want.ack_due_at));
+  EXPECT_EQ(ns(got.resolve_due_at), ns(want.resolve_due_at));
+  EXPECT_EQ(ns(got.next_escalation_at), ns(want.next_escalation_at));
+  EXPECT_EQ(got.ack_breached, want.ack_breached);
+  EXPECT_EQ(got.resolve_breached, want.resolve_breached);
 }
 
 inline void expect_same_member(const core::Member& got, const core::Member& want) {

@@ -6,13 +6,10 @@
 #include <numeric>
 #include <thread>
 
-#include "sinks/store/sqlite/sqlite_store.h"
-#include "store_test_util.h"
+#include "store_conformance.h"
 
-namespace alertd::sinks {
+namespace alertd::sinks::testing {
 namespace {
-
-using namespace testing;  // NOLINT: the helpers of store_test_util.h
 
 constexpr int kBatches = 150;
 
@@ -84,11 +81,10 @@ void read_once(IncidentStore& store, ReaderStats& stats) {
   ++stats.reads;
 }
 
-TEST(SqliteStoreConcurrency, ReadsBesideAWriterSeeConsistentSnapshots) {
-  TempDir dir;
+TEST_P(StoreConcurrencyTest, ReadsBesideAWriterSeeConsistentSnapshots) {
   // Fewer connections than reader threads: some reads wait for a lease.
-  auto store = open_store(dir.file("c.db"), /*read_connections=*/2);
-  ASSERT_NE(store, nullptr);
+  reopen(/*read_connections=*/2);
+  auto& store = store_;
 
   std::atomic<bool> done{false};
   std::vector<std::string> write_errors;
@@ -127,4 +123,4 @@ TEST(SqliteStoreConcurrency, ReadsBesideAWriterSeeConsistentSnapshots) {
 }
 
 }  // namespace
-}  // namespace alertd::sinks
+}  // namespace alertd::sinks::testing

@@ -1,4 +1,4 @@
-// Silences in the SQLite store: ids, round trips, listing, expiry, what is
+// Silences in every store backend: ids, round trips, listing, expiry, what is
 // refused, what survives a restart, and writes from several threads beside
 // the sink thread's apply().
 #include <gtest/gtest.h>
@@ -10,42 +10,28 @@
 #include <thread>
 
 #include "sinks/store/incident_store.h"
-#include "sinks/store/sqlite/sqlite_store.h"
-#include "store_test_util.h"
+#include "store_conformance.h"
 
-namespace alertd::sinks {
+namespace alertd::sinks::testing {
 namespace {
-
-using namespace testing;  // NOLINT: the helpers of store_test_util.h
 
 constexpr int64_t kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 constexpr int64_t kHour = 3'600'000;
 
-class SqliteSilencesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    path_ = dir_.file("s.db");
-    store_ = open_store(path_);
-    ASSERT_NE(store_, nullptr);
-  }
-  core::Silence create_ok(core::Silence s) {
-    auto created = store_->create_silence(std::move(s));
-    EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
-    return created.ok() ? std::move(*created) : core::Silence{};
-  }
-  std::vector<std::string> ids(const core::Result<std::vector<core::Silence>>& list) {
-    EXPECT_TRUE(list.ok()) << (list.ok() ? "" : list.error().message);
-    std::vector<std::string> out;
-    if (list.ok()) {
-      for (const auto& s : list.value()) out.push_back(s.id);
-    }
-    return out;
-  }
+core::Silence create_ok(IncidentStore& store, core::Silence s) {
+  auto created = store.create_silence(std::move(s));
+  EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
+  return created.ok() ? std::move(*created) : core::Silence{};
+}
 
-  TempDir dir_;
-  std::string path_;
-  std::unique_ptr<IncidentStore> store_;
-};
+std::vector<std::string> ids(const core::Result<std::vector<core::Silence>>& list) {
+  EXPECT_TRUE(list.ok()) << (list.ok() ? "" : list.error().message);
+  std::vector<std::string> out;
+  if (list.ok()) {
+    for (const auto& s : list.value()) out.push_back(s.id);
+  }
+  return out;
+}
 
 TEST(SilenceId, FormatsAndParsesOnlyTheCanonicalSpelling) {
   EXPECT_EQ(silence_id(1), "SIL-1");
@@ -58,7 +44,7 @@ TEST(SilenceId, FormatsAndParsesOnlyTheCanonicalSpelling) {
   }
 }
 
-TEST_F(SqliteSilencesTest, CreateAssignsSequentialIdsAndRoundTripsEveryField) {
+TEST_P(StoreSilencesTest, CreateAssignsSequentialIdsAndRoundTripsEveryField) {
   core::Silence s = make_silence({"service=\"db\"", "instance=~\"db-0[1-3]:9100\"", "env!=\"dev\""},
                                  kT0, kT0 + 2 * kHour, "team-a");
   s.id = "SIL-999";  // ignored: the store assigns ids
@@ -67,13 +53,13 @@ TEST_F(SqliteSilencesTest, CreateAssignsSequentialIdsAndRoundTripsEveryField) {
   // Sub-millisecond parts are cut, and updated_at defaults to created_at.
   s.starts_at += std::chrono::microseconds(999);
   s.created_at = at_ms(kT0 - 5000) + std::chrono::microseconds(1);
-  const core::Silence first = create_ok(s);
+  const core::Silence first = create_ok(*store_, s);
   EXPECT_EQ(first.id, "SIL-1");
   EXPECT_EQ(ns(first.starts_at), ns(at_ms(kT0)));
   EXPECT_EQ(ns(first.created_at), ns(at_ms(kT0 - 5000)));
   EXPECT_EQ(ns(first.updated_at), ns(first.created_at));
   EXPECT_EQ(first.matchers, s.matchers);
-  EXPECT_EQ(create_ok(make_silence({"a=\"1\""}, kT0, kT0 + 1)).id, "SIL-2");
+  EXPECT_EQ(create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + 1)).id, "SIL-2");
 
   auto got = store_->get_silence("SIL-1");
   ASSERT_TRUE(got.ok()) << got.error().message;
@@ -81,8 +67,8 @@ TEST_F(SqliteSilencesTest, CreateAssignsSequentialIdsAndRoundTripsEveryField) {
   expect_same_silence(**got, first);
 }
 
-TEST_F(SqliteSilencesTest, GetUnknownOrMalformedIdIsNullopt) {
-  create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));
+TEST_P(StoreSilencesTest, GetUnknownOrMalformedIdIsNullopt) {
+  create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
   for (const char* id : {"SIL-2", "SIL-0", "INC-1", "1", "SIL-01", ""}) {
     auto got = store_->get_silence(id);
     ASSERT_TRUE(got.ok()) << id;
@@ -90,21 +76,21 @@ TEST_F(SqliteSilencesTest, GetUnknownOrMalformedIdIsNullopt) {
   }
 }
 
-TEST_F(SqliteSilencesTest, ListIsPerTenantNewestFirstEndedIncluded) {
-  create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));              // SIL-1
-  create_ok(make_silence({"a=\"2\""}, kT0, kT0 + kHour, "other"));     // SIL-2
-  create_ok(make_silence({"a=\"3\""}, kT0 - 3 * kHour, kT0 - kHour));  // SIL-3, long over
-  create_ok(make_silence({"a=\"4\""}, kT0 + kHour, kT0 + 2 * kHour));  // SIL-4, pending
+TEST_P(StoreSilencesTest, ListIsPerTenantNewestFirstEndedIncluded) {
+  create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));              // SIL-1
+  create_ok(*store_, make_silence({"a=\"2\""}, kT0, kT0 + kHour, "other"));     // SIL-2
+  create_ok(*store_, make_silence({"a=\"3\""}, kT0 - 3 * kHour, kT0 - kHour));  // SIL-3, long over
+  create_ok(*store_, make_silence({"a=\"4\""}, kT0 + kHour, kT0 + 2 * kHour));  // SIL-4, pending
   EXPECT_EQ(ids(store_->list_silences("default")),
             (std::vector<std::string>{"SIL-4", "SIL-3", "SIL-1"}));
   EXPECT_EQ(ids(store_->list_silences("other")), (std::vector<std::string>{"SIL-2"}));
   EXPECT_TRUE(ids(store_->list_silences("nobody")).empty());
 }
 
-TEST_F(SqliteSilencesTest, LoadSilencesReturnsEveryTenantsNotYetEndedOldestFirst) {
-  create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));               // ends at +1h
-  create_ok(make_silence({"a=\"2\""}, kT0, kT0 + 3 * kHour, "other"));  // ends at +3h
-  create_ok(make_silence({"a=\"3\""}, kT0 + 2 * kHour, kT0 + 4 * kHour));
+TEST_P(StoreSilencesTest, LoadSilencesReturnsEveryTenantsNotYetEndedOldestFirst) {
+  create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));               // ends at +1h
+  create_ok(*store_, make_silence({"a=\"2\""}, kT0, kT0 + 3 * kHour, "other"));  // ends at +3h
+  create_ok(*store_, make_silence({"a=\"3\""}, kT0 + 2 * kHour, kT0 + 4 * kHour));
   EXPECT_EQ(ids(store_->load_silences(at_ms(kT0))),
             (std::vector<std::string>{"SIL-1", "SIL-2", "SIL-3"}));
   // ends_at is exclusive: at exactly its end a silence is over.
@@ -115,8 +101,8 @@ TEST_F(SqliteSilencesTest, LoadSilencesReturnsEveryTenantsNotYetEndedOldestFirst
   EXPECT_EQ(ids(store_->load_silences(at_ms(kT0 + 4 * kHour))), std::vector<std::string>{});
 }
 
-TEST_F(SqliteSilencesTest, ExpireEndsAnActiveSilenceOnceAndKeepsIt) {
-  const core::Silence s = create_ok(make_silence({"a=\"1\""}, kT0, kT0 + 2 * kHour));
+TEST_P(StoreSilencesTest, ExpireEndsAnActiveSilenceOnceAndKeepsIt) {
+  const core::Silence s = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + 2 * kHour));
   const auto now = at_ms(kT0 + kHour);
   auto expired = store_->expire_silence(s.id, now);
   ASSERT_TRUE(expired.ok()) << expired.error().message;
@@ -136,8 +122,9 @@ TEST_F(SqliteSilencesTest, ExpireEndsAnActiveSilenceOnceAndKeepsIt) {
   EXPECT_TRUE(ids(store_->load_silences(now)).empty());
 }
 
-TEST_F(SqliteSilencesTest, ExpiringAPendingSilenceMakesItExpiredNotPending) {
-  const core::Silence s = create_ok(make_silence({"a=\"1\""}, kT0 + kHour, kT0 + 2 * kHour));
+TEST_P(StoreSilencesTest, ExpiringAPendingSilenceMakesItExpiredNotPending) {
+  const core::Silence s =
+      create_ok(*store_, make_silence({"a=\"1\""}, kT0 + kHour, kT0 + 2 * kHour));
   const auto now = at_ms(kT0);
   ASSERT_EQ(core::silence_state(s, now), core::SilenceState::pending);
   auto expired = store_->expire_silence(s.id, now);
@@ -149,17 +136,16 @@ TEST_F(SqliteSilencesTest, ExpiringAPendingSilenceMakesItExpiredNotPending) {
             core::SilenceState::expired);
 }
 
-TEST_F(SqliteSilencesTest, ExpireUnknownIdIsNullopt) {
+TEST_P(StoreSilencesTest, ExpireUnknownIdIsNullopt) {
   for (const char* id : {"SIL-1", "SIL-x", "INC-1"}) {
     auto got = store_->expire_silence(id, at_ms(kT0));
     ASSERT_TRUE(got.ok()) << id << ": " << got.error().message;
     EXPECT_FALSE(got->has_value()) << id;
   }
-  auto db = raw_connection(path_);
-  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM silences"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM silences"), 0);
 }
 
-TEST_F(SqliteSilencesTest, RefusesSilencesThatCannotBeRight) {
+TEST_P(StoreSilencesTest, RefusesSilencesThatCannotBeRight) {
   struct Case {
     const char* what;
     std::function<void(core::Silence&)> spoil;
@@ -186,40 +172,36 @@ TEST_F(SqliteSilencesTest, RefusesSilencesThatCannotBeRight) {
     ASSERT_FALSE(created.ok()) << c.what;
     EXPECT_EQ(created.error().reason, "store_invalid_input") << c.what;
   }
-  auto db = raw_connection(path_);
-  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM silences"), 0);
-  EXPECT_EQ(create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour)).id, "SIL-1");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM silences"), 0);
+  EXPECT_EQ(create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour)).id, "SIL-1");
 }
 
-// Recorded, never lost: not even the sqlite3 shell can delete a silence or
+// Recorded, never lost: not even an operator's SQL shell can delete a silence or
 // change what it matched; only an earlier end is allowed.
-TEST_F(SqliteSilencesTest, RowsCannotBeDeletedOrRewritten) {
-  const core::Silence s = create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));
-  auto db = raw_connection(path_);
+TEST_P(StoreSilencesTest, RowsCannotBeDeletedOrRewritten) {
+  const core::Silence s = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
   for (const char* tamper :
        {"DELETE FROM silences", "UPDATE silences SET matchers = '[\"b=\\\"2\\\"\"]'",
         "UPDATE silences SET comment = 'other'", "UPDATE silences SET created_by = 'mallory'",
         "UPDATE silences SET tenant = 'x'", "UPDATE silences SET seq = 5",
         "UPDATE silences SET ends_at = ends_at + 1",
         "UPDATE silences SET starts_at = starts_at + 1", "UPDATE silences SET created_at = 0"}) {
-    auto st = db.exec(tamper, "tamper");
+    auto st = db_->exec(tamper);
     ASSERT_FALSE(st.ok()) << tamper;
     EXPECT_EQ(st.error().reason, "store_constraint") << tamper;
   }
-  EXPECT_TRUE(db.exec("UPDATE silences SET ends_at = ends_at - 1", "end earlier").ok());
+  EXPECT_TRUE(db_->exec("UPDATE silences SET ends_at = ends_at - 1").ok());
   auto got = store_->get_silence(s.id);
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->matchers, s.matchers);
   EXPECT_EQ(ns((*got)->ends_at), ns(s.ends_at - std::chrono::milliseconds(1)));
 }
 
-TEST_F(SqliteSilencesTest, SilencesAndIdsSurviveARestart) {
-  const core::Silence one = create_ok(make_silence({"a=\"1\""}, kT0, kT0 + kHour));
-  const core::Silence two = create_ok(make_silence({"b=~\"x|y\""}, kT0, kT0 + 2 * kHour));
+TEST_P(StoreSilencesTest, SilencesAndIdsSurviveARestart) {
+  const core::Silence one = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
+  const core::Silence two = create_ok(*store_, make_silence({"b=~\"x|y\""}, kT0, kT0 + 2 * kHour));
   ASSERT_TRUE(store_->expire_silence(two.id, at_ms(kT0 + 1000)).ok());
-  store_.reset();
-  store_ = open_store(path_);
-  ASSERT_NE(store_, nullptr);
+  reopen();
 
   auto loaded = store_->load_silences(at_ms(kT0 + 1000));
   ASSERT_TRUE(loaded.ok());
@@ -229,27 +211,27 @@ TEST_F(SqliteSilencesTest, SilencesAndIdsSurviveARestart) {
   ASSERT_TRUE(expired.ok() && expired->has_value());
   EXPECT_EQ(ns((*expired)->ends_at), ns(at_ms(kT0 + 1000)));
   // AUTOINCREMENT: a new silence never takes an old id.
-  EXPECT_EQ(create_ok(make_silence({"c=\"3\""}, kT0, kT0 + kHour)).id, "SIL-3");
+  EXPECT_EQ(create_ok(*store_, make_silence({"c=\"3\""}, kT0, kT0 + kHour)).id, "SIL-3");
 }
 
-TEST_F(SqliteSilencesTest, LoadSilencesAtTheWallClock) {
+TEST_P(StoreSilencesTest, LoadSilencesAtTheWallClock) {
   const auto now = core::to_unix_millis(core::SystemClock().now());
-  create_ok(make_silence({"a=\"over\""}, now - 2 * kHour, now - kHour));
-  const core::Silence running = create_ok(make_silence({"a=\"on\""}, now - kHour, now + kHour));
+  create_ok(*store_, make_silence({"a=\"over\""}, now - 2 * kHour, now - kHour));
+  const core::Silence running =
+      create_ok(*store_, make_silence({"a=\"on\""}, now - kHour, now + kHour));
   auto loaded = store_->load_silences();
   EXPECT_EQ(ids(loaded), (std::vector<std::string>{running.id}));
 }
 
 // HTTP threads create and expire silences while the sink thread applies
 // incident batches and readers read: every call succeeds, every silence lands
-// once with its own id, and every incident batch commits. (The default busy
+// once with its own id, and every incident batch commits. (SQLite: the default busy
 // timeout stays: a WAL reader may hold the write lock for an instant when it
 // finds the shared index changing under it, so even one writer must be
 // allowed to wait.)
-TEST(SqliteSilencesConcurrency, SilenceWritesBesideApplyAndReads) {
-  TempDir dir;
-  auto store = open_store(dir.file("c.db"), /*read_connections=*/2);
-  ASSERT_NE(store, nullptr);
+TEST_P(StoreConcurrencyTest, SilenceWritesBesideApplyAndReads) {
+  reopen(/*read_connections=*/2);
+  auto& store = store_;
   constexpr int kBatches = 100;
   constexpr int kWriters = 3;
   constexpr int kPerWriter = 60;
@@ -331,4 +313,4 @@ TEST(SqliteSilencesConcurrency, SilenceWritesBesideApplyAndReads) {
 }
 
 }  // namespace
-}  // namespace alertd::sinks
+}  // namespace alertd::sinks::testing

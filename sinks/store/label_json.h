@@ -1,11 +1,13 @@
 #pragma once
-// Label sets as JSON object text, for the labels/annotations columns.
-// Written with core::JsonWriter; read back with simdjson's DOM parser (the
-// read path is not hot). Values round-trip exactly: unicode, quotes,
+// The JSON text columns every store backend keeps: label sets (member labels
+// and annotations) as JSON objects, silence matchers as a JSON array of
+// strings. Written with core::JsonWriter; read back with simdjson's DOM parser
+// (the read path is not hot). Values round-trip exactly: unicode, quotes,
 // backslashes and control characters included.
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/labels.h"
 #include "core/result.h"
@@ -14,7 +16,7 @@ namespace simdjson::dom {
 class parser;
 }  // namespace simdjson::dom
 
-namespace alertd::sinks::sqlite {
+namespace alertd::sinks {
 
 /// Replaces `out` with `{"name":"value",...}`.
 void write_labels_json(const core::LabelSet& labels, std::string& out);
@@ -28,4 +30,11 @@ core::Result<core::LabelSet> parse_labels_json(simdjson::dom::parser& parser,
 /// value is valid UTF-8 (simdjson refuses anything else on the way back).
 bool labels_are_utf8(const core::LabelSet& labels);
 
-}  // namespace alertd::sinks::sqlite
+/// Replaces `out` with the JSON array of the matcher texts.
+void write_matchers_json(const std::vector<std::string>& matchers, std::string& out);
+
+/// Parses an array of strings; any other shape is "store_corrupt".
+core::Result<std::vector<std::string>> parse_matchers_json(simdjson::dom::parser& parser,
+                                                           std::string_view json);
+
+}  // namespace alertd::sinks

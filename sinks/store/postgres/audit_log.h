@@ -1,0 +1,59 @@
+#pragma once
+// The audit trail's hash chain in the PostgreSQL store (the same chain and
+// table audit_head as the SQLite store's sqlite/audit_log.h): appending
+// chained entries inside a write transaction, checking the chain on a read
+// connection, and the schema version 3 backfill of rows written before the
+// chain existed.
+//
+// Unlike the SQLite writer, which keeps the head in memory between batches,
+// the PostgreSQL writer reads the head in every batch's transaction (locking
+// the audit_head row): a COMMIT whose answer was lost with the connection may
+// have landed, and a head remembered from before it would make the retry
+// reuse its seqs.
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/incident.h"
+#include "core/result.h"
+#include "sinks/store/audit_chain.h"
+#include "sinks/store/incident_store.h"
+#include "sinks/store/postgres/pg_conn.h"
+
+namespace alertd::sinks::postgres {
+
+/// Appends a batch's audit entries to the chain, one batch at a time, on the
+/// writer connection. Reuses its buffers across batches.
+class AuditAppender {
+ public:
+  AuditAppender();
+
+  /// Inside the write transaction: locks and reads the head (audit_head, or
+  /// the last audit_log row when that is further), then numbers, hashes and
+  /// appends `entries` in order and sets the head, in two round trips.
+  /// `begin_sql` is run in the same round trip as the head read ("BEGIN" when
+  /// the transaction is not open yet, "" when it is).
+  core::Status append(Connection& conn, std::span<const core::AuditEntry* const> entries,
+                      std::string_view begin_sql);
+
+ private:
+  AuditHasher hasher_;
+  ColumnArrays rows_;
+  Params params_;
+  std::string head_hash_;
+};
+
+/// Walks audit_log in seq order (a cursor, fetched in pages: the table is
+/// never loaded whole) through ChainVerifier and compares the end with
+/// audit_head. Run inside one REPEATABLE READ transaction, so the head and
+/// the rows are from the same commit.
+core::Result<AuditVerification> verify_audit_log(Connection& conn);
+
+/// Schema version 3, after its SQL added the columns and audit_head and
+/// disabled the append-only row trigger: hashes every existing row in seq
+/// order (1,000 at a time), writes the head and enables the trigger again,
+/// all in the migration's transaction.
+core::Status backfill_audit_chain(Connection& conn);
+
+}  // namespace alertd::sinks::postgres

@@ -1,0 +1,40 @@
+#include "sinks/store/store_input.h"
+
+#include <simdjson.h>
+
+#include <string>
+
+namespace alertd::sinks {
+
+core::TimePoint to_stored(core::TimePoint t) {
+  return t == core::kNoTime ? t : core::from_unix_millis(core::to_unix_millis(t));
+}
+
+bool is_utf8(std::string_view text) {
+  return simdjson::validate_utf8(text.data(), text.size());
+}
+
+core::Status prepare_new_silence(core::Silence& s, std::string_view store_name) {
+  s.starts_at = to_stored(s.starts_at);
+  s.ends_at = to_stored(s.ends_at);
+  s.created_at = to_stored(s.created_at);
+  s.updated_at = s.updated_at == core::kNoTime ? s.created_at : to_stored(s.updated_at);
+  auto refuse = [&](std::string why) {
+    return core::Error{"store_invalid_input",
+                       std::string(store_name) + ": silence " + std::move(why)};
+  };
+  if (s.matchers.empty()) return refuse("has no matchers");
+  if (s.tenant.empty()) return refuse("has an empty tenant");
+  if (s.starts_at == core::kNoTime || s.ends_at == core::kNoTime || s.created_at == core::kNoTime) {
+    return refuse("lacks starts_at, ends_at or created_at");
+  }
+  if (s.ends_at <= s.starts_at) return refuse("ends at or before its start (in milliseconds)");
+  // The matchers column is JSON, which must read back: simdjson refuses
+  // invalid UTF-8. The other text is checked too, for the API's JSON answers.
+  bool utf8 = is_utf8(s.tenant) && is_utf8(s.created_by) && is_utf8(s.comment);
+  for (const auto& m : s.matchers) utf8 = utf8 && is_utf8(m);
+  if (!utf8) return refuse("has text that is not valid UTF-8");
+  return {};
+}
+
+}  // namespace alertd::sinks

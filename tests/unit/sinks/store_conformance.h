@@ -1,0 +1,127 @@
+#pragma once
+// The store conformance suite: every IncidentStore backend must pass the same
+// tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
+// store_concurrency_test.cc, store_audit_test.cc). A backend provides a
+// TestDb per test (a fresh, empty database) and instantiates the suites with
+// ALERTD_INSTANTIATE_STORE_SUITES: SQLite in sqlite_store_test.cc,
+// PostgreSQL in postgres_store_test.cc.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "core/result.h"
+#include "sinks/store/incident_store.h"
+#include "store_test_util.h"
+
+namespace alertd::sinks::testing {
+
+/// One test's database: fresh and empty when made, removed with the object.
+class TestDb {
+ public:
+  virtual ~TestDb() = default;
+  /// Opens a store on this database; opening again sees what was written.
+  virtual std::unique_ptr<IncidentStore> open(size_t read_connections) = 0;
+  /// Runs SQL on an independent connection, as an operator's shell would.
+  /// Errors carry the store's reasons (store_constraint for a trigger's refusal).
+  virtual core::Status exec(const std::string& sql) = 0;
+  /// The first column of the first row as an integer (true/false as 1/0).
+  virtual core::Result<int64_t> query_int(const std::string& sql) = 0;
+  /// What the store's error messages name the database by.
+  virtual std::string name_in_errors() const = 0;
+  /// The backend's own consistency check of tables and indexes.
+  virtual core::Status check_integrity() = 0;
+  /// Lets exec() update and delete audit_log rows, as someone with full
+  /// access to the database could (SQLite: drop the triggers; PostgreSQL:
+  /// disable the trigger), so tests can tamper with the chain.
+  virtual core::Status disable_audit_triggers() = 0;
+};
+
+struct Backend {
+  std::string name;  // a test-name part: letters only
+  std::function<std::unique_ptr<TestDb>()> make;
+};
+
+inline void PrintTo(const Backend& backend, std::ostream* os) {
+  *os << backend.name;
+}
+
+inline std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+  return info.param.name;
+}
+
+class StoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    db_ = GetParam().make();
+    ASSERT_NE(db_, nullptr);
+    store_ = db_->open(4);
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    db_.reset();
+  }
+  /// Closes the store and opens it again on the same database (a restart).
+  void reopen(size_t read_connections = 4) {
+    store_.reset();
+    store_ = db_->open(read_connections);
+    ASSERT_NE(store_, nullptr);
+  }
+  core::Status apply(const std::vector<core::IncidentUpdate>& batch) {
+    return store_->apply(batch);
+  }
+  void apply_ok(const std::vector<core::IncidentUpdate>& batch) {
+    auto st = apply(batch);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+  IncidentDetail get_ok(const std::string& id) {
+    auto got = store_->get(id);
+    EXPECT_TRUE(got.ok()) << (got.ok() ? "" : got.error().message);
+    EXPECT_TRUE(got.ok() && got->has_value()) << id;
+    return got.ok() && got->has_value() ? std::move(**got) : IncidentDetail{};
+  }
+  int64_t count(const std::string& sql) {
+    auto n = db_->query_int(sql);
+    EXPECT_TRUE(n.ok()) << sql << ": " << (n.ok() ? "" : n.error().message);
+    return n.ok() ? *n : -1;
+  }
+
+  std::unique_ptr<TestDb> db_;
+  std::unique_ptr<IncidentStore> store_;
+};
+
+// One fixture per file, so test names say which part of the contract failed.
+class StoreListTest : public StoreTest {
+ protected:
+  void SetUp() override;  // store_list_test.cc: 300 incidents
+};
+class StoreSilencesTest : public StoreTest {};
+class StoreConcurrencyTest : public StoreTest {};
+class StoreAuditTest : public StoreTest {
+ protected:
+  // Defined in store_audit_test.cc.
+  void apply_three_batches();  // 7 audit entries over incidents 1..3
+  AuditVerification verify_ok();
+  /// Runs SQL with the append-only triggers out of the way (TestDb::disable_audit_triggers).
+  void tamper(const std::string& sql);
+  /// Every entry of incidents 1..3, by seq.
+  std::vector<core::AuditEntry> all_entries();
+};
+
+}  // namespace alertd::sinks::testing
+
+#define ALERTD_INSTANTIATE_STORE_SUITES(prefix, backend)                             \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreTest, ::testing::Values(backend),            \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreListTest, ::testing::Values(backend),        \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreSilencesTest, ::testing::Values(backend),    \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreConcurrencyTest, ::testing::Values(backend), \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreAuditTest, ::testing::Values(backend),       \
+                           ::alertd::sinks::testing::backend_name)
