@@ -9,6 +9,7 @@
 
 #include "core/json_writer.h"
 #include "daemon/http/api_context.h"
+#include "daemon/http/auth.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
 #include "sinks/store/incident_store.h"
@@ -70,8 +71,10 @@ void add_audit_routes(Router& router, ApiContext& ctx) {
   // connection of the store, and concurrent ones would only hold more of the
   // pool that the incident API needs.
   auto running = std::make_shared<std::atomic<bool>>(false);
-  router.add(bhttp::verb::get, "/api/v1/audit/verify", [&ctx, running](RouteContext&) {
-    // auth: incident_manager
+  router.add(bhttp::verb::get, "/api/v1/audit/verify", [&ctx, running](RouteContext& rc) {
+    // The chain spans every tenant: auditors and incident managers only.
+    auto who = authorize(ctx, rc.request, core::Role::incident_manager);
+    if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
     auto* store = ctx.store.load(std::memory_order_acquire);
     if (store == nullptr) return not_ready_response();
     if (running->exchange(true, std::memory_order_acq_rel)) {

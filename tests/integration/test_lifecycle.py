@@ -217,6 +217,11 @@ class TestAccess(LifecycleCase):
             "Authorization": f"Bearer {TOKENS['T_VIEWER']}"}).json()["entries"]
                  if e["action"] == "close"][0]
         self.assertEqual(entry["detail"]["via"], "im")
+        verify = "/api/v1/audit/verify"
+        for token, status in (("T_VIEWER", 403), ("T_RESPONDER", 403), ("T_MANAGER", 200)):
+            r = d.request("GET", verify, headers={"Authorization": f"Bearer {TOKENS[token]}"})
+            self.assertEqual(r.status, status, token)
+        self.assertTrue(r.json()["ok"])
 
     def test_a_responder_closes_a_p3(self):
         d = self.start_daemon(AUTH_CONFIG, env=TOKENS)
