@@ -67,7 +67,8 @@ struct CorrelatorConfig {
 struct CommandOutcome {
   enum class Kind : uint8_t {
     answered,  // refused, or nothing to write: `result` is the answer now
-    pending,   // an update carries the command id: answer once it is committed
+    pending,   // an update carries the command id: answer once it is committed,
+               // with result.status (200, or 201 for create)
     not_held,  // the incident is not in memory (resolved and let go, closed,
                // unknown): the store's writer must run it on the stored incident
   };
@@ -204,6 +205,9 @@ class Correlator {
   // back-dated to before the change that caused it.
   void schedule_sla(IncidentState& inc, core::TimePoint not_before = core::kNoTime);
   void unschedule_sla(IncidentState& inc);
+  // Appends a lifecycle change's audit entries and milestones to its update.
+  static void record(core::IncidentUpdate& update, std::vector<core::AuditEntry>& audit,
+                     const core::Milestones& milestones);
   void on_sla_due(int64_t seq, core::TimePoint at, UpdateBatch& batch);
   IncidentState& reactivate(int64_t seq);  // resolved_ -> incidents_, indexed again
 

@@ -16,6 +16,13 @@ void Correlator::schedule_sla(IncidentState& inc, core::TimePoint not_before) {
   if (inc.sla_timer != core::kNoTime) sla_timers_.emplace(inc.sla_timer, inc.incident.seq);
 }
 
+void Correlator::record(core::IncidentUpdate& update, std::vector<core::AuditEntry>& audit,
+                        const core::Milestones& milestones) {
+  update.audit.insert(update.audit.end(), std::make_move_iterator(audit.begin()),
+                      std::make_move_iterator(audit.end()));
+  update.milestones.merge(milestones);
+}
+
 void Correlator::unschedule_sla(IncidentState& inc) {
   if (inc.sla_timer == core::kNoTime) return;
   sla_timers_.erase({inc.sla_timer, inc.incident.seq});
@@ -32,14 +39,9 @@ void Correlator::on_sla_due(int64_t seq, core::TimePoint at, UpdateBatch& batch)
   std::vector<core::AuditEntry> audit;
   core::Milestones milestones;
   if (run_sla_clock(inc.incident, at, config_.lifecycle, audit, milestones)) {
-    auto& update = batch.at(inc);
-    update.audit.insert(update.audit.end(), std::make_move_iterator(audit.begin()),
-                        std::make_move_iterator(audit.end()));
-    update.milestones.merge(milestones);
+    record(batch.at(inc), audit, milestones);
   }
-  inc.sla_timer = core::kNoTime;
-  sla_timers_.erase({at, seq});
-  schedule_sla(inc);
+  schedule_sla(inc);  // drops the entry that fell due, arms the next one
 }
 
 IncidentState& Correlator::reactivate(int64_t seq) {
@@ -75,7 +77,7 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
     update.audit = std::move(audit);
     update.command_ids.push_back(cmd.id);
     outcome.kind = CommandOutcome::Kind::pending;
-    outcome.result.status = 201;
+    outcome.result.status = 201;  // the answer once committed
     end_batch();
     return outcome;
   }
@@ -105,9 +107,7 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
   }
   auto attach = [&](IncidentState& target) {
     auto& update = batch_.at(target);
-    update.audit.insert(update.audit.end(), std::make_move_iterator(audit.begin()),
-                        std::make_move_iterator(audit.end()));
-    update.milestones.merge(milestones);
+    record(update, audit, milestones);
     update.command_ids.push_back(cmd.id);
   };
   outcome.kind = CommandOutcome::Kind::pending;

@@ -75,14 +75,11 @@ void note_first_acknowledge(core::Incident& inc, core::TimePoint at, core::Miles
   inc.next_escalation_at = core::kNoTime;  // someone owns it: the ladder stops
 }
 
+// The correlator's audit entry, with the person who asked as its actor.
 core::AuditEntry entry(const core::Incident& inc, const core::LifecycleCommand& cmd,
                        std::string_view action, std::string detail) {
-  core::AuditEntry e;
-  e.incident_id = inc.id;
-  e.at = cmd.at;
+  core::AuditEntry e = audit_entry(inc, cmd.at, action, std::move(detail));
   e.actor = cmd.actor;
-  e.action = action;
-  e.detail = std::move(detail);
   return e;
 }
 

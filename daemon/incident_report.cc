@@ -143,15 +143,15 @@ std::string report_json(const ReportInput& in) {
   w.key("acknowledged_at").time(i.acknowledged_at);
   w.key("resolved_at").time(i.resolved_at);
   w.key("closed_at").time(i.closed_at);
-  w.field("duration_seconds", std::chrono::duration<double>(duration(in)).count());
+  w.field("duration_seconds", core::to_seconds(duration(in)));
   w.field("resolved", i.resolved_at != core::kNoTime);
   w.key("sla").begin_object();
   for (const auto& c : clocks(in)) {
     w.key(c.name).begin_object();
-    w.field("target_seconds", std::chrono::duration<double>(c.target).count());
+    w.field("target_seconds", core::to_seconds(c.target));
     w.key("took_seconds");
     if (c.took) {
-      w.value(std::chrono::duration<double>(*c.took).count());
+      w.value(core::to_seconds(*c.took));
     } else {
       w.null();
     }

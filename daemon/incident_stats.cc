@@ -25,10 +25,6 @@ DurationSummary summarize(std::vector<double>& seconds) {
   return s;
 }
 
-double seconds_between(core::TimePoint from, core::TimePoint to) {
-  return std::chrono::duration<double>(to - from).count();
-}
-
 void write_summary(core::JsonWriter& w, std::string_view name, const DurationSummary& s) {
   w.key(name).begin_object().field("count", static_cast<uint64_t>(s.count));
   if (s.count == 0) {
@@ -58,10 +54,10 @@ IncidentStats compute_stats(const std::vector<core::Incident>& incidents) {
     ++s.by_status[static_cast<size_t>(inc.status)];
     ++s.by_priority[static_cast<size_t>(inc.priority) - 1];
     if (inc.acknowledged_at != core::kNoTime) {
-      tta.push_back(seconds_between(inc.opened_at, inc.acknowledged_at));
+      tta.push_back(core::to_seconds(inc.acknowledged_at - inc.opened_at));
     }
     if (inc.resolved_at != core::kNoTime) {
-      ttr.push_back(seconds_between(inc.opened_at, inc.resolved_at));
+      ttr.push_back(core::to_seconds(inc.resolved_at - inc.opened_at));
     }
     if (inc.acknowledged_at != core::kNoTime || inc.ack_breached) {
       ++s.ack_decided;

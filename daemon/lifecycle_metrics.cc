@@ -16,9 +16,6 @@ constexpr core::IncidentStatus kActiveStatuses[] = {
     core::IncidentStatus::open, core::IncidentStatus::in_progress, core::IncidentStatus::escalated,
     core::IncidentStatus::pending_vendor};
 
-double seconds_between(core::TimePoint from, core::TimePoint to) {
-  return std::chrono::duration<double>(to - from).count();
-}
 }  // namespace
 
 LifecycleMetrics::LifecycleMetrics(telemetry::Registry& r)
@@ -82,10 +79,10 @@ void LifecycleMetrics::committed(const core::IncidentUpdate& u) {
   auto priority = core::to_string(inc.priority);
   if (m.acknowledged && inc.acknowledged_at != core::kNoTime) {
     time_to_acknowledge_.with({priority})
-        .observe(seconds_between(inc.opened_at, inc.acknowledged_at));
+        .observe(core::to_seconds(inc.acknowledged_at - inc.opened_at));
   }
   if (m.resolved && inc.resolved_at != core::kNoTime) {
-    time_to_resolve_.with({priority}).observe(seconds_between(inc.opened_at, inc.resolved_at));
+    time_to_resolve_.with({priority}).observe(core::to_seconds(inc.resolved_at - inc.opened_at));
   }
   if (m.ack_breach) sla_breaches_.with({priority, "acknowledge"}).inc();
   if (m.resolve_breach) sla_breaches_.with({priority, "resolve"}).inc();

@@ -76,7 +76,7 @@ struct Pipeline::Shared {
   std::mutex answers_mutex;
   struct Waiter {
     std::promise<core::LifecycleResult> promise;
-    core::LifecycleAction action;
+    int committed_status = 200;  // the answer's status once committed: 201 for create
   };
   absl::flat_hash_map<uint64_t, Waiter> waiters;
   uint64_t next_command_id = 0;  // under answers_mutex
@@ -156,7 +156,6 @@ core::LifecycleResult Pipeline::run_command(core::LifecycleCommand cmd, core::Du
     std::lock_guard lock(shared_->answers_mutex);
     id = ++shared_->next_command_id;
     auto& waiter = shared_->waiters[id];
-    waiter.action = cmd.action;
     answer = waiter.promise.get_future();
   }
   cmd.id = id;
@@ -181,9 +180,7 @@ void Pipeline::answer(uint64_t command_id, core::LifecycleResult result) {
   std::lock_guard lock(shared_->answers_mutex);
   auto it = shared_->waiters.find(command_id);
   if (it == shared_->waiters.end()) return;
-  if (result.status == 200 && it->second.action == core::LifecycleAction::create) {
-    result.status = 201;
-  }
+  if (result.status == 200) result.status = it->second.committed_status;
   it->second.promise.set_value(std::move(result));
   shared_->waiters.erase(it);
 }
@@ -324,6 +321,10 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
         auto outcome = correlator.command(cmd, updates);
         if (outcome.kind == correlator::CommandOutcome::Kind::answered) {
           answer(cmd.id, std::move(outcome.result));
+        } else if (outcome.kind == correlator::CommandOutcome::Kind::pending) {
+          std::lock_guard lock(shared_->answers_mutex);
+          auto it = shared_->waiters.find(cmd.id);
+          if (it != shared_->waiters.end()) it->second.committed_status = outcome.result.status;
         } else if (outcome.kind == correlator::CommandOutcome::Kind::not_held) {
           // In queue order behind every update already emitted, so the
           // writer sees the incident as last committed.
@@ -444,12 +445,14 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
         return;
       }
       m.store_updates_dropped.inc();
-      for (auto id : writes.empty() ? std::vector<uint64_t>{} : writes.front().command_ids) {
-        core::LifecycleResult r;
-        r.status = 500;
-        r.error = "store_refused";
-        r.detail = status.error().message;
-        answer(id, std::move(r));
+      for (const auto& w : writes) {  // at most one update here: see above
+        for (auto id : w.command_ids) {
+          core::LifecycleResult r;
+          r.status = 500;
+          r.error = "store_refused";
+          r.detail = status.error().message;
+          answer(id, std::move(r));
+        }
       }
       spdlog::error("store refused the update of {}; dropped: {}",
                     writes.empty() ? "" : writes.front().incident.id, status.error().message);

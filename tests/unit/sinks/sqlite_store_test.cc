@@ -72,15 +72,9 @@ class SqliteStoreTest : public ::testing::Test {
     return store_->apply(batch);
   }
   void apply_ok(const std::vector<core::IncidentUpdate>& batch) {
-    auto st = apply(batch);
-    ASSERT_TRUE(st.ok()) << st.error().message;
+    testing::apply_ok(*store_, batch);
   }
-  IncidentDetail get_ok(const std::string& id) {
-    auto got = store_->get(id);
-    EXPECT_TRUE(got.ok()) << (got.ok() ? "" : got.error().message);
-    EXPECT_TRUE(got.ok() && got->has_value()) << id;
-    return got.ok() && got->has_value() ? std::move(**got) : IncidentDetail{};
-  }
+  IncidentDetail get_ok(const std::string& id) { return testing::get_ok(*store_, id); }
 
   TempDir dir_;
   std::string path_;

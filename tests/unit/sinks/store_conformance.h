@@ -75,15 +75,9 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
     return store_->apply(batch);
   }
   void apply_ok(const std::vector<core::IncidentUpdate>& batch) {
-    auto st = apply(batch);
-    ASSERT_TRUE(st.ok()) << st.error().message;
+    testing::apply_ok(*store_, batch);
   }
-  IncidentDetail get_ok(const std::string& id) {
-    auto got = store_->get(id);
-    EXPECT_TRUE(got.ok()) << (got.ok() ? "" : got.error().message);
-    EXPECT_TRUE(got.ok() && got->has_value()) << id;
-    return got.ok() && got->has_value() ? std::move(**got) : IncidentDetail{};
-  }
+  IncidentDetail get_ok(const std::string& id) { return testing::get_ok(*store_, id); }
   int64_t count(const std::string& sql) {
     auto n = db_->query_int(sql);
     EXPECT_TRUE(n.ok()) << sql << ": " << (n.ok() ? "" : n.error().message);
