@@ -9,7 +9,9 @@ constexpr std::string_view kStatusNames[] = {"open",           "in_progress", "e
                                              "pending_vendor", "resolved",    "closed"};
 }  // namespace
 
-std::string_view to_string(IncidentStatus s) { return kStatusNames[static_cast<size_t>(s)]; }
+std::string_view to_string(IncidentStatus s) {
+  return kStatusNames[static_cast<size_t>(s)];
+}
 
 std::optional<IncidentStatus> parse_incident_status(std::string_view s) {
   for (size_t i = 0; i < std::size(kStatusNames); ++i) {
@@ -35,7 +37,9 @@ std::optional<Priority> parse_priority(std::string_view s) {
   return std::nullopt;
 }
 
-std::string incident_id(int64_t seq) { return "INC-" + std::to_string(seq); }
+std::string incident_id(int64_t seq) {
+  return "INC-" + std::to_string(seq);
+}
 
 std::optional<int64_t> parse_incident_id(std::string_view id) {
   if (id.size() < 5 || id.substr(0, 4) != "INC-") return std::nullopt;
@@ -43,6 +47,18 @@ std::optional<int64_t> parse_incident_id(std::string_view id) {
   auto digits = id.substr(4);
   auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
   if (ec != std::errc{} || ptr != digits.data() + digits.size() || seq <= 0) return std::nullopt;
+  return seq;
+}
+
+std::optional<int64_t> parse_seq_id(std::string_view id, std::string_view prefix) {
+  if (!id.starts_with(prefix)) return std::nullopt;
+  const auto digits = id.substr(prefix.size());
+  int64_t seq = 0;
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  if (digits.empty() || digits.front() == '0' || ec != std::errc{} ||
+      ptr != digits.data() + digits.size() || seq <= 0) {
+    return std::nullopt;
+  }
   return seq;
 }
 

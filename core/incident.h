@@ -103,6 +103,9 @@ struct Incident {
 
 std::string incident_id(int64_t seq);  // "INC-42"
 std::optional<int64_t> parse_incident_id(std::string_view id);
+/// The n of "<prefix><n>" with n >= 1 in its one spelling ("SIL-007" is not
+/// SIL-7); nullopt for anything else. Problem and silence ids use it.
+std::optional<int64_t> parse_seq_id(std::string_view id, std::string_view prefix);
 
 /// One entry of the append-only audit trail.
 struct AuditEntry {
