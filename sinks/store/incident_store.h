@@ -4,13 +4,15 @@
 // (sinks/store/postgres/). Both pass one conformance suite
 // (tests/unit/sinks/store_*_test.cc).
 //
-// Threads: apply() is called by exactly one sink thread. The read calls
-// (list, get, timeline, load_active, verify_audit, and the silence reads) may be called
-// concurrently from any thread, including while apply() runs. The silence
-// writes (create_silence, expire_silence) come from HTTP threads, beside
-// apply(): implementations serialize them with it.
+// Threads: apply(), link_recurring() and purge_closed() are called by
+// exactly one sink thread. The read calls (list, get, timeline, load_active,
+// verify_audit, the silence and problem reads) may be called concurrently
+// from any thread, including while apply() runs. The silence writes
+// (create_silence, expire_silence) and edit_problem come from HTTP threads,
+// beside apply(): implementations serialize them with it.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "core/incident.h"
+#include "core/problem.h"
 #include "core/result.h"
 #include "core/silence.h"
 #include "core/time.h"
@@ -53,6 +56,59 @@ struct AuditVerification {
   std::string reason;                 // "<token>: <explanation>", tokens in audit_chain.h
 };
 
+/// A newly opened incident, as the recurrence check needs it.
+struct OpenedIncident {
+  int64_t seq = 0;
+  std::string id;
+  std::string tenant;
+  std::string group_key;
+  std::string title;
+  core::TimePoint opened_at = core::kNoTime;
+};
+
+/// What one recurrence check did to one problem.
+struct ProblemLinks {
+  std::string problem_id;
+  bool opened = false;                 // the check created it
+  std::vector<std::string> incidents;  // linked by the check, oldest first
+};
+
+struct ProblemFilter {
+  std::string tenant = "default";
+  std::optional<core::ProblemStatus> status;
+  size_t limit = 100;                 // 1..1000
+  std::optional<int64_t> before_seq;  // cursor: problems with seq < this, newest first
+};
+
+struct ProblemPage {
+  std::vector<core::Problem> problems;  // newest (highest seq) first
+  std::optional<int64_t> next_cursor;
+};
+
+/// An incident linked to a problem.
+struct ProblemIncident {
+  std::string id;  // "INC-<seq>"
+  core::TimePoint linked_at = core::kNoTime;
+  std::optional<core::Incident> incident;  // nullopt once retention purged it
+};
+
+struct ProblemDetail {
+  core::Problem problem;
+  std::vector<ProblemIncident>
+      incidents;  // the most recently linked kMaxProblemIncidents, oldest first
+};
+inline constexpr size_t kMaxProblemIncidents = 1000;
+
+/// Changes a problem inside the store's write transaction: refuses (status
+/// >= 400, nothing written) or changes `problem` and adds the audit entries
+/// that explain the change.
+using ProblemEdit = std::function<core::ProblemResult(core::Problem& problem,
+                                                      std::vector<core::AuditEntry>& audit)>;
+
+/// Keeps closed incidents somewhere else before retention deletes them; an
+/// error stops the purge with nothing deleted.
+using Archiver = std::function<core::Status(std::span<const IncidentDetail> incidents)>;
+
 class IncidentStore {
  public:
   virtual ~IncidentStore() = default;
@@ -83,6 +139,37 @@ class IncidentStore {
   /// Every call of a store returns an error Status on a lost connection
   /// (never throws); the next call reconnects.
   virtual core::Status ping() = 0;
+
+  // --- problems (core/problem.h) ---
+
+  /// The recurrence check, after `opened` were committed, in one transaction
+  /// (sinks/store/problem_linking.h has the rule): links each to its group
+  /// key's unresolved problem, or opens one when the key has
+  /// policy.threshold unlinked incidents within policy.within. Every link
+  /// and every new problem is audited.
+  virtual core::Result<std::vector<ProblemLinks>> link_recurring(
+      std::span<const OpenedIncident> opened, const core::ProblemPolicy& policy,
+      core::TimePoint now) = 0;
+  virtual core::Result<ProblemPage> list_problems(const ProblemFilter& filter) = 0;
+  /// nullopt when no problem has that id (a malformed id included).
+  virtual core::Result<std::optional<ProblemDetail>> get_problem(std::string_view id) = 0;
+  /// Reads problem `id` in a write transaction, runs `edit` on it and writes
+  /// the result with its audit entries, or nothing when `edit` refuses.
+  /// 404 (not_found) when no problem has that id. `problem` in the answer is
+  /// the row as committed.
+  virtual core::Result<core::ProblemResult> edit_problem(std::string_view id,
+                                                         const ProblemEdit& edit) = 0;
+
+  // --- retention ---
+
+  /// Deletes up to `limit` closed incidents whose closed_at is before
+  /// `closed_before`, oldest first, in one transaction: hands them with their
+  /// members to `archive` first (when set), then deletes them and their
+  /// members, appends a `purge` audit entry for each (at `now`) and
+  /// remembers the highest seq purged, so ids are never reused. Audit
+  /// entries and problem links are kept. Returns how many were deleted.
+  virtual core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
+                                            core::TimePoint now, const Archiver& archive) = 0;
 
   // --- silences: recorded, never deleted (expiring one ends it early) ---
 

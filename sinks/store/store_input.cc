@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "core/json_writer.h"
+
 namespace alertd::sinks {
 
 core::TimePoint to_stored(core::TimePoint t) {
@@ -35,6 +37,25 @@ core::Status prepare_new_silence(core::Silence& s, std::string_view store_name) 
   for (const auto& m : s.matchers) utf8 = utf8 && is_utf8(m);
   if (!utf8) return refuse("has text that is not valid UTF-8");
   return {};
+}
+
+core::AuditEntry purge_audit_entry(const core::Incident& incident, bool archived,
+                                   core::TimePoint now) {
+  std::string detail;
+  core::JsonWriter w(detail);
+  w.begin_object()
+      .field("tenant", incident.tenant)
+      .field("archived", archived)
+      .key("closed_at")
+      .time(incident.closed_at)
+      .field("alert_count", incident.alert_count)
+      .end_object();
+  core::AuditEntry e;
+  e.incident_id = incident.id;
+  e.at = to_stored(now);
+  e.action = "purge";
+  e.detail = std::move(detail);
+  return e;
 }
 
 }  // namespace alertd::sinks

@@ -301,4 +301,16 @@ void Connection::rollback() {
   if (!ok) close();
 }
 
+core::Status run_transaction(Connection& conn, const std::string& begin_sql,
+                             const std::function<core::Status()>& body) {
+  core::Status st;
+  if (auto r = conn.exec(begin_sql, "begin write transaction"); !r.ok()) st = r.error();
+  if (st.ok()) st = body();
+  if (st.ok()) {
+    if (auto r = conn.exec("COMMIT", "commit"); !r.ok()) st = r.error();
+  }
+  if (!st.ok()) conn.rollback();
+  return st;
+}
+
 }  // namespace alertd::sinks::postgres

@@ -159,4 +159,9 @@ class Connection {
   PGconn* conn_ = nullptr;
 };
 
+/// Runs `body` between `begin_sql` and COMMIT on `conn`; rolls back when
+/// `body` or the COMMIT fails and returns that error.
+core::Status run_transaction(Connection& conn, const std::string& begin_sql,
+                             const std::function<core::Status()>& body);
+
 }  // namespace alertd::sinks::postgres

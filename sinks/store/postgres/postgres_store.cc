@@ -13,6 +13,8 @@
 #include "sinks/store/postgres/lease_pool.h"
 #include "sinks/store/postgres/migrations.h"
 #include "sinks/store/postgres/pg_conn.h"
+#include "sinks/store/postgres/problems.h"
+#include "sinks/store/postgres/retention.h"
 #include "sinks/store/postgres/rows.h"
 #include "sinks/store/store_input.h"
 
@@ -35,9 +37,6 @@ constexpr size_t kListShapes = 16;
 
 // As in SQLite: the predicate of the partial index incidents_active, word for word.
 constexpr std::string_view kActive = "status NOT IN ('resolved', 'closed')";
-// SQLite sorts NULL first and compares text bytewise; these make PostgreSQL
-// return members in the same order whatever the database's collation.
-constexpr std::string_view kMemberOrder = "first_seen NULLS FIRST, fingerprint COLLATE \"C\"";
 
 std::string list_sql(unsigned shape) {
   std::string sql =
@@ -74,7 +73,7 @@ struct Statements {
         " FROM silences WHERE seq = $1 AND NOT EXISTS (SELECT 1 FROM ended)";
     incident_by_id = "SELECT " + incident_cols + " FROM incidents WHERE id = $1";
     members_of = "SELECT " + member_cols + " FROM incident_members WHERE incident_seq = $1" +
-                 " ORDER BY " + std::string(kMemberOrder);
+                 " ORDER BY " + std::string(postgres::kMemberOrder);
     timeline =
         "SELECT " + column_list(audit) + " FROM audit_log WHERE incident_id = $1 ORDER BY seq";
     active_incidents = "SELECT " + incident_cols + " FROM incidents WHERE " + std::string(kActive) +
@@ -82,8 +81,9 @@ struct Statements {
     active_members = "SELECT incident_seq, " + member_cols +
                      " FROM incident_members WHERE incident_seq IN (SELECT seq FROM incidents "
                      "WHERE " +
-                     std::string(kActive) + ") ORDER BY incident_seq, " + std::string(kMemberOrder);
-    max_seq = "SELECT COALESCE(MAX(seq), 0) FROM incidents";
+                     std::string(kActive) + ") ORDER BY incident_seq, " +
+                     std::string(postgres::kMemberOrder);
+    max_seq = std::string(kMaxIncidentSeqSql);
     opened_since =
         "SELECT " + incident_cols +
         " FROM incidents WHERE tenant = $1 AND opened_at >= $2 ORDER BY opened_at LIMIT $3";
@@ -204,6 +204,29 @@ class PostgresIncidentStore final : public IncidentStore {
   core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) override;
   using IncidentStore::load_silences;
 
+  core::Result<std::vector<ProblemLinks>> link_recurring(std::span<const OpenedIncident> opened,
+                                                         const core::ProblemPolicy& policy,
+                                                         core::TimePoint now) override {
+    std::lock_guard lock(write_mu_);
+    return postgres::link_recurring(writer_.conn, writer_.audit, opened, policy, now);
+  }
+  core::Result<ProblemPage> list_problems(const ProblemFilter& filter) override {
+    auto lease = readers_.acquire();
+    return postgres::list_problems(lease->conn, filter);
+  }
+  core::Result<std::optional<ProblemDetail>> get_problem(std::string_view id) override;
+  core::Result<core::ProblemResult> edit_problem(std::string_view id,
+                                                 const ProblemEdit& edit) override {
+    std::lock_guard lock(write_mu_);
+    return postgres::edit_problem(writer_.conn, writer_.audit, id, edit);
+  }
+  core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
+                                    core::TimePoint now, const Archiver& archive) override {
+    std::lock_guard lock(write_mu_);
+    return postgres::purge_closed(writer_.conn, writer_.audit, writer_.parser, closed_before, limit,
+                                  now, archive);
+  }
+
  private:
   core::Status stage(std::span<const core::IncidentUpdate> batch);
   core::Status write_staged();
@@ -212,7 +235,7 @@ class PostgresIncidentStore final : public IncidentStore {
   }
 
   std::shared_ptr<const postgres::Target> target_;
-  std::mutex write_mu_;  // apply() and the silence writes, one at a time
+  std::mutex write_mu_;  // every write (batches, silences, problems, retention), one at a time
   Writer writer_;
   postgres::LeasePool<Reader> readers_;
 };
@@ -446,6 +469,15 @@ core::Result<AuditVerification> PostgresIncidentStore::verify_audit() {
   Snapshot snapshot(lease->conn);
   if (auto st = snapshot.begin(); !st.ok()) return st.error();
   return postgres::verify_audit_log(lease->conn);
+}
+
+core::Result<std::optional<ProblemDetail>> PostgresIncidentStore::get_problem(std::string_view id) {
+  const auto seq = core::parse_problem_id(id);
+  if (!seq) return std::optional<ProblemDetail>();
+  auto lease = readers_.acquire();
+  Snapshot snapshot(lease->conn);  // the problem and its links from one commit
+  if (auto st = snapshot.begin(); !st.ok()) return st.error();
+  return postgres::get_problem(lease->conn, *seq);
 }
 
 core::Status PostgresIncidentStore::ping() {

@@ -3,9 +3,10 @@
 // behaviour as the SQLite store, on a server several daemons or tools can
 // reach. See sinks/README.md.
 //
-// One writer connection serves apply() and the silence writes, one at a time
-// under a mutex (one transaction per batch, one statement per table); a small
-// pool of reader connections serves the read calls beside it. A lost
+// One writer connection serves apply() and the other writes (silences,
+// problems, retention), one at a time under a mutex (one transaction per
+// batch, one statement per table); a small pool of reader connections serves
+// the read calls beside it. A lost
 // connection fails the call with reason store_unavailable; the next call on
 // that connection reconnects and checks the schema again.
 

@@ -100,6 +100,11 @@ inline constexpr Column kMemberTable[] = {
     {"event_count", "bigint"},  {"flapping", "boolean"}, {"suppressed_by", "text"},
 };
 
+/// ORDER BY of a member read, as SQLite returns them: SQLite sorts NULL
+/// first and compares text bytewise, whatever the database's collation.
+inline constexpr std::string_view kMemberOrder =
+    "first_seen NULLS FIRST, fingerprint COLLATE \"C\"";
+
 /// `json` is a reused buffer. The caller has checked the labels are UTF-8.
 void write_member(ColumnArrays& rows, int64_t incident_seq, const core::Member& member,
                   std::string& json);

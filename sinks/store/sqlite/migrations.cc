@@ -186,11 +186,24 @@ CREATE TABLE problem_incidents (
 CREATE INDEX problem_incidents_problem ON problem_incidents (problem_seq, incident_seq);
 )sql";
 
+// Problems and retention. The recurrence check counts a group key's
+// incidents by opening time; a unique index keeps one unresolved problem
+// per (tenant, group key) even with two writers; retention deletes closed
+// incidents, and store_state remembers the highest seq it deleted so that
+// ids are never handed out again.
+constexpr std::string_view kV5 = R"sql(
+CREATE INDEX incidents_tenant_key_opened ON incidents (tenant, group_key, opened_at);
+CREATE UNIQUE INDEX problems_one_unresolved ON problems (tenant, group_key)
+  WHERE status IN ('open', 'known_error');
+ALTER TABLE problems ADD COLUMN close_notes TEXT NOT NULL DEFAULT '';
+CREATE TABLE store_state (
+  name  TEXT    PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
-    {1, kV1},
-    {2, kV2},
-    {3, kV3, backfill_audit_chain},
-    {4, kV4},
+    {1, kV1}, {2, kV2}, {3, kV3, backfill_audit_chain}, {4, kV4}, {5, kV5},
 };
 
 core::Status check_list(std::span<const Migration> list) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sinks/store/sqlite/audit_log.h"
+#include "sinks/store/sqlite/retention.h"
 #include "sinks/store/sqlite/rows.h"
 
 namespace alertd::sinks::sqlite {
@@ -60,7 +61,7 @@ core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string&
        "SELECT incident_seq, " + std::string(kMemberColumns) +
            " FROM incident_members WHERE incident_seq IN (SELECT seq FROM incidents WHERE " +
            active + ") ORDER BY incident_seq, first_seen, fingerprint"},
-      {&conn->max_seq, "SELECT COALESCE(MAX(seq), 0) FROM incidents"},
+      {&conn->max_seq, std::string(kMaxIncidentSeqSql)},
       {&conn->silences_of_tenant, "SELECT " + std::string(kSilenceColumns) +
                                       " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
       {&conn->silence_by_seq,

@@ -47,6 +47,7 @@ struct ReadConnection {
   Statement silence_by_seq;
   Statement silences_unended;               // ends_at > ?1, oldest first
   std::array<Statement, kListShapes> list;  // prepared on first use
+  StatementCache cache;                     // the rare reads (problems)
   simdjson::dom::parser parser;
 
   /// The list statement for a shape (a bit set of ListShape).

@@ -61,7 +61,7 @@ const std::string_view kUpsertIncidentSql =
 // other column: together they cover all 41 parameters. No row matches when
 // an indexed column changed, and the caller falls back to the upsert.
 const std::string_view kUpdateIncidentUnindexedSql =
-    "UPDATE incidents SET title = ?4, severity = ?8, group_key = ?9, rule = ?10, "
+    "UPDATE incidents SET title = ?4, severity = ?8, rule = ?10, "
     "updated_at = ?12, last_alert_at = ?13, acknowledged_at = ?14, resolved_at = ?15, "
     "alert_count = ?17, firing_count = ?18, category = ?19, impact = ?20, "
     "root_service = ?21, flapping = ?22, suppressed = ?23, detection_source = ?24, "
@@ -71,7 +71,7 @@ const std::string_view kUpdateIncidentUnindexedSql =
     "ack_due_at = ?37, resolve_due_at = ?38, next_escalation_at = ?39, ack_breached = ?40, "
     "resolve_breached = ?41 "
     "WHERE seq = ?1 AND id = ?2 AND tenant = ?3 AND service = ?5 AND status = ?6 "
-    "AND priority = ?7 AND opened_at IS ?11 AND closed_at IS ?16";
+    "AND priority = ?7 AND group_key = ?9 AND opened_at IS ?11 AND closed_at IS ?16";
 
 const std::string_view kUpsertMemberSql =
     "INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status, "

@@ -46,7 +46,7 @@ extern const std::string_view kUpsertIncidentSql;
 /// statement, not the upsert, does the write. SQLite rewrites the entries of every index that has
 /// a column named in SET, so the usual update (counters and times move,
 /// tenant/status/service/priority do not) touching no index keeps a batch from
-/// dirtying (and writing to the WAL) pages of all six incident indexes. When it
+/// dirtying (and writing to the WAL) pages of all nine incident indexes. When it
 /// changes no row, kUpsertIncidentSql does the full write.
 extern const std::string_view kUpdateIncidentUnindexedSql;
 

@@ -210,4 +210,14 @@ core::Error Statement::error(std::string_view what, int rc) const {
   return make_error(db, file != nullptr ? file : "", what, rc);
 }
 
+core::Result<Statement*> StatementCache::get(Connection& db, const std::string& sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    auto stmt = Statement::prepare(db, sql);
+    if (!stmt.ok()) return stmt.error();
+    it = statements_.emplace(sql, std::move(*stmt)).first;
+  }
+  return &it->second;
+}
+
 }  // namespace alertd::sinks::sqlite

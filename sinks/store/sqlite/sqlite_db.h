@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "core/result.h"
 #include "core/time.h"
@@ -119,6 +120,18 @@ class ResetGuard {
 
  private:
   Statement& stmt_;
+};
+
+/// Statements prepared on first use and kept as long as the cache, for calls
+/// too rare to prepare up front. The connection is passed on each call (the
+/// owner of both may move). Not thread-safe, like the connection.
+class StatementCache {
+ public:
+  /// The statement for `sql` on `db`, reset and ready to bind.
+  core::Result<Statement*> get(Connection& db, const std::string& sql);
+
+ private:
+  std::unordered_map<std::string, Statement> statements_;  // nodes: pointers stay valid
 };
 
 }  // namespace alertd::sinks::sqlite

@@ -4,15 +4,19 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <system_error>
 
 #include "sinks/store/incident_store.h"
 #include "sinks/store/label_json.h"
+#include "sinks/store/problem_linking.h"
 #include "sinks/store/sqlite/audit_log.h"
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/migrations.h"
+#include "sinks/store/sqlite/problems.h"
 #include "sinks/store/sqlite/read_pool.h"
+#include "sinks/store/sqlite/retention.h"
 #include "sinks/store/sqlite/rows.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 #include "sinks/store/store_input.h"
@@ -26,6 +30,7 @@ using sqlite::ReadPool;
 using sqlite::ReadSnapshot;
 using sqlite::ResetGuard;
 using sqlite::Statement;
+using sqlite::StatementCache;
 
 constexpr size_t kMaxReadConnections = 64;
 constexpr size_t kMaxListLimit = 1000;
@@ -57,7 +62,8 @@ struct Writer {
   Statement silence_by_seq;
   sqlite::MemberText text;       // reused buffers for the bound member text
   std::string matchers_json;     // the bound matchers of a new silence
-  simdjson::dom::parser parser;  // reads back an expired silence
+  simdjson::dom::parser parser;  // reads back an expired silence, members to archive
+  StatementCache cache;          // the rare writes: problems, retention
   // Highest incident seq this writer wrote or found at open. Only a hint for
   // picking the statement (seqs above it are new incidents, which skip the
   // narrow UPDATE): a stale value after a rollback or another process's
@@ -113,7 +119,22 @@ class SqliteIncidentStore final : public IncidentStore {
   core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) override;
   using IncidentStore::load_silences;
 
+  core::Result<std::vector<ProblemLinks>> link_recurring(std::span<const OpenedIncident> opened,
+                                                         const core::ProblemPolicy& policy,
+                                                         core::TimePoint now) override;
+  core::Result<ProblemPage> list_problems(const ProblemFilter& filter) override;
+  core::Result<std::optional<ProblemDetail>> get_problem(std::string_view id) override;
+  core::Result<core::ProblemResult> edit_problem(std::string_view id,
+                                                 const ProblemEdit& edit) override;
+  core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
+                                    core::TimePoint now, const Archiver& archive) override;
+
  private:
+  /// Runs `body` in one write transaction (the audit chain's batch with
+  /// it): commits when it returns ok, else rolls back and undoes the batch.
+  /// Call with write_mu_ held.
+  core::Status in_write_transaction(const std::function<core::Status()>& body);
+  core::Status append_audit(const std::vector<core::AuditEntry>& entries);
   core::Status write_update(const core::IncidentUpdate& update);
   core::Status write_incident(const core::Incident& incident);
 
@@ -131,18 +152,13 @@ class SqliteIncidentStore final : public IncidentStore {
   std::unique_ptr<sqlite::Checkpointer> checkpointer_;
 };
 
-core::Status SqliteIncidentStore::apply(std::span<const core::IncidentUpdate> batch) {
-  if (batch.empty()) return {};
-  std::lock_guard lock(write_mu_);
+core::Status SqliteIncidentStore::in_write_transaction(const std::function<core::Status()>& body) {
   // IMMEDIATE takes the write lock now (waiting up to busy_timeout) instead
   // of failing half-way through the batch when another writer holds it.
   core::Status st = writer_.begin.run("begin write transaction");
   if (!st.ok()) return st;
   writer_.audit.begin_batch();
-  for (const auto& update : batch) {
-    st = write_update(update);
-    if (!st.ok()) break;
-  }
+  st = body();
   if (st.ok()) st = writer_.audit.end_batch();
   if (st.ok()) st = writer_.commit.run("commit");
   if (!st.ok()) {
@@ -153,6 +169,24 @@ core::Status SqliteIncidentStore::apply(std::span<const core::IncidentUpdate> ba
     writer_.audit.undo_batch();
   }
   return st;
+}
+
+core::Status SqliteIncidentStore::append_audit(const std::vector<core::AuditEntry>& entries) {
+  for (const auto& entry : entries) {
+    if (auto st = writer_.audit.append(entry); !st.ok()) return st;
+  }
+  return {};
+}
+
+core::Status SqliteIncidentStore::apply(std::span<const core::IncidentUpdate> batch) {
+  if (batch.empty()) return {};
+  std::lock_guard lock(write_mu_);
+  return in_write_transaction([&] {
+    for (const auto& update : batch) {
+      if (auto st = write_update(update); !st.ok()) return st;
+    }
+    return core::Status();
+  });
 }
 
 core::Status SqliteIncidentStore::write_update(const core::IncidentUpdate& update) {
@@ -425,6 +459,90 @@ core::Result<std::vector<core::Silence>> SqliteIncidentStore::load_silences(core
   ResetGuard guard(stmt);
   stmt.bind_time(1, to_stored(now));
   return read_silences(stmt, lease->parser, "load silences");
+}
+
+// --- problems and retention ---
+
+core::Result<std::vector<ProblemLinks>> SqliteIncidentStore::link_recurring(
+    std::span<const OpenedIncident> opened, const core::ProblemPolicy& policy,
+    core::TimePoint now) {
+  if (opened.empty() || !policy.enabled()) return std::vector<ProblemLinks>();
+  std::lock_guard lock(write_mu_);
+  std::vector<ProblemLinks> links;
+  std::vector<core::AuditEntry> audit;
+  auto written = in_write_transaction([&]() -> core::Status {
+    sqlite::ProblemWriter tx(writer_.db, writer_.cache);
+    auto done = sinks::link_recurring(tx, opened, policy, now, audit);
+    if (!done.ok()) return done.error();
+    links = std::move(*done);
+    return append_audit(audit);
+  });
+  if (!written.ok()) return written.error();
+  return links;
+}
+
+core::Result<ProblemPage> SqliteIncidentStore::list_problems(const ProblemFilter& filter) {
+  auto lease = readers_->acquire();
+  return sqlite::list_problems(lease->db, lease->cache, filter);
+}
+
+core::Result<std::optional<ProblemDetail>> SqliteIncidentStore::get_problem(std::string_view id) {
+  const auto seq = core::parse_problem_id(id);
+  if (!seq) return std::optional<ProblemDetail>();
+  auto lease = readers_->acquire();
+  ReadSnapshot snapshot(*lease);  // the problem and its links from one commit
+  if (auto st = snapshot.begin(); !st.ok()) return st.error();
+  return sqlite::get_problem(lease->db, lease->cache, *seq);
+}
+
+core::Result<core::ProblemResult> SqliteIncidentStore::edit_problem(std::string_view id,
+                                                                    const ProblemEdit& edit) {
+  core::ProblemResult result = problem_not_found(id);
+  const auto seq = core::parse_problem_id(id);
+  if (!seq) return result;
+  std::lock_guard lock(write_mu_);
+  auto written = in_write_transaction([&]() -> core::Status {
+    sqlite::ProblemWriter tx(writer_.db, writer_.cache);
+    auto stored = tx.read(*seq);
+    if (!stored.ok()) return stored.error();
+    if (!*stored) return core::Error{std::string(kEditRefused), ""};  // `result` says why
+    std::vector<core::AuditEntry> audit;
+    core::Problem problem = std::move(**stored);
+    result = edit(problem, audit);
+    if (result.status >= 400) return core::Error{std::string(kEditRefused), ""};
+    if (auto st = tx.update(problem); !st.ok()) return st;
+    result.problem = std::move(problem);
+    return append_audit(audit);
+  });
+  if (!written.ok() && written.error().reason != kEditRefused) return written.error();
+  return result;
+}
+
+core::Result<size_t> SqliteIncidentStore::purge_closed(core::TimePoint closed_before, size_t limit,
+                                                       core::TimePoint now,
+                                                       const Archiver& archive) {
+  std::lock_guard lock(write_mu_);
+  size_t purged = 0;
+  auto written = in_write_transaction([&]() -> core::Status {
+    sqlite::Purger purger(writer_.db, writer_.cache, writer_.parser);
+    auto closed = purger.closed_before(to_stored(closed_before), limit, archive != nullptr);
+    if (!closed.ok()) return closed.error();
+    if (closed->empty()) return {};
+    if (archive) {
+      if (auto st = archive(*closed); !st.ok()) return st;
+    }
+    int64_t max_seq = 0;
+    for (const auto& detail : *closed) {
+      if (auto st = purger.remove(detail.incident.seq); !st.ok()) return st;
+      auto entry = purge_audit_entry(detail.incident, archive != nullptr, now);
+      if (auto st = writer_.audit.append(entry); !st.ok()) return st;
+      max_seq = std::max(max_seq, detail.incident.seq);
+    }
+    purged = closed->size();
+    return purger.record_purged_seq(max_seq);
+  });
+  if (!written.ok()) return written.error();
+  return purged;
 }
 
 core::Status check_options(const SqliteOptions& options) {

@@ -1,7 +1,8 @@
 #pragma once
 // The store conformance suite: every IncidentStore backend must pass the same
 // tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
-// store_concurrency_test.cc, store_audit_test.cc). A backend provides a
+// store_concurrency_test.cc, store_audit_test.cc, store_problems_test.cc,
+// store_retention_test.cc). A backend provides a
 // TestDb per test (a fresh, empty database) and instantiates the suites with
 // ALERTD_INSTANTIATE_STORE_SUITES: SQLite in sqlite_store_test.cc,
 // PostgreSQL in postgres_store_test.cc.
@@ -106,6 +107,24 @@ class StoreAuditTest : public StoreTest {
   std::vector<core::AuditEntry> all_entries();
 };
 
+class StoreProblemsTest : public StoreTest {
+ protected:
+  // Defined in store_problems_test.cc.
+  /// Stores incident `seq` of group key `key` opened at `opened_ms`.
+  OpenedIncident open_incident(int64_t seq, const std::string& key, int64_t opened_ms,
+                               const std::string& tenant = "default");
+  std::vector<ProblemLinks> link(const std::vector<OpenedIncident>& opened,
+                                 core::ProblemPolicy policy = {});
+  ProblemDetail problem_ok(const std::string& id);
+};
+class StoreRetentionTest : public StoreTest {
+ protected:
+  // Defined in store_retention_test.cc.
+  /// Stores incident `seq` closed at `closed_ms` with one member and an audit entry.
+  void closed_incident(int64_t seq, int64_t closed_ms);
+  size_t purge(int64_t before_ms, size_t limit, const Archiver& archive = nullptr);
+};
+
 }  // namespace alertd::sinks::testing
 
 #define ALERTD_INSTANTIATE_STORE_SUITES(prefix, backend)                             \
@@ -118,4 +137,8 @@ class StoreAuditTest : public StoreTest {
   INSTANTIATE_TEST_SUITE_P(prefix, StoreConcurrencyTest, ::testing::Values(backend), \
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreAuditTest, ::testing::Values(backend),       \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreProblemsTest, ::testing::Values(backend),    \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreRetentionTest, ::testing::Values(backend),   \
                            ::alertd::sinks::testing::backend_name)

@@ -228,6 +228,7 @@ TEST_P(StoreTest, UpdatesKeepEveryIndexInStepWithTheRow) {
 
   two.status = core::IncidentStatus::resolved;
   three.service = "moved";
+  three.group_key = "{service=\"moved\"}";  // indexed since schema version 5
   one.priority = core::Priority::P1;
   one.tenant = "other";
   apply_ok({make_update(two), make_update(three), make_update(one)});

@@ -1,0 +1,37 @@
+#pragma once
+// Retention in the PostgreSQL store (as sinks/store/sqlite/retention.h):
+// IncidentStore::purge_closed on the writer connection, and the highest
+// incident seq ever stored, deleted ones included.
+
+#include <cstddef>
+#include <string_view>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "sinks/store/incident_store.h"
+#include "sinks/store/postgres/audit_log.h"
+#include "sinks/store/postgres/pg_conn.h"
+
+namespace simdjson::dom {
+class parser;
+}  // namespace simdjson::dom
+
+namespace alertd::sinks::postgres {
+
+/// The name of store_state's row with the highest incident seq retention deleted.
+inline constexpr std::string_view kPurgedMaxSeq = "purged_max_incident_seq";
+
+/// The highest incident seq ever stored, deleted ones included; parameterless.
+inline constexpr std::string_view kMaxIncidentSeqSql =
+    "SELECT GREATEST((SELECT COALESCE(MAX(seq), 0) FROM incidents), "
+    "COALESCE((SELECT value FROM store_state WHERE name = 'purged_max_incident_seq'), 0))";
+
+/// IncidentStore::purge_closed, under the store's write mutex, in one
+/// transaction: the closed incidents (locked), their members when `archive`
+/// is set, `archive`, the deletes, the purged seq and the `purge` audit
+/// entries. Rolls back on any error, an error of `archive` included.
+core::Result<size_t> purge_closed(Connection& conn, AuditAppender& audit,
+                                  simdjson::dom::parser& parser, core::TimePoint closed_before,
+                                  size_t limit, core::TimePoint now, const Archiver& archive);
+
+}  // namespace alertd::sinks::postgres

@@ -1,0 +1,276 @@
+#include "sinks/store/sqlite/problems.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "sinks/store/sqlite/rows.h"
+
+namespace alertd::sinks::sqlite {
+
+namespace {
+
+constexpr size_t kMaxListLimit = 1000;
+
+const std::string& select_problem_sql() {
+  static const std::string sql =
+      "SELECT " + std::string(kProblemColumns) + " FROM problems WHERE seq = ?1";
+  return sql;
+}
+
+/// Steps `stmt` to the end, reading every row with `read`.
+template <typename Read>
+core::Status each_row(Statement& stmt, std::string_view what, Read&& read) {
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    if (auto st = read(stmt); !st.ok()) return st;
+  }
+  if (rc != SQLITE_DONE) return stmt.error(what, rc);
+  return {};
+}
+
+}  // namespace
+
+core::Result<core::Problem> read_problem(const Statement& stmt, int c) {
+  core::Problem p;
+  p.seq = stmt.column_int(c + 0);
+  p.id = core::problem_id(p.seq);
+  p.tenant = stmt.column_text(c + 1);
+  p.group_key = stmt.column_text(c + 2);
+  p.title = stmt.column_text(c + 3);
+  auto status_text = stmt.column_text(c + 4);
+  auto status = core::parse_problem_status(status_text);
+  if (!status) {
+    return core::Error{"store_corrupt", "sqlite store: problems.status holds an unknown value '" +
+                                            std::string(status_text) + "'"};
+  }
+  p.status = *status;
+  p.workaround = stmt.column_text(c + 5);
+  p.root_cause = stmt.column_text(c + 6);
+  p.resolution = stmt.column_text(c + 7);
+  p.close_notes = stmt.column_text(c + 8);
+  p.created_at = stmt.column_time(c + 9);
+  p.updated_at = stmt.column_time(c + 10);
+  p.resolved_at = stmt.column_time(c + 11);
+  p.closed_at = stmt.column_time(c + 12);
+  p.incident_count = static_cast<uint32_t>(stmt.column_int(c + 13));
+  p.last_linked_at = stmt.column_time(c + 14);
+  return p;
+}
+
+// --- writer ---
+
+core::Result<std::optional<int64_t>> ProblemWriter::unresolved_problem(
+    const std::string& tenant, const std::string& group_key) {
+  // The predicate of the partial index problems_one_unresolved, word for word.
+  auto stmt = statement(
+      "SELECT seq FROM problems WHERE tenant = ?1 AND group_key = ?2 "
+      "AND status IN ('open', 'known_error')");
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_text(1, tenant);
+  s.bind_text(2, group_key);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<int64_t>();
+  if (rc != SQLITE_ROW) return s.error("find unresolved problem", rc);
+  return std::optional<int64_t>(s.column_int(0));
+}
+
+core::Result<bool> ProblemWriter::is_linked(int64_t incident_seq) {
+  auto stmt = statement("SELECT 1 FROM problem_incidents WHERE incident_seq = ?1");
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_int(1, incident_seq);
+  int rc = s.step();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return s.error("read problem link", rc);
+  return rc == SQLITE_ROW;
+}
+
+core::Result<std::vector<std::pair<int64_t, std::string>>> ProblemWriter::unlinked_opened_between(
+    const std::string& tenant, const std::string& group_key, core::TimePoint from,
+    core::TimePoint to, size_t limit) {
+  auto stmt = statement(
+      "SELECT seq, id FROM incidents WHERE tenant = ?1 AND group_key = ?2 "
+      "AND opened_at >= ?3 AND opened_at <= ?4 AND NOT EXISTS "
+      "(SELECT 1 FROM problem_incidents WHERE problem_incidents.incident_seq = incidents.seq) "
+      "ORDER BY opened_at DESC, seq DESC LIMIT ?5");
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_text(1, tenant);
+  s.bind_text(2, group_key);
+  s.bind_time(3, from);
+  s.bind_time(4, to);
+  s.bind_int(5, static_cast<int64_t>(limit));
+  std::vector<std::pair<int64_t, std::string>> out;
+  auto st = each_row(s, "read recurring incidents", [&](const Statement& row) {
+    out.emplace_back(row.column_int(0), std::string(row.column_text(1)));
+    return core::Status();
+  });
+  if (!st.ok()) return st.error();
+  std::reverse(out.begin(), out.end());  // oldest first
+  return out;
+}
+
+core::Result<int64_t> ProblemWriter::insert_problem(const core::Problem& p) {
+  auto stmt = statement(
+      "INSERT INTO problems (tenant, group_key, title, status, workaround, root_cause, "
+      "resolution, close_notes, created_at, updated_at, resolved_at, closed_at) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_text(1, p.tenant);
+  s.bind_text(2, p.group_key);
+  s.bind_text(3, p.title);
+  s.bind_text(4, core::to_string(p.status));
+  s.bind_text(5, p.workaround);
+  s.bind_text(6, p.root_cause);
+  s.bind_text(7, p.resolution);
+  s.bind_text(8, p.close_notes);
+  s.bind_time(9, p.created_at);
+  s.bind_time(10, p.updated_at);
+  s.bind_time(11, p.resolved_at);
+  s.bind_time(12, p.closed_at);
+  if (auto st = s.run("insert problem"); !st.ok()) return st.error();
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_.get()));
+}
+
+core::Status ProblemWriter::link(int64_t incident_seq, int64_t problem_seq, core::TimePoint at) {
+  auto stmt = statement(
+      "INSERT INTO problem_incidents (incident_seq, problem_seq, linked_at) VALUES (?1, ?2, ?3)");
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_int(1, incident_seq);
+  s.bind_int(2, problem_seq);
+  s.bind_time(3, at);
+  return s.run("link incident to problem");
+}
+
+core::Status ProblemWriter::touch_problem(int64_t problem_seq, core::TimePoint at) {
+  auto stmt = statement("UPDATE problems SET updated_at = ?2 WHERE seq = ?1");
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_int(1, problem_seq);
+  s.bind_time(2, at);
+  return s.run("update problem");
+}
+
+core::Result<std::optional<core::Problem>> ProblemWriter::read(int64_t seq) {
+  auto stmt = statement(select_problem_sql());
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_int(1, seq);
+  int rc = s.step();
+  if (rc == SQLITE_DONE) return std::optional<core::Problem>();
+  if (rc != SQLITE_ROW) return s.error("read problem", rc);
+  auto p = read_problem(s, 0);
+  if (!p.ok()) return p.error();
+  return std::optional<core::Problem>(std::move(*p));
+}
+
+core::Status ProblemWriter::update(const core::Problem& p) {
+  auto stmt = statement(
+      "UPDATE problems SET title = ?2, status = ?3, workaround = ?4, root_cause = ?5, "
+      "resolution = ?6, close_notes = ?7, updated_at = ?8, resolved_at = ?9, closed_at = ?10 "
+      "WHERE seq = ?1");
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_int(1, p.seq);
+  s.bind_text(2, p.title);
+  s.bind_text(3, core::to_string(p.status));
+  s.bind_text(4, p.workaround);
+  s.bind_text(5, p.root_cause);
+  s.bind_text(6, p.resolution);
+  s.bind_text(7, p.close_notes);
+  s.bind_time(8, p.updated_at);
+  s.bind_time(9, p.resolved_at);
+  s.bind_time(10, p.closed_at);
+  return s.run("update problem");
+}
+
+// --- reads ---
+
+core::Result<ProblemPage> list_problems(Connection& db, StatementCache& cache,
+                                        const ProblemFilter& filter) {
+  const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxListLimit);
+  std::string sql = "SELECT " + std::string(kProblemColumns) + " FROM problems WHERE tenant = ?1";
+  if (filter.status) sql += " AND status = ?2";
+  if (filter.before_seq) sql += " AND seq < ?3";
+  sql += " ORDER BY seq DESC LIMIT ?4";
+  auto stmt = cache.get(db, sql);
+  if (!stmt.ok()) return stmt.error();
+  Statement& s = **stmt;
+  ResetGuard guard(s);
+  s.bind_text(1, filter.tenant);
+  if (filter.status) s.bind_text(2, core::to_string(*filter.status));
+  if (filter.before_seq) s.bind_int(3, *filter.before_seq);
+  s.bind_int(4, static_cast<int64_t>(limit + 1));  // one more: is there another page?
+  ProblemPage page;
+  auto st = each_row(s, "list problems", [&](const Statement& row) -> core::Status {
+    auto p = read_problem(row, 0);
+    if (!p.ok()) return p.error();
+    page.problems.push_back(std::move(*p));
+    return {};
+  });
+  if (!st.ok()) return st.error();
+  if (page.problems.size() > limit) {
+    page.problems.pop_back();
+    page.next_cursor = page.problems.back().seq;
+  }
+  return page;
+}
+
+core::Result<std::optional<ProblemDetail>> get_problem(Connection& db, StatementCache& cache,
+                                                       int64_t seq) {
+  auto stmt = cache.get(db, select_problem_sql());
+  if (!stmt.ok()) return stmt.error();
+  ProblemDetail detail;
+  {
+    Statement& s = **stmt;
+    ResetGuard guard(s);
+    s.bind_int(1, seq);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<ProblemDetail>();
+    if (rc != SQLITE_ROW) return s.error("read problem", rc);
+    auto p = read_problem(s, 0);
+    if (!p.ok()) return p.error();
+    detail.problem = std::move(*p);
+  }
+  // The newest links; an incident purged by retention has no row to join.
+  auto links =
+      cache.get(db, "SELECT problem_incidents.incident_seq, problem_incidents.linked_at, " +
+                        std::string(kIncidentColumns) +
+                        " FROM problem_incidents LEFT JOIN incidents ON incidents.seq = "
+                        "problem_incidents.incident_seq WHERE problem_seq = ?1 "
+                        "ORDER BY linked_at DESC, problem_incidents.incident_seq DESC "
+                        "LIMIT ?2");
+  if (!links.ok()) return links.error();
+  Statement& s = **links;
+  ResetGuard guard(s);
+  s.bind_int(1, seq);
+  s.bind_int(2, static_cast<int64_t>(kMaxProblemIncidents));
+  auto st = each_row(s, "read problem incidents", [&](const Statement& row) -> core::Status {
+    ProblemIncident pi;
+    pi.id = core::incident_id(row.column_int(0));
+    pi.linked_at = row.column_time(1);
+    if (!row.is_null(2)) {
+      auto inc = read_incident(row, 2);
+      if (!inc.ok()) return inc.error();
+      pi.incident = std::move(*inc);
+    }
+    detail.incidents.push_back(std::move(pi));
+    return {};
+  });
+  if (!st.ok()) return st.error();
+  std::reverse(detail.incidents.begin(), detail.incidents.end());  // oldest first
+  return std::optional<ProblemDetail>(std::move(detail));
+}
+
+}  // namespace alertd::sinks::sqlite

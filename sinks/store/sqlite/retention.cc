@@ -1,0 +1,74 @@
+#include "sinks/store/sqlite/retention.h"
+
+#include <sqlite3.h>
+
+#include "sinks/store/sqlite/rows.h"
+
+namespace alertd::sinks::sqlite {
+
+core::Result<std::vector<IncidentDetail>> Purger::closed_before(core::TimePoint before,
+                                                                size_t limit, bool with_members) {
+  // The predicate of the partial index incidents_closed.
+  auto stmt = cache_.get(db_, "SELECT " + std::string(kIncidentColumns) +
+                                  " FROM incidents WHERE status = 'closed' AND closed_at < ?1 "
+                                  "ORDER BY closed_at, seq LIMIT ?2");
+  if (!stmt.ok()) return stmt.error();
+  std::vector<IncidentDetail> out;
+  {
+    Statement& s = **stmt;
+    ResetGuard guard(s);
+    s.bind_time(1, before);
+    s.bind_int(2, static_cast<int64_t>(limit));
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      auto inc = read_incident(s, 0);
+      if (!inc.ok()) return inc.error();
+      out.push_back(IncidentDetail{std::move(*inc), {}});
+    }
+    if (rc != SQLITE_DONE) return s.error("read closed incidents", rc);
+  }
+  if (!with_members) return out;
+  auto members = cache_.get(db_, "SELECT " + std::string(kMemberColumns) +
+                                     " FROM incident_members WHERE incident_seq = ?1"
+                                     " ORDER BY first_seen, fingerprint");
+  if (!members.ok()) return members.error();
+  Statement& s = **members;
+  for (auto& detail : out) {
+    ResetGuard guard(s);
+    s.bind_int(1, detail.incident.seq);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+      auto m = read_member(s, 0, parser_);
+      if (!m.ok()) return m.error();
+      detail.members.push_back(std::move(*m));
+    }
+    if (rc != SQLITE_DONE) return s.error("read members of a closed incident", rc);
+  }
+  return out;
+}
+
+core::Status Purger::remove(int64_t seq) {
+  const char* const statements[] = {"DELETE FROM incident_members WHERE incident_seq = ?1",
+                                    "DELETE FROM incidents WHERE seq = ?1"};
+  for (const char* sql : statements) {
+    auto stmt = cache_.get(db_, sql);
+    if (!stmt.ok()) return stmt.error();
+    ResetGuard guard(**stmt);
+    (*stmt)->bind_int(1, seq);
+    if (auto st = (*stmt)->run("purge closed incident"); !st.ok()) return st;
+  }
+  return {};
+}
+
+core::Status Purger::record_purged_seq(int64_t seq) {
+  auto stmt = cache_.get(db_, "INSERT INTO store_state (name, value) VALUES ('" +
+                                  std::string(kPurgedMaxSeq) +
+                                  "', ?1) ON CONFLICT (name) DO UPDATE SET value = "
+                                  "MAX(value, excluded.value)");
+  if (!stmt.ok()) return stmt.error();
+  ResetGuard guard(**stmt);
+  (*stmt)->bind_int(1, seq);
+  return (*stmt)->run("record purged seq");
+}
+
+}  // namespace alertd::sinks::sqlite
