@@ -176,6 +176,7 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
   http::add_ops_routes(router, api);
   http::add_silence_routes(router, api);
   http::add_audit_routes(router, api);
+  http::add_problem_routes(router, api);
 
   http::Server server(server_options(config, metrics),
                       [&router](http::Request& request) { return router.dispatch(request); });

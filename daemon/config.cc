@@ -147,7 +147,9 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   diag.guard([&] { parse_runtime(root, cfg); });
   if (root["rules"]) read_rules(root["rules"], base_dir, diag, cfg.rules);
   read_correlation(root, base_dir, diag, cfg.correlation);
-  if (root["incidents"]) read_incidents(root["incidents"], diag, cfg.correlation.lifecycle);
+  if (root["incidents"]) {
+    read_incidents(root["incidents"], diag, cfg.correlation.lifecycle, cfg.problems, cfg.retention);
+  }
   if (root["auth"]) read_auth(root["auth"], diag, cfg.auth);
 }
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/access.h"
+#include "core/problem.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "correlator/correlator.h"
@@ -69,6 +70,17 @@ struct IngestToken {
   std::string name;
 };
 
+/// `incidents.retention:`: closed incidents older than `closed_after` leave
+/// the store, archived first (NDJSON files) or just deleted.
+struct RetentionConfig {
+  core::Duration closed_after{0};  // 0: closed incidents are kept for ever
+  bool archive = true;             // action: archive, or delete
+  std::string archive_dir = "./data/archive";
+  size_t batch = 500;                               // incidents per transaction
+  core::Duration every = std::chrono::minutes(10);  // between runs once caught up
+  bool enabled() const { return closed_after.count() > 0; }
+};
+
 /// `auth:`. Without the section (enabled false) the API is open.
 struct AuthConfig {
   bool enabled = false;
@@ -84,6 +96,8 @@ struct DaemonConfig {
   core::Duration resolve_timeout = std::chrono::minutes(5);
   rules::ShardConfig dedup;
   correlator::CorrelatorConfig correlation;
+  core::ProblemPolicy problems;        // incidents.problems
+  RetentionConfig retention;           // incidents.retention
   std::vector<rules::RuleSpec> rules;  // in file order
   AuthConfig auth;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs

@@ -31,7 +31,9 @@ void read_correlation(const YAML::Node& root, const std::filesystem::path& base_
 void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);
 
 /// `incidents:` — SLA targets per priority, sla_clock, review_required,
-/// repeat_escalation (correlator::LifecyclePolicy).
-void read_incidents(const YAML::Node& n, Diagnostics& diag, correlator::LifecyclePolicy& out);
+/// repeat_escalation (correlator::LifecyclePolicy); `problems` (when
+/// recurring incidents open a problem) and `retention` (closed incidents).
+void read_incidents(const YAML::Node& n, Diagnostics& diag, correlator::LifecyclePolicy& lifecycle,
+                    core::ProblemPolicy& problems, RetentionConfig& retention);
 
 }  // namespace alertd::daemon

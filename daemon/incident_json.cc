@@ -89,4 +89,31 @@ void write_audit_entry(core::JsonWriter& w, const core::AuditEntry& e) {
   w.end_object();
 }
 
+void write_next_cursor(core::JsonWriter& w, std::optional<int64_t> cursor) {
+  w.key("next_cursor");
+  if (cursor) {
+    w.value(std::to_string(*cursor));
+  } else {
+    w.null();
+  }
+}
+
+void write_problem_fields(core::JsonWriter& w, const core::Problem& p) {
+  w.field("id", p.id)
+      .field("tenant", p.tenant)
+      .field("title", p.title)
+      .field("group_key", p.group_key)
+      .field("status", core::to_string(p.status));
+  text_or_null(w, "workaround", p.workaround);
+  text_or_null(w, "root_cause", p.root_cause);
+  text_or_null(w, "resolution", p.resolution);
+  text_or_null(w, "close_notes", p.close_notes);
+  w.field("incident_count", static_cast<uint64_t>(p.incident_count));
+  w.key("created_at").time(p.created_at);
+  w.key("updated_at").time(p.updated_at);
+  w.key("last_linked_at").time(p.last_linked_at);
+  w.key("resolved_at").time(p.resolved_at);
+  w.key("closed_at").time(p.closed_at);
+}
+
 }  // namespace alertd::daemon

@@ -1,9 +1,13 @@
 #pragma once
-// How incidents, members and audit entries look in JSON: one place for the
-// API and `alertd replay`.
+// How incidents, members, audit entries and problems look in JSON: one
+// place for the API, the retention archive and `alertd replay`.
+
+#include <cstdint>
+#include <optional>
 
 #include "core/incident.h"
 #include "core/json_writer.h"
+#include "core/problem.h"
 
 namespace alertd::daemon {
 
@@ -16,5 +20,10 @@ void write_incident_fields(core::JsonWriter& w, const core::Incident& incident);
 void write_member(core::JsonWriter& w, const core::Member& member);
 /// An audit entry; `detail` is embedded as a JSON object.
 void write_audit_entry(core::JsonWriter& w, const core::AuditEntry& entry);
+/// `"next_cursor"` of a list page: the cursor as a string, or null on the last page.
+void write_next_cursor(core::JsonWriter& w, std::optional<int64_t> cursor);
+/// The problem's own fields (no incidents), written into an open object;
+/// empty texts are null.
+void write_problem_fields(core::JsonWriter& w, const core::Problem& problem);
 
 }  // namespace alertd::daemon

@@ -85,6 +85,20 @@ Metrics::Metrics(telemetry::Registry& r)
                                "Alerts that joined an incident of a dependent or dependency "
                                "service through the topology.")
                          .with({})),
+      problems_opened(r.counter("alertd_problems_opened_total",
+                                "Problems opened because one group key kept producing incidents.")
+                          .with({})),
+      problem_links(r.counter("alertd_problem_links_total",
+                              "Incidents linked to a problem (at its opening or later).")
+                        .with({})),
+      incidents_purged(r.counter("alertd_incidents_purged_total",
+                                 "Closed incidents removed from the store by retention, by "
+                                 "action: archive (written to the archive first) or delete.",
+                                 {"action"})),
+      upkeep_errors(r.counter("alertd_store_upkeep_errors_total",
+                              "Failed runs of the store writer's own tasks (each is retried), "
+                              "by task: problems, retention.",
+                              {"task"})),
       lifecycle(r),
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
@@ -109,6 +123,8 @@ Metrics::Metrics(telemetry::Registry& r)
   for (auto reason : ingest::reason::kAll) rejected_family_.with({reason});
   for (auto reason : kRequestRejectReasons) rejected_family_.with({reason});
   for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
+  for (auto action : {"archive", "delete"}) incidents_purged.with({action});
+  for (auto task : {"problems", "retention"}) upkeep_errors.with({task});
   reloads_family_.with({"success"});
   reloads_family_.with({"failure"});
   auth_failures_family_.with({"unauthenticated"});

@@ -47,6 +47,10 @@ class Metrics {
   telemetry::Gauge& settle_held_alerts;
   telemetry::Counter& incidents_reopened;
   telemetry::Counter& topology_joins;
+  telemetry::Counter& problems_opened;
+  telemetry::Counter& problem_links;
+  telemetry::CounterFamily& incidents_purged;  // {action}: archive, delete
+  telemetry::CounterFamily& upkeep_errors;     // {task}: problems, retention
   telemetry::Counter& reloads(bool ok);
   LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
   /// API requests refused by access control: "unauthenticated" or "forbidden".

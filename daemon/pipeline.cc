@@ -11,6 +11,7 @@
 #include "correlator/correlator.h"
 #include "correlator/lifecycle.h"
 #include "daemon/bounded_queue.h"
+#include "daemon/store_upkeep.h"
 #include "daemon/update_merger.h"
 #include "rules/counting_stage.h"
 #include "rules/shard_stage.h"
@@ -52,7 +53,8 @@ struct Pipeline::Shared {
         store(s),
         clock(clk),
         events(kEventQueueCapacity),
-        updates(kUpdateQueueCapacity) {
+        updates(kUpdateQueueCapacity),
+        upkeep(s, m) {
     for (size_t i = 0; i < config.pipeline.shards; ++i) {
       shards.push_back(std::make_unique<BoundedQueue<core::Alert>>(config.pipeline.queue_capacity));
     }
@@ -97,6 +99,7 @@ struct Pipeline::Shared {
   std::atomic<bool> shards_stop{false};
   std::atomic<bool> correlator_stop{false};
   std::atomic<bool> sink_stop{false};
+  StoreUpkeep upkeep;  // the sink thread's only
 };
 
 Pipeline::Pipeline(const DaemonConfig& config, std::shared_ptr<const RuleBundle> rules,
@@ -365,6 +368,10 @@ void Pipeline::run_sink() {
   while (true) {
     bool stopping = shared_->sink_stop.load(std::memory_order_acquire);
     size_t n = shared_->updates.pop(batch.data(), batch.size(), kPollWait);
+    if (!stopping) {
+      auto bundle = shared_->rules.load(std::memory_order_acquire);
+      shared_->upkeep.tick(bundle->problems, bundle->retention, shared_->clock.now());
+    }
     if (n == 0) {
       if (stopping && shared_->updates.depth() == 0) break;
       continue;
@@ -414,12 +421,10 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
           m.processing_latency.observe(static_cast<double>(committed - w.received_mono_ns) / 1e9);
         }
         m.lifecycle.committed(w);
-        for (auto id : w.command_ids) {
-          core::LifecycleResult r;
-          r.incident = w.incident;
-          answer(id, std::move(r));
-        }
+        if (!w.command_ids.empty()) answer_committed(w);
       }
+      shared_->upkeep.committed(writes, shared_->rules.load(std::memory_order_acquire)->problems,
+                                shared_->clock.now());
       if (failures > 0) {
         spdlog::info(
             "store write of {} incident updates committed after {} failed attempts "
@@ -470,6 +475,17 @@ void Pipeline::commit(std::vector<core::IncidentUpdate>& writes) {
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
+}
+
+// The callers of a committed update's commands get the incident as the
+// store now reads it: with what only the store holds (the problem link).
+void Pipeline::answer_committed(const core::IncidentUpdate& update) {
+  core::LifecycleResult r;
+  r.incident = update.incident;
+  if (auto stored = shared_->store.get(update.incident.id); stored.ok() && *stored) {
+    r.incident = (*stored)->incident;
+  }
+  for (auto id : update.command_ids) answer(id, r);
 }
 
 // A command on an incident the correlator let go (resolved or closed): the

@@ -74,6 +74,7 @@ class Pipeline {
   void commit(std::vector<core::IncidentUpdate>& writes);
   void run_deferred(const core::LifecycleCommand& cmd);
   void answer(uint64_t command_id, core::LifecycleResult result);
+  void answer_committed(const core::IncidentUpdate& update);
 
   std::unique_ptr<Shared> shared_;
   std::vector<std::thread> shard_threads_;

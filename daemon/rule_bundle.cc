@@ -30,6 +30,8 @@ core::Result<std::shared_ptr<const RuleBundle>> make_rule_bundle(const DaemonCon
   bundle->version = version;
   bundle->rules = std::move(*rules);
   bundle->correlation = correlator_config(config, *bundle->rules);
+  bundle->problems = config.problems;
+  bundle->retention = config.retention;
   return std::shared_ptr<const RuleBundle>(std::move(bundle));
 }
 

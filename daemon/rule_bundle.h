@@ -1,7 +1,7 @@
 #pragma once
-// What a reload swaps: the compiled rules and the correlator's settings,
-// built from one DaemonConfig. Immutable once built; threads share it
-// through a shared_ptr and pick up a new one by its version.
+// What a reload swaps: the compiled rules, the correlator's settings and
+// the store writer's (problems, retention), built from one DaemonConfig. Immutable once built;
+// threads share it through a shared_ptr and pick up a new one by its version.
 
 #include <cstdint>
 #include <memory>
@@ -18,6 +18,8 @@ struct RuleBundle {
   uint64_t version = 0;
   std::shared_ptr<const rules::RuleSet> rules;
   correlator::CorrelatorConfig correlation;
+  core::ProblemPolicy problems;
+  RetentionConfig retention;
 };
 
 /// "3 rules, 1 inhibit rules, 12 services in the topology": for logs,

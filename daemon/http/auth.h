@@ -7,13 +7,15 @@
 // The role each endpoint family needs (pass it as `needed`):
 //   open, no check     GET /metrics, GET /-/healthy, GET /-/ready
 //   viewer             GET /api/v1/incidents, /api/v1/incidents/{id}, .../{id}/timeline,
-//                      GET /api/v1/incidents/stats, GET /api/v1/silences[/{id}]
+//                      GET /api/v1/incidents/stats, GET /api/v1/silences[/{id}],
+//                      GET /api/v1/problems[/{id}]
 //   responder          POST /api/v1/silences, DELETE /api/v1/silences/{id};
 //                      the incident lifecycle: POST /api/v1/incidents, PATCH and
 //                      POST /api/v1/incidents/{id}/{acknowledge|assign|escalate|vendor|
 //                      resolve|close|comment|reopen}
 //   incident_manager   closing a P1 or P2 (checked by correlator/lifecycle, which
-//                      knows the priority), and problem management
+//                      knows the priority), and problem management: POST
+//                      /api/v1/problems/{id}/{known_error|resolve|close}
 //   admin              POST /-/reload
 //   ingest             POST /api/v2/alerts (source "alertmanager"), POST /api/v1/events
 //                      ("generic"): authorize_ingest(), with the source's ingest tokens

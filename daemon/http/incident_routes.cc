@@ -2,8 +2,9 @@
 // holds only active incidents; the store holds everything). Every endpoint
 // needs the viewer role and shows only the caller's tenant (auth.h).
 
+#include <simdjson.h>
+
 #include <boost/beast/http.hpp>
-#include <charconv>
 
 #include "core/json_writer.h"
 #include "daemon/http/api_context.h"
@@ -22,17 +23,8 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-constexpr size_t kMaxPageSize = 1000;
-
 Response store_error(const core::Error& e) {
-  return error_response(503, "store_unavailable", e.message, {.retry_after_seconds = 1});
-}
-
-std::optional<int64_t> parse_int(std::string_view s) {
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
-  return v;
+  return store_unavailable_response(e.message);
 }
 
 // Builds the filter from the query string, or the 400 that explains why not.
@@ -54,21 +46,7 @@ std::variant<sinks::IncidentFilter, Response> parse_filter(const RouteContext& r
       return error_response(400, "invalid_priority", "priority must be one of P1, P2, P3, P4");
     }
   }
-  if (auto s = rc.query_value("limit")) {
-    auto v = parse_int(*s);
-    if (!v || *v < 1 || *v > static_cast<int64_t>(kMaxPageSize)) {
-      return error_response(400, "invalid_limit", "limit must be a whole number from 1 to 1000");
-    }
-    f.limit = static_cast<size_t>(*v);
-  }
-  if (auto s = rc.query_value("cursor")) {
-    auto v = parse_int(*s);
-    if (!v || *v < 1) {
-      return error_response(400, "invalid_cursor",
-                            "cursor must be the next_cursor value of a previous page");
-    }
-    f.before_seq = *v;
-  }
+  if (auto refused = read_page_query(rc, f.limit, f.before_seq)) return std::move(*refused);
   return f;
 }
 
@@ -91,12 +69,8 @@ Response list_incidents(ApiContext& ctx, RouteContext& rc) {
     write_incident_fields(w, i);
     w.end_object();
   }
-  w.end_array().key("next_cursor");
-  if (page->next_cursor) {
-    w.value(std::to_string(*page->next_cursor));
-  } else {
-    w.null();
-  }
+  w.end_array();
+  write_next_cursor(w, page->next_cursor);
   w.end_object();
   return json_response(200, std::move(body));
 }
@@ -135,17 +109,33 @@ Response get_incident(ApiContext& ctx, RouteContext& rc) {
   return json_response(200, std::move(body));
 }
 
+// The tenant a purged incident had, from its last (purge) entry; "" if none.
+std::string purged_tenant(const std::vector<core::AuditEntry>& entries) {
+  if (entries.empty() || entries.back().action != "purge") return "";
+  simdjson::dom::parser parser;
+  std::string_view tenant;
+  if (parser.parse(entries.back().detail)["tenant"].get(tenant)) return "";
+  return std::string(tenant);
+}
+
+// An incident's audit trail; it outlives the incident when retention purged it.
 Response get_timeline(ApiContext& ctx, RouteContext& rc) {
   auto who = authorize(ctx, rc.request, core::Role::viewer);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = ctx.store.load(std::memory_order_acquire);
   if (store == nullptr) return not_ready_response();
   auto id = *rc.param("id");
+  const auto& principal = std::get<Principal>(who);
   // Distinguishes "unknown" from "no entries", and checks the tenant.
-  auto visible = visible_incident(*store, std::get<Principal>(who), id);
-  if (auto* refused = std::get_if<Response>(&visible)) return std::move(*refused);
+  auto detail = store->get(id);
+  if (!detail) return store_error(detail.error());
+  if (*detail && !can_see(principal, (*detail)->incident.tenant)) return not_found(id);
   auto entries = store->timeline(id);
   if (!entries) return store_error(entries.error());
+  if (!*detail) {
+    const auto tenant = purged_tenant(*entries);
+    if (tenant.empty() || !can_see(principal, tenant)) return not_found(id);
+  }
   std::string body;
   core::JsonWriter w(body);
   w.begin_object().field("incident_id", id).key("entries").begin_array();

@@ -87,4 +87,49 @@ std::optional<Refusal> parse_object(const std::string& body, size_t max_bytes,
   return std::nullopt;
 }
 
+std::variant<Fields, Refusal> read_text_fields(const std::string& body, size_t max_bytes,
+                                               std::string_view what, std::string_view action,
+                                               std::span<const FieldSpec> specs) {
+  std::string names;
+  for (const auto& s : specs) names += (names.empty() ? "" : ", ") + std::string(s.name);
+  Fields fields;
+  auto refusal = parse_object(
+      body, max_bytes, what, [&](const std::string& key, od::value& v) -> std::optional<Refusal> {
+        auto spec = std::find_if(specs.begin(), specs.end(),
+                                 [&](const FieldSpec& s) { return s.name == key; });
+        if (spec == specs.end()) {
+          return Refusal{
+              400, "unknown_field",
+              "unknown field \"" + clip(key) + "\"; " + std::string(action) + " takes " + names};
+        }
+        std::optional<std::string> text;
+        if (auto r = read_string(v, key, text)) return r;
+        if (text && text->size() > spec->max_bytes) {
+          return Refusal{400, "field_too_long",
+                         key + " is " + std::to_string(text->size()) + " bytes, limit " +
+                             std::to_string(spec->max_bytes)};
+        }
+        if (text) fields.emplace(key, std::move(*text));
+        return std::nullopt;
+      });
+  if (refusal) return std::move(*refusal);
+  std::string missing;
+  for (const auto& s : specs) {
+    auto it = fields.find(s.name);
+    if (s.required && (it == fields.end() || it->second.empty())) {
+      missing += " " + std::string(s.name);
+    }
+  }
+  if (!missing.empty()) {
+    return Refusal{400, "missing_field", "required and missing or empty:" + missing};
+  }
+  return fields;
+}
+
+std::optional<std::string> take(Fields& f, std::string_view name) {
+  auto it = f.find(name);
+  if (it == f.end()) return std::nullopt;
+  return std::move(it->second);
+}
+
 }  // namespace alertd::daemon::http

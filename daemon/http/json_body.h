@@ -6,9 +6,12 @@
 #include <simdjson.h>
 
 #include <functional>
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace alertd::daemon::http {
 
@@ -35,6 +38,25 @@ using FieldReader =
 /// an object, has a member twice or text after the object.
 std::optional<Refusal> parse_object(const std::string& body, size_t max_bytes,
                                     std::string_view what, const FieldReader& read);
+
+/// One text field a management request may carry.
+struct FieldSpec {
+  std::string_view name;
+  bool required;
+  size_t max_bytes;
+};
+using Fields = std::map<std::string, std::string, std::less<>>;
+
+/// A body of text fields only (null reads as absent): each of `specs` at
+/// most its max_bytes, the required ones present and not empty, any other
+/// field refused (unknown_field, naming what `action` takes). `what` names
+/// the body in the 413.
+std::variant<Fields, Refusal> read_text_fields(const std::string& body, size_t max_bytes,
+                                               std::string_view what, std::string_view action,
+                                               std::span<const FieldSpec> specs);
+
+/// The field's text, moved out; nullopt when absent.
+std::optional<std::string> take(Fields& fields, std::string_view name);
 
 /// Cuts client text for an error message.
 std::string clip(std::string_view s);

@@ -9,7 +9,6 @@
 // store could still lose.
 
 #include <boost/beast/http.hpp>
-#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -38,12 +37,6 @@ constexpr size_t kMaxNameBytes = 256;  // actor, team, assignee, vendor, ...
 constexpr size_t kMaxTitleBytes = 512;
 constexpr size_t kMaxTextBytes = 16 << 10;  // comment, summary, notes, review, reason
 constexpr auto kAnswerTimeout = std::chrono::seconds(10);
-
-struct FieldSpec {
-  std::string_view name;
-  bool required;
-  size_t max_bytes;
-};
 
 // What each action reads from its body; every other field is refused.
 std::vector<FieldSpec> fields_of(LifecycleAction a) {
@@ -81,55 +74,17 @@ std::vector<FieldSpec> fields_of(LifecycleAction a) {
   return {actor};
 }
 
-using Fields = std::map<std::string, std::string, std::less<>>;
-
 std::variant<Fields, Refusal> read_body(const std::string& body, LifecycleAction action) {
   const auto specs = fields_of(action);
-  std::string names;
-  for (const auto& s : specs) names += (names.empty() ? "" : ", ") + std::string(s.name);
-  Fields fields;
-  auto refusal =
-      parse_object(body, kMaxBodyBytes, "a lifecycle request",
-                   [&](const std::string& key, od::value& v) -> std::optional<Refusal> {
-                     auto spec = std::find_if(specs.begin(), specs.end(),
-                                              [&](const FieldSpec& s) { return s.name == key; });
-                     if (spec == specs.end()) {
-                       return Refusal{400, "unknown_field",
-                                      "unknown field \"" + clip(key) + "\"; " +
-                                          std::string(core::to_string(action)) + " takes " + names};
-                     }
-                     std::optional<std::string> text;
-                     if (auto r = read_string(v, key, text)) return r;
-                     if (text && text->size() > spec->max_bytes) {
-                       return Refusal{400, "field_too_long",
-                                      key + " is " + std::to_string(text->size()) +
-                                          " bytes, limit " + std::to_string(spec->max_bytes)};
-                     }
-                     if (text) fields.emplace(key, std::move(*text));
-                     return std::nullopt;
-                   });
-  if (refusal) return std::move(*refusal);
-  std::string missing;
-  for (const auto& s : specs) {
-    auto it = fields.find(s.name);
-    if (s.required && (it == fields.end() || it->second.empty())) {
-      missing += " " + std::string(s.name);
+  auto fields =
+      read_text_fields(body, kMaxBodyBytes, "a lifecycle request", core::to_string(action), specs);
+  if (action == LifecycleAction::update) {
+    if (auto* f = std::get_if<Fields>(&fields); f != nullptr && f->size() == 2) {
+      return Refusal{400, "missing_field",
+                     "name at least one of title, category, impact, urgency, priority to change"};
     }
   }
-  if (!missing.empty()) {
-    return Refusal{400, "missing_field", "required and missing or empty:" + missing};
-  }
-  if (action == LifecycleAction::update && fields.size() == 2) {
-    return Refusal{400, "missing_field",
-                   "name at least one of title, category, impact, urgency, priority to change"};
-  }
   return fields;
-}
-
-std::optional<std::string> take(Fields& f, std::string_view name) {
-  auto it = f.find(name);
-  if (it == f.end()) return std::nullopt;
-  return std::move(it->second);
 }
 
 // The command a valid body asks for.
@@ -160,13 +115,7 @@ std::variant<core::LifecycleCommand, Refusal> build_command(LifecycleAction acti
 Response answer(const core::LifecycleResult& r) {
   if (r.status >= 400) {
     if (r.allowed.empty()) return error_response(r.status, r.error, r.detail);
-    std::string body;
-    core::JsonWriter w(body);
-    w.begin_object().field("error", r.error).field("detail", r.detail).key("allowed");
-    w.begin_array();
-    for (const auto& a : r.allowed) w.value(a);
-    w.end_array().end_object();
-    return json_response(r.status, std::move(body));
+    return refusal_with_allowed(r.status, r.error, r.detail, r.allowed);
   }
   std::string body;
   core::JsonWriter w(body);

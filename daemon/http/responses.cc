@@ -33,4 +33,18 @@ Response error_response(unsigned status, std::string_view reason, std::string_vi
   return r;
 }
 
+Response refusal_with_allowed(unsigned status, std::string_view reason, std::string_view detail,
+                              std::span<const std::string> allowed) {
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object().field("error", reason).field("detail", detail).key("allowed").begin_array();
+  for (const auto& a : allowed) w.value(a);
+  w.end_array().end_object();
+  return json_response(status, std::move(body));
+}
+
+Response store_unavailable_response(std::string_view detail) {
+  return error_response(503, "store_unavailable", detail, {.retry_after_seconds = 1});
+}
+
 }  // namespace alertd::daemon::http

@@ -3,6 +3,7 @@
 // {"error": "<reason token>", "detail": "<what is wrong>"} (DESIGN.md §5).
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -20,5 +21,13 @@ struct ErrorExtras {
 };
 Response error_response(unsigned status, std::string_view reason, std::string_view detail,
                         const ErrorExtras& extras = {});
+
+/// A refusal that names what the record allows instead (a 409 of a state
+/// machine): {"error", "detail", "allowed": [...]}.
+Response refusal_with_allowed(unsigned status, std::string_view reason, std::string_view detail,
+                              std::span<const std::string> allowed);
+
+/// 503 store_unavailable with Retry-After: a read of the store failed.
+Response store_unavailable_response(std::string_view detail);
 
 }  // namespace alertd::daemon::http

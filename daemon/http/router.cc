@@ -1,5 +1,7 @@
 #include "daemon/http/router.h"
 
+#include <charconv>
+
 #include "daemon/http/responses.h"
 
 namespace alertd::daemon::http {
@@ -133,6 +135,37 @@ Response Router::dispatch(Request& request) const {
     return r;
   }
   return error_response(404, "not_found", "no such endpoint: " + std::string(path));
+}
+
+namespace {
+constexpr int64_t kMaxPageSize = 1000;
+
+std::optional<int64_t> parse_int(std::string_view s) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+std::optional<Response> read_page_query(const RouteContext& rc, size_t& limit,
+                                        std::optional<int64_t>& before) {
+  if (auto s = rc.query_value("limit")) {
+    auto v = parse_int(*s);
+    if (!v || *v < 1 || *v > kMaxPageSize) {
+      return error_response(400, "invalid_limit", "limit must be a whole number from 1 to 1000");
+    }
+    limit = static_cast<size_t>(*v);
+  }
+  if (auto s = rc.query_value("cursor")) {
+    auto v = parse_int(*s);
+    if (!v || *v < 1) {
+      return error_response(400, "invalid_cursor",
+                            "cursor must be the next_cursor value of a previous page");
+    }
+    before = *v;
+  }
+  return std::nullopt;
 }
 
 }  // namespace alertd::daemon::http

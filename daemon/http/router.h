@@ -4,6 +4,7 @@
 // method answers 405 with Allow; anything else 404. Query strings are split
 // into decoded parameters.
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -40,6 +41,12 @@ class Router {
   };
   std::vector<Route> routes_;
 };
+
+/// The page of a list endpoint: `?limit=` (1..1000, else `limit` is kept)
+/// and `?cursor=` (a previous page's next_cursor, into `before`). The 400
+/// to answer when either is malformed.
+std::optional<Response> read_page_query(const RouteContext& rc, size_t& limit,
+                                        std::optional<int64_t>& before);
 
 /// Percent-decodes a URL component ('+' as space); nullopt on bad escapes.
 std::optional<std::string> url_decode(std::string_view s);

@@ -1,0 +1,54 @@
+#pragma once
+// What the store's writer thread (the pipeline's sink thread) does besides
+// writing incident updates: the recurrence check for the incidents each
+// commit opened (IncidentStore::link_recurring), and retention of closed
+// incidents (purge_closed), one bounded batch at a time between update
+// batches, so neither holds incident writes up for long. Both run on the
+// sink thread, which also runs the lifecycle commands on incidents the
+// correlator let go: a purge never races a command on the incident it
+// deletes.
+//
+// A failed check keeps its incidents and is retried with backoff; should
+// the daemon stop first, the next incident of the same group key catches
+// up (the check links every unlinked incident of the window). A failed
+// purge is retried at the next run.
+
+#include <span>
+#include <vector>
+
+#include "core/incident.h"
+#include "core/problem.h"
+#include "core/time.h"
+#include "daemon/config.h"
+#include "daemon/metrics.h"
+#include "sinks/store/incident_store.h"
+
+namespace alertd::daemon {
+
+class StoreUpkeep {
+ public:
+  StoreUpkeep(sinks::IncidentStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+
+  /// After `writes` committed: checks the incidents they opened.
+  void committed(std::span<const core::IncidentUpdate> writes, const core::ProblemPolicy& policy,
+                 core::TimePoint now);
+  /// Between batches (and when idle): retries a failed check when its
+  /// backoff ran out, and runs one retention batch when due.
+  void tick(const core::ProblemPolicy& policy, const RetentionConfig& retention,
+            core::TimePoint now);
+
+  size_t pending_checks() const { return pending_.size(); }
+
+ private:
+  void check(const core::ProblemPolicy& policy, core::TimePoint now);
+  void purge(const RetentionConfig& retention, core::TimePoint now);
+
+  sinks::IncidentStore& store_;
+  Metrics& metrics_;
+  std::vector<sinks::OpenedIncident> pending_;  // opened, not checked yet (a check failed)
+  core::TimePoint retry_check_at_ = core::kNoTime;
+  core::Duration check_backoff_{0};
+  core::TimePoint next_purge_at_ = core::kNoTime;  // kNoTime: at the first tick
+};
+
+}  // namespace alertd::daemon
