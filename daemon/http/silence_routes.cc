@@ -416,7 +416,7 @@ Response expire(const SilenceApi& api, RouteContext& rc) {
   if (!got) return api.store_error(got.error());
   if (!*got || !can_see(principal, (*got)->tenant)) return not_found(api, id);
   const core::TimePoint now = api.ctx.clock.now();
-  auto expired = store->expire_silence(id, now);
+  auto expired = store->expire_silence(id, now, principal.name);
   if (!expired) return api.store_error(expired.error());
   if (!*expired) return not_found(api, id);
   // Also after a no-op (already ended): the hook re-reads, so a repeat is harmless.

@@ -120,7 +120,7 @@ class IncidentStore {
   virtual core::Result<IncidentPage> list(const IncidentFilter& filter) = 0;
   /// nullopt when no incident has that id.
   virtual core::Result<std::optional<IncidentDetail>> get(std::string_view id) = 0;
-  /// Audit entries of one incident, oldest first.
+  /// Audit entries of one subject (an incident, problem or silence id), oldest first.
   virtual core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) = 0;
   /// Incidents of a tenant opened at or after `since`, oldest first, at most
   /// `limit` (for GET /api/v1/incidents/stats).
@@ -172,11 +172,14 @@ class IncidentStore {
                                             core::TimePoint now, const Archiver& archive) = 0;
 
   // --- silences: recorded, never deleted (expiring one ends it early) ---
+  // Both writes append their audit entry (subject the silence id, see
+  // store_input.h) in the transaction of the silence row: both or neither.
 
   /// Stores a new silence and returns it as stored: id "SIL-<n>" assigned
   /// (any id passed in is ignored), times cut to what the store keeps
   /// (milliseconds), updated_at = created_at when unset. The caller sets
-  /// created_at. Refused (store_invalid_input): no matchers, an empty tenant,
+  /// created_at. Appends a `silence` audit entry by created_by. Refused
+  /// (store_invalid_input, nothing written): no matchers, an empty tenant,
   /// unset times, ends_at <= starts_at, text that is not valid UTF-8.
   virtual core::Result<core::Silence> create_silence(core::Silence silence) = 0;
   /// Every silence of a tenant, ended ones included, newest first.
@@ -185,10 +188,12 @@ class IncidentStore {
   virtual core::Result<std::optional<core::Silence>> get_silence(std::string_view id) = 0;
   /// Ends a silence early: ends_at = min(ends_at, now), starts_at =
   /// min(starts_at, now) (so a pending one reads as expired, not pending),
-  /// updated_at = now. An already ended silence is returned unchanged.
+  /// updated_at = now, and appends a `silence_expire` audit entry by
+  /// `actor`. An already ended silence is returned unchanged, with no entry.
   /// nullopt when no silence has that id.
   virtual core::Result<std::optional<core::Silence>> expire_silence(std::string_view id,
-                                                                    core::TimePoint now) = 0;
+                                                                    core::TimePoint now,
+                                                                    std::string_view actor) = 0;
   /// Every silence, of any tenant, with ends_at after `now`, oldest first.
   virtual core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) = 0;
   /// The same at the wall clock: what the live daemon reads at start-up.

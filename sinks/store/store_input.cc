@@ -58,4 +58,46 @@ core::AuditEntry purge_audit_entry(const core::Incident& incident, bool archived
   return e;
 }
 
+core::AuditEntry silence_audit_entry(const core::Silence& s) {
+  std::string detail;
+  core::JsonWriter w(detail);
+  w.begin_object().field("tenant", s.tenant).key("matchers").begin_array();
+  for (const auto& m : s.matchers) w.value(m);
+  w.end_array();
+  w.key("starts_at").time(s.starts_at);
+  w.key("ends_at").time(s.ends_at);
+  w.field("comment", s.comment).end_object();
+  core::AuditEntry e;
+  e.incident_id = s.id;
+  e.at = to_stored(s.created_at);
+  e.actor = s.created_by;
+  e.action = "silence";
+  e.detail = std::move(detail);
+  return e;
+}
+
+std::optional<core::AuditEntry> silence_expire_audit_entry(const core::Silence& before,
+                                                           const core::Silence& after,
+                                                           std::string_view actor,
+                                                           core::TimePoint now) {
+  if (before.ends_at == after.ends_at && before.starts_at == after.starts_at) return std::nullopt;
+  std::string detail;
+  core::JsonWriter w(detail);
+  w.begin_object().key("changes").begin_object();
+  auto change = [&](std::string_view name, core::TimePoint from, core::TimePoint to) {
+    if (from == to) return;
+    w.key(name).begin_object().key("from").time(from).key("to").time(to).end_object();
+  };
+  change("starts_at", before.starts_at, after.starts_at);
+  change("ends_at", before.ends_at, after.ends_at);
+  w.end_object().end_object();
+  core::AuditEntry e;
+  e.incident_id = after.id;
+  e.at = to_stored(now);
+  e.actor = std::string(actor);
+  e.action = "silence_expire";
+  e.detail = std::move(detail);
+  return e;
+}
+
 }  // namespace alertd::sinks

@@ -3,6 +3,7 @@
 // audit entries it writes on its own, so SQLite and PostgreSQL accept,
 // write and return the same values.
 
+#include <optional>
 #include <string_view>
 
 #include "core/incident.h"
@@ -28,5 +29,20 @@ core::Status prepare_new_silence(core::Silence& silence, std::string_view store_
 /// show a purged incident's trail to its own tenant only.
 core::AuditEntry purge_audit_entry(const core::Incident& incident, bool archived,
                                    core::TimePoint now);
+
+/// The `silence` audit entry of a new silence as stored (id assigned): subject
+/// the silence id, actor created_by, at created_at, detail {"tenant",
+/// "matchers", "starts_at", "ends_at", "comment"}. The tenant lets the API
+/// show the entry to its own tenant only, as for `purge`.
+core::AuditEntry silence_audit_entry(const core::Silence& silence);
+
+/// The `silence_expire` entry when expiring turned `before` into `after`
+/// (both as stored): at `now`, detail {"changes": {"ends_at": {"from", "to"}}}
+/// with starts_at too when it moved. nullopt when the silence had already
+/// ended (nothing changed, so nothing to audit).
+std::optional<core::AuditEntry> silence_expire_audit_entry(const core::Silence& before,
+                                                           const core::Silence& after,
+                                                           std::string_view actor,
+                                                           core::TimePoint now);
 
 }  // namespace alertd::sinks

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "core/incident.h"
 #include "core/result.h"
@@ -22,6 +23,14 @@
 #include "sinks/store/postgres/pg_conn.h"
 
 namespace alertd::sinks::postgres {
+
+/// Opens a write transaction and locks the audit head before anything else,
+/// the order apply() takes (its head read is the first statement after
+/// BEGIN) and purge_closed() spells out the same way: a writer that takes
+/// other rows before appending would otherwise risk a deadlock with one that
+/// holds the head and wants those rows.
+inline constexpr std::string_view kBeginLockingAuditHeadSql =
+    "BEGIN; SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE";
 
 /// Appends a batch's audit entries to the chain, one batch at a time, on the
 /// writer connection. Reuses its buffers across batches.

@@ -16,6 +16,7 @@
 #include "sinks/store/postgres/problems.h"
 #include "sinks/store/postgres/retention.h"
 #include "sinks/store/postgres/rows.h"
+#include "sinks/store/postgres/silences.h"
 #include "sinks/store/store_input.h"
 
 namespace alertd::sinks {
@@ -55,22 +56,11 @@ std::string list_sql(unsigned shape) {
 struct Statements {
   Statements() {
     using namespace postgres;
-    const std::span<const Column> audit(kAuditTable), silence(kSilenceTable);
+    const std::span<const Column> audit(kAuditTable);
     const std::string incident_cols = incident_select_list();
     const std::string member_cols = column_list(std::span<const Column>(kMemberTable).subspan(1));
-    const std::string silence_cols = column_list(silence);
     upsert_incidents = batch_insert_sql("incidents", kIncidentTable, 1);
     upsert_members = batch_insert_sql("incident_members", kMemberTable, 2);
-    insert_silence = "INSERT INTO silences (" + column_list(silence.subspan(kAssignedSeq)) +
-                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq";
-    // One statement, so the answer is the row as written: the updated row,
-    // or (already ended) the row unchanged. LEAST(starts_at, now): a pending
-    // silence expired before it began reads as expired, not pending.
-    expire_silence =
-        "WITH ended AS (UPDATE silences SET starts_at = LEAST(starts_at, $2), "
-        "ends_at = $2, updated_at = $2 WHERE seq = $1 AND ends_at > $2 RETURNING " +
-        silence_cols + ") SELECT " + silence_cols + " FROM ended UNION ALL SELECT " + silence_cols +
-        " FROM silences WHERE seq = $1 AND NOT EXISTS (SELECT 1 FROM ended)";
     incident_by_id = "SELECT " + incident_cols + " FROM incidents WHERE id = $1";
     members_of = "SELECT " + member_cols + " FROM incident_members WHERE incident_seq = $1" +
                  " ORDER BY " + std::string(postgres::kMemberOrder);
@@ -87,15 +77,11 @@ struct Statements {
     opened_since =
         "SELECT " + incident_cols +
         " FROM incidents WHERE tenant = $1 AND opened_at >= $2 ORDER BY opened_at LIMIT $3";
-    silences_of_tenant =
-        "SELECT " + silence_cols + " FROM silences WHERE tenant = $1 ORDER BY seq DESC";
-    silence_by_seq = "SELECT " + silence_cols + " FROM silences WHERE seq = $1";
-    silences_unended = "SELECT " + silence_cols + " FROM silences WHERE ends_at > $1 ORDER BY seq";
     for (unsigned shape = 0; shape < kListShapes; ++shape) list[shape] = list_sql(shape);
   }
-  std::string upsert_incidents, upsert_members, insert_silence, expire_silence;
+  std::string upsert_incidents, upsert_members;
   std::string incident_by_id, members_of, timeline, active_incidents, active_members, max_seq;
-  std::string silences_of_tenant, silence_by_seq, silences_unended, opened_since;
+  std::string opened_since;
   std::array<std::string, kListShapes> list;
 };
 
@@ -196,12 +182,33 @@ class PostgresIncidentStore final : public IncidentStore {
   core::Result<AuditVerification> verify_audit() override;
   core::Status ping() override;
 
-  core::Result<core::Silence> create_silence(core::Silence silence) override;
-  core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override;
-  core::Result<std::optional<core::Silence>> get_silence(std::string_view id) override;
+  core::Result<core::Silence> create_silence(core::Silence silence) override {
+    if (auto st = prepare_new_silence(silence, target_->name); !st.ok()) return st.error();
+    std::lock_guard lock(write_mu_);
+    return postgres::create_silence(writer_.conn, writer_.audit, std::move(silence));
+  }
+  core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override {
+    auto lease = readers_.acquire();
+    return postgres::list_silences(lease->conn, lease->parser, tenant);
+  }
+  core::Result<std::optional<core::Silence>> get_silence(std::string_view id) override {
+    const auto seq = parse_silence_id(id);
+    if (!seq) return std::optional<core::Silence>();
+    auto lease = readers_.acquire();
+    return postgres::get_silence(lease->conn, lease->parser, *seq);
+  }
   core::Result<std::optional<core::Silence>> expire_silence(std::string_view id,
-                                                            core::TimePoint now) override;
-  core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) override;
+                                                            core::TimePoint now,
+                                                            std::string_view actor) override {
+    const auto seq = parse_silence_id(id);
+    if (!seq) return std::optional<core::Silence>();
+    std::lock_guard lock(write_mu_);
+    return postgres::expire_silence(writer_.conn, writer_.audit, writer_.parser, *seq, now, actor);
+  }
+  core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) override {
+    auto lease = readers_.acquire();
+    return postgres::load_silences(lease->conn, lease->parser, now);
+  }
   using IncidentStore::load_silences;
 
   core::Result<std::vector<ProblemLinks>> link_recurring(std::span<const OpenedIncident> opened,
@@ -484,83 +491,6 @@ core::Status PostgresIncidentStore::ping() {
   auto lease = readers_.acquire();
   auto r = lease->conn.exec("SELECT 1", "ping");
   return r.ok() ? core::Status() : core::Status(r.error());
-}
-
-// --- silences ---
-
-core::Result<std::vector<core::Silence>> read_silences(const Rows& rows,
-                                                       simdjson::dom::parser& parser) {
-  std::vector<core::Silence> out;
-  out.reserve(static_cast<size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) {
-    RowReader row(rows, i);
-    auto silence = postgres::read_silence(row, parser);
-    if (!silence.ok()) return silence.error();
-    out.push_back(std::move(*silence));
-  }
-  return out;
-}
-
-core::Result<std::optional<core::Silence>> read_one_silence(const Rows& rows,
-                                                            simdjson::dom::parser& parser) {
-  auto all = read_silences(rows, parser);
-  if (!all.ok()) return all.error();
-  if (all->empty()) return std::optional<core::Silence>();
-  return std::optional<core::Silence>(std::move(all->front()));
-}
-
-core::Result<core::Silence> PostgresIncidentStore::create_silence(core::Silence s) {
-  if (auto st = prepare_new_silence(s, target_->name); !st.ok()) return st.error();
-  std::lock_guard lock(write_mu_);
-  write_matchers_json(s.matchers, writer_.json);
-  writer_.params.clear();
-  postgres::bind_silence(writer_.params, s, writer_.json);
-  auto rows = writer_.conn.query(sql().insert_silence, writer_.params, "create silence");
-  if (!rows.ok()) return rows.error();
-  s.id = silence_id(rows->int64(0, 0));
-  return s;
-}
-
-core::Result<std::optional<core::Silence>> PostgresIncidentStore::expire_silence(
-    std::string_view id, core::TimePoint now) {
-  const auto seq = parse_silence_id(id);
-  if (!seq) return std::optional<core::Silence>();
-  std::lock_guard lock(write_mu_);
-  writer_.params.clear();
-  writer_.params.int64(*seq).time(to_stored(now));
-  auto rows = writer_.conn.query(sql().expire_silence, writer_.params, "expire silence");
-  if (!rows.ok()) return rows.error();
-  return read_one_silence(*rows, writer_.parser);
-}
-
-core::Result<std::vector<core::Silence>> PostgresIncidentStore::list_silences(
-    const std::string& tenant) {
-  auto lease = readers_.acquire();
-  lease->params.clear();
-  lease->params.text(tenant);
-  auto rows = lease->conn.query(sql().silences_of_tenant, lease->params, "list silences");
-  if (!rows.ok()) return rows.error();
-  return read_silences(*rows, lease->parser);
-}
-
-core::Result<std::optional<core::Silence>> PostgresIncidentStore::get_silence(std::string_view id) {
-  const auto seq = parse_silence_id(id);
-  if (!seq) return std::optional<core::Silence>();
-  auto lease = readers_.acquire();
-  lease->params.clear();
-  lease->params.int64(*seq);
-  auto rows = lease->conn.query(sql().silence_by_seq, lease->params, "read silence");
-  if (!rows.ok()) return rows.error();
-  return read_one_silence(*rows, lease->parser);
-}
-
-core::Result<std::vector<core::Silence>> PostgresIncidentStore::load_silences(core::TimePoint now) {
-  auto lease = readers_.acquire();
-  lease->params.clear();
-  lease->params.time(to_stored(now));
-  auto rows = lease->conn.query(sql().silences_unended, lease->params, "load silences");
-  if (!rows.ok()) return rows.error();
-  return read_silences(*rows, lease->parser);
 }
 
 }  // namespace

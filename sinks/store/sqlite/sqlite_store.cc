@@ -9,7 +9,6 @@
 #include <system_error>
 
 #include "sinks/store/incident_store.h"
-#include "sinks/store/label_json.h"
 #include "sinks/store/problem_linking.h"
 #include "sinks/store/sqlite/audit_log.h"
 #include "sinks/store/sqlite/checkpointer.h"
@@ -18,6 +17,7 @@
 #include "sinks/store/sqlite/read_pool.h"
 #include "sinks/store/sqlite/retention.h"
 #include "sinks/store/sqlite/rows.h"
+#include "sinks/store/sqlite/silences.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 #include "sinks/store/store_input.h"
 
@@ -56,14 +56,10 @@ struct Writer {
   Statement update_incident_unindexed;
   Statement upsert_incident;
   Statement upsert_member;
-  sqlite::AuditAppender audit;  // numbers and hash-chains the audit entries
-  Statement insert_silence;
-  Statement expire_silence;
-  Statement silence_by_seq;
+  sqlite::AuditAppender audit;   // numbers and hash-chains the audit entries
   sqlite::MemberText text;       // reused buffers for the bound member text
-  std::string matchers_json;     // the bound matchers of a new silence
   simdjson::dom::parser parser;  // reads back an expired silence, members to archive
-  StatementCache cache;          // the rare writes: problems, retention
+  StatementCache cache;          // the rare writes: silences, problems, retention
   // Highest incident seq this writer wrote or found at open. Only a hint for
   // picking the statement (seqs above it are new incidents, which skip the
   // narrow UPDATE): a stale value after a rollback or another process's
@@ -79,10 +75,6 @@ core::Status prepare_writer(Writer& w) {
       {&w.update_incident_unindexed, std::string(sqlite::kUpdateIncidentUnindexedSql)},
       {&w.upsert_incident, std::string(sqlite::kUpsertIncidentSql)},
       {&w.upsert_member, std::string(sqlite::kUpsertMemberSql)},
-      {&w.insert_silence, std::string(sqlite::kInsertSilenceSql)},
-      {&w.expire_silence, std::string(sqlite::kExpireSilenceSql)},
-      {&w.silence_by_seq,
-       "SELECT " + std::string(sqlite::kSilenceColumns) + " FROM silences WHERE seq = ?1"},
   };
   for (const auto& [stmt, sql] : statements) {
     auto prepared = Statement::prepare(w.db, sql);
@@ -115,7 +107,8 @@ class SqliteIncidentStore final : public IncidentStore {
   core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override;
   core::Result<std::optional<core::Silence>> get_silence(std::string_view id) override;
   core::Result<std::optional<core::Silence>> expire_silence(std::string_view id,
-                                                            core::TimePoint now) override;
+                                                            core::TimePoint now,
+                                                            std::string_view actor) override;
   core::Result<std::vector<core::Silence>> load_silences(core::TimePoint now) override;
   using IncidentStore::load_silences;
 
@@ -374,63 +367,40 @@ core::Result<AuditVerification> SqliteIncidentStore::verify_audit() {
 
 // --- silences ---
 
-/// Steps a silence query to the end, collecting rows.
-core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
-                                                       simdjson::dom::parser& parser,
-                                                       std::string_view what) {
-  std::vector<core::Silence> out;
-  int rc;
-  while ((rc = stmt.step()) == SQLITE_ROW) {
-    auto silence = sqlite::read_silence(stmt, 0, parser);
-    if (!silence.ok()) return silence.error();
-    out.push_back(std::move(*silence));
-  }
-  if (rc != SQLITE_DONE) return stmt.error(what, rc);
-  return out;
-}
-
-/// The one row of a by-seq query, or nullopt.
-core::Result<std::optional<core::Silence>> read_one_silence(Statement& stmt,
-                                                            simdjson::dom::parser& parser) {
-  auto rows = read_silences(stmt, parser, "read silence");
-  if (!rows.ok()) return rows.error();
-  if (rows->empty()) return std::optional<core::Silence>();
-  return std::optional<core::Silence>(std::move(rows->front()));
-}
-
 core::Result<core::Silence> SqliteIncidentStore::create_silence(core::Silence s) {
   if (auto st = prepare_new_silence(s, "sqlite store"); !st.ok()) return st.error();
   std::lock_guard lock(write_mu_);
-  write_matchers_json(s.matchers, writer_.matchers_json);
-  sqlite::bind_silence(writer_.insert_silence, s, writer_.matchers_json);
-  // One INSERT in autocommit mode is its own transaction; the mutex keeps
-  // last_insert_rowid this statement's.
-  if (auto st = writer_.insert_silence.run("create silence"); !st.ok()) return st.error();
-  s.id = silence_id(sqlite3_last_insert_rowid(writer_.db.get()));
+  auto written = in_write_transaction([&]() -> core::Status {
+    sqlite::SilenceWriter tx(writer_.db, writer_.cache, writer_.parser);
+    if (auto st = tx.insert(s); !st.ok()) return st;
+    return writer_.audit.append(silence_audit_entry(s));
+  });
+  if (!written.ok()) return written.error();
   return s;
 }
 
 core::Result<std::optional<core::Silence>> SqliteIncidentStore::expire_silence(
-    std::string_view id, core::TimePoint now) {
+    std::string_view id, core::TimePoint now, std::string_view actor) {
   const auto seq = parse_silence_id(id);
   if (!seq) return std::optional<core::Silence>();
   std::lock_guard lock(write_mu_);
-  // Update and read back in one transaction: the answer is the row as written.
-  if (auto st = writer_.begin.run("begin expire silence"); !st.ok()) return st.error();
-  core::Result<std::optional<core::Silence>> result = std::optional<core::Silence>();
-  writer_.expire_silence.bind_int(1, *seq);
-  writer_.expire_silence.bind_time(2, to_stored(now));
-  if (auto st = writer_.expire_silence.run("expire silence"); !st.ok()) {
-    result = st.error();
-  } else {
-    ResetGuard guard(writer_.silence_by_seq);
-    writer_.silence_by_seq.bind_int(1, *seq);
-    result = read_one_silence(writer_.silence_by_seq, writer_.parser);
-  }
-  if (result.ok()) {
-    if (auto st = writer_.commit.run("commit expire silence"); !st.ok()) result = st.error();
-  }
-  if (!result.ok() && writer_.db.in_transaction()) (void)writer_.rollback.run("rollback");
+  std::optional<core::Silence> result;
+  // Read, update and read back in one transaction: the entry's "from" is
+  // the row this update changed, and the answer is the row as written.
+  auto written = in_write_transaction([&]() -> core::Status {
+    sqlite::SilenceWriter tx(writer_.db, writer_.cache, writer_.parser);
+    auto before = tx.read(*seq);
+    if (!before.ok()) return before.error();
+    if (!*before) return {};
+    if (auto st = tx.expire(*seq, to_stored(now)); !st.ok()) return st;
+    auto after = tx.read(*seq);
+    if (!after.ok()) return after.error();
+    result = std::move(*after);
+    if (!result) return {};  // rows are never deleted (a trigger refuses it)
+    auto entry = silence_expire_audit_entry(**before, *result, actor, now);
+    return entry ? writer_.audit.append(*entry) : core::Status();
+  });
+  if (!written.ok()) return written.error();
   return result;
 }
 
@@ -440,7 +410,7 @@ core::Result<std::vector<core::Silence>> SqliteIncidentStore::list_silences(
   Statement& stmt = lease->silences_of_tenant;
   ResetGuard guard(stmt);
   stmt.bind_text(1, tenant);
-  return read_silences(stmt, lease->parser, "list silences");
+  return sqlite::read_silences(stmt, lease->parser, "list silences");
 }
 
 core::Result<std::optional<core::Silence>> SqliteIncidentStore::get_silence(std::string_view id) {
@@ -450,7 +420,7 @@ core::Result<std::optional<core::Silence>> SqliteIncidentStore::get_silence(std:
   Statement& stmt = lease->silence_by_seq;
   ResetGuard guard(stmt);
   stmt.bind_int(1, *seq);
-  return read_one_silence(stmt, lease->parser);
+  return sqlite::read_one_silence(stmt, lease->parser);
 }
 
 core::Result<std::vector<core::Silence>> SqliteIncidentStore::load_silences(core::TimePoint now) {
@@ -458,7 +428,7 @@ core::Result<std::vector<core::Silence>> SqliteIncidentStore::load_silences(core
   Statement& stmt = lease->silences_unended;
   ResetGuard guard(stmt);
   stmt.bind_time(1, to_stored(now));
-  return read_silences(stmt, lease->parser, "load silences");
+  return sqlite::read_silences(stmt, lease->parser, "load silences");
 }
 
 // --- problems and retention ---

@@ -305,7 +305,7 @@ TEST_F(PostgresStoreTest, TruncateCannotEmptyTheAuditLogOrSilences) {
     ASSERT_FALSE(st.ok()) << sql;
     EXPECT_EQ(st.error().reason, "store_constraint") << sql;
   }
-  EXPECT_EQ(count_of("SELECT COUNT(*) FROM audit_log"), 1);
+  EXPECT_EQ(count_of("SELECT COUNT(*) FROM audit_log"), 2);  // the incident's and the silence's
   EXPECT_EQ(count_of("SELECT COUNT(*) FROM silences"), 1);
 }
 
@@ -386,6 +386,14 @@ TEST_F(PostgresStoreTest, TextWithANulByteIsRefusedNotCut) {
   auto created = store_->create_silence(s);
   ASSERT_FALSE(created.ok());
   EXPECT_EQ(created.error().reason, "store_invalid_input");
+  // Refused inside the write transaction (it had locked the audit head):
+  // rolled back, no entry, the head where it was, the writer usable.
+  EXPECT_EQ(count_of("SELECT COUNT(*) FROM silences"), 0);
+  EXPECT_EQ(count_of("SELECT COUNT(*) FROM audit_log"), 0);
+  EXPECT_EQ(count_of("SELECT seq FROM audit_head WHERE id = 1"), 0);
+  s.comment = "after";
+  ASSERT_TRUE(store_->create_silence(s).ok());
+  EXPECT_EQ(count_of("SELECT seq FROM audit_head WHERE id = 1"), 1);
   core::Incident inc = make_incident(1);
   inc.title = std::string("a\0b", 3);
   auto st = store_->apply(std::vector{make_update(inc)});

@@ -1,6 +1,6 @@
-// Silences in every store backend: ids, round trips, listing, expiry, what is
-// refused, what survives a restart, and writes from several threads beside
-// the sink thread's apply().
+// Silences in every store backend: ids, round trips, listing, expiry, their
+// audit entries, what is refused, what survives a restart, and writes from
+// several threads beside the sink thread's apply().
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +22,19 @@ core::Silence create_ok(IncidentStore& store, core::Silence s) {
   auto created = store.create_silence(std::move(s));
   EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
   return created.ok() ? std::move(*created) : core::Silence{};
+}
+
+std::vector<core::AuditEntry> timeline_ok(IncidentStore& store, const std::string& id) {
+  auto t = store.timeline(id);
+  EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
+  return t.ok() ? std::move(*t) : std::vector<core::AuditEntry>{};
+}
+
+AuditVerification verify_ok(IncidentStore& store) {
+  auto v = store.verify_audit();
+  EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().message);
+  EXPECT_TRUE(v.ok() && v->ok) << (v.ok() ? v->reason : "");
+  return v.ok() ? std::move(*v) : AuditVerification{};
 }
 
 std::vector<std::string> ids(const core::Result<std::vector<core::Silence>>& list) {
@@ -104,7 +117,7 @@ TEST_P(StoreSilencesTest, LoadSilencesReturnsEveryTenantsNotYetEndedOldestFirst)
 TEST_P(StoreSilencesTest, ExpireEndsAnActiveSilenceOnceAndKeepsIt) {
   const core::Silence s = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + 2 * kHour));
   const auto now = at_ms(kT0 + kHour);
-  auto expired = store_->expire_silence(s.id, now);
+  auto expired = store_->expire_silence(s.id, now, "bob");
   ASSERT_TRUE(expired.ok()) << expired.error().message;
   ASSERT_TRUE(expired->has_value());
   core::Silence want = s;
@@ -114,7 +127,7 @@ TEST_P(StoreSilencesTest, ExpireEndsAnActiveSilenceOnceAndKeepsIt) {
   EXPECT_EQ(core::silence_state(**expired, now), core::SilenceState::expired);
 
   // Expiring again (later) changes nothing: no new end, no new updated_at.
-  auto again = store_->expire_silence(s.id, now + std::chrono::minutes(5));
+  auto again = store_->expire_silence(s.id, now + std::chrono::minutes(5), "bob");
   ASSERT_TRUE(again.ok() && again->has_value());
   expect_same_silence(**again, want);
   expect_same_silence(**store_->get_silence(s.id), want);
@@ -127,7 +140,7 @@ TEST_P(StoreSilencesTest, ExpiringAPendingSilenceMakesItExpiredNotPending) {
       create_ok(*store_, make_silence({"a=\"1\""}, kT0 + kHour, kT0 + 2 * kHour));
   const auto now = at_ms(kT0);
   ASSERT_EQ(core::silence_state(s, now), core::SilenceState::pending);
-  auto expired = store_->expire_silence(s.id, now);
+  auto expired = store_->expire_silence(s.id, now, "bob");
   ASSERT_TRUE(expired.ok() && expired->has_value());
   EXPECT_EQ(ns((*expired)->starts_at), ns(now));
   EXPECT_EQ(ns((*expired)->ends_at), ns(now));
@@ -138,11 +151,92 @@ TEST_P(StoreSilencesTest, ExpiringAPendingSilenceMakesItExpiredNotPending) {
 
 TEST_P(StoreSilencesTest, ExpireUnknownIdIsNullopt) {
   for (const char* id : {"SIL-1", "SIL-x", "INC-1"}) {
-    auto got = store_->expire_silence(id, at_ms(kT0));
+    auto got = store_->expire_silence(id, at_ms(kT0), "bob");
     ASSERT_TRUE(got.ok()) << id << ": " << got.error().message;
     EXPECT_FALSE(got->has_value()) << id;
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM silences"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), 0);
+}
+
+TEST_P(StoreSilencesTest, CreateAndExpireAreAuditedInTheChain) {
+  core::Silence s =
+      make_silence({"service=\"db\"", "env!=\"dev\""}, kT0 + kHour, kT0 + 3 * kHour, "team-a");
+  s.created_by = "alice";
+  s.comment = "DB failover \"planned\"";
+  s.created_at = at_ms(kT0) + std::chrono::microseconds(7);  // kept to the millisecond
+  const core::Silence created = create_ok(*store_, s);
+  auto entries = timeline_ok(*store_, created.id);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].incident_id, "SIL-1");
+  EXPECT_EQ(entries[0].actor, "alice");
+  EXPECT_EQ(entries[0].action, "silence");
+  EXPECT_EQ(ns(entries[0].at), ns(at_ms(kT0)));
+  EXPECT_EQ(entries[0].detail,
+            R"({"tenant":"team-a","matchers":["service=\"db\"","env!=\"dev\""],)"
+            R"("starts_at":"2026-01-01T01:00:00.000Z","ends_at":"2026-01-01T03:00:00.000Z",)"
+            R"("comment":"DB failover \"planned\""})");
+  auto v = verify_ok(*store_);
+  EXPECT_EQ(v.entries, 1);
+  EXPECT_EQ(v.head_hash, entries[0].hash);
+
+  // Expired while still pending: both times move, and the entry says so.
+  const auto now = at_ms(kT0 + 1500);
+  auto expired = store_->expire_silence(created.id, now, "bob");
+  ASSERT_TRUE(expired.ok() && expired->has_value());
+  entries = timeline_ok(*store_, created.id);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].actor, "bob");
+  EXPECT_EQ(entries[1].action, "silence_expire");
+  EXPECT_EQ(ns(entries[1].at), ns(now));
+  EXPECT_EQ(entries[1].detail,
+            R"({"changes":{"starts_at":{"from":"2026-01-01T01:00:00.000Z",)"
+            R"("to":"2026-01-01T00:00:01.500Z"},"ends_at":{"from":"2026-01-01T03:00:00.000Z",)"
+            R"("to":"2026-01-01T00:00:01.500Z"}}})");
+  EXPECT_EQ(entries[1].prev_hash, entries[0].hash);  // chained like every other entry
+
+  // Already ended: nothing changes, nothing is appended.
+  ASSERT_TRUE(store_->expire_silence(created.id, now + std::chrono::minutes(1), "carol").ok());
+  EXPECT_EQ(timeline_ok(*store_, created.id).size(), 2u);
+  v = verify_ok(*store_);
+  EXPECT_EQ(v.entries, 2);
+  EXPECT_EQ(v.head_hash, entries[1].hash);
+
+  // An active silence's start stays where it was.
+  const core::Silence active = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
+  ASSERT_TRUE(store_->expire_silence(active.id, now, "bob").ok());
+  entries = timeline_ok(*store_, active.id);
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[1].detail, R"({"changes":{"ends_at":{"from":"2026-01-01T01:00:00.000Z",)"
+                               R"("to":"2026-01-01T00:00:01.500Z"}}})");
+  EXPECT_EQ(verify_ok(*store_).entries, 4);
+}
+
+// A failed write leaves neither the silence row nor its entry, and the chain
+// goes on from the same head. The audit append is made to fail (its table
+// renamed away, as an operator's mistake would) after the silence row was
+// written in the same transaction.
+TEST_P(StoreSilencesTest, AFailedAuditAppendLeavesNeitherTheSilenceNorItsEntry) {
+  const core::Silence kept = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
+  const std::string head = verify_ok(*store_).head_hash;
+  ASSERT_TRUE(db_->exec("ALTER TABLE audit_log RENAME TO audit_log_away").ok());
+  EXPECT_FALSE(store_->create_silence(make_silence({"b=\"2\""}, kT0, kT0 + kHour)).ok());
+  EXPECT_FALSE(store_->expire_silence(kept.id, at_ms(kT0 + 1000), "bob").ok());
+  ASSERT_TRUE(db_->exec("ALTER TABLE audit_log_away RENAME TO audit_log").ok());
+
+  EXPECT_EQ(count("SELECT COUNT(*) FROM silences"), 1);
+  auto got = store_->get_silence(kept.id);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  expect_same_silence(**got, kept);  // not expired
+  auto v = verify_ok(*store_);
+  EXPECT_EQ(v.entries, 1);
+  EXPECT_EQ(v.head_hash, head);
+
+  ASSERT_TRUE(store_->expire_silence(kept.id, at_ms(kT0 + 1000), "bob").ok());
+  const core::Silence next = create_ok(*store_, make_silence({"b=\"2\""}, kT0, kT0 + kHour));
+  EXPECT_EQ(timeline_ok(*store_, kept.id).size(), 2u);
+  EXPECT_EQ(timeline_ok(*store_, next.id).size(), 1u);
+  EXPECT_EQ(verify_ok(*store_).entries, 3);
 }
 
 TEST_P(StoreSilencesTest, RefusesSilencesThatCannotBeRight) {
@@ -173,7 +267,11 @@ TEST_P(StoreSilencesTest, RefusesSilencesThatCannotBeRight) {
     EXPECT_EQ(created.error().reason, "store_invalid_input") << c.what;
   }
   EXPECT_EQ(count("SELECT COUNT(*) FROM silences"), 0);
+  // No entry either, and the head did not move.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), 0);
+  EXPECT_EQ(verify_ok(*store_).entries, 0);
   EXPECT_EQ(create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour)).id, "SIL-1");
+  EXPECT_EQ(verify_ok(*store_).entries, 1);
 }
 
 // Recorded, never lost: not even an operator's SQL shell can delete a silence or
@@ -200,7 +298,7 @@ TEST_P(StoreSilencesTest, RowsCannotBeDeletedOrRewritten) {
 TEST_P(StoreSilencesTest, SilencesAndIdsSurviveARestart) {
   const core::Silence one = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
   const core::Silence two = create_ok(*store_, make_silence({"b=~\"x|y\""}, kT0, kT0 + 2 * kHour));
-  ASSERT_TRUE(store_->expire_silence(two.id, at_ms(kT0 + 1000)).ok());
+  ASSERT_TRUE(store_->expire_silence(two.id, at_ms(kT0 + 1000), "bob").ok());
   reopen();
 
   auto loaded = store_->load_silences(at_ms(kT0 + 1000));
@@ -212,6 +310,8 @@ TEST_P(StoreSilencesTest, SilencesAndIdsSurviveARestart) {
   EXPECT_EQ(ns((*expired)->ends_at), ns(at_ms(kT0 + 1000)));
   // AUTOINCREMENT: a new silence never takes an old id.
   EXPECT_EQ(create_ok(*store_, make_silence({"c=\"3\""}, kT0, kT0 + kHour)).id, "SIL-3");
+  EXPECT_EQ(timeline_ok(*store_, two.id).size(), 2u);
+  EXPECT_EQ(verify_ok(*store_).entries, 4);  // the chain goes on after a restart
 }
 
 TEST_P(StoreSilencesTest, LoadSilencesAtTheWallClock) {
@@ -260,7 +360,7 @@ TEST_P(StoreConcurrencyTest, SilenceWritesBesideApplyAndReads) {
         }
         made[w].push_back(s->id);
         if (i % 2 == 1) {
-          auto e = store->expire_silence(s->id, at_ms(kT0 + 1000));
+          auto e = store->expire_silence(s->id, at_ms(kT0 + 1000), "writer");
           if (!e.ok()) {
             errors[w].push_back("expire " + s->id + ": " + e.error().message);
           } else if (!e->has_value()) {
@@ -310,6 +410,8 @@ TEST_P(StoreConcurrencyTest, SilenceWritesBesideApplyAndReads) {
   EXPECT_EQ(state->max_seq, kBatches);
   EXPECT_EQ(state->members.size(), static_cast<size_t>(kBatches));
   EXPECT_TRUE(state->incidents.at(1).flapping);
+  // One chain through all of it: each batch's entry, each create, each expire.
+  EXPECT_EQ(verify_ok(*store).entries, kBatches + kWriters * kPerWriter * 3 / 2);
 }
 
 }  // namespace

@@ -1,0 +1,157 @@
+#include "sinks/store/postgres/silences.h"
+
+#include <simdjson.h>
+
+#include <span>
+
+#include "sinks/store/incident_store.h"
+#include "sinks/store/label_json.h"
+#include "sinks/store/postgres/rows.h"
+#include "sinks/store/store_input.h"
+
+namespace alertd::sinks::postgres {
+
+namespace {
+
+struct Statements {
+  Statements() {
+    const std::span<const Column> silence(kSilenceTable);
+    const std::string cols = column_list(silence);
+    insert = "INSERT INTO silences (" + column_list(silence.subspan(kAssignedSeq)) +
+             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq";
+    by_seq = "SELECT " + cols + " FROM silences WHERE seq = $1";
+    // Locked: the row the entry's "from" describes is the row the update changes.
+    by_seq_for_update = by_seq + " FOR UPDATE";
+    // One statement, so the answer is the row as written: the updated row,
+    // or (already ended) the row unchanged. LEAST(starts_at, now): a pending
+    // silence expired before it began reads as expired, not pending.
+    expire =
+        "WITH ended AS (UPDATE silences SET starts_at = LEAST(starts_at, $2), "
+        "ends_at = $2, updated_at = $2 WHERE seq = $1 AND ends_at > $2 RETURNING " +
+        cols + ") SELECT " + cols + " FROM ended UNION ALL SELECT " + cols +
+        " FROM silences WHERE seq = $1 AND NOT EXISTS (SELECT 1 FROM ended)";
+    of_tenant = "SELECT " + cols + " FROM silences WHERE tenant = $1 ORDER BY seq DESC";
+    unended = "SELECT " + cols + " FROM silences WHERE ends_at > $1 ORDER BY seq";
+  }
+  std::string insert, by_seq, by_seq_for_update, expire, of_tenant, unended;
+};
+
+const Statements& sql() {
+  static const Statements statements;
+  return statements;
+}
+
+// Both writes lock the audit head first, in the round trip of BEGIN, as
+// apply() and purge_closed() do, and only then the silence row. No deadlock
+// with another daemon's writes: the only transactions that lock silence rows
+// are these, which hold the head by then, so none waits for the head while
+// holding a row someone else waits for (edit_problem and link_recurring,
+// which lock the head last, never touch silences).
+const std::string& begin_sql() {
+  static const std::string sql(kBeginLockingAuditHeadSql);
+  return sql;
+}
+
+core::Result<std::vector<core::Silence>> read_silences(const Rows& rows,
+                                                       simdjson::dom::parser& parser) {
+  std::vector<core::Silence> out;
+  out.reserve(static_cast<size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) {
+    RowReader row(rows, i);
+    auto silence = read_silence(row, parser);
+    if (!silence.ok()) return silence.error();
+    out.push_back(std::move(*silence));
+  }
+  return out;
+}
+
+core::Result<std::optional<core::Silence>> read_one_silence(const Rows& rows,
+                                                            simdjson::dom::parser& parser) {
+  auto all = read_silences(rows, parser);
+  if (!all.ok()) return all.error();
+  if (all->empty()) return std::optional<core::Silence>();
+  return std::optional<core::Silence>(std::move(all->front()));
+}
+
+core::Status append_one(Connection& conn, AuditAppender& audit, const core::AuditEntry& entry) {
+  const core::AuditEntry* entries[] = {&entry};
+  return audit.append(conn, entries, "");
+}
+
+}  // namespace
+
+core::Result<core::Silence> create_silence(Connection& conn, AuditAppender& audit,
+                                           core::Silence s) {
+  std::string matchers_json;
+  write_matchers_json(s.matchers, matchers_json);
+  Params params;
+  bind_silence(params, s, matchers_json);
+  // The seq comes from the INSERT, so the entry is built between it and the
+  // append. (A rolled-back INSERT still uses up its seq: ids may skip.)
+  auto st = run_transaction(conn, begin_sql(), [&]() -> core::Status {
+    auto rows = conn.query(sql().insert, params, "create silence");
+    if (!rows.ok()) return rows.error();
+    s.id = silence_id(rows->int64(0, 0));
+    return append_one(conn, audit, silence_audit_entry(s));
+  });
+  if (!st.ok()) return st.error();
+  return s;
+}
+
+core::Result<std::optional<core::Silence>> expire_silence(Connection& conn, AuditAppender& audit,
+                                                          simdjson::dom::parser& parser,
+                                                          int64_t seq, core::TimePoint now,
+                                                          std::string_view actor) {
+  std::optional<core::Silence> result;
+  auto st = run_transaction(conn, begin_sql(), [&]() -> core::Status {
+    Params params;
+    params.int64(seq);
+    auto before_rows = conn.query(sql().by_seq_for_update, params, "read silence");
+    if (!before_rows.ok()) return before_rows.error();
+    auto before = read_one_silence(*before_rows, parser);
+    if (!before.ok()) return before.error();
+    if (!*before) return {};
+    params.time(to_stored(now));
+    auto rows = conn.query(sql().expire, params, "expire silence");
+    if (!rows.ok()) return rows.error();
+    auto after = read_one_silence(*rows, parser);
+    if (!after.ok()) return after.error();
+    result = std::move(*after);
+    if (!result) return {};  // rows are never deleted (a trigger refuses it)
+    auto entry = silence_expire_audit_entry(**before, *result, actor, now);
+    return entry ? append_one(conn, audit, *entry) : core::Status();
+  });
+  if (!st.ok()) return st.error();
+  return result;
+}
+
+core::Result<std::vector<core::Silence>> list_silences(Connection& conn,
+                                                       simdjson::dom::parser& parser,
+                                                       const std::string& tenant) {
+  Params params;
+  params.view(tenant);
+  auto rows = conn.query(sql().of_tenant, params, "list silences");
+  if (!rows.ok()) return rows.error();
+  return read_silences(*rows, parser);
+}
+
+core::Result<std::optional<core::Silence>> get_silence(Connection& conn,
+                                                       simdjson::dom::parser& parser, int64_t seq) {
+  Params params;
+  params.int64(seq);
+  auto rows = conn.query(sql().by_seq, params, "read silence");
+  if (!rows.ok()) return rows.error();
+  return read_one_silence(*rows, parser);
+}
+
+core::Result<std::vector<core::Silence>> load_silences(Connection& conn,
+                                                       simdjson::dom::parser& parser,
+                                                       core::TimePoint now) {
+  Params params;
+  params.time(to_stored(now));
+  auto rows = conn.query(sql().unended, params, "load silences");
+  if (!rows.ok()) return rows.error();
+  return read_silences(*rows, parser);
+}
+
+}  // namespace alertd::sinks::postgres
