@@ -7,7 +7,7 @@
 // The role each endpoint family needs (pass it as `needed`):
 //   open, no check     GET /metrics, GET /-/healthy, GET /-/ready
 //   viewer             GET /api/v1/incidents, /api/v1/incidents/{id}, .../{id}/timeline,
-//                      GET /api/v1/incidents/stats, GET /api/v1/silences[/{id}],
+//                      GET /api/v1/incidents/stats, GET /api/v1/silences[/{id}[/timeline]],
 //                      GET /api/v1/problems[/{id}]
 //   responder          POST /api/v1/silences, DELETE /api/v1/silences/{id};
 //                      the incident lifecycle: POST /api/v1/incidents, PATCH and

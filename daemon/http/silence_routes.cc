@@ -1,6 +1,8 @@
-// Silences API: create, list, get and expire. Silences are kept in the store
-// and never deleted (DELETE ends one early); after every change the
-// correlator gets the current set through ctx.silences_changed.
+// Silences API: create, list, get, expire and the audit timeline. Silences
+// are kept in the store and never deleted (DELETE ends one early); every
+// change is an entry of the audit trail, written by the store with it, and
+// after every change the correlator gets the current set through
+// ctx.silences_changed.
 //
 // Requests are decoded with simdjson On-Demand like the ingest decoders, and
 // everything a client sends has a limit. Every refusal is counted in
@@ -28,6 +30,7 @@
 #include "daemon/http/json_body.h"
 #include "daemon/http/responses.h"
 #include "daemon/http/router.h"
+#include "daemon/incident_json.h"
 #include "ingest/formats/common.h"
 #include "sinks/store/incident_store.h"
 #include "telemetry/registry.h"
@@ -425,6 +428,26 @@ Response expire(const SilenceApi& api, RouteContext& rc) {
   return silence_response(200, **expired, now);
 }
 
+// The silence's audit entries, oldest first; tenant-checked as get_one.
+Response get_timeline(const SilenceApi& api, RouteContext& rc) {
+  auto who = authorize(api.ctx, rc.request, core::Role::viewer);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto* store = api.store();
+  if (store == nullptr) return api.not_ready();
+  const auto id = *rc.param("id");
+  auto got = store->get_silence(id);
+  if (!got) return api.store_error(got.error());
+  if (!*got || !can_see(std::get<Principal>(who), (*got)->tenant)) return not_found(api, id);
+  auto entries = store->timeline((*got)->id);
+  if (!entries) return api.store_error(entries.error());
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object().field("silence_id", (*got)->id).key("entries").begin_array();
+  for (const auto& e : *entries) write_audit_entry(w, e);
+  w.end_array().end_object();
+  return json_response(200, std::move(body));
+}
+
 }  // namespace
 
 void add_silence_routes(Router& router, ApiContext& ctx) {
@@ -440,6 +463,8 @@ void add_silence_routes(Router& router, ApiContext& ctx) {
              [api](RouteContext& rc) { return get_one(api, rc); });
   router.add(bhttp::verb::delete_, "/api/v1/silences/{id}",
              [api](RouteContext& rc) { return expire(api, rc); });
+  router.add(bhttp::verb::get, "/api/v1/silences/{id}/timeline",
+             [api](RouteContext& rc) { return get_timeline(api, rc); });
 }
 
 }  // namespace alertd::daemon::http

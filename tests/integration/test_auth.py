@@ -133,6 +133,11 @@ class Roles(AuthTestCase):
         self.expect(self.call(d, "DELETE", f"/api/v1/silences/{sid}", "T_VIEWER_A"), 403,
                     "forbidden")
         self.expect(self.call(d, "DELETE", f"/api/v1/silences/{sid}", "T_RESPONDER_A"), 200)
+        # The audit trail names the token that expired it.
+        t = self.expect(self.call(d, "GET", f"/api/v1/silences/{sid}/timeline", "T_VIEWER_A"),
+                        200).json()
+        self.assertEqual([(e["action"], e["actor"]) for e in t["entries"]],
+                         [("silence", "alice"), ("silence_expire", "oncall-a")])
 
         self.expect(self.call(d, "POST", "/-/reload", "T_RESPONDER_A"), 403, "forbidden")
         self.expect(self.call(d, "POST", "/-/reload"), 401, "unauthenticated")
@@ -165,6 +170,9 @@ class TenantIsolation(AuthTestCase):
                     "not_found")
         self.expect(self.call(d, "DELETE", f"/api/v1/silences/{a['id']}", "T_RESPONDER_B"), 404,
                     "not_found")
+        self.expect(self.call(d, "GET", f"/api/v1/silences/{a['id']}/timeline", "T_RESPONDER_B"),
+                    404, "not_found")
+        self.expect(self.call(d, "GET", f"/api/v1/silences/{a['id']}/timeline", "T_VIEWER_A"), 200)
         still = self.expect(self.call(d, "GET", f"/api/v1/silences/{a['id']}", "T_VIEWER_A"), 200)
         self.assertEqual(still.json()["state"], "active")  # the refused DELETE changed nothing
 

@@ -1,6 +1,6 @@
-"""Silences API on the real daemon: create, list, get, expire (DELETE), every
-refusal with its status, reason and counter, and silences kept across a
-restart. (Whether a silenced alert is marked on its incident is tested where
+"""Silences API on the real daemon: create, list, get, expire (DELETE), the
+audit timeline, every refusal with its status, reason and counter, and
+silences kept across a restart. (Whether a silenced alert is marked on its incident is tested where
 the correlator applies silences.)"""
 
 import json
@@ -134,6 +134,37 @@ class Silences(SilencesTestCase):
             self.assertEqual(r.status, 404, (sid, r))
         r = d.request("PUT", "/api/v1/silences")
         self.assertEqual(r.status, 405, r)
+
+
+class Timeline(SilencesTestCase):
+    def test_create_and_expire_are_audit_entries(self):
+        d = self.start_daemon()
+        s = self.create_ok(d, created_by="alice", tenant="team-a")
+        sid = s["id"]
+        expired = self.delete(d, sid)
+        self.delete(d, sid)  # already ended: changes nothing, so no entry
+        t = d.get_json(f"/api/v1/silences/{sid}/timeline")
+        self.assertEqual(t["silence_id"], sid)
+        # Without auth the caller of DELETE is "anonymous".
+        self.assertEqual([(e["action"], e["actor"]) for e in t["entries"]],
+                         [("silence", "alice"), ("silence_expire", "anonymous")])
+        created, ended = t["entries"]
+        self.assertEqual(created["at"], s["created_at"])
+        self.assertEqual(created["detail"], {
+            "tenant": "team-a", "matchers": s["matchers"], "starts_at": s["starts_at"],
+            "ends_at": s["ends_at"], "comment": s["comment"]})
+        self.assertEqual(ended["at"], expired["updated_at"])
+        self.assertEqual(ended["detail"],
+                         {"changes": {"ends_at": {"from": s["ends_at"], "to": expired["ends_at"]}}})
+        # Chained like every other entry, and the chain verifies.
+        self.assertEqual(ended["prev_hash"], created["hash"])
+        v = d.get_json("/api/v1/audit/verify")
+        self.assertEqual((v["ok"], v["entries"], v["head_hash"]), (True, 2, ended["hash"]))
+
+        for bad in ("SIL-99", "SIL-0", "INC-1", "nope"):
+            r = d.get(f"/api/v1/silences/{bad}/timeline")
+            self.assertEqual(r.status, 404, (bad, r))
+            self.assertEqual(r.json()["error"], "not_found")
 
 
 def refusal_cases():
