@@ -241,5 +241,55 @@ BENCHMARK(BM_StoreLinkRecurring)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
+// Retention: one purge_closed() batch of 500 closed incidents (one member
+// each) out of a store of closed ones, as the sink thread runs it between
+// update batches. range(0) == 1 hands each batch to an archiver that
+// serializes nothing (the store's side only: select with members, delete,
+// audit); the daemon's archive adds its file write and fsync.
+void BM_StorePurgeClosed(benchmark::State& state) {
+  constexpr int64_t kPurgeBatch = 500;
+  const bool archive = state.range(0) == 1;
+  TempDb db;
+  auto store = open_sqlite_store(SqliteOptions{db.path()});
+  if (!store.ok()) {
+    state.SkipWithError(store.error().message.c_str());
+    return;
+  }
+  std::vector<core::IncidentUpdate> batch;
+  int64_t next_seq = 1;
+  Archiver archiver;
+  if (archive) archiver = [](std::span<const IncidentDetail>) { return core::Status(); };
+  for (auto _ : state) {
+    state.PauseTiming();  // refill what the last batch purged
+    batch.clear();
+    for (int64_t i = 0; i < kPurgeBatch; ++i) {
+      auto u = make_update(next_seq++, 0);
+      u.incident.status = core::IncidentStatus::closed;
+      u.incident.closed_at = u.incident.updated_at;
+      batch.push_back(std::move(u));
+    }
+    if (auto st = (*store)->apply(batch); !st.ok()) {
+      state.SkipWithError(st.error().message.c_str());
+      return;
+    }
+    state.ResumeTiming();
+    auto purged = (*store)->purge_closed(core::from_unix_millis(1'867'225'600'000), kPurgeBatch,
+                                         core::from_unix_millis(1'867'225'600'000), archiver);
+    if (!purged.ok() || *purged != static_cast<size_t>(kPurgeBatch)) {
+      state.SkipWithError(purged.ok() ? "purged fewer than a batch"
+                                      : purged.error().message.c_str());
+      return;
+    }
+  }
+  state.counters["incidents/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * kPurgeBatch), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StorePurgeClosed)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("archive")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace alertd::sinks

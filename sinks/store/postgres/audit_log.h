@@ -26,7 +26,7 @@ namespace alertd::sinks::postgres {
 
 /// Opens a write transaction and locks the audit head before anything else,
 /// the order apply() takes (its head read is the first statement after
-/// BEGIN) and purge_closed() spells out the same way: a writer that takes
+/// BEGIN), as purge_closed() and the silence writes do: a writer that takes
 /// other rows before appending would otherwise risk a deadlock with one that
 /// holds the head and wants those rows.
 inline constexpr std::string_view kBeginLockingAuditHeadSql =

@@ -88,39 +88,38 @@ core::Result<size_t> purge_closed(Connection& conn, AuditAppender& audit,
   size_t purged = 0;
   // The audit head is locked first, as apply() locks it, so a purge and
   // another daemon's batch touching the same incidents cannot deadlock.
-  auto done = run_transaction(
-      conn, "BEGIN; SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE", [&]() -> core::Status {
-        auto closed = read_closed(conn, to_stored(closed_before), limit);
-        if (!closed.ok()) return closed.error();
-        if (closed->empty()) return {};
-        ColumnArrays seqs(1);
-        int64_t max_seq = 0;
-        for (const auto& detail : *closed) {
-          seqs.int64(detail.incident.seq).end_row();
-          max_seq = std::max(max_seq, detail.incident.seq);
-        }
-        Params params;
-        seqs.add_to(params);
-        if (archive) {
-          if (auto st = read_members(conn, params, parser, *closed); !st.ok()) return st;
-          if (auto st = archive(*closed); !st.ok()) return st;
-        }
-        params.int64(max_seq);
-        if (auto r = conn.query(sql().remove, params, "purge closed incidents"); !r.ok()) {
-          return r.error();
-        }
-        std::vector<core::AuditEntry> entries;
-        entries.reserve(closed->size());
-        for (const auto& detail : *closed) {
-          entries.push_back(purge_audit_entry(detail.incident, archive != nullptr, now));
-        }
-        std::vector<const core::AuditEntry*> pointers;
-        pointers.reserve(entries.size());
-        for (const auto& e : entries) pointers.push_back(&e);
-        if (auto st = audit.append(conn, pointers, ""); !st.ok()) return st;
-        purged = closed->size();
-        return {};
-      });
+  auto done = run_transaction(conn, std::string(kBeginLockingAuditHeadSql), [&]() -> core::Status {
+    auto closed = read_closed(conn, to_stored(closed_before), limit);
+    if (!closed.ok()) return closed.error();
+    if (closed->empty()) return {};
+    ColumnArrays seqs(1);
+    int64_t max_seq = 0;
+    for (const auto& detail : *closed) {
+      seqs.int64(detail.incident.seq).end_row();
+      max_seq = std::max(max_seq, detail.incident.seq);
+    }
+    Params params;
+    seqs.add_to(params);
+    if (archive) {
+      if (auto st = read_members(conn, params, parser, *closed); !st.ok()) return st;
+      if (auto st = archive(*closed); !st.ok()) return st;
+    }
+    params.int64(max_seq);
+    if (auto r = conn.query(sql().remove, params, "purge closed incidents"); !r.ok()) {
+      return r.error();
+    }
+    std::vector<core::AuditEntry> entries;
+    entries.reserve(closed->size());
+    for (const auto& detail : *closed) {
+      entries.push_back(purge_audit_entry(detail.incident, archive != nullptr, now));
+    }
+    std::vector<const core::AuditEntry*> pointers;
+    pointers.reserve(entries.size());
+    for (const auto& e : entries) pointers.push_back(&e);
+    if (auto st = audit.append(conn, pointers, ""); !st.ok()) return st;
+    purged = closed->size();
+    return {};
+  });
   if (!done.ok()) return done.error();
   return purged;
 }
