@@ -395,16 +395,25 @@ Response not_found(const SilenceApi& api, std::string_view id) {
   return api.fail(404, "not_found", "no silence with id \"" + clip(id) + "\"");
 }
 
+/// The silence `id` as `who` may see it (another tenant's reads as absent),
+/// or the error to answer.
+std::variant<core::Silence, Response> visible_silence(const SilenceApi& api,
+                                                      sinks::IncidentStore& store,
+                                                      const Principal& who, std::string_view id) {
+  auto got = store.get_silence(id);
+  if (!got) return api.store_error(got.error());
+  if (!*got || !can_see(who, (*got)->tenant)) return not_found(api, id);
+  return std::move(**got);
+}
+
 Response get_one(const SilenceApi& api, RouteContext& rc) {
   auto who = authorize(api.ctx, rc.request, core::Role::viewer);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
-  const auto id = *rc.param("id");
-  auto got = store->get_silence(id);
-  if (!got) return api.store_error(got.error());
-  if (!*got || !can_see(std::get<Principal>(who), (*got)->tenant)) return not_found(api, id);
-  return silence_response(200, **got, api.ctx.clock.now());
+  auto got = visible_silence(api, *store, std::get<Principal>(who), *rc.param("id"));
+  if (auto* refused = std::get_if<Response>(&got)) return std::move(*refused);
+  return silence_response(200, std::get<core::Silence>(got), api.ctx.clock.now());
 }
 
 Response expire(const SilenceApi& api, RouteContext& rc) {
@@ -415,9 +424,8 @@ Response expire(const SilenceApi& api, RouteContext& rc) {
   if (store == nullptr) return api.not_ready();
   const auto id = *rc.param("id");
   // The tenant is checked before the change; a silence never changes tenant.
-  auto got = store->get_silence(id);
-  if (!got) return api.store_error(got.error());
-  if (!*got || !can_see(principal, (*got)->tenant)) return not_found(api, id);
+  auto got = visible_silence(api, *store, principal, id);
+  if (auto* refused = std::get_if<Response>(&got)) return std::move(*refused);
   const core::TimePoint now = api.ctx.clock.now();
   auto expired = store->expire_silence(id, now, principal.name);
   if (!expired) return api.store_error(expired.error());
@@ -434,15 +442,14 @@ Response get_timeline(const SilenceApi& api, RouteContext& rc) {
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
-  const auto id = *rc.param("id");
-  auto got = store->get_silence(id);
-  if (!got) return api.store_error(got.error());
-  if (!*got || !can_see(std::get<Principal>(who), (*got)->tenant)) return not_found(api, id);
-  auto entries = store->timeline((*got)->id);
+  auto got = visible_silence(api, *store, std::get<Principal>(who), *rc.param("id"));
+  if (auto* refused = std::get_if<Response>(&got)) return std::move(*refused);
+  const auto& silence = std::get<core::Silence>(got);
+  auto entries = store->timeline(silence.id);
   if (!entries) return api.store_error(entries.error());
   std::string body;
   core::JsonWriter w(body);
-  w.begin_object().field("silence_id", (*got)->id).key("entries").begin_array();
+  w.begin_object().field("silence_id", silence.id).key("entries").begin_array();
   for (const auto& e : *entries) write_audit_entry(w, e);
   w.end_array().end_object();
   return json_response(200, std::move(body));
