@@ -68,6 +68,8 @@ enum class ProblemAction : uint8_t {
   close,        // verified; final
 };
 std::string_view to_string(ProblemAction a);
+inline constexpr ProblemAction kProblemActions[] = {ProblemAction::known_error,
+                                                    ProblemAction::resolve, ProblemAction::close};
 
 /// One person's request on a problem. The HTTP layer checks presence and
 /// sizes; correlator/problem.h checks meaning.
@@ -86,7 +88,7 @@ struct ProblemCommand {
 
 /// The answer to a command: the problem as committed, or why not.
 struct ProblemResult {
-  int status = 200;  // HTTP status: 200, 403, 404, 409, 503
+  int status = 200;  // HTTP status: 200, 403, 404, 409, 422
   std::string error;
   std::string detail;
   std::vector<std::string> allowed;  // on a 409: what the problem allows now

@@ -17,7 +17,7 @@ struct Error {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
@@ -44,5 +44,11 @@ class Status {
   Error error_;
   bool ok_ = true;
 };
+
+/// The outcome of `r` without its value.
+template <typename T>
+Status status_of(const Result<T>& r) {
+  return r.ok() ? Status() : Status(r.error());
+}
 
 }  // namespace alertd::core

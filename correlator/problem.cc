@@ -44,15 +44,16 @@ std::string changes_detail(const core::Problem& before, const core::Problem& aft
   return out;
 }
 
-}  // namespace
-
+// The actions a problem in `status` allows, in a fixed order (a 409 lists them).
 std::vector<std::string> allowed_problem_actions(ProblemStatus status) {
   std::vector<std::string> out;
-  for (auto a : {ProblemAction::known_error, ProblemAction::resolve, ProblemAction::close}) {
+  for (auto a : core::kProblemActions) {
     if (allows(status, a)) out.emplace_back(core::to_string(a));
   }
   return out;
 }
+
+}  // namespace
 
 core::ProblemResult apply_problem_command(core::Problem& p, const core::ProblemCommand& cmd,
                                           std::vector<core::AuditEntry>& audit) {

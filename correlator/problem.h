@@ -25,7 +25,4 @@ namespace alertd::correlator {
 core::ProblemResult apply_problem_command(core::Problem& problem, const core::ProblemCommand& cmd,
                                           std::vector<core::AuditEntry>& audit);
 
-/// The actions a problem in `status` allows, in a fixed order.
-std::vector<std::string> allowed_problem_actions(core::ProblemStatus status);
-
 }  // namespace alertd::correlator

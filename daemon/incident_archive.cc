@@ -66,11 +66,14 @@ core::Status archive_incidents(const std::string& dir,
                                .string();
   std::string lines;
   for (const auto& d : incidents) write_line(lines, d, now);
+  const bool new_file = !std::filesystem::exists(path, ec);
   Fd file{::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640)};
   if (file.fd < 0) return failed(path, "open", errno);
   if (auto st = write_all(file.fd, lines, path); !st.ok()) return st;
   if (::fsync(file.fd) != 0) return failed(path, "fsync", errno);
-  // A new file's name is durable only once its directory is synced.
+  // A new file's name is durable only once its directory is synced; the
+  // other batches of the day append to a file whose name already is.
+  if (!new_file) return {};
   Fd folder{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (folder.fd < 0 || ::fsync(folder.fd) != 0) return failed(dir, "fsync directory", errno);
   return {};

@@ -37,8 +37,6 @@ class StoreUpkeep {
   void tick(const core::ProblemPolicy& policy, const RetentionConfig& retention,
             core::TimePoint now);
 
-  size_t pending_checks() const { return pending_.size(); }
-
  private:
   void check(const core::ProblemPolicy& policy, core::TimePoint now);
   void purge(const RetentionConfig& retention, core::TimePoint now);

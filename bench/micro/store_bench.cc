@@ -37,6 +37,22 @@ class TempDb {
   std::filesystem::path dir_;
 };
 
+/// The store on `db`, or nullptr after marking the benchmark failed.
+std::unique_ptr<IncidentStore> open_or_skip(benchmark::State& state, const TempDb& db) {
+  auto store = open_sqlite_store(SqliteOptions{db.path()});
+  if (!store.ok()) {
+    state.SkipWithError(store.error().message.c_str());
+    return nullptr;
+  }
+  return std::move(*store);
+}
+
+/// Whether `status` is ok; marks the benchmark failed when not.
+bool ok_or_skip(benchmark::State& state, const core::Status& status) {
+  if (!status.ok()) state.SkipWithError(status.error().message.c_str());
+  return status.ok();
+}
+
 core::IncidentUpdate make_update(int64_t seq, int64_t round) {
   core::IncidentUpdate u;
   core::Incident& inc = u.incident;
@@ -81,11 +97,8 @@ core::IncidentUpdate make_update(int64_t seq, int64_t round) {
 void BM_StoreApply(benchmark::State& state) {
   const bool update_existing = state.range(0) == 1;
   TempDb db;
-  auto store = open_sqlite_store(SqliteOptions{db.path()});
-  if (!store.ok()) {
-    state.SkipWithError(store.error().message.c_str());
-    return;
-  }
+  auto store = open_or_skip(state, db);
+  if (store == nullptr) return;
   std::vector<core::IncidentUpdate> batch;
   batch.reserve(kBatchSize);
   int64_t round = 0;
@@ -95,11 +108,7 @@ void BM_StoreApply(benchmark::State& state) {
     const int64_t base = update_existing ? 0 : round * kBatchSize;
     for (int64_t i = 1; i <= kBatchSize; ++i) batch.push_back(make_update(base + i, round));
     state.ResumeTiming();
-    auto st = (*store)->apply(batch);
-    if (!st.ok()) {
-      state.SkipWithError(st.error().message.c_str());
-      return;
-    }
+    if (!ok_or_skip(state, store->apply(batch))) return;
     ++round;
   }
   state.counters["rows/s"] =
@@ -148,11 +157,8 @@ core::IncidentUpdate make_storm_update(int64_t seq, uint32_t alert_count, int64_
 
 void BM_StoreApplyStorm(benchmark::State& state) {
   TempDb db;
-  auto store = open_sqlite_store(SqliteOptions{db.path()});
-  if (!store.ok()) {
-    state.SkipWithError(store.error().message.c_str());
-    return;
-  }
+  auto store = open_or_skip(state, db);
+  if (store == nullptr) return;
   std::vector<uint32_t> alert_counts(kStormIncidents + 1, 0);
   std::vector<core::IncidentUpdate> batch;
   batch.reserve(kStormBatch);
@@ -160,10 +166,7 @@ void BM_StoreApplyStorm(benchmark::State& state) {
   for (int64_t seq = 1; seq <= kStormIncidents; ++seq) {  // untimed: the existing incidents
     batch.push_back(make_storm_update(seq, ++alert_counts[seq], ++member_no));
     if (batch.size() == kStormBatch || seq == kStormIncidents) {
-      if (auto st = (*store)->apply(batch); !st.ok()) {
-        state.SkipWithError(st.error().message.c_str());
-        return;
-      }
+      if (!ok_or_skip(state, store->apply(batch))) return;
       batch.clear();
     }
   }
@@ -177,10 +180,7 @@ void BM_StoreApplyStorm(benchmark::State& state) {
       batch.push_back(make_storm_update(seq, ++alert_counts[seq], ++member_no));
     }
     state.ResumeTiming();
-    if (auto st = (*store)->apply(batch); !st.ok()) {
-      state.SkipWithError(st.error().message.c_str());
-      return;
-    }
+    if (!ok_or_skip(state, store->apply(batch))) return;
   }
   state.counters["updates/s"] = benchmark::Counter(
       static_cast<double>(state.iterations() * kStormBatch), benchmark::Counter::kIsRate);
@@ -196,11 +196,8 @@ BENCHMARK(BM_StoreApplyStorm)->UseRealTime()->Unit(benchmark::kMillisecond)->Ite
 void BM_StoreLinkRecurring(benchmark::State& state) {
   const bool recurring = state.range(0) == 1;
   TempDb db;
-  auto store = open_sqlite_store(SqliteOptions{db.path()});
-  if (!store.ok()) {
-    state.SkipWithError(store.error().message.c_str());
-    return;
-  }
+  auto store = open_or_skip(state, db);
+  if (store == nullptr) return;
   std::vector<core::IncidentUpdate> batch;
   std::vector<OpenedIncident> opened;
   int64_t round = 0;
@@ -216,13 +213,9 @@ void BM_StoreLinkRecurring(benchmark::State& state) {
       opened.push_back({inc.seq, inc.id, inc.tenant, inc.group_key, inc.title, inc.opened_at});
       batch.push_back(std::move(u));
     }
-    if (auto st = (*store)->apply(batch); !st.ok()) {
-      state.SkipWithError(st.error().message.c_str());
-      return;
-    }
+    if (!ok_or_skip(state, store->apply(batch))) return;
     state.ResumeTiming();
-    auto links =
-        (*store)->link_recurring(opened, core::ProblemPolicy{}, batch[0].incident.opened_at);
+    auto links = store->link_recurring(opened, core::ProblemPolicy{}, batch[0].incident.opened_at);
     if (!links.ok()) {
       state.SkipWithError(links.error().message.c_str());
       return;
@@ -250,11 +243,8 @@ void BM_StorePurgeClosed(benchmark::State& state) {
   constexpr int64_t kPurgeBatch = 500;
   const bool archive = state.range(0) == 1;
   TempDb db;
-  auto store = open_sqlite_store(SqliteOptions{db.path()});
-  if (!store.ok()) {
-    state.SkipWithError(store.error().message.c_str());
-    return;
-  }
+  auto store = open_or_skip(state, db);
+  if (store == nullptr) return;
   std::vector<core::IncidentUpdate> batch;
   int64_t next_seq = 1;
   Archiver archiver;
@@ -268,13 +258,10 @@ void BM_StorePurgeClosed(benchmark::State& state) {
       u.incident.closed_at = u.incident.updated_at;
       batch.push_back(std::move(u));
     }
-    if (auto st = (*store)->apply(batch); !st.ok()) {
-      state.SkipWithError(st.error().message.c_str());
-      return;
-    }
+    if (!ok_or_skip(state, store->apply(batch))) return;
     state.ResumeTiming();
-    auto purged = (*store)->purge_closed(core::from_unix_millis(1'867'225'600'000), kPurgeBatch,
-                                         core::from_unix_millis(1'867'225'600'000), archiver);
+    auto purged = store->purge_closed(core::from_unix_millis(1'867'225'600'000), kPurgeBatch,
+                                      core::from_unix_millis(1'867'225'600'000), archiver);
     if (!purged.ok() || *purged != static_cast<size_t>(kPurgeBatch)) {
       state.SkipWithError(purged.ok() ? "purged fewer than a batch"
                                       : purged.error().message.c_str());

@@ -174,7 +174,7 @@ void add_problem_routes(Router& router, ApiContext& ctx) {
              [&ctx](RouteContext& rc) { return list_problems(ctx, rc); });
   router.add(bhttp::verb::get, "/api/v1/problems/{id}",
              [&ctx](RouteContext& rc) { return get_problem(ctx, rc); });
-  for (auto action : {ProblemAction::known_error, ProblemAction::resolve, ProblemAction::close}) {
+  for (auto action : core::kProblemActions) {
     router.add(bhttp::verb::post, "/api/v1/problems/{id}/" + std::string(core::to_string(action)),
                [&ctx, action](RouteContext& rc) { return act(ctx, rc, action); });
   }

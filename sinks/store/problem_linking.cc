@@ -7,16 +7,6 @@ namespace alertd::sinks {
 
 namespace {
 
-core::AuditEntry entry(std::string subject, std::string_view action, core::TimePoint now,
-                       std::string detail) {
-  core::AuditEntry e;
-  e.incident_id = std::move(subject);
-  e.at = now;
-  e.action = std::string(action);
-  e.detail = std::move(detail);
-  return e;
-}
-
 std::string problem_created_detail(const core::Problem& p, const core::ProblemPolicy& policy,
                                    size_t incidents) {
   std::string out;
@@ -46,7 +36,7 @@ core::Status link_all(ProblemLinkTx& tx,
                       ProblemLinks& links, std::vector<core::AuditEntry>& audit) {
   for (const auto& [seq, id] : incidents) {
     if (auto st = tx.link(seq, problem_seq, now); !st.ok()) return st;
-    audit.push_back(entry(id, "link", now, link_detail(links.problem_id, group_key)));
+    audit.push_back(store_audit_entry(id, "link", now, link_detail(links.problem_id, group_key)));
     links.incidents.push_back(id);
   }
   return tx.touch_problem(problem_seq, now);
@@ -105,8 +95,8 @@ core::Result<std::vector<ProblemLinks>> link_recurring(ProblemLinkTx& tx,
     auto seq = tx.insert_problem(p);
     if (!seq.ok()) return seq.error();
     p.id = core::problem_id(*seq);
-    audit.push_back(
-        entry(p.id, "create", now, problem_created_detail(p, policy, recurring->size())));
+    audit.push_back(store_audit_entry(p.id, "create", now,
+                                      problem_created_detail(p, policy, recurring->size())));
     auto& links = links_of(result, p.id);
     links.opened = true;
     if (auto st = link_all(tx, *recurring, *seq, x.group_key, now, links, audit); !st.ok()) {

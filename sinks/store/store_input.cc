@@ -39,6 +39,17 @@ core::Status prepare_new_silence(core::Silence& s, std::string_view store_name) 
   return {};
 }
 
+core::AuditEntry store_audit_entry(std::string subject, std::string_view action, core::TimePoint at,
+                                   std::string detail, std::string_view actor) {
+  core::AuditEntry e;
+  e.incident_id = std::move(subject);
+  e.at = to_stored(at);
+  e.actor = std::string(actor);
+  e.action = std::string(action);
+  e.detail = std::move(detail);
+  return e;
+}
+
 core::AuditEntry purge_audit_entry(const core::Incident& incident, bool archived,
                                    core::TimePoint now) {
   std::string detail;
@@ -50,12 +61,7 @@ core::AuditEntry purge_audit_entry(const core::Incident& incident, bool archived
       .time(incident.closed_at)
       .field("alert_count", incident.alert_count)
       .end_object();
-  core::AuditEntry e;
-  e.incident_id = incident.id;
-  e.at = to_stored(now);
-  e.action = "purge";
-  e.detail = std::move(detail);
-  return e;
+  return store_audit_entry(incident.id, "purge", now, std::move(detail));
 }
 
 core::AuditEntry silence_audit_entry(const core::Silence& s) {
@@ -67,13 +73,7 @@ core::AuditEntry silence_audit_entry(const core::Silence& s) {
   w.key("starts_at").time(s.starts_at);
   w.key("ends_at").time(s.ends_at);
   w.field("comment", s.comment).end_object();
-  core::AuditEntry e;
-  e.incident_id = s.id;
-  e.at = to_stored(s.created_at);
-  e.actor = s.created_by;
-  e.action = "silence";
-  e.detail = std::move(detail);
-  return e;
+  return store_audit_entry(s.id, "silence", s.created_at, std::move(detail), s.created_by);
 }
 
 std::optional<core::AuditEntry> silence_expire_audit_entry(const core::Silence& before,
@@ -91,13 +91,7 @@ std::optional<core::AuditEntry> silence_expire_audit_entry(const core::Silence& 
   change("starts_at", before.starts_at, after.starts_at);
   change("ends_at", before.ends_at, after.ends_at);
   w.end_object().end_object();
-  core::AuditEntry e;
-  e.incident_id = after.id;
-  e.at = to_stored(now);
-  e.actor = std::string(actor);
-  e.action = "silence_expire";
-  e.detail = std::move(detail);
-  return e;
+  return store_audit_entry(after.id, "silence_expire", now, std::move(detail), actor);
 }
 
 }  // namespace alertd::sinks

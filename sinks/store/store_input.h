@@ -4,6 +4,7 @@
 // write and return the same values.
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/incident.h"
@@ -23,6 +24,16 @@ bool is_utf8(std::string_view text);
 /// starting with `store_name`) with no matchers, an empty tenant, unset times,
 /// ends_at <= starts_at, or text that is not valid UTF-8.
 core::Status prepare_new_silence(core::Silence& silence, std::string_view store_name);
+
+/// The row of table store_state that holds the highest incident seq
+/// retention deleted, so that ids are never handed out again.
+inline constexpr std::string_view kPurgedMaxSeq = "purged_max_incident_seq";
+
+/// An audit entry the store writes on its own behalf: subject (an incident,
+/// problem or silence id), action, time (cut to what the store keeps),
+/// detail JSON and actor.
+core::AuditEntry store_audit_entry(std::string subject, std::string_view action, core::TimePoint at,
+                                   std::string detail, std::string_view actor = "alertd");
 
 /// The `purge` audit entry retention writes for each incident it deletes:
 /// {"tenant", "archived", "closed_at", "alert_count"}. The tenant lets the API

@@ -49,7 +49,7 @@ core::Status set_head(Connection& conn, const AuditChainHead& head, std::string_
   Params params;
   params.int64(head.seq).text(head.hash);
   auto r = conn.query(std::string(kSetHeadSql), params, what);
-  return r.ok() ? core::Status() : core::Status(r.error());
+  return core::status_of(r);
 }
 
 }  // namespace
@@ -91,7 +91,15 @@ core::Status AuditAppender::append(Connection& conn,
   rows_.add_to(params_);
   params_.int64(head.seq).view(head_hash_);
   auto r = conn.query(append_sql(), params_, "append audit entries");
-  return r.ok() ? core::Status() : core::Status(r.error());
+  return core::status_of(r);
+}
+
+core::Status AuditAppender::append_in_transaction(Connection& conn,
+                                                  std::span<const core::AuditEntry> entries) {
+  if (entries.empty()) return {};
+  pointers_.clear();
+  for (const auto& e : entries) pointers_.push_back(&e);
+  return append(conn, pointers_, "");
 }
 
 core::Result<AuditVerification> verify_audit_log(Connection& conn) {
@@ -163,7 +171,7 @@ core::Status backfill_audit_chain(Connection& conn) {
   if (auto st = set_head(conn, head, "backfill audit chain: write head"); !st.ok()) return st;
   auto r = conn.exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change",
                      "enable the audit_log append-only trigger");
-  return r.ok() ? core::Status() : core::Status(r.error());
+  return core::status_of(r);
 }
 
 }  // namespace alertd::sinks::postgres

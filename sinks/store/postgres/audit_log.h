@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/incident.h"
 #include "core/result.h"
@@ -45,8 +46,12 @@ class AuditAppender {
   /// the transaction is not open yet, "" when it is).
   core::Status append(Connection& conn, std::span<const core::AuditEntry* const> entries,
                       std::string_view begin_sql);
+  /// The same for entries held by value, in a transaction already open
+  /// (nothing to append: no round trip).
+  core::Status append_in_transaction(Connection& conn, std::span<const core::AuditEntry> entries);
 
  private:
+  std::vector<const core::AuditEntry*> pointers_;
   AuditHasher hasher_;
   ColumnArrays rows_;
   Params params_;

@@ -148,7 +148,7 @@ class Snapshot {
   core::Status begin() {
     auto r = conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "begin read");
     open_ = r.ok();
-    return r.ok() ? core::Status() : core::Status(r.error());
+    return core::status_of(r);
   }
 
  private:
@@ -490,7 +490,7 @@ core::Result<std::optional<ProblemDetail>> PostgresIncidentStore::get_problem(st
 core::Status PostgresIncidentStore::ping() {
   auto lease = readers_.acquire();
   auto r = lease->conn.exec("SELECT 1", "ping");
-  return r.ok() ? core::Status() : core::Status(r.error());
+  return core::status_of(r);
 }
 
 }  // namespace

@@ -83,10 +83,6 @@ const Statements& sql() {
   return statements;
 }
 
-core::Status status_of(const core::Result<Rows>& r) {
-  return r.ok() ? core::Status() : core::Status(r.error());
-}
-
 /// The check's steps on the writer connection, inside its open transaction.
 class ProblemWriter final : public ProblemLinkTx {
  public:
@@ -157,7 +153,7 @@ class ProblemWriter final : public ProblemLinkTx {
   core::Status link(int64_t incident_seq, int64_t problem_seq, core::TimePoint at) override {
     params_.clear();
     params_.int64(incident_seq).int64(problem_seq).time(at);
-    return status_of(conn_.query(
+    return core::status_of(conn_.query(
         "INSERT INTO problem_incidents (incident_seq, problem_seq, linked_at) VALUES ($1, $2, $3)",
         params_, "link incident to problem"));
   }
@@ -165,8 +161,8 @@ class ProblemWriter final : public ProblemLinkTx {
   core::Status touch_problem(int64_t problem_seq, core::TimePoint at) override {
     params_.clear();
     params_.int64(problem_seq).time(at);
-    return status_of(conn_.query("UPDATE problems SET updated_at = $2 WHERE seq = $1", params_,
-                                 "update problem"));
+    return core::status_of(conn_.query("UPDATE problems SET updated_at = $2 WHERE seq = $1",
+                                       params_, "update problem"));
   }
 
   /// The problem, locked until the transaction ends.
@@ -195,22 +191,13 @@ class ProblemWriter final : public ProblemLinkTx {
         .time(p.updated_at)
         .time(p.resolved_at)
         .time(p.closed_at);
-    return status_of(conn_.query(sql().update, params_, "update problem"));
+    return core::status_of(conn_.query(sql().update, params_, "update problem"));
   }
 
  private:
   Connection& conn_;
   Params params_;
 };
-
-core::Status append_audit(Connection& conn, AuditAppender& audit,
-                          const std::vector<core::AuditEntry>& entries) {
-  if (entries.empty()) return {};
-  std::vector<const core::AuditEntry*> pointers;
-  pointers.reserve(entries.size());
-  for (const auto& e : entries) pointers.push_back(&e);
-  return audit.append(conn, pointers, "");
-}
 
 }  // namespace
 
@@ -227,10 +214,7 @@ core::Result<core::Problem> read_problem(RowReader& row) {
   p.title = row.text();
   const auto status_text = row.text_view();
   const auto status = core::parse_problem_status(status_text);
-  if (!status) {
-    return core::Error{"store_corrupt", "postgres store: problems.status holds an unknown value '" +
-                                            std::string(status_text) + "'"};
-  }
+  if (!status) return corrupt("problems", "status", status_text);
   p.status = *status;
   p.workaround = row.text();
   p.root_cause = row.text();
@@ -286,7 +270,7 @@ core::Result<std::vector<ProblemLinks>> link_recurring(Connection& conn, AuditAp
     auto done = sinks::link_recurring(tx, subset, policy, now, entries);
     if (!done.ok()) return done.error();
     links = std::move(*done);
-    return append_audit(conn, audit, entries);
+    return audit.append_in_transaction(conn, entries);
   });
   if (!st.ok()) return st.error();
   return links;
@@ -308,7 +292,7 @@ core::Result<core::ProblemResult> edit_problem(Connection& conn, AuditAppender& 
     if (result.status >= 400) return core::Error{std::string(kEditRefused), ""};
     if (auto st = tx.update(problem); !st.ok()) return st;
     result.problem = std::move(problem);
-    return append_audit(conn, audit, entries);
+    return audit.append_in_transaction(conn, entries);
   });
   if (!edited.ok() && edited.error().reason != kEditRefused) return edited.error();
   return result;

@@ -113,10 +113,7 @@ core::Result<size_t> purge_closed(Connection& conn, AuditAppender& audit,
     for (const auto& detail : *closed) {
       entries.push_back(purge_audit_entry(detail.incident, archive != nullptr, now));
     }
-    std::vector<const core::AuditEntry*> pointers;
-    pointers.reserve(entries.size());
-    for (const auto& e : entries) pointers.push_back(&e);
-    if (auto st = audit.append(conn, pointers, ""); !st.ok()) return st;
+    if (auto st = audit.append_in_transaction(conn, entries); !st.ok()) return st;
     purged = closed->size();
     return {};
   });

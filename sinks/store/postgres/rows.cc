@@ -8,15 +8,11 @@
 
 namespace alertd::sinks::postgres {
 
-namespace {
-
 core::Error corrupt(std::string_view table, std::string_view column, std::string_view value) {
   return core::Error{"store_corrupt", "postgres store: " + std::string(table) + "." +
                                           std::string(column) + " holds an unknown value '" +
                                           std::string(value) + "'"};
 }
-
-}  // namespace
 
 std::string column_list(std::span<const Column> columns, std::string_view prefix) {
   std::string out;

@@ -23,6 +23,9 @@ class parser;
 
 namespace alertd::sinks::postgres {
 
+/// store_corrupt: `table`.`column` holds a value no reader knows.
+core::Error corrupt(std::string_view table, std::string_view column, std::string_view value);
+
 struct Column {
   std::string_view name;
   std::string_view type;  // the array element type of its unnest parameter

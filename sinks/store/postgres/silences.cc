@@ -73,11 +73,6 @@ core::Result<std::optional<core::Silence>> read_one_silence(const Rows& rows,
   return std::optional<core::Silence>(std::move(all->front()));
 }
 
-core::Status append_one(Connection& conn, AuditAppender& audit, const core::AuditEntry& entry) {
-  const core::AuditEntry* entries[] = {&entry};
-  return audit.append(conn, entries, "");
-}
-
 }  // namespace
 
 core::Result<core::Silence> create_silence(Connection& conn, AuditAppender& audit,
@@ -92,7 +87,8 @@ core::Result<core::Silence> create_silence(Connection& conn, AuditAppender& audi
     auto rows = conn.query(sql().insert, params, "create silence");
     if (!rows.ok()) return rows.error();
     s.id = silence_id(rows->int64(0, 0));
-    return append_one(conn, audit, silence_audit_entry(s));
+    const core::AuditEntry entry = silence_audit_entry(s);
+    return audit.append_in_transaction(conn, {&entry, 1});
   });
   if (!st.ok()) return st.error();
   return s;
@@ -119,7 +115,7 @@ core::Result<std::optional<core::Silence>> expire_silence(Connection& conn, Audi
     result = std::move(*after);
     if (!result) return {};  // rows are never deleted (a trigger refuses it)
     auto entry = silence_expire_audit_entry(**before, *result, actor, now);
-    return entry ? append_one(conn, audit, *entry) : core::Status();
+    return entry ? audit.append_in_transaction(conn, {&*entry, 1}) : core::Status();
   });
   if (!st.ok()) return st.error();
   return result;

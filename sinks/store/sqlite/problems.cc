@@ -18,17 +18,6 @@ const std::string& select_problem_sql() {
   return sql;
 }
 
-/// Steps `stmt` to the end, reading every row with `read`.
-template <typename Read>
-core::Status each_row(Statement& stmt, std::string_view what, Read&& read) {
-  int rc;
-  while ((rc = stmt.step()) == SQLITE_ROW) {
-    if (auto st = read(stmt); !st.ok()) return st;
-  }
-  if (rc != SQLITE_DONE) return stmt.error(what, rc);
-  return {};
-}
-
 }  // namespace
 
 core::Result<core::Problem> read_problem(const Statement& stmt, int c) {
@@ -40,10 +29,7 @@ core::Result<core::Problem> read_problem(const Statement& stmt, int c) {
   p.title = stmt.column_text(c + 3);
   auto status_text = stmt.column_text(c + 4);
   auto status = core::parse_problem_status(status_text);
-  if (!status) {
-    return core::Error{"store_corrupt", "sqlite store: problems.status holds an unknown value '" +
-                                            std::string(status_text) + "'"};
-  }
+  if (!status) return corrupt("problems", "status", status_text);
   p.status = *status;
   p.workaround = stmt.column_text(c + 5);
   p.root_cause = stmt.column_text(c + 6);
@@ -105,7 +91,7 @@ core::Result<std::vector<std::pair<int64_t, std::string>>> ProblemWriter::unlink
   s.bind_time(4, to);
   s.bind_int(5, static_cast<int64_t>(limit));
   std::vector<std::pair<int64_t, std::string>> out;
-  auto st = each_row(s, "read recurring incidents", [&](const Statement& row) {
+  auto st = step_rows(s, "read recurring incidents", [&](const Statement& row) {
     out.emplace_back(row.column_int(0), std::string(row.column_text(1)));
     return core::Status();
   });
@@ -213,7 +199,7 @@ core::Result<ProblemPage> list_problems(Connection& db, StatementCache& cache,
   if (filter.before_seq) s.bind_int(3, *filter.before_seq);
   s.bind_int(4, static_cast<int64_t>(limit + 1));  // one more: is there another page?
   ProblemPage page;
-  auto st = each_row(s, "list problems", [&](const Statement& row) -> core::Status {
+  auto st = step_rows(s, "list problems", [&](const Statement& row) -> core::Status {
     auto p = read_problem(row, 0);
     if (!p.ok()) return p.error();
     page.problems.push_back(std::move(*p));
@@ -256,7 +242,7 @@ core::Result<std::optional<ProblemDetail>> get_problem(Connection& db, Statement
   ResetGuard guard(s);
   s.bind_int(1, seq);
   s.bind_int(2, static_cast<int64_t>(kMaxProblemIncidents));
-  auto st = each_row(s, "read problem incidents", [&](const Statement& row) -> core::Status {
+  auto st = step_rows(s, "read problem incidents", [&](const Statement& row) -> core::Status {
     ProblemIncident pi;
     pi.id = core::incident_id(row.column_int(0));
     pi.linked_at = row.column_time(1);

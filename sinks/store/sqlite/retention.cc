@@ -1,8 +1,7 @@
 #include "sinks/store/sqlite/retention.h"
 
-#include <sqlite3.h>
-
 #include "sinks/store/sqlite/rows.h"
+#include "sinks/store/store_input.h"
 
 namespace alertd::sinks::sqlite {
 
@@ -19,13 +18,13 @@ core::Result<std::vector<IncidentDetail>> Purger::closed_before(core::TimePoint 
     ResetGuard guard(s);
     s.bind_time(1, before);
     s.bind_int(2, static_cast<int64_t>(limit));
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      auto inc = read_incident(s, 0);
+    auto st = step_rows(s, "read closed incidents", [&](const Statement& row) -> core::Status {
+      auto inc = read_incident(row, 0);
       if (!inc.ok()) return inc.error();
       out.push_back(IncidentDetail{std::move(*inc), {}});
-    }
-    if (rc != SQLITE_DONE) return s.error("read closed incidents", rc);
+      return {};
+    });
+    if (!st.ok()) return st.error();
   }
   if (!with_members) return out;
   auto members = cache_.get(db_, "SELECT " + std::string(kMemberColumns) +
@@ -36,13 +35,14 @@ core::Result<std::vector<IncidentDetail>> Purger::closed_before(core::TimePoint 
   for (auto& detail : out) {
     ResetGuard guard(s);
     s.bind_int(1, detail.incident.seq);
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-      auto m = read_member(s, 0, parser_);
-      if (!m.ok()) return m.error();
-      detail.members.push_back(std::move(*m));
-    }
-    if (rc != SQLITE_DONE) return s.error("read members of a closed incident", rc);
+    auto st = step_rows(s, "read members of a closed incident",
+                        [&](const Statement& row) -> core::Status {
+                          auto m = read_member(row, 0, parser_);
+                          if (!m.ok()) return m.error();
+                          detail.members.push_back(std::move(*m));
+                          return {};
+                        });
+    if (!st.ok()) return st.error();
   }
   return out;
 }

@@ -15,10 +15,8 @@ class parser;
 
 namespace alertd::sinks::sqlite {
 
-/// The name of store_state's row with the highest incident seq retention deleted.
-inline constexpr std::string_view kPurgedMaxSeq = "purged_max_incident_seq";
-
-/// The highest incident seq ever stored, deleted ones included; parameterless.
+/// The highest incident seq ever stored, deleted ones included (the
+/// store_state row kPurgedMaxSeq, store_input.h); parameterless.
 inline constexpr std::string_view kMaxIncidentSeqSql =
     "SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM incidents), "
     "COALESCE((SELECT value FROM store_state WHERE name = 'purged_max_incident_seq'), 0))";

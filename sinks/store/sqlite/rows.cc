@@ -8,15 +8,11 @@
 
 namespace alertd::sinks::sqlite {
 
-namespace {
-
 core::Error corrupt(std::string_view table, std::string_view column, std::string_view value) {
   return core::Error{"store_corrupt", "sqlite store: " + std::string(table) + "." +
                                           std::string(column) + " holds an unknown value '" +
                                           std::string(value) + "'"};
 }
-
-}  // namespace
 
 const std::string_view kUpsertIncidentSql =
     "INSERT INTO incidents (seq, id, tenant, title, service, status, priority, severity, "

@@ -19,6 +19,9 @@ class parser;
 
 namespace alertd::sinks::sqlite {
 
+/// store_corrupt: `table`.`column` holds a value no reader knows.
+core::Error corrupt(std::string_view table, std::string_view column, std::string_view value);
+
 // --- incidents ---
 
 /// SELECT list for read_incident, in its column order (prefix-free, no alias).

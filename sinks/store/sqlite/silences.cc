@@ -15,13 +15,13 @@ core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
                                                        simdjson::dom::parser& parser,
                                                        std::string_view what) {
   std::vector<core::Silence> out;
-  int rc;
-  while ((rc = stmt.step()) == SQLITE_ROW) {
-    auto silence = read_silence(stmt, 0, parser);
+  auto st = step_rows(stmt, what, [&](const Statement& row) -> core::Status {
+    auto silence = read_silence(row, 0, parser);
     if (!silence.ok()) return silence.error();
     out.push_back(std::move(*silence));
-  }
-  if (rc != SQLITE_DONE) return stmt.error(what, rc);
+    return {};
+  });
+  if (!st.ok()) return st.error();
   return out;
 }
 

@@ -210,6 +210,16 @@ core::Error Statement::error(std::string_view what, int rc) const {
   return make_error(db, file != nullptr ? file : "", what, rc);
 }
 
+core::Status step_rows(Statement& stmt, std::string_view what,
+                       const std::function<core::Status(const Statement& row)>& read) {
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    if (auto st = read(stmt); !st.ok()) return st;
+  }
+  if (rc != SQLITE_DONE) return stmt.error(what, rc);
+  return {};
+}
+
 core::Result<Statement*> StatementCache::get(Connection& db, const std::string& sql) {
   auto it = statements_.find(sql);
   if (it == statements_.end()) {

@@ -8,6 +8,7 @@
 // SQLITE_OPEN_NOMUTEX; the store guarantees one thread per connection at a time.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -121,6 +122,11 @@ class ResetGuard {
  private:
   Statement& stmt_;
 };
+
+/// Steps `stmt` to its end, handing each row to `read`; the first error
+/// (of `read`, or of a step, named `what`) stops it. Does not reset `stmt`.
+core::Status step_rows(Statement& stmt, std::string_view what,
+                       const std::function<core::Status(const Statement& row)>& read);
 
 /// Statements prepared on first use and kept as long as the cache, for calls
 /// too rare to prepare up front. The connection is passed on each call (the
