@@ -8,205 +8,24 @@ Writes OUT/events.ndjson (alertd generic events, time-ordered) and OUT/truth.jso
 Every distinct alert carries a label `alert_id` (re-sends repeat it), so the
 scorer joins alertd's replay output to the truth without computing fingerprints.
 
-Truth incidents never overlap in time (within --margin) with a truth incident
-whose services are related in the dependency map (same service, or one a
-transitive dependency of the other): then a topology-aware correlator can in
-principle separate every truth incident, and the scores measure the
-correlator, not an ambiguity of the data.
+Scenarios never overlap in time (within --margin) with a scenario whose
+services are related in the dependency map (same service, or one a transitive
+dependency of the other). The classic scenarios are one truth incident each; the
+composite ones (scenarios.py, on by default, off with --classic) are production-shaped:
+chains of cascades down one tree, late roots, own failures inside a cascade's window,
+with the truth rules of README.md (newest failing root).
 """
 
 import argparse
-import datetime
 import json
 import os
 import random
-import re
 import sys
-from collections import deque
 
-EPOCH = datetime.datetime(2026, 1, 5, tzinfo=datetime.timezone.utc)
-RESEND_SECONDS = 60  # Prometheus re-sends firing alerts every minute
-RESOLVED_RESEND_SECONDS = 15 * 60  # ... and resolved ones for 15 minutes
-
-# Alert names per kind of service, for roots (what breaks) and dependents (what they see).
-ROOT_ALERTS = {
-    "db": ["PostgresDown", "PostgresReplicationLagHigh", "PostgresTooManyConnections",
-           "DiskFillingUp"],
-    "cache": ["RedisDown", "RedisMemoryHigh", "RedisRejectedConnections"],
-    "queue": ["KafkaBrokerDown", "KafkaUnderReplicatedPartitions", "KafkaConsumerLagHigh"],
-    "index": ["ElasticsearchClusterRed", "ElasticsearchHeapHigh"],
-    "store": ["ObjectStoreErrorsHigh", "DiskFillingUp"],
-    "gateway": ["UpstreamProviderErrors", "UpstreamTimeouts"],
-    "model": ["ModelServingDown", "ModelLatencyHigh"],
-    "service": ["PodCrashLooping", "OOMKilled", "DeploymentReplicasMismatch",
-                "HighErrorRate"],
-}
-DEPENDENT_ALERTS = ["HighLatency", "HighErrorRate", "SaturationHigh", "UpstreamErrors",
-                    "ConnectionPoolExhausted", "RequestQueueBacklog", "ErrorBudgetBurn",
-                    "ApdexLow"]
-SINGLE_ALERTS = ["HighLatency", "HighErrorRate", "PodCrashLooping", "OOMKilled",
-                 "DiskFillingUp", "CertificateExpiringSoon", "CPUThrottlingHigh"]
-FLAP_ALERTS = ["BlackboxProbeFailed", "HostHighCpuLoad", "KubePodNotReady",
-               "HealthCheckFlapping", "TargetDown"]
-INFO_ALERTS = ["ConfigReloaded", "DeploymentRolledOut", "BackupCompleted",
-               "CertificateRenewed", "ScheduledJobFinished", "AutoscalerScaledUp"]
-SPLUNK_SEARCH = "High Error Rate"
-
-
-def kind_of(service):
-    for suffix, kind in (("-db", "db"), ("-cache", "cache"), ("-queue", "queue"),
-                         ("-bus", "queue"), ("-index", "index"), ("-store", "store"),
-                         ("-gateway", "gateway"), ("-model", "model")):
-        if service.endswith(suffix):
-            return kind
-    return "service"
-
-
-def parse_services(path):
-    """Reads `services: {name: [dep, ...]}` written with flow lists, one service a line."""
-    graph = {}
-    line_re = re.compile(r"^\s+([A-Za-z0-9_.-]+):\s*\[([^\]]*)\]\s*$")
-    with open(path, encoding="utf-8") as f:
-        for number, raw in enumerate(f, 1):
-            line = raw.split("#", 1)[0].rstrip()
-            if not line.strip() or line.strip() == "services:":
-                continue
-            m = line_re.match(line)
-            if not m:
-                sys.exit(f"{path}:{number}: expected '  name: [dep, ...]'")
-            deps = [d.strip().strip("'\"") for d in m.group(2).split(",") if d.strip()]
-            graph[m.group(1)] = deps
-    for name, deps in graph.items():
-        for d in deps:
-            if d not in graph:
-                sys.exit(f"{path}: {name} depends on unknown service {d}")
-    return graph
-
-
-class Topology:
-    """Transitive closures of the dependency map."""
-
-    def __init__(self, graph):
-        self.services = sorted(graph)
-        self.dependents = {s: [] for s in graph}
-        for s, deps in graph.items():
-            for d in deps:
-                self.dependents[d].append(s)
-        for s in self.dependents:
-            self.dependents[s].sort()
-        self.below = {s: self._reach(s, graph) for s in graph}  # transitive dependencies
-        self.above = {s: self._reach(s, self.dependents) for s in graph}  # transitive dependents
-        self.related = {s: {s} | self.below[s] | self.above[s] for s in graph}
-
-    @staticmethod
-    def _reach(start, edges):
-        seen, todo = set(), list(edges[start])
-        while todo:
-            s = todo.pop()
-            if s not in seen:
-                seen.add(s)
-                todo.extend(edges[s])
-        return seen
-
-    def dependents_by_depth(self, root):
-        """Transitive dependents of root with their shortest distance, nearest first."""
-        depth, order, todo = {root: 0}, [], deque([root])
-        while todo:
-            s = todo.popleft()
-            for up in self.dependents[s]:
-                if up not in depth:
-                    depth[up] = depth[s] + 1
-                    order.append(up)
-                    todo.append(up)
-        return [(s, depth[s]) for s in order]
-
-    def sets_related(self, a, b):
-        return any(self.related[s] & b for s in a)
-
-
-class Storm:
-    """Collects events, truth and the time each truth incident occupies its services."""
-
-    def __init__(self, rng, topology, margin):
-        self.rng = rng
-        self.topo = topology
-        self.margin = margin
-        self.events = []  # (t, seq, event dict)
-        self.truth = {}  # alert_id -> truth incident id or None
-        self.incidents = {}  # truth incident id -> description
-        self.busy = []  # (services, start, end) of placed truth incidents
-        self.skipped = {}
-
-    # -- placement -------------------------------------------------------------------------
-    def free(self, services, start, end):
-        lo, hi = start - self.margin, end + self.margin
-        return not any(s < hi and lo < e and self.topo.sets_related(services, busy)
-                       for busy, s, e in self.busy)
-
-    def occupy(self, services, start, end):
-        self.busy.append((set(services), start, end))
-
-    def skip(self, kind):
-        self.skipped[kind] = self.skipped.get(kind, 0) + 1
-
-    # -- events ----------------------------------------------------------------------------
-    def emit(self, t, labels, status, source="prometheus", annotations=None):
-        event = {"labels": labels, "annotations": annotations or {}, "status": status,
-                 "timestamp": rfc3339(t), "source": source}
-        self.events.append((t, len(self.events), event))
-
-    def firing_period(self, labels, start, end, annotations, next_start):
-        """Fires at start and re-sends every minute; resolves at end and, like Prometheus,
-        re-sends the resolve every minute for 15 minutes or until it fires again."""
-        t = start
-        while t < end:
-            self.emit(t, labels, "firing", annotations=annotations)
-            t += RESEND_SECONDS
-        t = end
-        while t < min(end + RESOLVED_RESEND_SECONDS, next_start):
-            self.emit(t, labels, "resolved", annotations=annotations)
-            t += RESEND_SECONDS
-
-    def alert(self, alert_id, truth_id, labels, periods, summary):
-        self.truth[alert_id] = truth_id
-        full = dict(labels)
-        full["alert_id"] = alert_id
-        full.setdefault("env", "prod")
-        annotations = {"summary": summary}
-        for i, (start, end) in enumerate(periods):
-            next_start = periods[i + 1][0] if i + 1 < len(periods) else end + 10**9
-            self.firing_period(full, start, end, annotations, next_start)
-
-
-def rfc3339(t):
-    return (EPOCH + datetime.timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def prom_labels(alertname, service, severity, instance):
-    return {"alertname": alertname, "service": service, "severity": severity,
-            "instance": f"{service}-{instance}:9100", "job": service}
-
-
-def place(storm, kind, make, horizon, anchor=None, shapes=8, starts=12):
-    """Places one scenario where its services are free. make() draws a shape and returns
-    (services, length, commit); commit(start) emits its events. Each shape is tried at
-    several start times before a new one is drawn, so that large shapes (big cascades)
-    are not crowded out by small ones."""
-    rng = storm.rng
-    for _ in range(shapes):
-        services, length, commit = make()
-        for _ in range(starts):
-            if anchor is not None:
-                start = max(0, anchor + rng.randint(-120, 180))
-            else:
-                start = rng.randint(0, horizon)
-            if storm.free(services, start, start + length):
-                storm.occupy(services, start, start + length)
-                commit(start)
-                return start
-    storm.skip(kind)
-    return None
-
+import scenarios
+from storm import (DEPENDENT_ALERTS, FLAP_ALERTS, INFO_ALERTS, ROOT_ALERTS, SINGLE_ALERTS,
+                   Storm, Topology, kind_of, parse_services, place, prom_labels, rfc3339,
+                   splunk_event)
 
 # -- scenarios: each draws a shape with times relative to its start ---------------------------
 def cascade(storm, n):
@@ -317,18 +136,11 @@ def max_in_window(times, window):
     return best
 
 
-def splunk_event(storm, alert_id, truth_id, host, t):
-    storm.truth[alert_id] = truth_id
-    labels = {"alertname": "SplunkHighErrorRate", "search_name": SPLUNK_SEARCH, "host": host,
-              "severity": "medium", "alert_id": alert_id}
-    storm.emit(t, labels, "firing", source="splunk",
-               annotations={"summary": f"{SPLUNK_SEARCH} on {host}"})
-
-
-def splunk(storm, hosts, bursts, noise_events, horizon):
+def splunk(storm, hosts, bursts, noise_events, horizon, at_threshold=0, below_threshold=0):
     """Splunk search results, one event each (Splunk sends no resolves). Bursts cross the
     threshold (5 in 5m per host, config.yaml): a truth incident per burst. The rest stay
-    at most 3 in any 6 minutes per host: truth null."""
+    at most 3 in any 6 minutes per host: truth null. Groups right at and right below the
+    threshold (scenarios.py) come between the two, so that the noise keeps off them."""
     rng = storm.rng
     names = [f"app-host-{i:02d}" for i in range(1, hosts + 1)]
     quiet = {h: [] for h in names}  # (from, to) around bursts: no noise there
@@ -351,6 +163,9 @@ def splunk(storm, hosts, bursts, noise_events, horizon):
         for t in times:
             seq += 1
             splunk_event(storm, f"s{seq}", truth_id, host, t)
+    if at_threshold or below_threshold:  # no draws at all when off: --classic reproduces
+        seq = scenarios.splunk_near_threshold(storm, names, quiet, at_threshold,
+                                              below_threshold, horizon, seq)
     accepted = {h: [] for h in names}
     for t in sorted(rng.randint(0, horizon) for _ in range(noise_events)):
         host = rng.choice(names)
@@ -381,17 +196,82 @@ def parse_args(argv):
     p.add_argument("--splunk-bursts", type=int, default=20)
     p.add_argument("--splunk-noise", type=int, default=5000)
     p.add_argument("--margin", type=int, default=900,
-                   help="seconds kept between related truth incidents (default 15m: the "
+                   help="seconds kept between related scenarios (default 15m: the "
                         "10m group window or flap hold plus slack)")
-    return p.parse_args(argv)
+    hard = p.add_argument_group("harder scenarios (scenarios.py), scaled by --scale")
+    hard.add_argument("--seq-cascades", type=int, default=6,
+                      help="chains of 3-6 sequential cascades down one tree, 5-12 min apart")
+    hard.add_argument("--sibling-cascades", type=int, default=6,
+                      help="chains of 2-3 overlapping cascades (1-4 min apart) with shared "
+                           "dependents")
+    hard.add_argument("--late-root", type=int, default=6,
+                      help="cascades whose root alerts 30-90 s after its dependents")
+    hard.add_argument("--own-failure", type=int, default=6,
+                      help="cascades during which a symptom service has a failure of its own")
+    hard.add_argument("--splunk-at-threshold", type=int, default=10,
+                      help="Splunk groups of exactly the threshold count (true incidents)")
+    hard.add_argument("--splunk-below-threshold", type=int, default=10,
+                      help="Splunk groups of the threshold count minus one (noise)")
+    hard.add_argument("--fast-resend-share", type=float, default=0.3,
+                      help="share of Prometheus alerts re-sent every 30 s instead of 60 s")
+    hard.add_argument("--cascade-flap-share", type=float, default=0.15,
+                      help="share of long symptom alerts in the harder cascades that flap")
+    hard.add_argument("--separable", action="store_true",
+                      help="the earlier, easier variants of the four composite scenarios "
+                           "(two truth incidents each, kept apart by time and names)")
+    p.add_argument("--classic", action="store_true",
+                   help="the storm before issue 10: every harder scenario off (same events "
+                        "as the old generator for the same seed and classic flags)")
+    args = p.parse_args(argv)
+    if args.classic:
+        for name in HARD_COUNTS + ("splunk_at_threshold", "splunk_below_threshold"):
+            setattr(args, name, 0)
+        args.fast_resend_share = args.cascade_flap_share = 0.0
+    return args
+
+
+# Harder composite scenarios: flag name -> maker(storm, n, flap_share).
+HARD_COUNTS = ("seq_cascades", "sibling_cascades", "late_root", "own_failure")
+HARD_MAKERS = {  # production-shaped (default)
+    "seq_cascades": scenarios.production_sequential,
+    "sibling_cascades": scenarios.production_sibling,
+    "late_root": scenarios.production_late_root,
+    "own_failure": scenarios.production_own_failure,
+}
+SEPARABLE_MAKERS = {  # --separable: the earlier variants, separable under the semantics
+    "seq_cascades": scenarios.sequential_cascades,
+    "sibling_cascades": scenarios.sibling_cascades,
+    "late_root": scenarios.late_root_cascade,
+    "own_failure": lambda storm, n, _flap: scenarios.own_failure_cascade(storm, n),
+}
+
+
+def place_hard(storm, args, count, last_start):
+    """Places the composite scenarios before the classic ones: each needs a large free
+    part of the map (two cascades in one tree). Returns their start times."""
+    jobs = [(name, n) for name in HARD_COUNTS for n in range(1, count(getattr(args, name)) + 1)]
+    if not jobs:
+        return []  # no draws: the classic storm stays byte for byte what it was
+    storm.rng.shuffle(jobs)
+    starts = []
+    for name, n in jobs:
+        makers = SEPARABLE_MAKERS if args.separable else HARD_MAKERS
+        make = lambda name=name, n=n, makers=makers: makers[name](  # noqa: E731
+            storm, n, args.cascade_flap_share)
+        s = place(storm, name, make, last_start, shapes=16, starts=24)
+        if s is not None:
+            starts.append(s)
+    return starts
 
 
 def generate(args):
     rng = random.Random(args.seed)
-    storm = Storm(rng, Topology(parse_services(args.services)), args.margin)
+    storm = Storm(rng, Topology(parse_services(args.services)), args.margin, args.seed,
+                  args.fast_resend_share)
     horizon = int(args.hours * 3600)
-    count = lambda n: max(1, round(n * args.scale))  # noqa: E731
+    count = lambda n: max(1, round(n * args.scale)) if n > 0 else 0  # noqa: E731
     last_start = max(horizon // 2, horizon - 3600)  # leave room for incidents to finish
+    hard_starts = place_hard(storm, args, count, last_start)
     # Cascades take the most room in the graph, so they are placed first; single
     # failures and flapping alerts fill what is left, in a shuffled order. Most single
     # failures start right next to a cascade: concurrent, in an unrelated service.
@@ -400,7 +280,7 @@ def generate(args):
     rng.shuffle(jobs)
     jobs = [("cascade", n) for n in range(1, count(args.cascades) + 1)] + jobs
     makers = {"cascade": cascade, "single": single, "flapping": flapping}
-    cascade_starts = []
+    cascade_starts = list(hard_starts)
     for kind, n in jobs:
         anchor = None
         if kind == "single" and cascade_starts and rng.random() < 0.6:
@@ -412,7 +292,8 @@ def generate(args):
     for n in range(1, count(args.info) + 1):
         info_noise(storm, n, horizon - 600)
     splunk(storm, max(1, args.splunk_hosts), count(args.splunk_bursts),
-           count(args.splunk_noise), horizon - 600)
+           count(args.splunk_noise), horizon - 600, count(args.splunk_at_threshold),
+           count(args.splunk_below_threshold))
     storm.events.sort(key=lambda e: (e[0], e[1]))
     return storm
 
@@ -426,6 +307,8 @@ def write(storm, args):
     for inc in storm.incidents.values():
         kinds[inc["kind"]] = kinds.get(inc["kind"], 0) + 1
     noise = sum(1 for v in storm.truth.values() if v is None)
+    for inc in storm.incidents.values():
+        inc.pop("instance_prefix", None)  # an emitting detail, not part of the truth
     summary = {"events": len(storm.events), "alerts": len(storm.truth),
                "noise_alerts": noise, "truth_incidents": len(storm.incidents),
                "truth_incidents_by_kind": kinds, "skipped_placements": storm.skipped}

@@ -3,14 +3,15 @@
 
 Inputs: events.ndjson and truth.json (generate.py) and the output of
 `alertd replay` (one incident per line, members with labels). Scores alertd and
-Alertmanager-style grouping by (alertname, service), which this script computes
-itself on the same stream. Prints a table, or JSON with --json.
+two baselines this script computes itself on the same stream: Alertmanager-style
+grouping by (alertname, service), and grouping by service alone. Prints a table,
+or JSON with --json.
 
 The unit of scoring is an alert *episode*: one firing period of one alert
 (from a firing event while it was not firing, until its resolve or until its
 last firing re-send is older than the resolve timeout). Each episode belongs
 to one incident of each system (or none); truth gives every episode the truth
-incident of its alert. See README.md for the pairwise metric.
+incident of its alert. See README.md for the pairwise and B-cubed metrics.
 """
 
 import argparse
@@ -47,7 +48,8 @@ def read_events(path):
 
 
 class AlertmanagerModel:
-    """Alertmanager's aggregation groups on the stream, grouped by (alertname, service).
+    """Alertmanager's aggregation groups on the stream, grouped by `group_by` labels
+    (default (alertname, service)); a missing label counts as empty, as in Alertmanager.
 
     An alert fires until its resolve, or until RESOLVE_TIMEOUT after its last firing
     send (what Alertmanager does for alerts without endsAt). A group lives while any
@@ -55,7 +57,8 @@ class AlertmanagerModel:
     fires after that starts a new group. No thresholds, no drop rules: every alert
     counts. Also records the episodes (the scoring unit) for both systems."""
 
-    def __init__(self):
+    def __init__(self, group_by=("alertname", "service")):
+        self.group_by = tuple(group_by)
         self.firing = {}  # alert_id -> group index while firing
         self.lease = {}  # alert_id -> lease end (last firing send + resolve timeout)
         self.live = {}  # group key -> index of its live group
@@ -94,7 +97,7 @@ class AlertmanagerModel:
                 self._resolve(alert_id, t)
             return
         if alert_id not in self.firing:
-            key = (labels.get("alertname", ""), labels.get("service", ""))
+            key = tuple(labels.get(name, "") for name in self.group_by)
             index = self.live.get(key)
             if index is None:
                 index = len(self.groups)
@@ -187,6 +190,51 @@ def pairwise(truth_of, predicted):
             "predicted_pairs": pred_pairs, "truth_pairs": truth_pairs}
 
 
+def bcubed_items(truth_of, predicted):
+    """Per item with a truth incident: (precision, recall) of B-cubed. Clusters are
+    restricted to such items; an item in no predicted incident is its own singleton
+    (precision 1, recall 1/|its true cluster|). Returns {item: (p, r)}."""
+    cells, by_pred, by_truth = {}, {}, {}
+    for item, (t, p) in enumerate(zip(truth_of, predicted)):
+        if t is None:
+            continue
+        p = p if p is not None else ("unassigned", item)
+        cells[(p, t)] = cells.get((p, t), 0) + 1
+        by_pred[p] = by_pred.get(p, 0) + 1
+        by_truth[t] = by_truth.get(t, 0) + 1
+    result = {}
+    for item, (t, p) in enumerate(zip(truth_of, predicted)):
+        if t is None:
+            continue
+        p = p if p is not None else ("unassigned", item)
+        both = cells[(p, t)]
+        result[item] = (both / by_pred[p], both / by_truth[t])
+    return result
+
+
+def bcubed_summary(values):
+    """Mean precision and recall over items, and F1 of the two means."""
+    if not values:
+        return {"bcubed_precision": None, "bcubed_recall": None, "bcubed_f1": None,
+                "bcubed_items": 0}
+    precision = statistics.fmean(p for p, _ in values)
+    recall = statistics.fmean(r for _, r in values)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+    return {"bcubed_precision": precision, "bcubed_recall": recall, "bcubed_f1": f1,
+            "bcubed_items": len(values)}
+
+
+def missed_truth_incidents(truth_of_episode, predicted):
+    """Truth incidents none of whose episodes is in any incident of the system."""
+    seen, caught = set(), set()
+    for t, p in zip(truth_of_episode, predicted):
+        if t is not None:
+            seen.add(t)
+            if p is not None:
+                caught.add(t)
+    return len(seen - caught)
+
+
 def system_report(members, truth_of_alert, kind_of, episodes, predicted):
     """members: {incident: set(alert_id)}; predicted: incident per episode (or None);
     kind_of: truth incident -> scenario (cascade, flapping, ...)."""
@@ -209,13 +257,22 @@ def system_report(members, truth_of_alert, kind_of, episodes, predicted):
         "noise_alerts_in_incidents": len(noise & in_incidents),
         "noise_only_incidents": sum(1 for m in members.values() if m and m <= noise),
     }
+    truth_incidents = len({t for t in truth_of_alert.values() if t is not None})
+    report["incidents_vs_truth"] = len(members) / truth_incidents if truth_incidents else None
+    report["missed_truth_incidents"] = missed_truth_incidents(truth_of_episode, predicted)
     report.update(pairwise(truth_of_episode, predicted))
-    # The same metric per scenario: items of other scenarios are left out.
+    per_item = bcubed_items(truth_of_episode, predicted)
+    report.update(bcubed_summary(list(per_item.values())))
+    # Per scenario. Pairwise: items of other scenarios are left out. B-cubed: the mean
+    # over this scenario's items of their figures against the whole clustering, so a
+    # merge with another scenario's incident costs this scenario's precision too.
     report["by_kind"] = {}
     for kind in sorted(set(kind_of.values())):
         only = [t if t is not None and kind_of.get(t) == kind else None
                 for t in truth_of_episode]
-        report["by_kind"][kind] = pairwise(only, predicted)
+        row = pairwise(only, predicted)
+        row.update(bcubed_summary([v for i, v in per_item.items() if only[i] is not None]))
+        report["by_kind"][kind] = row
     return report
 
 
@@ -238,14 +295,16 @@ def score(events_path, truth_path, replay_path):
         truth = json.load(f)
     truth_of_alert = truth["alerts"]
     kind_of = {t: inc.get("kind", "") for t, inc in truth.get("incidents", {}).items()}
-    am = AlertmanagerModel()
+    baselines = {name: AlertmanagerModel(group_by) for name, group_by in BASELINES}
     events = 0
     for t, alert_id, labels, status in read_events(events_path):
         if alert_id not in truth_of_alert:
             sys.exit(f"{events_path}: alert_id {alert_id} is not in {truth_path}")
-        am.feed(t, alert_id, labels, status)
+        for model in baselines.values():
+            model.feed(t, alert_id, labels, status)
         events += 1
-    episodes = am.episodes
+    # Episodes depend on the stream only (lease and resolves), not on the grouping.
+    episodes = baselines["alertmanager"].episodes
     result = {"events": events, "truth": truth_report(truth_of_alert, episodes), "systems": {}}
     if replay_path:
         ids, members, memberships = read_replay(replay_path)
@@ -255,20 +314,37 @@ def score(events_path, truth_path, replay_path):
         predicted = assign_episodes(episodes, memberships)
         result["systems"]["alertd"] = system_report(members, truth_of_alert, kind_of, episodes,
                                                          predicted)
-    am_members = {g["index"]: g["members"] for g in am.groups}
-    am_predicted = [g for _, _, g in episodes]
-    result["systems"]["alertmanager"] = system_report(am_members, truth_of_alert, kind_of,
-                                                      episodes, am_predicted)
+    for name, model in baselines.items():
+        assert [e[:2] for e in model.episodes] == [e[:2] for e in episodes]
+        groups = {g["index"]: g["members"] for g in model.groups}
+        result["systems"][name] = system_report(groups, truth_of_alert, kind_of, episodes,
+                                                [g for _, _, g in model.episodes])
     return result
 
 
+# Baselines simulated on the stream: name -> group_by labels.
+BASELINES = (("alertmanager", ("alertname", "service")), ("service_only", ("service",)))
+HEADERS = {"alertd": "alertd", "alertmanager": "Alertmanager (alertname, service)",
+           "service_only": "by service"}
+
+
+# What the truth scores against itself.
+PERFECT = {"precision": 1.0, "recall": 1.0, "f1": 1.0, "bcubed_precision": 1.0,
+           "bcubed_recall": 1.0, "bcubed_f1": 1.0, "incidents_vs_truth": 1.0,
+           "missed_truth_incidents": 0}
+
 ROWS = [
     ("incidents", "incidents", "d"),
+    ("incidents / truth incidents", "incidents_vs_truth", ".2f"),
     ("alerts per incident, mean", "alerts_per_incident_mean", ".2f"),
     ("alerts per incident, median", "alerts_per_incident_median", ".1f"),
     ("pairwise precision", "precision", ".3f"),
     ("pairwise recall", "recall", ".3f"),
     ("pairwise F1", "f1", ".3f"),
+    ("B-cubed precision", "bcubed_precision", ".3f"),
+    ("B-cubed recall", "bcubed_recall", ".3f"),
+    ("B-cubed F1", "bcubed_f1", ".3f"),
+    ("missed truth incidents", "missed_truth_incidents", "d"),
     ("incidents per truth incident", "incidents_per_truth_incident", ".2f"),
     ("truth alerts in no incident", "truth_alerts_in_no_incident", "d"),
     ("noise alerts in incidents", "noise_alerts_in_incidents", "d"),
@@ -280,18 +356,17 @@ def table(result):
     truth = result["truth"]
     systems = result["systems"]
     names = ["truth"] + list(systems)
-    header = {"alertd": "alertd", "alertmanager": "Alertmanager (alertname, service)"}
     lines = [f"{result['events']} events, {truth['alerts']} alerts ({truth['noise_alerts']} "
              f"noise), {truth['episodes']} firing episodes, {truth['incidents']} truth incidents",
              "",
-             "| metric | " + " | ".join(header.get(n, n) for n in names) + " |",
+             "| metric | " + " | ".join(HEADERS.get(n, n) for n in names) + " |",
              "| --- |" + " ---: |" * len(names)]
     for label, key, fmt in ROWS:
         cells = []
         for n in names:
             value = truth.get(key) if n == "truth" else systems[n].get(key)
-            if n == "truth" and key in ("precision", "recall", "f1"):
-                value = 1.0
+            if n == "truth" and key in PERFECT:
+                value = PERFECT[key]
             if n == "truth" and key not in truth and value is None:
                 cells.append("")
             elif value is None:
@@ -307,7 +382,15 @@ def table(result):
             cells.append("/".join("n/a" if m.get(k) is None else format(m[k], ".2f")
                                   for k in ("precision", "recall", "f1")))
         lines.append(f"| {kind}: P/R/F1 | " + " | ".join(cells) + " |")
+    for kind in kinds:
+        cells = ["1.000"] + [format_value(n["by_kind"].get(kind, {}).get("bcubed_f1"), ".3f")
+                             for n in systems.values()]
+        lines.append(f"| {kind}: B-cubed F1 | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def format_value(value, fmt):
+    return "n/a" if value is None else format(value, fmt)
 
 
 def main(argv):
