@@ -42,6 +42,22 @@ struct Alert {
   // routes by (rule, group) so that one shard sees the whole group.
   std::string rule;
   uint64_t route_key = 0;
+  // Evidence, set by the counting stage on the alerts a threshold or
+  // distinct rule releases when it trips (the held ones and the one that
+  // tripped it); rules/README.md. Alerts that pass otherwise (open group,
+  // no gate) keep the defaults.
+  //   counted_since: the first arrival of this alert (threshold: this
+  //     fingerprint; distinct: what its held entry stands for, one value or,
+  //     without the label, one fingerprint) that counted and was still in
+  //     the window when the rule tripped. kNoTime when not released so.
+  //   counted_events: how many arrivals of this alert counted (>= 1 when
+  //     counted_since is set; bounded by the held limit, rules/README.md).
+  //   rule_events: only on the alert whose arrival tripped the rule: the
+  //     arrivals (threshold) or distinct values (distinct) in the window
+  //     when it tripped, i.e. how many events it took. 0 otherwise.
+  TimePoint counted_since = kNoTime;
+  uint32_t counted_events = 0;
+  uint32_t rule_events = 0;
 
   /// When this alert counts as happening: starts_at for firing alerts when
   /// given, ends_at for resolved ones, else the receipt time.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/string_view.h"
+#include "core/fingerprint.h"
 #include "core/json_writer.h"
 #include "correlator/audit.h"
 #include "correlator/priority.h"
@@ -121,17 +122,16 @@ void Correlator::on_firing(core::AlertEvent&& event, UpdateBatch& batch) {
   const std::string& alert_rule = event.alert.rule;
   std::string rule = alert_rule.empty() ? config_.rule_name : alert_rule;
   GroupIndexKey group{tenant, grouping_.group_key(event.alert.labels, alert_rule)};
-  IncidentState* inc = joinable(group, event.at);
+  IncidentState* inc = nullptr;
   bool via_topology = false;
-  if (inc == nullptr && !topology_.empty()) {
-    inc = topology_join(tenant, event.alert.labels, event.at);
-    if (inc != nullptr) {
-      // Later alerts of this group join the same incident directly.
-      via_topology = true;
-      ++counters_.topology_joins_total;
-      index_group_key(group, inc->incident.seq);
-      inc->extra_keys.push_back(std::move(group.second));
-    }
+  if (auto service = topology_service(event.alert)) {
+    // The dependency map decides: labels alone would merge two failures
+    // that share a group key, or split one cascade across services.
+    inc = topology_match(tenant, *service, is_own_failure(event.alert.labels), event.at);
+    via_topology = inc != nullptr && inc->incident.root_service != topology_.name(*service);
+    if (via_topology) ++counters_.topology_joins_total;
+  } else {
+    inc = joinable(group, event.at);
   }
   if (inc == nullptr) inc = &open_incident(std::move(group), std::move(rule), event, batch);
   batch.note_receipt(*inc, mono);
@@ -159,6 +159,7 @@ void Correlator::on_refire(IncidentState& inc, uint32_t index, core::AlertEvent&
     record_transition(inc, index, event.at, batch);
     member_started_firing(inc, index, labels, event.at, batch);
   }
+  record_threshold(inc, event, batch);
   // Annotations may have changed (they are not identity): keep the latest.
   if (!event.alert.labels.empty()) {
     m.packed = pack_member_data(event.alert.labels, event.alert.annotations, event.alert.source);
@@ -182,26 +183,44 @@ IncidentState* Correlator::joinable(const GroupIndexKey& key, core::TimePoint at
   return &newest;
 }
 
-IncidentState* Correlator::topology_join(uint32_t tenant, const core::LabelSet& labels,
-                                         core::TimePoint at) {
-  auto service = labels.get("service");
-  if (!has_value(service)) return nullptr;
-  auto id = topology_.find(*service);
-  if (!id) return nullptr;
-  IncidentState* best = nullptr;
-  for (uint32_t related : topology_.related(*id)) {
-    auto it = service_index_.find(ServiceKey{tenant, related});
-    if (it == service_index_.end()) continue;
-    const auto& seqs = it->second;
-    size_t looked = 0;
-    for (auto s = seqs.rbegin(); s != seqs.rend() && looked < kMaxTopologyScan; ++s, ++looked) {
-      if (best != nullptr && *s <= best->incident.seq) break;  // the newest wins
-      IncidentState& candidate = incidents_.at(*s);
-      if (at - candidate.incident.last_alert_at <= config_.group_window) {
-        best = &candidate;
-        break;
-      }
+std::optional<uint32_t> Correlator::topology_service(const core::Alert& alert) const {
+  if (topology_.empty() || grouping_.has_rule_grouping(alert.rule)) return std::nullopt;
+  auto service = alert.labels.get("service");
+  if (!has_value(service)) return std::nullopt;
+  return topology_.find(*service);
+}
+
+bool Correlator::is_own_failure(const core::LabelSet& labels) const {
+  return std::any_of(config_.own_failures.begin(), config_.own_failures.end(),
+                     [&](const core::Matchers& m) { return core::matches_all(m, labels); });
+}
+
+IncidentState* Correlator::topology_match(uint32_t tenant, uint32_t service, bool own_failure,
+                                          core::TimePoint at) {
+  // Sharing a dependent relates nothing: only the incident's root counts.
+  IncidentState* best = newest_rooted_at(tenant, service, at, nullptr);
+  if (!own_failure) {
+    for (uint32_t dependency : topology_.dependencies(service)) {
+      best = newest_rooted_at(tenant, dependency, at, best);
     }
+  }
+  if (best != nullptr) return best;
+  for (uint32_t dependent : topology_.dependents(service)) {
+    best = newest_rooted_at(tenant, dependent, at, best);
+  }
+  return best;
+}
+
+IncidentState* Correlator::newest_rooted_at(uint32_t tenant, uint32_t root, core::TimePoint at,
+                                            IncidentState* best) {
+  auto it = root_index_.find(ServiceKey{tenant, root});
+  if (it == root_index_.end()) return best;
+  const auto& seqs = it->second;
+  size_t looked = 0;
+  for (auto s = seqs.rbegin(); s != seqs.rend() && looked < kMaxTopologyScan; ++s, ++looked) {
+    if (best != nullptr && *s <= best->incident.seq) break;  // the newest wins
+    IncidentState& candidate = incidents_.at(*s);
+    if (at - candidate.incident.last_alert_at <= config_.group_window) return &candidate;
   }
   return best;
 }
@@ -224,6 +243,7 @@ IncidentState& Correlator::open_incident(GroupIndexKey key, std::string rule,
   // Alone, a failing service is its own root (set here, so it is no "change").
   if (!incident.service.empty() && topology_.find(incident.service)) {
     incident.root_service = incident.service;
+    index_root(inc);
   }
   incident.status = core::IncidentStatus::open;
   PriorityInputs in;
@@ -260,6 +280,7 @@ void Correlator::add_member(IncidentState& inc, const MemberKey& key, core::Aler
   std::string detail = via_topology ? fingerprint_detail(m.fingerprint, {{"via", "topology"}})
                                     : fingerprint_detail(m.fingerprint);
   batch.at(inc).audit.push_back(audit_entry(incident, event.at, "member_added", std::move(detail)));
+  record_threshold(inc, event, batch);
 
   LabelView labels(event.alert.labels);
   if (incident.category.empty()) {
@@ -270,6 +291,21 @@ void Correlator::add_member(IncidentState& inc, const MemberKey& key, core::Aler
   refresh_priority(inc, event.at, batch);
   // The snapshot takes the alert's own label sets; the state keeps them packed.
   batch.at(inc).members.push_back(snapshot_from_alert(inc.members[index], std::move(event.alert)));
+}
+
+void Correlator::record_threshold(IncidentState& inc, const core::AlertEvent& event,
+                                  UpdateBatch& batch) {
+  const core::Alert& alert = event.alert;
+  if (alert.rule_events == 0) return;
+  // The incident says how many events it took; the members carry their times.
+  std::string detail;
+  core::JsonWriter(detail)
+      .begin_object()
+      .field("rule", alert.rule)
+      .field("events", alert.rule_events)
+      .field("fingerprint", core::fingerprint_hex(alert.fingerprint))
+      .end_object();
+  batch.at(inc).audit.push_back(audit_entry(inc.incident, event.at, "threshold_met", detail));
 }
 
 void Correlator::on_resolved(core::AlertEvent&& event, UpdateBatch& batch) {

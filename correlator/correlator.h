@@ -28,6 +28,7 @@
 #include "absl/container/node_hash_map.h"
 #include "core/incident.h"
 #include "core/lifecycle.h"
+#include "core/matcher.h"
 #include "core/silence.h"
 #include "core/time.h"
 #include "correlator/flap.h"
@@ -52,7 +53,11 @@ struct CorrelatorConfig {
   // the final state, which saves an update per re-sent alert.
   bool emit_touches = true;
   std::map<std::string, std::vector<std::string>> rule_group_by;  // alert.rule -> its group_by
-  Topology topology;                 // service -> direct dependencies (services.yaml)
+  Topology topology;  // service -> direct dependencies (services.yaml)
+  // Alerts that report a failure of their own service (a disk filling, a
+  // crash loop): with a topology they never join another root's incident as
+  // a symptom. An alert is one when any of the matcher sets holds.
+  std::vector<core::Matchers> own_failures;
   FlapConfig flap;                   // transitions 0 = off
   std::vector<InhibitRule> inhibit;  // in config order: the first muting rule names the reason
   core::Duration settle = std::chrono::seconds(30);  // after start() and reconfigure()
@@ -177,11 +182,24 @@ class Correlator {
   void on_resolved(core::AlertEvent&& event, UpdateBatch& batch);
   void on_touch(core::AlertEvent&& event, UpdateBatch& batch);
   IncidentState* joinable(const GroupIndexKey& key, core::TimePoint at);
-  IncidentState* topology_join(uint32_t tenant, const core::LabelSet& labels, core::TimePoint at);
+  // The topology id of an alert's `service` when topology decides what it
+  // joins: the service is in the map and the alert's rule has no group_by.
+  std::optional<uint32_t> topology_service(const core::Alert& alert) const;
+  // The active incident within the group window that an alert on `service`
+  // joins: the newest whose root is the service or one of its dependencies
+  // (a symptom), else the newest whose root depends on it (a deeper cause).
+  // An own failure skips the dependencies: it is no symptom.
+  IncidentState* topology_match(uint32_t tenant, uint32_t service, bool own_failure,
+                                core::TimePoint at);
+  bool is_own_failure(const core::LabelSet& labels) const;
+  IncidentState* newest_rooted_at(uint32_t tenant, uint32_t root, core::TimePoint at,
+                                  IncidentState* best);
   IncidentState& open_incident(GroupIndexKey key, std::string rule, const core::AlertEvent& event,
                                UpdateBatch& batch);
   void add_member(IncidentState& inc, const MemberKey& key, core::AlertEvent&& event,
                   bool via_topology, UpdateBatch& batch);
+  // `threshold_met` when a threshold or distinct rule tripped on this alert.
+  void record_threshold(IncidentState& inc, const core::AlertEvent& event, UpdateBatch& batch);
   IncidentState* find_incident(int64_t seq);  // active or recently resolved
   UpdateBatch& begin_batch(std::vector<core::IncidentUpdate>& out);
   void end_batch();
@@ -216,11 +234,14 @@ class Correlator {
                          core::TimePoint at, UpdateBatch* batch);
   void service_firing_changed(IncidentState& inc, const LabelView& labels, int delta,
                               core::TimePoint at, UpdateBatch& batch);
-  void refresh_root(IncidentState& inc, core::TimePoint at, UpdateBatch* batch);
+  // The root is the deepest failing service: it moves only to a failing
+  // dependency of itself, and stays on record when its own alerts resolve.
+  void update_root(IncidentState& inc, core::TimePoint at, UpdateBatch* batch);
+  void set_root(IncidentState& inc, std::string root, core::TimePoint at, UpdateBatch* batch);
   void refresh_priority(IncidentState& inc, core::TimePoint at, UpdateBatch& batch);
   void rebuild_derived(IncidentState& inc);
-  void index_services(IncidentState& inc);
-  void unindex_services(IncidentState& inc);
+  void index_root(const IncidentState& inc);
+  void unindex_root(const IncidentState& inc);
 
   // correlator_suppress.cc: settle hold, inhibition, silences, maintenance.
   bool maybe_hold(core::AlertEvent& event, const MemberKey& key);
@@ -272,8 +293,8 @@ class Correlator {
   absl::flat_hash_map<GroupIndexKey, std::vector<int64_t>> group_index_;
   absl::flat_hash_map<MemberKey, MemberRef> member_index_;    // members of active incidents
   absl::flat_hash_map<MemberKey, MemberRef> recent_members_;  // members of resolved_
-  // Active incidents per (tenant, topology service) of any member, oldest first.
-  absl::flat_hash_map<ServiceKey, std::vector<int64_t>> service_index_;
+  // Active incidents per (tenant, topology id of their root service), oldest first.
+  absl::flat_hash_map<ServiceKey, std::vector<int64_t>> root_index_;
   // Firing members of active incidents per suppression reason.
   absl::flat_hash_map<std::string, absl::flat_hash_set<MemberKey>> suppressed_index_;
   absl::flat_hash_map<std::string, uint32_t> tenant_ids_;

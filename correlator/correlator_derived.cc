@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/json_writer.h"
 #include "correlator/audit.h"
 #include "correlator/correlator.h"
 
@@ -52,11 +53,6 @@ void Correlator::add_member_labels(IncidentState& inc, const LabelView& labels, 
     if (added) it = inc.services.insert(it, ServiceCount{std::string(*service), 0, 0});
     ++it->members;
     if (firing && ++it->firing == 1) root_may_change = true;
-    if (added && !topology_.empty()) {
-      if (auto id = topology_.find(*service)) {
-        insert_sorted(service_index_[ServiceKey{inc.tenant, *id}], inc.incident.seq);
-      }
-    }
   }
   // Beyond the cap the impact cannot rise: no lookup at all.
   if (inc.hosts.size() < config_.priority.host_cap()) {
@@ -65,7 +61,7 @@ void Correlator::add_member_labels(IncidentState& inc, const LabelView& labels, 
       inc.hosts.emplace_back(*host);
     }
   }
-  if (root_may_change && batch != nullptr) refresh_root(inc, at, batch);
+  if (root_may_change && batch != nullptr) update_root(inc, at, batch);
 }
 
 void Correlator::service_firing_changed(IncidentState& inc, const LabelView& labels, int delta,
@@ -75,31 +71,43 @@ void Correlator::service_firing_changed(IncidentState& inc, const LabelView& lab
   auto it = find_service(inc.services, *service);
   if (it == inc.services.end() || it->name != *service) return;
   if (delta > 0) {
-    if (++it->firing == 1) refresh_root(inc, at, &batch);
-  } else if (it->firing > 0) {
-    if (--it->firing == 0) refresh_root(inc, at, &batch);
+    if (++it->firing == 1) update_root(inc, at, &batch);
+  } else if (it->firing > 0 && --it->firing == 0 && it->name == inc.incident.root_service) {
+    // The cause recovered before its symptoms: it stays the root, and the
+    // timeline says when it resolved.
+    std::string detail;
+    core::JsonWriter(detail).begin_object().field("service", it->name).end_object();
+    batch.at(inc).audit.push_back(audit_entry(inc.incident, at, "root_resolved", detail));
   }
 }
 
-void Correlator::refresh_root(IncidentState& inc, core::TimePoint at, UpdateBatch* batch) {
-  std::string root;
-  if (!topology_.empty()) {
-    std::vector<uint32_t> failing;
-    for (const auto& s : inc.services) {
-      if (s.firing == 0) continue;
-      if (auto id = topology_.find(s.name)) failing.push_back(*id);
-    }
-    // Nothing failing (the incident is resolving): keep the last root.
-    if (failing.empty()) return;
-    if (auto r = topology_.root(failing)) root = topology_.name(*r);
+void Correlator::update_root(IncidentState& inc, core::TimePoint at, UpdateBatch* batch) {
+  if (topology_.empty()) {
+    set_root(inc, "", at, batch);
+    return;
   }
+  auto current = topology_.find(inc.incident.root_service);
+  std::vector<uint32_t> failing;  // below the current root, or all when it has none
+  for (const auto& s : inc.services) {
+    if (s.firing == 0) continue;
+    auto id = topology_.find(s.name);
+    if (id && (!current || topology_.depends_on(*current, *id))) failing.push_back(*id);
+  }
+  if (failing.empty()) return;  // the root stays, firing or not
+  if (auto r = topology_.root(failing)) set_root(inc, topology_.name(*r), at, batch);
+}
+
+void Correlator::set_root(IncidentState& inc, std::string root, core::TimePoint at,
+                          UpdateBatch* batch) {
   core::Incident& incident = inc.incident;
   if (root == incident.root_service) return;
   if (batch != nullptr) {
     batch->at(inc).audit.push_back(
         audit_entry(incident, at, "root_service", from_to_detail(incident.root_service, root)));
   }
+  unindex_root(inc);
   incident.root_service = std::move(root);
+  if (incidents_.contains(incident.seq)) index_root(inc);  // resolved ones take no members
 }
 
 void Correlator::refresh_priority(IncidentState& inc, core::TimePoint at, UpdateBatch& batch) {
@@ -137,26 +145,20 @@ void Correlator::rebuild_derived(IncidentState& inc) {
   update_suppressed(inc);
 }
 
-void Correlator::index_services(IncidentState& inc) {
-  if (topology_.empty()) return;
-  for (const auto& s : inc.services) {
-    if (auto id = topology_.find(s.name)) {
-      insert_sorted(service_index_[ServiceKey{inc.tenant, *id}], inc.incident.seq);
-    }
+void Correlator::index_root(const IncidentState& inc) {
+  if (auto id = topology_.find(inc.incident.root_service)) {
+    insert_sorted(root_index_[ServiceKey{inc.tenant, *id}], inc.incident.seq);
   }
 }
 
-void Correlator::unindex_services(IncidentState& inc) {
-  if (topology_.empty()) return;
-  for (const auto& s : inc.services) {
-    auto id = topology_.find(s.name);
-    if (!id) continue;
-    auto it = service_index_.find(ServiceKey{inc.tenant, *id});
-    if (it == service_index_.end()) continue;
-    auto& seqs = it->second;
-    seqs.erase(std::remove(seqs.begin(), seqs.end(), inc.incident.seq), seqs.end());
-    if (seqs.empty()) service_index_.erase(it);
-  }
+void Correlator::unindex_root(const IncidentState& inc) {
+  auto id = topology_.find(inc.incident.root_service);
+  if (!id) return;
+  auto it = root_index_.find(ServiceKey{inc.tenant, *id});
+  if (it == root_index_.end()) return;
+  auto& seqs = it->second;
+  seqs.erase(std::remove(seqs.begin(), seqs.end(), inc.incident.seq), seqs.end());
+  if (seqs.empty()) root_index_.erase(it);
 }
 
 }  // namespace alertd::correlator

@@ -41,24 +41,19 @@ void Correlator::index_group_key(const GroupIndexKey& key, int64_t seq) {
 
 void Correlator::index_incident(IncidentState& inc) {
   index_group_key(GroupIndexKey{inc.tenant, inc.incident.group_key}, inc.incident.seq);
-  for (const auto& key : inc.extra_keys)
-    index_group_key(GroupIndexKey{inc.tenant, key}, inc.incident.seq);
-  index_services(inc);
+  index_root(inc);
   schedule_sla(inc);
 }
 
 void Correlator::unindex_incident(IncidentState& inc) {
   int64_t seq = inc.incident.seq;
-  auto unindex = [&](const std::string& key) {
-    auto group = group_index_.find(GroupIndexKey{inc.tenant, key});
-    if (group == group_index_.end()) return;
+  if (auto group = group_index_.find(GroupIndexKey{inc.tenant, inc.incident.group_key});
+      group != group_index_.end()) {
     auto& seqs = group->second;
     seqs.erase(std::remove(seqs.begin(), seqs.end(), seq), seqs.end());
     if (seqs.empty()) group_index_.erase(group);
-  };
-  unindex(inc.incident.group_key);
-  for (const auto& key : inc.extra_keys) unindex(key);
-  unindex_services(inc);
+  }
+  unindex_root(inc);
   cancel_hold(inc);
   unschedule_sla(inc);
 }
@@ -171,7 +166,7 @@ void Correlator::restore(core::ActiveState&& state) {
   // set_silences() or reconfigure() re-evaluates it.
   rebuild_indexes();
   for (auto& [seq, inc] : incidents_) {
-    refresh_root(inc, core::kNoTime, nullptr);
+    update_root(inc, core::kNoTime, nullptr);
     // Due times and breach flags come from the store: a breach that fell
     // due while alertd was down runs at the first tick, one already
     // recorded does not run again.

@@ -200,13 +200,14 @@ void Correlator::on_hold_due(core::TimePoint due, int64_t seq, UpdateBatch& batc
 void Correlator::rebuild_indexes() {
   inhibitor_.clear();
   suppressed_index_.clear();
-  service_index_.clear();
+  root_index_.clear();
   counters_.inhibited_members = 0;
   counters_.silenced_members = 0;
   counters_.maintenance_members = 0;
   counters_.flapping_members = 0;
   for (auto& [seq, inc] : incidents_) {
     rebuild_derived(inc);
+    index_root(inc);
     counters_.flapping_members += inc.flapping_members;
     std::vector<MemberKey> ignored;  // every member is re-registered: nobody to tell
     for (const auto& m : inc.members) {
@@ -243,7 +244,7 @@ void Correlator::reconfigure(CorrelatorConfig config, core::TimePoint now,
   }
   reevaluate(std::move(refs), at, batch_);
   for (auto* inc : active) {
-    refresh_root(*inc, at, &batch_);
+    update_root(*inc, at, &batch_);
     refresh_priority(*inc, at, batch_);
     auto ack_due = inc->incident.ack_due_at, resolve_due = inc->incident.resolve_due_at;
     set_sla_due(inc->incident, config_.lifecycle);  // the targets may have changed

@@ -25,10 +25,9 @@ struct IncidentState {
   std::vector<MemberState> members;  // never removed while the incident is in memory
   // Firing members per severity rank: the worst one is found in O(1).
   std::array<uint32_t, 4> firing_by_severity{};
-  std::vector<ServiceCount> services;   // sorted by name
-  std::vector<std::string> hosts;       // distinct, at most PriorityMatrix::host_cap()
-  std::vector<std::string> extra_keys;  // group keys that joined it through topology
-  uint32_t suppressed_firing = 0;       // firing members with a suppressed_by
+  std::vector<ServiceCount> services;  // sorted by name
+  std::vector<std::string> hosts;      // distinct, at most PriorityMatrix::host_cap()
+  uint32_t suppressed_firing = 0;      // firing members with a suppressed_by
   uint32_t flapping_members = 0;
   core::TimePoint hold_until = core::kNoTime;  // flap hold: resolves then if still quiet
   core::TimePoint evict_at = core::kNoTime;    // when resolved: forgotten then (flap damping)

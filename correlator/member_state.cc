@@ -153,9 +153,12 @@ MemberState member_from_alert(const core::Alert& alert, core::TimePoint at) {
   MemberState m;
   m.fingerprint = alert.fingerprint;
   m.packed = pack_member_data(alert.labels, alert.annotations, alert.source);
-  m.first_seen = at;
+  // An alert released by a threshold or distinct rule brings its evidence:
+  // first seen at the first arrival that counted, with all that counted.
+  m.first_seen =
+      alert.counted_since != core::kNoTime && alert.counted_since < at ? alert.counted_since : at;
   m.last_seen = at;
-  m.event_count = 1;
+  m.event_count = std::max<uint32_t>(1, alert.counted_events);
   m.status = core::AlertStatus::firing;
   m.severity = severity_rank(alert.labels.get("severity"));
   return m;

@@ -93,16 +93,12 @@ TopologyIndex::TopologyIndex(const Topology& t) {
   }
   size_t n = names_.size();
   deps_.resize(n);
-  related_.resize(n);
+  dependents_.resize(n);
   std::vector<uint32_t> mark(n, 0);
   uint32_t stamp = 0;
   for (uint32_t v = 0; v < n; ++v) {
     deps_[v] = reachable(edges, v, mark, ++stamp);
-    auto dependents = reachable(reverse, v, mark, ++stamp);
-    auto& rel = related_[v];
-    std::set_union(deps_[v].begin(), deps_[v].end(), dependents.begin(), dependents.end(),
-                   std::back_inserter(rel));
-    rel.erase(std::remove(rel.begin(), rel.end(), v), rel.end());  // a cycle reaches itself
+    dependents_[v] = reachable(reverse, v, mark, ++stamp);
   }
   // Longest chain below each service: memoized DFS; an edge back into the
   // current path (a cycle) counts as nothing.

@@ -1,9 +1,8 @@
 #pragma once
 // Service dependency map (services.yaml: `services: {name: [dependency, ...]}`)
-// and its precomputed index: per service the transitive dependencies, the
-// related set (dependencies + dependents) and the length of its longest
-// dependency chain. Computed once at load or reload; the correlator only
-// looks things up.
+// and its precomputed index: per service the transitive dependencies and
+// dependents and the length of its longest dependency chain. Computed once at load or reload; the
+// correlator only looks things up.
 
 #include <cstdint>
 #include <map>
@@ -40,8 +39,10 @@ class TopologyIndex {
   /// Ids follow name order, so "ties go to the smaller name" is "smaller id".
   std::optional<uint32_t> find(std::string_view service) const;
   const std::string& name(uint32_t id) const { return names_[id]; }
-  /// Transitive dependencies and dependents, sorted, without the service itself.
-  std::span<const uint32_t> related(uint32_t id) const { return related_[id]; }
+  /// What `id` depends on, directly or transitively, sorted, without itself.
+  std::span<const uint32_t> dependencies(uint32_t id) const { return deps_[id]; }
+  /// What depends on `id`, directly or transitively, sorted, without itself.
+  std::span<const uint32_t> dependents(uint32_t id) const { return dependents_[id]; }
   /// Whether `service` depends on `dependency`, directly or transitively.
   bool depends_on(uint32_t service, uint32_t dependency) const;
   /// The number of edges on the longest dependency chain below `id`.
@@ -57,8 +58,8 @@ class TopologyIndex {
  private:
   std::vector<std::string> names_;
   absl::flat_hash_map<std::string, uint32_t> ids_;
-  std::vector<std::vector<uint32_t>> deps_;     // transitive, sorted
-  std::vector<std::vector<uint32_t>> related_;  // deps + dependents, sorted
+  std::vector<std::vector<uint32_t>> deps_;        // transitive, sorted
+  std::vector<std::vector<uint32_t>> dependents_;  // transitive, sorted
   std::vector<uint32_t> height_;
 };
 

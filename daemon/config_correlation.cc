@@ -77,11 +77,26 @@ void read_topology_file(const fs::path& path, const YAML::Node& from, Diagnostic
   }
 }
 
+// `own_failures`: a list whose items are one matcher or a list of matchers
+// that must all hold.
+std::vector<core::Matchers> read_own_failures(const YAML::Node& n) {
+  const std::string what = "correlation.own_failures";
+  if (!n.IsSequence()) throw ConfigError(n, what + ": expected a list of matcher sets");
+  std::vector<core::Matchers> out;
+  for (size_t i = 0; i < n.size(); ++i) {
+    std::string where = what + "[" + std::to_string(i) + "]";
+    if (n[i].IsSequence() && n[i].size() == 0) throw ConfigError(n[i], where + ": is empty");
+    out.push_back(get_matchers(n[i], where));
+  }
+  return out;
+}
+
 void read_correlation_section(const YAML::Node& n, const fs::path& base_dir, Diagnostics& diag,
                               CorrelatorConfig& c) {
   if (!diag.guard([&] {
         check_keys(n,
-                   {"group_by", "group_by_fallback", "group_window", "topology", "flap", "settle"},
+                   {"group_by", "group_by_fallback", "group_window", "topology", "flap", "settle",
+                    "own_failures"},
                    "correlation");
       })) {
     return;
@@ -104,6 +119,7 @@ void read_correlation_section(const YAML::Node& n, const fs::path& base_dir, Dia
     diag.guard([&] { c.settle = get_duration(n["settle"], "correlation.settle"); });
   }
   if (n["flap"]) diag.guard([&] { read_flap(n["flap"], c.flap); });
+  if (n["own_failures"]) diag.guard([&] { c.own_failures = read_own_failures(n["own_failures"]); });
   if (n["topology"]) {
     std::string file;
     if (diag.guard([&] { file = get_string(n["topology"], "correlation.topology"); })) {

@@ -36,6 +36,7 @@ void write_replay_line(std::string& out, const core::IncidentUpdate& u) {
     w.field("status", core::to_string(m.status));
     w.key("first_seen").time(m.first_seen);
     w.key("last_seen").time(m.last_seen);
+    w.field("event_count", m.event_count);
     w.end_object();
   }
   w.end_array().end_object();

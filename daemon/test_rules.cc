@@ -1,6 +1,7 @@
 #include "daemon/test_rules.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -30,6 +31,8 @@ struct MemberExpectation {
   std::map<std::string, std::string> labels;  // a subset of the member's labels
   std::optional<std::string> status, suppressed_by;
   std::optional<bool> flapping;
+  std::optional<core::Duration> first_seen;  // offset from the test's start, like `at`
+  std::optional<uint64_t> event_count;
 };
 
 struct IncidentExpectation {
@@ -131,12 +134,17 @@ void read_input(const YAML::Node& n, const DaemonConfig& config, RuleTest& test)
 }
 
 MemberExpectation read_member(const YAML::Node& n) {
-  check_keys(n, {"labels", "status", "suppressed_by", "flapping"}, "member");
+  check_keys(n, {"labels", "status", "suppressed_by", "flapping", "first_seen", "event_count"},
+             "member");
   MemberExpectation m;
   if (n["labels"]) m.labels = get_string_map(n["labels"], "member.labels");
   if (n["status"]) m.status = get_string(n["status"], "member.status");
   if (n["suppressed_by"]) m.suppressed_by = get_string(n["suppressed_by"], "member.suppressed_by");
   if (n["flapping"]) m.flapping = get_bool(n["flapping"], "member.flapping");
+  if (n["first_seen"]) m.first_seen = get_duration(n["first_seen"], "member.first_seen");
+  if (n["event_count"]) {
+    m.event_count = get_size(n["event_count"], "member.event_count", 1, UINT32_MAX);
+  }
   return m;
 }
 
@@ -211,26 +219,39 @@ std::string labels_text(const std::map<std::string, std::string>& labels) {
   return set.to_string();
 }
 
-bool member_matches(const MemberExpectation& e, const core::Member& m) {
+bool member_matches(const MemberExpectation& e, const core::Member& m, core::TimePoint start) {
   for (const auto& [k, v] : e.labels) {
     if (m.labels.get(k) != std::optional<std::string_view>(v)) return false;
   }
   if (e.status && *e.status != core::to_string(m.status)) return false;
   if (e.suppressed_by && *e.suppressed_by != m.suppressed_by) return false;
   if (e.flapping && *e.flapping != m.flapping) return false;
+  if (e.first_seen && start + *e.first_seen != m.first_seen) return false;
+  if (e.event_count && *e.event_count != m.event_count) return false;
   return true;
 }
 
-std::string member_text(const core::Member& m) {
+std::string member_text(const core::Member& m, core::TimePoint start) {
   std::string s = m.labels.to_string() + " " + std::string(core::to_string(m.status));
   if (!m.suppressed_by.empty()) s += " suppressed_by=" + m.suppressed_by;
   if (m.flapping) s += " flapping";
-  return s;
+  s += " first_seen=" + core::format_duration(m.first_seen - start);
+  return s + " event_count=" + std::to_string(m.event_count);
+}
+
+std::string expectation_text(const MemberExpectation& e) {
+  std::string want = labels_text(e.labels);
+  if (e.status) want += " " + *e.status;
+  if (e.suppressed_by) want += " suppressed_by=" + *e.suppressed_by;
+  if (e.flapping) want += *e.flapping ? " flapping" : " not flapping";
+  if (e.first_seen) want += " first_seen=" + core::format_duration(*e.first_seen);
+  if (e.event_count) want += " event_count=" + std::to_string(*e.event_count);
+  return want;
 }
 
 void compare_members(const std::vector<MemberExpectation>& expected,
-                     const std::vector<core::Member>& actual, const std::string& where,
-                     std::vector<std::string>& diffs) {
+                     const std::vector<core::Member>& actual, core::TimePoint start,
+                     const std::string& where, std::vector<std::string>& diffs) {
   if (expected.size() != actual.size()) {
     diffs.push_back(where + "members: expected " + std::to_string(expected.size()) + ", got " +
                     std::to_string(actual.size()));
@@ -239,20 +260,17 @@ void compare_members(const std::vector<MemberExpectation>& expected,
   for (const auto& e : expected) {
     bool found = false;
     for (size_t i = 0; i < actual.size() && !found; ++i) {
-      if (!used[i] && member_matches(e, actual[i])) used[i] = found = true;
+      if (!used[i] && member_matches(e, actual[i], start)) used[i] = found = true;
     }
     if (found) continue;
-    std::string want = labels_text(e.labels);
-    if (e.status) want += " " + *e.status;
-    if (e.suppressed_by) want += " suppressed_by=" + *e.suppressed_by;
-    if (e.flapping) want += *e.flapping ? " flapping" : " not flapping";
     std::string have;
-    for (const auto& m : actual) have += "\n        " + member_text(m);
-    diffs.push_back(where + "no member matches " + want + "; members are:" + have);
+    for (const auto& m : actual) have += "\n        " + member_text(m, start);
+    diffs.push_back(where + "no member matches " + expectation_text(e) + "; members are:" + have);
   }
 }
 
-std::vector<std::string> compare(const Check& check, const UpdateMerger& book) {
+std::vector<std::string> compare(const Check& check, const UpdateMerger& book,
+                                 core::TimePoint start) {
   std::vector<std::string> diffs;
   std::string at =
       "at " + core::format_duration(check.at) + " (line " + std::to_string(check.line) + "): ";
@@ -279,7 +297,9 @@ std::vector<std::string> compare(const Check& check, const UpdateMerger& book) {
         diffs.push_back(where + field + ": expected \"" + want + "\", got \"" + got + "\"");
       }
     }
-    if (expected.members) compare_members(*expected.members, actual.members, where, diffs);
+    if (expected.members) {
+      compare_members(*expected.members, actual.members, start, where, diffs);
+    }
   }
   return diffs;
 }
@@ -310,7 +330,7 @@ std::vector<std::string> run_test(RuleTest& test, const DaemonConfig& config,
       }
     }
     engine.advance_to(test.start + check.at);
-    auto found = compare(check, engine.incidents());
+    auto found = compare(check, engine.incidents(), test.start);
     diffs.insert(diffs.end(), found.begin(), found.end());
   }
   return diffs;

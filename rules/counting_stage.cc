@@ -1,6 +1,7 @@
 #include "rules/counting_stage.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,54 @@ std::string matchers_text(const core::Matchers& matchers) {
 template <typename T>
 void free_vector(std::vector<T>& v) {
   std::vector<T>().swap(v);  // open groups keep no window state, not even capacity
+}
+
+// What a held entry stands for besides its fingerprint: distinct, the
+// alert's value of the label (alerts without it stand for their fingerprint).
+std::optional<std::string> held_value(const RuleSpec& spec, const core::Alert& a) {
+  if (spec.distinct) {
+    if (auto v = value_of(a, spec.distinct->label)) return std::string(*v);
+  }
+  return std::nullopt;
+}
+
+// The held entry that stands for `value` (or, without one, `fingerprint`).
+template <typename H>
+auto find_held(std::vector<H>& held, const std::optional<std::string>& value,
+               uint64_t fingerprint) {
+  return std::find_if(held.begin(), held.end(), [&](const H& h) {
+    if (value || h.value) return value == h.value;
+    return h.alert.fingerprint == fingerprint;
+  });
+}
+
+// Forgets the arrivals that left the window, and the entries left with none.
+template <typename H>
+void forget_outside(std::vector<H>& held, core::TimePoint now, core::Duration w) {
+  for (auto& h : held) std::erase_if(h.times, [&](core::TimePoint t) { return now - t > w; });
+  std::erase_if(held, [](const H& h) { return h.times.empty(); });
+}
+
+// Keeps at most `limit` times over all entries: beyond it the entry with the
+// most (the earliest held of those on a tie) forgets its oldest arrival.
+// Every entry keeps at least one, so `limit` >= held.size() always holds.
+template <typename H>
+void bound_times(std::vector<H>& held, size_t limit) {
+  size_t total = 0;
+  for (const auto& h : held) total += h.times.size();
+  for (; total > limit; --total) {
+    auto most = std::max_element(held.begin(), held.end(), [](const H& a, const H& b) {
+      return a.times.size() < b.times.size();
+    });
+    if (most == held.end() || most->times.size() < 2) return;
+    most->times.erase(std::min_element(most->times.begin(), most->times.end()));
+  }
+}
+
+void set_evidence(core::Alert& a, const std::vector<core::TimePoint>& times) {
+  a.counted_since = *std::min_element(times.begin(), times.end());
+  a.counted_events =
+      static_cast<uint32_t>(std::min<size_t>(times.size(), std::numeric_limits<uint32_t>::max()));
 }
 
 }  // namespace
@@ -189,13 +238,22 @@ void CountingStage::process_window(uint64_t key, Group& g, core::Alert&& alert, 
   auto outside = [&](core::TimePoint t) { return now - t > w; };
   std::erase_if(g.arrivals, outside);
   std::erase_if(g.values, [&](const Seen& s) { return outside(s.at); });
-  std::erase_if(g.held, [&](const Held& h) { return outside(h.at); });
+  forget_outside(g.held, now, w);
+  uint32_t in_window = count_arrival(g, spec, alert, now);
+  if (in_window < (spec.threshold ? spec.threshold->count : spec.distinct->count)) {
+    hold(g, spec, std::move(alert), now);
+    return;
+  }
+  trip(g, spec, std::move(alert), now, in_window, pass);
+}
 
-  bool reached = false;
+uint32_t CountingStage::count_arrival(Group& g, const RuleSpec& spec, const core::Alert& alert,
+                                      core::TimePoint now) {
   if (spec.threshold) {
     g.arrivals.push_back(now);
-    reached = g.arrivals.size() >= spec.threshold->count;
-  } else if (auto value = value_of(alert, spec.distinct->label)) {
+    return static_cast<uint32_t>(g.arrivals.size());
+  }
+  if (auto value = value_of(alert, spec.distinct->label)) {
     auto seen = std::find_if(g.values.begin(), g.values.end(),
                              [&](const Seen& s) { return s.value == *value; });
     if (seen == g.values.end()) {
@@ -203,40 +261,53 @@ void CountingStage::process_window(uint64_t key, Group& g, core::Alert&& alert, 
     } else {
       seen->at = now;
     }
-    reached = g.values.size() >= spec.distinct->count;
   }
-  if (!reached) {
-    hold(g, spec, std::move(alert), now);
-    return;
-  }
-  g.open = true;
-  release(g, pass);
-  pass.push_back(std::move(alert));
+  return static_cast<uint32_t>(g.values.size());  // alerts without the label do not count
 }
 
 void CountingStage::hold(Group& g, const RuleSpec& spec, core::Alert&& alert, core::TimePoint now) {
   // Threshold: the latest copy per fingerprint. Distinct: the latest alert
-  // per value; alerts without the label, the latest per fingerprint.
-  std::optional<std::string> value;
-  if (spec.distinct) {
-    if (auto v = value_of(alert, spec.distinct->label)) value.emplace(*v);
+  // per value; alerts without the label, the latest per fingerprint. The
+  // entry keeps the times of the arrivals it stands for (its evidence).
+  auto value = held_value(spec, alert);
+  std::vector<core::TimePoint> times;
+  if (auto it = find_held(g.held, value, alert.fingerprint); it != g.held.end()) {
+    times = std::move(it->times);
+    g.held.erase(it);
   }
-  auto same = [&](const Held& h) {
-    if (value || h.value) return value == h.value;
-    return h.alert.fingerprint == alert.fingerprint;
-  };
-  auto it = std::find_if(g.held.begin(), g.held.end(), same);
-  if (it != g.held.end()) g.held.erase(it);
-  g.held.push_back(Held{now, std::move(alert), std::move(value)});
+  times.push_back(now);
+  g.held.push_back(Held{std::move(alert), std::move(value), std::move(times)});
   ++held_total_;
   if (g.held.size() > limits_.max_held_per_group) {
     g.held.erase(g.held.begin());  // the oldest: first to leave the window anyway
     ++held_overflow_total_;
   }
+  bound_times(g.held, limits_.max_held_per_group);
+}
+
+void CountingStage::trip(Group& g, const RuleSpec& spec, core::Alert&& alert, core::TimePoint now,
+                         uint32_t rule_events, std::vector<core::Alert>& pass) {
+  // A held copy of the tripping alert's own entry is superseded by it: the
+  // tripping alert passes once, with that copy's evidence and its own.
+  std::vector<core::TimePoint> times;
+  if (auto it = find_held(g.held, held_value(spec, alert), alert.fingerprint); it != g.held.end()) {
+    times = std::move(it->times);
+    g.held.erase(it);
+    ++released_total_;
+  }
+  times.push_back(now);
+  set_evidence(alert, times);
+  alert.rule_events = rule_events;
+  g.open = true;
+  release(g, pass);
+  pass.push_back(std::move(alert));
 }
 
 void CountingStage::release(Group& g, std::vector<core::Alert>& pass) {
-  for (auto& h : g.held) pass.push_back(std::move(h.alert));
+  for (auto& h : g.held) {
+    set_evidence(h.alert, h.times);
+    pass.push_back(std::move(h.alert));
+  }
   released_total_ += g.held.size();
   free_vector(g.held);
   free_vector(g.arrivals);

@@ -26,7 +26,8 @@ namespace alertd::rules {
 
 struct CountingLimits {
   size_t max_groups = 1'000'000;     // per shard; beyond it new groups pass ungated
-  size_t max_held_per_group = 1000;  // alerts held while a group is below its count
+  size_t max_held_per_group = 1000;  // alerts held while a group is below its count,
+                                     // and arrival times (evidence) kept for them
 };
 
 class CountingStage {
@@ -65,11 +66,13 @@ class CountingStage {
 
  private:
   struct Held {
-    core::TimePoint at;
     core::Alert alert;
     // Distinct: the alert's value of the label, kept here so that finding
     // the held alert of a value does not read every held alert's labels.
     std::optional<std::string> value;
+    // The evidence: the arrivals this entry stands for that are still in
+    // the window, in arrival order (never empty). Bounded: rules/README.md.
+    std::vector<core::TimePoint> times;
   };
   struct Seen {  // distinct: the latest arrival of one value
     std::string value;
@@ -99,7 +102,13 @@ class CountingStage {
                       std::vector<core::Alert>& pass);
   void process_absence(uint64_t key, Group& g, core::TimePoint now,
                        std::vector<core::AlertEvent>& events);
+  // Counts the arrival; returns the arrivals (threshold) or values
+  // (distinct) now in the window.
+  uint32_t count_arrival(Group& g, const RuleSpec& spec, const core::Alert& alert,
+                         core::TimePoint now);
   void hold(Group& g, const RuleSpec& spec, core::Alert&& alert, core::TimePoint now);
+  void trip(Group& g, const RuleSpec& spec, core::Alert&& alert, core::TimePoint now,
+            uint32_t rule_events, std::vector<core::Alert>& pass);
   void release(Group& g, std::vector<core::Alert>& pass);
   void fire(uint64_t key, Group& g, core::TimePoint at, std::vector<core::AlertEvent>& events);
   void resolve(Group& g, core::TimePoint now, std::vector<core::AlertEvent>& events);

@@ -56,6 +56,17 @@ class RulesLive(DaemonTestCase):
         self.assertEqual(detail["category"], "software")
         d.wait_for(lambda: d.incident(incs[0]["id"])["alert_count"] == 3,
                    what="the held alerts released into the incident")
+        # The evidence is kept: the trip is on the timeline with how many
+        # events it took, and the held alerts keep the time they arrived.
+        entries = d.timeline(incs[0]["id"])["entries"]
+        met = [e for e in entries if e["action"] == "threshold_met"]
+        self.assertEqual(len(met), 1, entries)
+        self.assertEqual(met[0]["detail"]["rule"], "error-burst")
+        self.assertEqual(met[0]["detail"]["events"], 3)
+        detail = d.incident(incs[0]["id"])
+        first_seen = sorted(m["first_seen"] for m in detail["members"])
+        self.assertLess(first_seen[0], detail["opened_at"], "held before the trip")
+        self.assertEqual(first_seen[-1], detail["opened_at"], "the alert that tripped it")
 
         # A bad file: refused with every error named, old rules keep running.
         write(cfg_path, RULES.replace('severity="info"', 'severity=~"("') +

@@ -166,8 +166,9 @@ TEST(CorrelatorReconfigure, MatrixTopologyAndGroupingChangeInPlace) {
   EXPECT_EQ(out[0].audit[1].detail, R"({"from":"P4","to":"P2","impact":"low","urgency":"sev3"})");
   // Incidents stay; new alerts use the new topology.
   EXPECT_EQ(d.c.active_incidents(), 2u);
+  // api depends on db: it joins the newest incident rooted at db or at itself.
   auto joined = d.fire({{"alertname", "C"}, {"service", "api"}}, kT0 + 2min);
-  EXPECT_EQ(joined.at(0).incident.id, "INC-1");  // its own group first
+  EXPECT_EQ(joined.at(0).incident.id, "INC-2");
   EXPECT_EQ(d.c.config().priority.matrix[2][0], Priority::P2);
 }
 
@@ -197,6 +198,31 @@ TEST(CorrelatorBounds, ResolvedIncidentTouchesAndResolvesAreOrphans) {
   EXPECT_EQ(d.c.orphan_touches_total(), 1u);
   EXPECT_EQ(d.c.orphan_resolves_total(), 1u);
   EXPECT_EQ(d.c.active_members(), 0u);
+}
+
+// The counting stage's evidence (rules/README.md) as the correlator keeps it.
+TEST(CorrelatorThreshold, EvidenceBecomesFirstSeenEventCountAndATimelineEntry) {
+  Driver d{CorrelatorConfig{}};
+  auto held = make_alert({{"alertname", "Errors"}, {"host", "web-1"}, {"n", "1"}});
+  held.rule = "burst";
+  held.counted_since = kT0;  // held since then, released when the rule tripped
+  held.counted_events = 3;
+  auto tripping = make_alert({{"alertname", "Errors"}, {"host", "web-1"}, {"n", "2"}});
+  tripping.rule = "burst";
+  tripping.counted_since = kT0 + 4min;
+  tripping.counted_events = 1;
+  tripping.rule_events = 4;
+  auto first = d.apply(core::AlertChange::firing, held, kT0 + 4min);
+  EXPECT_EQ(find_audit(first, "threshold_met"), nullptr);  // not the alert that tripped it
+  auto out = d.apply(core::AlertChange::firing, tripping, kT0 + 4min);
+  const auto* met = find_audit(out, "threshold_met");
+  ASSERT_NE(met, nullptr);
+  EXPECT_EQ(met->detail, R"({"rule":"burst","events":4,"fingerprint":")" +
+                             core::fingerprint_hex(tripping.fingerprint) + R"("})");
+  auto m = d.member("INC-1", held.labels);
+  EXPECT_EQ(m.first_seen, kT0);
+  EXPECT_EQ(m.event_count, 3u);
+  EXPECT_EQ(d.incident("INC-1").opened_at, kT0 + 4min);  // it opened when the rule tripped
 }
 
 }  // namespace

@@ -51,10 +51,13 @@ TEST(Topology, IndexHasTransitiveRelationsAndChainLengths) {
     for (auto i : ids) out.push_back(idx.name(i));
     return out;
   };
-  EXPECT_EQ(names(idx.related(id("api"))), (std::vector<std::string>{"cache", "db", "frontend"}));
-  EXPECT_EQ(names(idx.related(id("db"))),
-            (std::vector<std::string>{"api", "cache", "frontend", "worker"}));
-  EXPECT_TRUE(idx.related(id("mail")).empty());
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(idx.dependencies(id("api"))), (Names{"cache", "db"}));
+  EXPECT_EQ(names(idx.dependents(id("api"))), (Names{"frontend"}));
+  EXPECT_TRUE(idx.dependencies(id("db")).empty());
+  EXPECT_EQ(names(idx.dependents(id("db"))), (Names{"api", "cache", "frontend", "worker"}));
+  EXPECT_TRUE(idx.dependencies(id("mail")).empty());
+  EXPECT_TRUE(idx.dependents(id("mail")).empty());
 }
 
 TEST(Topology, RootIsTheDeepestFailingDependency) {
@@ -95,7 +98,7 @@ core::LabelSet alert(const char* service, const char* name = "Down") {
   return {{"alertname", name}, {"service", service}};
 }
 
-TEST(CorrelatorTopology, RelatedServicesJoinOneIncidentNamingTheRoot) {
+TEST(CorrelatorTopology, SymptomsJoinTheIncidentOfTheirRoot) {
   Driver d{topo_config()};
   auto db = d.fire(alert("db"), kT0);
   EXPECT_EQ(db.at(0).incident.root_service, "db");
@@ -109,10 +112,10 @@ TEST(CorrelatorTopology, RelatedServicesJoinOneIncidentNamingTheRoot) {
   EXPECT_EQ(d.c.counters().topology_joins_total, 1u);
   // Unrelated failures stay apart.
   EXPECT_EQ(d.fire(alert("mail"), kT0 + 1min).at(0).incident.id, "INC-2");
-  // Dependents too: frontend depends on api.
+  // Transitive symptoms too: frontend depends on db through api.
   EXPECT_EQ(d.fire(alert("frontend"), kT0 + 2min).at(0).incident.id, "INC-1");
-  // Later alerts of a joined group go there directly.
-  auto again = d.fire(alert("api", "Latency"), kT0 + 3min);
+  // Alerts of the root's own service join without a topology hop.
+  auto again = d.fire(alert("db", "Latency"), kT0 + 3min);
   EXPECT_EQ(again.at(0).incident.id, "INC-1");
   EXPECT_EQ(actions(again[0]), std::vector<std::string>{"member_added"});  // not "via"
   EXPECT_EQ(d.c.counters().topology_joins_total, 2u);
@@ -120,18 +123,84 @@ TEST(CorrelatorTopology, RelatedServicesJoinOneIncidentNamingTheRoot) {
   EXPECT_EQ(d.incident("INC-1").service, "db");  // the first alert's service stays
 }
 
-TEST(CorrelatorTopology, RootMovesUpWhenTheDependencyRecovers) {
+TEST(CorrelatorTopology, DeeperCauseJoinsAndMovesTheRoot) {
+  Driver d{topo_config()};
+  d.fire(alert("frontend"), kT0);
+  d.fire(alert("api"), kT0 + 30s);  // a deeper cause already: the root moves to api
+  EXPECT_EQ(d.incident("INC-1").root_service, "api");
+  auto db = d.fire(alert("db"), kT0 + 90s);
+  EXPECT_EQ(db.at(0).incident.id, "INC-1");
+  const auto* moved = find_audit(db, "root_service");
+  ASSERT_NE(moved, nullptr);
+  EXPECT_EQ(moved->detail, R"({"from":"api","to":"db"})");
+  EXPECT_EQ(db[0].incident.root_service, "db");
+}
+
+TEST(CorrelatorTopology, RootStaysOnRecordWhenItResolvesFirst) {
   Driver d{topo_config()};
   d.fire(alert("db"), kT0);
   d.fire(alert("api"), kT0 + 1min);
   auto recovered = d.resolve(alert("db"), kT0 + 2min);
-  ASSERT_NE(find_audit(recovered, "root_service"), nullptr);
-  EXPECT_EQ(find_audit(recovered, "root_service")->detail, R"({"from":"db","to":"api"})");
-  EXPECT_EQ(recovered.at(0).incident.root_service, "api");
-  // Everything resolved: the last root stays on the record.
-  auto done = d.resolve(alert("api"), kT0 + 3min);
+  EXPECT_EQ(find_audit(recovered, "root_service"), nullptr);
+  const auto* resolved = find_audit(recovered, "root_resolved");
+  ASSERT_NE(resolved, nullptr);
+  EXPECT_EQ(resolved->detail, R"({"service":"db"})");
+  EXPECT_EQ(resolved->at, kT0 + 2min);
+  EXPECT_EQ(recovered.at(0).incident.root_service, "db");
+  // Later symptoms of db still join it; the root resolving left it open.
+  EXPECT_EQ(d.fire(alert("worker"), kT0 + 3min).at(0).incident.id, "INC-1");
+  d.resolve(alert("api"), kT0 + 4min);
+  auto done = d.resolve(alert("worker"), kT0 + 4min);
   EXPECT_EQ(done.at(0).incident.status, IncidentStatus::resolved);
-  EXPECT_EQ(done[0].incident.root_service, "api");
+  EXPECT_EQ(done[0].incident.root_service, "db");
+}
+
+TEST(CorrelatorTopology, SiblingsThatShareADependentStayApart) {
+  CorrelatorConfig cfg = topo_config();
+  // checkout depends on two leaves; each leaf failing is its own incident.
+  cfg.topology.services = {{"frontend", {"checkout"}},
+                           {"checkout", {"payments-db", "stock-db"}},
+                           {"payments-db", {}},
+                           {"stock-db", {}}};
+  Driver d{cfg};
+  d.fire(alert("payments-db"), kT0);
+  EXPECT_EQ(d.fire(alert("checkout"), kT0 + 1min).at(0).incident.id, "INC-1");
+  d.resolve(alert("payments-db"), kT0 + 4min);
+  // A different leaf fails while checkout still fires: not INC-1's root.
+  auto stock = d.fire(alert("stock-db"), kT0 + 8min);
+  EXPECT_EQ(stock.at(0).incident.id, "INC-2");
+  EXPECT_EQ(stock[0].incident.root_service, "stock-db");
+  // A new symptom joins the newest incident whose root it depends on.
+  EXPECT_EQ(d.fire(alert("frontend"), kT0 + 9min).at(0).incident.id, "INC-2");
+  EXPECT_EQ(d.incident("INC-1").alert_count, 2u);
+  EXPECT_EQ(d.incident("INC-1").root_service, "payments-db");
+}
+
+TEST(CorrelatorTopology, ResendsDoNotExtendTheGroupWindow) {
+  Driver d{topo_config()};
+  d.fire(alert("db"), kT0);
+  for (auto at : {kT0 + 4min, kT0 + 8min, kT0 + 10min}) {
+    d.fire(alert("db"), at);  // a re-send of a member: no new member, no state change
+    d.touch(alert("db"), at);
+  }
+  EXPECT_EQ(d.incident("INC-1").last_alert_at, kT0);
+  // 10 minutes after the last new member: still inside; a moment later, not.
+  EXPECT_EQ(d.fire(alert("api"), kT0 + 10min).at(0).incident.id, "INC-1");
+  EXPECT_EQ(d.fire(alert("worker"), kT0 + 20min + 1ns).at(0).incident.id, "INC-2");
+}
+
+TEST(CorrelatorTopology, ResolvedIncidentTakesNoNewMembers) {
+  CorrelatorConfig cfg = topo_config();
+  cfg.flap.transitions = 4;  // resolved incidents stay in memory for reopening
+  Driver d{cfg};
+  d.fire(alert("db"), kT0);
+  EXPECT_EQ(d.resolve(alert("db"), kT0 + 1min).at(0).incident.status, IncidentStatus::resolved);
+  // A symptom of db after the resolve: a new incident, not INC-1.
+  EXPECT_EQ(d.fire(alert("api"), kT0 + 2min).at(0).incident.id, "INC-2");
+  // Its own member re-firing within the flap window reopens INC-1.
+  auto refire = d.fire(alert("db"), kT0 + 3min);
+  EXPECT_EQ(refire.at(0).incident.id, "INC-1");
+  EXPECT_NE(find_audit(refire, "reopened"), nullptr);
 }
 
 TEST(CorrelatorTopology, GroupWindowTenantAndNewestIncident) {
@@ -147,21 +216,40 @@ TEST(CorrelatorTopology, GroupWindowTenantAndNewestIncident) {
   EXPECT_EQ(d.fire(alert("worker"), kT0 + 32min + 1ns).at(0).incident.id, "INC-4");
 }
 
-TEST(CorrelatorTopology, ResolvedIncidentForgetsEveryGroupKey) {
+TEST(CorrelatorTopology, OwnFailureOfASymptomServiceIsItsOwnIncident) {
+  CorrelatorConfig cfg = topo_config();
+  cfg.own_failures = {matchers({R"(alertname=~"DiskFillingUp|OOMKilled")"})};
+  Driver d{cfg};
+  d.fire(alert("db"), kT0);
+  d.fire(alert("api"), kT0 + 1min);
+  // api's disk fills during db's cascade: api's own failure, not db's symptom.
+  auto disk = d.fire(alert("api", "DiskFillingUp"), kT0 + 3min);
+  EXPECT_EQ(disk.at(0).incident.id, "INC-2");
+  EXPECT_EQ(disk[0].incident.root_service, "api");
+  // Symptoms still join the newest incident whose root they depend on.
+  EXPECT_EQ(d.fire(alert("frontend"), kT0 + 4min).at(0).incident.id, "INC-2");
+  // An own failure of the root's service joins it; a deeper one moves the root.
+  EXPECT_EQ(d.fire(alert("db", "OOMKilled"), kT0 + 5min).at(0).incident.id, "INC-1");
+  auto deeper = d.fire(alert("cache", "OOMKilled"), kT0 + 6min);
+  EXPECT_EQ(deeper.at(0).incident.id, "INC-2");
+  EXPECT_EQ(deeper[0].incident.root_service, "cache");
+}
+
+TEST(CorrelatorTopology, ResolvedIncidentLeavesTheRootIndex) {
   Driver d{topo_config()};
   d.fire(alert("db"), kT0);
   d.fire(alert("api"), kT0 + 1min);
   d.resolve(alert("db"), kT0 + 2min);
   d.resolve(alert("api"), kT0 + 2min);
   EXPECT_EQ(d.c.active_incidents(), 0u);
-  // Neither key nor service index still points at INC-1.
+  // Neither the group nor the root index still points at INC-1.
   auto api = d.fire(alert("api", "Again"), kT0 + 3min);
   EXPECT_EQ(api.at(0).incident.id, "INC-2");
   EXPECT_EQ(actions(api[0]), (std::vector<std::string>{"create", "member_added"}));
   EXPECT_EQ(d.fire(alert("db", "Again"), kT0 + 3min).at(0).incident.id, "INC-2");
 }
 
-TEST(CorrelatorTopology, ReopenedIncidentIsFoundThroughItsKeysAgain) {
+TEST(CorrelatorTopology, ReopenedIncidentIsFoundThroughItsRootAgain) {
   CorrelatorConfig cfg = topo_config();
   cfg.flap.transitions = 4;
   Driver d{cfg};
@@ -170,6 +258,7 @@ TEST(CorrelatorTopology, ReopenedIncidentIsFoundThroughItsKeysAgain) {
   d.resolve(alert("db"), kT0 + 2min);
   d.resolve(alert("api"), kT0 + 2min);
   EXPECT_EQ(d.fire(alert("api"), kT0 + 3min).at(0).incident.id, "INC-1");  // reopened
+  // Reopened, it is found through its root again.
   EXPECT_EQ(d.fire(alert("api", "Other"), kT0 + 4min).at(0).incident.id, "INC-1");
   EXPECT_EQ(d.fire(alert("frontend"), kT0 + 4min).at(0).incident.id, "INC-1");
 }

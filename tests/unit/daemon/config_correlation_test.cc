@@ -208,6 +208,29 @@ maintenance:
   EXPECT_THAT(e, HasSubstr("alertd.yml:10: maintenance \"o\": needs a duration"));
 }
 
+TEST_F(ConfigCorrelationTest, OwnFailuresAreMatcherSets) {
+  auto r = parse(R"(
+correlation:
+  own_failures:
+    - 'alertname=~"DiskFillingUp|OOMKilled"'
+    - ['alertname="CertificateExpiringSoon"', 'severity!="info"']
+)");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const auto& own = r->correlation.own_failures;
+  ASSERT_EQ(own.size(), 2u);
+  EXPECT_EQ(own[0].size(), 1u);
+  EXPECT_EQ(own[1].size(), 2u);
+  EXPECT_TRUE(core::matches_all(own[0], {{"alertname", "OOMKilled"}}));
+  EXPECT_FALSE(core::matches_all(own[0], {{"alertname", "HighLatency"}}));
+
+  auto e = errors("correlation:\n  own_failures: 'alertname=\"x\"'\n");
+  EXPECT_THAT(e, HasSubstr("alertd.yml:2: correlation.own_failures: expected a list"));
+  e = errors("correlation:\n  own_failures: ['alertname=\"x']\n");
+  EXPECT_THAT(e, HasSubstr("alertd.yml:2: correlation.own_failures[0]:"));
+  e = errors("correlation:\n  own_failures: [[]]\n");
+  EXPECT_THAT(e, HasSubstr("correlation.own_failures[0]: is empty"));
+}
+
 TEST_F(ConfigCorrelationTest, TopologyErrorsNameTheTopologyFile) {
   auto file = write("services.yaml",
                     "services:\n"

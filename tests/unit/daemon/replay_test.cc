@@ -76,6 +76,7 @@ struct OutAlert {
   std::string status;
   std::string first_seen;
   std::string last_seen;
+  uint64_t event_count = 0;
 };
 
 struct OutIncident {
@@ -116,6 +117,7 @@ std::vector<OutIncident> parse_output(const std::string& text) {
       oa.status = std::string(std::string_view(a["status"]));
       oa.first_seen = time_or_null(a["first_seen"]);
       oa.last_seen = time_or_null(a["last_seen"]);
+      oa.event_count = uint64_t(a["event_count"]);
       inc.alerts.push_back(std::move(oa));
     }
     out.push_back(std::move(inc));
@@ -330,11 +332,44 @@ TEST_F(ReplayTest, OutputHasTheDocumentedFields) {
   }
   simdjson::dom::array alerts = o["alerts"].get_array();
   ASSERT_EQ(alerts.size(), 1u);
-  for (const char* key : {"fingerprint", "labels", "first_seen", "last_seen"}) {
+  for (const char* key : {"fingerprint", "labels", "first_seen", "last_seen", "event_count"}) {
     EXPECT_EQ(alerts.at(0)[key].error(), simdjson::SUCCESS) << key;
   }
   EXPECT_TRUE(alerts.at(0)["labels"].is_object());
   EXPECT_TRUE(o["alert_count"].is_uint64() || o["alert_count"].is_int64());
+}
+
+// A threshold rule's members are first seen at their first counted event,
+// not when the rule tripped, and show how many events counted.
+TEST_F(ReplayTest, ThresholdMembersAreFirstSeenAtTheirFirstCountedEvent) {
+  rules::RuleSpec burst;
+  burst.name = "bursts";
+  auto match = core::parse_matchers(std::vector<std::string>{R"(alertname="Burst")"});
+  ASSERT_TRUE(match.ok());
+  burst.match = *match;
+  burst.threshold = rules::Threshold{4, 5min};
+  config_.rules.push_back(burst);
+  auto a = alert("api", "a", "Burst"), b = alert("api", "b", "Burst");
+  std::vector<Event> events{
+      {a, "firing", kT0},
+      {a, "firing", kT0 + 1min},
+      {b, "firing", kT0 + 2min},
+      {a, "firing", kT0 + 3min},  // the fourth: trips the rule
+  };
+  auto r = run(write("threshold.ndjson", ndjson(events)));
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto incidents = parse_output(r.out);
+  ASSERT_EQ(incidents.size(), 1u);
+  ASSERT_EQ(incidents[0].alerts.size(), 2u);
+  const auto& first = incidents[0].alerts[0];  // b was held, a tripped the rule
+  const auto& second = incidents[0].alerts[1];
+  EXPECT_EQ(first.fingerprint, fp(b));
+  EXPECT_EQ(first.first_seen, at(kT0 + 2min));
+  EXPECT_EQ(first.event_count, 1u);
+  EXPECT_EQ(second.fingerprint, fp(a));
+  EXPECT_EQ(second.first_seen, at(kT0)) << "the first counted event, not the trip";
+  EXPECT_EQ(second.last_seen, at(kT0 + 3min));
+  EXPECT_EQ(second.event_count, 3u);
 }
 
 // A pseudo-random but fixed stream: many services, re-sends, resolves and
