@@ -167,9 +167,10 @@ def pairs(n):
     return n * (n - 1) // 2
 
 
-def pairwise(truth_of, predicted):
-    """Pairwise precision/recall/F1 over items with a truth incident. Items in no
-    predicted incident are singletons: they form no predicted pair."""
+def contingency(truth_of, predicted):
+    """Counts over items with a truth incident: per (predicted, truth) cell, per
+    predicted cluster and per truth cluster. An item in no predicted incident is
+    its own singleton cluster."""
     cells, by_pred, by_truth = {}, {}, {}
     for item, (t, p) in enumerate(zip(truth_of, predicted)):
         if t is None:
@@ -178,6 +179,13 @@ def pairwise(truth_of, predicted):
         cells[(p, t)] = cells.get((p, t), 0) + 1
         by_pred[p] = by_pred.get(p, 0) + 1
         by_truth[t] = by_truth.get(t, 0) + 1
+    return cells, by_pred, by_truth
+
+
+def pairwise(truth_of, predicted):
+    """Pairwise precision/recall/F1 over items with a truth incident. Items in no
+    predicted incident are singletons: they form no predicted pair."""
+    cells, by_pred, by_truth = contingency(truth_of, predicted)
     tp = sum(pairs(n) for n in cells.values())
     pred_pairs = sum(pairs(n) for n in by_pred.values())
     truth_pairs = sum(pairs(n) for n in by_truth.values())
@@ -194,14 +202,7 @@ def bcubed_items(truth_of, predicted):
     """Per item with a truth incident: (precision, recall) of B-cubed. Clusters are
     restricted to such items; an item in no predicted incident is its own singleton
     (precision 1, recall 1/|its true cluster|). Returns {item: (p, r)}."""
-    cells, by_pred, by_truth = {}, {}, {}
-    for item, (t, p) in enumerate(zip(truth_of, predicted)):
-        if t is None:
-            continue
-        p = p if p is not None else ("unassigned", item)
-        cells[(p, t)] = cells.get((p, t), 0) + 1
-        by_pred[p] = by_pred.get(p, 0) + 1
-        by_truth[t] = by_truth.get(t, 0) + 1
+    cells, by_pred, by_truth = contingency(truth_of, predicted)
     result = {}
     for item, (t, p) in enumerate(zip(truth_of, predicted)):
         if t is None:

@@ -12,23 +12,12 @@ namespace {
 using namespace std::chrono_literals;
 using core::AlertStatus;
 using testing::alert;
+using testing::distinct_rule;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::kT0;
 using testing::rule;
-
-RuleSpec threshold_rule(uint32_t count, core::Duration within) {
-  auto r = rule("errors", {"alertname=\"Err\""});
-  r.threshold = Threshold{count, within};
-  r.group_by = {"host"};
-  return r;
-}
-
-RuleSpec distinct_rule(uint32_t count, core::Duration within) {
-  auto r = rule("spread", {"alertname=\"DiskLatencyHigh\""});
-  r.distinct = Distinct{"instance", count, within};
-  return r;
-}
+using testing::threshold_rule;
 
 // One fingerprint per id on host h1.
 core::Alert err(std::string id, int seq) {

@@ -12,22 +12,11 @@ namespace {
 using namespace std::chrono_literals;
 using core::AlertStatus;
 using testing::alert;
+using testing::distinct_rule;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::rule;
-
-RuleSpec threshold_rule(uint32_t count, core::Duration within) {
-  auto r = rule("errors", {"alertname=\"Err\""});
-  r.threshold = Threshold{count, within};
-  r.group_by = {"host"};
-  return r;
-}
-
-RuleSpec distinct_rule(uint32_t count, core::Duration within) {
-  auto r = rule("spread", {"alertname=\"DiskLatencyHigh\""});
-  r.distinct = Distinct{"instance", count, within};
-  return r;
-}
+using testing::threshold_rule;
 
 core::Alert err(std::string host, int seq, std::string id = "") {
   core::LabelSet labels{{"alertname", "Err"}, {"host", std::move(host)}};

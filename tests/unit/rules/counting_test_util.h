@@ -32,6 +32,21 @@ inline RuleSpec rule(std::string name, std::initializer_list<std::string> match)
   return r;
 }
 
+// "errors": a threshold of `count` Err alerts within `within`, per host.
+inline RuleSpec threshold_rule(uint32_t count, core::Duration within) {
+  auto r = rule("errors", {"alertname=\"Err\""});
+  r.threshold = Threshold{count, within};
+  r.group_by = {"host"};
+  return r;
+}
+
+// "spread": `count` distinct instances of DiskLatencyHigh within `within`.
+inline RuleSpec distinct_rule(uint32_t count, core::Duration within) {
+  auto r = rule("spread", {"alertname=\"DiskLatencyHigh\""});
+  r.distinct = Distinct{"instance", count, within};
+  return r;
+}
+
 inline std::shared_ptr<const RuleSet> compile(std::vector<RuleSpec> specs) {
   auto set = RuleSet::compile(std::move(specs));
   EXPECT_TRUE(set.ok()) << (set.ok() ? "" : set.error().message);
