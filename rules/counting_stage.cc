@@ -56,14 +56,20 @@ std::optional<std::string> held_value(const RuleSpec& spec, const core::Alert& a
   return std::nullopt;
 }
 
-// The held entry that stands for `value` (or, without one, `fingerprint`).
+// Removes the held entry that stands for `value` (without one, for
+// `fingerprint`) and returns its arrival times; none when nothing is held.
 template <typename H>
-auto find_held(std::vector<H>& held, const std::optional<std::string>& value,
-               uint64_t fingerprint) {
-  return std::find_if(held.begin(), held.end(), [&](const H& h) {
+std::vector<core::TimePoint> take_times(std::vector<H>& held,
+                                        const std::optional<std::string>& value,
+                                        uint64_t fingerprint) {
+  auto it = std::find_if(held.begin(), held.end(), [&](const H& h) {
     if (value || h.value) return value == h.value;
     return h.alert.fingerprint == fingerprint;
   });
+  if (it == held.end()) return {};
+  std::vector<core::TimePoint> times = std::move(it->times);
+  held.erase(it);
+  return times;
 }
 
 // Forgets the arrivals that left the window, and the entries left with none.
@@ -270,11 +276,7 @@ void CountingStage::hold(Group& g, const RuleSpec& spec, core::Alert&& alert, co
   // per value; alerts without the label, the latest per fingerprint. The
   // entry keeps the times of the arrivals it stands for (its evidence).
   auto value = held_value(spec, alert);
-  std::vector<core::TimePoint> times;
-  if (auto it = find_held(g.held, value, alert.fingerprint); it != g.held.end()) {
-    times = std::move(it->times);
-    g.held.erase(it);
-  }
+  std::vector<core::TimePoint> times = take_times(g.held, value, alert.fingerprint);
   times.push_back(now);
   g.held.push_back(Held{std::move(alert), std::move(value), std::move(times)});
   ++held_total_;
@@ -289,12 +291,9 @@ void CountingStage::trip(Group& g, const RuleSpec& spec, core::Alert&& alert, co
                          uint32_t rule_events, std::vector<core::Alert>& pass) {
   // A held copy of the tripping alert's own entry is superseded by it: the
   // tripping alert passes once, with that copy's evidence and its own.
-  std::vector<core::TimePoint> times;
-  if (auto it = find_held(g.held, held_value(spec, alert), alert.fingerprint); it != g.held.end()) {
-    times = std::move(it->times);
-    g.held.erase(it);
-    ++released_total_;
-  }
+  std::vector<core::TimePoint> times =
+      take_times(g.held, held_value(spec, alert), alert.fingerprint);
+  if (!times.empty()) ++released_total_;  // entries are never left with no times
   times.push_back(now);
   set_evidence(alert, times);
   alert.rule_events = rule_events;
