@@ -1,6 +1,6 @@
 #pragma once
 // Who may do what: the roles of the people and programs that call alertd's
-// API. Vocabulary only; daemon/http/auth.h decides who a caller is, and
+// API. Vocabulary only; api/auth.h decides who a caller is, and
 // other modules (the incident lifecycle, segregation-of-duties checks) ask
 // whether a role is high enough.
 

@@ -1,7 +1,7 @@
 #pragma once
 // The ITIL lifecycle vocabulary: what a person can ask of an incident
 // (acknowledge, assign, escalate, ...), who may ask it (roles), and what the
-// answer is. The state machine itself is in correlator/lifecycle.h; the HTTP
+// answer is. The state machine itself is in correlator/lifecycle/lifecycle.h; the HTTP
 // routes build commands, the correlator (or, for an incident it no longer
 // holds, the store's writer thread) executes them.
 

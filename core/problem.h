@@ -4,8 +4,8 @@
 // produces ProblemPolicy::threshold incidents within ProblemPolicy::within,
 // and links every later incident of that key to it while it is unresolved
 // (sinks/store/problem_linking.h). People record a workaround (known
-// error), resolve and close it: the state machine is correlator/problem.h,
-// the API daemon/http/problem_routes.cc.
+// error), resolve and close it: the state machine is correlator/problems/problem.h,
+// the API api/problems/routes.cc.
 
 #include <chrono>
 #include <cstdint>
@@ -72,7 +72,7 @@ inline constexpr ProblemAction kProblemActions[] = {ProblemAction::known_error,
                                                     ProblemAction::resolve, ProblemAction::close};
 
 /// One person's request on a problem. The HTTP layer checks presence and
-/// sizes; correlator/problem.h checks meaning.
+/// sizes; correlator/problems/problem.h checks meaning.
 struct ProblemCommand {
   ProblemAction action = ProblemAction::known_error;
   std::string problem_id;

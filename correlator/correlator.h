@@ -34,11 +34,11 @@
 #include "correlator/flap.h"
 #include "correlator/grouping.h"
 #include "correlator/incident_state.h"
-#include "correlator/inhibit.h"
-#include "correlator/lifecycle.h"
+#include "correlator/lifecycle/lifecycle.h"
 #include "correlator/member_state.h"
 #include "correlator/priority.h"
-#include "correlator/suppression.h"
+#include "correlator/suppression/inhibit.h"
+#include "correlator/suppression/suppression.h"
 #include "correlator/topology.h"
 
 namespace alertd::correlator {

@@ -10,16 +10,17 @@
 #include <tuple>
 #include <vector>
 
-#include "daemon/http/api_context.h"
-#include "daemon/http/auth.h"
-#include "daemon/http/responses.h"
-#include "daemon/http/router.h"
-#include "daemon/http/server.h"
-#include "daemon/metrics.h"
+#include "api/api_context.h"
+#include "api/auth.h"
+#include "api/responses.h"
+#include "api/router.h"
+#include "api/server.h"
+#include "config/settings.h"
 #include "daemon/pipeline.h"
-#include "daemon/rule_bundle.h"
 #include "daemon/store_open.h"
 #include "daemon/version.h"
+#include "ingest/formats/decoder.h"
+#include "telemetry/daemon_metrics.h"
 #include "telemetry/registry.h"
 
 namespace alertd::daemon {
@@ -38,15 +39,15 @@ bool write_port_file(const std::string& path, const std::string& address) {
   return !ec;
 }
 
-http::ServerOptions server_options(const DaemonConfig& config, Metrics& metrics) {
-  http::ServerOptions o;
+api::ServerOptions server_options(const config::DaemonConfig& config, telemetry::Metrics& metrics) {
+  api::ServerOptions o;
   o.threads = config.http.threads;
   o.max_body_bytes = config.http.max_body_bytes;
   o.read_timeout = config.http.read_timeout;
   o.max_connections = config.http.max_connections;
   o.refuse = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
     metrics.rejected(reason).inc();
-    return http::error_response(status, reason, detail);
+    return api::error_response(status, reason, detail);
   };
   return o;
 }
@@ -66,9 +67,11 @@ int wait_for_stop(const sigset_t& signals,
   }
 }
 
-bool same_access(const AuthConfig& a, const AuthConfig& b) {
-  auto api = [](const ApiToken& t) { return std::tie(t.token, t.role, t.tenant, t.name); };
-  auto ingest = [](const IngestToken& t) { return std::tie(t.token, t.source, t.tenant, t.name); };
+bool same_access(const config::AuthConfig& a, const config::AuthConfig& b) {
+  auto api = [](const config::ApiToken& t) { return std::tie(t.token, t.role, t.tenant, t.name); };
+  auto ingest = [](const config::IngestToken& t) {
+    return std::tie(t.token, t.source, t.tenant, t.name);
+  };
   if (a.enabled != b.enabled || a.tokens.size() != b.tokens.size() ||
       a.ingest.size() != b.ingest.size()) {
     return false;
@@ -83,17 +86,17 @@ bool same_access(const AuthConfig& a, const AuthConfig& b) {
 }
 
 // Who may call the API, said once at start-up; never a token.
-void log_access(const DaemonConfig& config, const std::string& bound) {
+void log_access(const config::DaemonConfig& config, const std::string& bound) {
   if (!config.auth.enabled) {
     spdlog::warn("auth: no auth section: the API is open to anyone who can reach {}", bound);
     return;
   }
-  spdlog::info("auth: {}", http::auth_summary(config.auth));
+  spdlog::info("auth: {}", api::auth_summary(config.auth));
 }
 
 // Settings a reload cannot change (they shape threads, sockets and files).
-std::vector<std::string> restart_only_changes(const DaemonConfig& running,
-                                              const DaemonConfig& loaded) {
+std::vector<std::string> restart_only_changes(const config::DaemonConfig& running,
+                                              const config::DaemonConfig& loaded) {
   std::vector<std::string> changed;
   if (running.http.listen != loaded.http.listen) changed.push_back("listen");
   if (running.http.threads != loaded.http.threads) changed.push_back("http.threads");
@@ -111,50 +114,52 @@ std::vector<std::string> restart_only_changes(const DaemonConfig& running,
   return changed;
 }
 
-// Reloads are serialised; each builds a new bundle from the file and swaps
+// Reloads are serialised; each builds a new settings from the file and swaps
 // it into the pipeline only when the whole file is valid.
 class Reloader {
  public:
-  Reloader(const DaemonConfig& running, const RunOptions& options, Metrics& metrics,
-           Pipeline& pipeline)
+  Reloader(const config::DaemonConfig& running, const RunOptions& options,
+           telemetry::Metrics& metrics, Pipeline& pipeline)
       : running_(running), options_(options), metrics_(metrics), pipeline_(pipeline) {}
 
   core::Result<std::string> operator()() {
     std::lock_guard lock(mutex_);
-    auto loaded = options_.config_file.empty()
-                      ? parse_config(embedded_default_config(), "<embedded defaults>")
-                      : load_config_file(options_.config_file);
-    core::Result<std::shared_ptr<const RuleBundle>> bundle =
-        loaded ? make_rule_bundle(*loaded, pipeline_.rules()->version + 1)
-               : core::Result<std::shared_ptr<const RuleBundle>>(loaded.error());
-    if (!bundle) {
+    auto loaded =
+        options_.config_file.empty()
+            ? config::parse_config(config::embedded_default_config(), "<embedded defaults>")
+            : config::load_config_file(options_.config_file);
+    core::Result<std::shared_ptr<const config::Settings>> settings =
+        loaded ? config::make_settings(*loaded, pipeline_.settings()->version + 1)
+               : core::Result<std::shared_ptr<const config::Settings>>(loaded.error());
+    if (!settings) {
       metrics_.reloads(false).inc();
       metrics_.last_reload_ok.set(0);
-      spdlog::error("reload failed; the running rules stay in place:\n{}", bundle.error().message);
-      return bundle.error();
+      spdlog::error("reload failed; the running rules stay in place:\n{}",
+                    settings.error().message);
+      return settings.error();
     }
     for (const auto& name : restart_only_changes(running_, *loaded)) {
       spdlog::warn("reload: {} changed in the file; it takes effect only after a restart", name);
     }
-    pipeline_.reload(*bundle);
+    pipeline_.reload(*settings);
     metrics_.reloads(true).inc();
     metrics_.last_reload_ok.set(1);
-    auto summary = rules_summary((*bundle)->rules->size(), (*bundle)->correlation);
+    auto summary = config::rules_summary((*settings)->rules->size(), (*settings)->correlation);
     spdlog::info("reloaded {}: {}", running_.origin, summary);
     return summary;
   }
 
  private:
-  const DaemonConfig& running_;
+  const config::DaemonConfig& running_;
   const RunOptions& options_;
-  Metrics& metrics_;
+  telemetry::Metrics& metrics_;
   Pipeline& pipeline_;
   std::mutex mutex_;
 };
 
 }  // namespace
 
-int run_daemon(const DaemonConfig& config, const RunOptions& options) {
+int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   // Every thread started from here on inherits this mask, so the signals
   // reach only the sigwait below.
   sigset_t signals;
@@ -166,20 +171,20 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
 
   spdlog::info("alertd {} ({}) starting with config from {}", kVersion, kRevision, config.origin);
   telemetry::Registry registry;
-  Metrics metrics(registry);
+  telemetry::Metrics metrics(registry, ingest::reason::kAll, {kVersion, kRevision});
   core::SystemClock clock;
-  http::ApiContext api{config, metrics, clock};
-  http::Router router;
-  http::add_ingest_routes(router, api);
-  http::add_incident_routes(router, api);
-  http::add_lifecycle_routes(router, api);
-  http::add_ops_routes(router, api);
-  http::add_silence_routes(router, api);
-  http::add_audit_routes(router, api);
-  http::add_problem_routes(router, api);
+  api::ApiContext api{config, metrics, clock};
+  api::Router router;
+  api::add_ingest_routes(router, api);
+  api::add_incident_routes(router, api);
+  api::add_lifecycle_routes(router, api);
+  api::add_ops_routes(router, api);
+  api::add_silence_routes(router, api);
+  api::add_audit_routes(router, api);
+  api::add_problem_routes(router, api);
 
-  http::Server server(server_options(config, metrics),
-                      [&router](http::Request& request) { return router.dispatch(request); });
+  api::Server server(server_options(config, metrics),
+                     [&router](api::Request& request) { return router.dispatch(request); });
   auto bound = server.listen(config.http.listen);
   if (!bound) {
     spdlog::critical("{}", bound.error().message);
@@ -223,14 +228,15 @@ int run_daemon(const DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  auto rules = make_rule_bundle(config, 1);
-  if (!rules) {  // parse_config() compiled them once already; kept for safety
+  auto rules = config::make_settings(config, 1);
+  if (!rules) {  // config::parse_config() compiled them once already; kept for safety
     spdlog::critical("{}", rules.error().message);
     server.stop();
     return 1;
   }
   spdlog::info("rules: {}; {} silences not yet ended",
-               rules_summary((*rules)->rules->size(), (*rules)->correlation), silences->size());
+               config::rules_summary((*rules)->rules->size(), (*rules)->correlation),
+               silences->size());
 
   Pipeline pipeline(config, *rules, metrics, **store, clock);
   pipeline.start(std::move(*active), std::move(*silences));

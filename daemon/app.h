@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "daemon/config.h"
+#include "config/config.h"
 
 namespace alertd::daemon {
 
@@ -15,6 +15,6 @@ struct RunOptions {
 
 /// Runs the daemon; returns the process exit code. Call from the main thread
 /// before any other thread exists (it sets the signal mask all threads inherit).
-int run_daemon(const DaemonConfig& config, const RunOptions& options);
+int run_daemon(const config::DaemonConfig& config, const RunOptions& options);
 
 }  // namespace alertd::daemon

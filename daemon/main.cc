@@ -1,4 +1,5 @@
-// alertd command line: thin; everything happens in app.cc and replay.cc.
+// alertd command line: thin; the daemon is app.cc, the offline commands
+// are in commands/.
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -8,12 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "daemon/app.h"
-#include "daemon/config.h"
-#include "daemon/http/auth.h"
-#include "daemon/replay.h"
-#include "daemon/rule_bundle.h"
-#include "daemon/test_rules.h"
+#include "daemon/commands/check_config.h"
+#include "daemon/commands/replay.h"
+#include "daemon/commands/test_rules.h"
 #include "daemon/version.h"
 
 namespace {
@@ -79,12 +79,12 @@ bool parse_args(int argc, char** argv, Args& args) {
   return true;
 }
 
-alertd::core::Result<alertd::daemon::DaemonConfig> load(const std::string& file) {
+alertd::core::Result<alertd::config::DaemonConfig> load(const std::string& file) {
   if (file.empty()) {
-    return alertd::daemon::parse_config(alertd::daemon::embedded_default_config(),
+    return alertd::config::parse_config(alertd::config::embedded_default_config(),
                                         "<embedded defaults>");
   }
-  return alertd::daemon::load_config_file(file);
+  return alertd::config::load_config_file(file);
 }
 
 }  // namespace
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args.command == "print-default-config") {
-    std::cout << embedded_default_config();
+    std::cout << alertd::config::embedded_default_config();
     return 0;
   }
   if (args.command == "check-config") {
@@ -114,15 +114,7 @@ int main(int argc, char** argv) {
       std::cerr << "usage: alertd check-config FILE\n";
       return 2;
     }
-    auto config = load_config_file(args.positional[0]);
-    if (!config) {
-      std::cerr << config.error().message << "\n";
-      return 1;
-    }
-    std::cout << args.positional[0] << ": OK ("
-              << rules_summary(config->rules.size(), config->correlation) << ")\n"
-              << "auth: " << alertd::daemon::http::auth_summary(config->auth) << "\n";
-    return 0;
+    return check_config(args.positional[0], std::cout, std::cerr);
   }
   if (args.command == "test-rules") {
     if (args.positional.empty()) {

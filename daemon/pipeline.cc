@@ -9,12 +9,12 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "correlator/correlator.h"
-#include "correlator/lifecycle.h"
+#include "correlator/lifecycle/lifecycle.h"
 #include "daemon/bounded_queue.h"
 #include "daemon/store_upkeep.h"
 #include "daemon/update_merger.h"
 #include "rules/counting_stage.h"
-#include "rules/shard_stage.h"
+#include "rules/dedup_stage.h"
 
 namespace alertd::daemon {
 
@@ -45,8 +45,8 @@ class CounterSync {
 }  // namespace
 
 struct Pipeline::Shared {
-  Shared(const DaemonConfig& c, std::shared_ptr<const RuleBundle> r, Metrics& m,
-         sinks::IncidentStore& s, core::Clock& clk)
+  Shared(const config::DaemonConfig& c, std::shared_ptr<const config::Settings> r,
+         telemetry::Metrics& m, sinks::IncidentStore& s, core::Clock& clk)
       : config(c),
         rules(std::move(r)),
         metrics(m),
@@ -62,9 +62,9 @@ struct Pipeline::Shared {
     shard_groups = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
   }
 
-  const DaemonConfig& config;
+  const config::DaemonConfig& config;
   // The current rules; readers load it once per batch (reload swaps it).
-  std::atomic<std::shared_ptr<const RuleBundle>> rules;
+  std::atomic<std::shared_ptr<const config::Settings>> rules;
   // Silences for the correlator, handed over under the mutex; the flag
   // spares the correlator the lock when nothing changed.
   std::mutex silences_mutex;
@@ -86,7 +86,7 @@ struct Pipeline::Shared {
   std::mutex adopt_mutex;
   std::vector<core::ActiveState> adoptions;
   std::atomic<bool> adoptions_waiting{false};
-  Metrics& metrics;
+  telemetry::Metrics& metrics;
   sinks::IncidentStore& store;
   core::Clock& clock;
   std::vector<std::unique_ptr<BoundedQueue<core::Alert>>> shards;
@@ -102,8 +102,9 @@ struct Pipeline::Shared {
   StoreUpkeep upkeep;  // the sink thread's only
 };
 
-Pipeline::Pipeline(const DaemonConfig& config, std::shared_ptr<const RuleBundle> rules,
-                   Metrics& metrics, sinks::IncidentStore& store, core::Clock& clock)
+Pipeline::Pipeline(const config::DaemonConfig& config,
+                   std::shared_ptr<const config::Settings> rules, telemetry::Metrics& metrics,
+                   sinks::IncidentStore& store, core::Clock& clock)
     : shared_(std::make_unique<Shared>(config, std::move(rules), metrics, store, clock)) {
   Shared* s = shared_.get();
   metrics.registry.on_collect([s] {
@@ -138,11 +139,11 @@ void Pipeline::start(core::ActiveState&& restored, std::vector<core::Silence> si
   sink_thread_ = std::thread([this] { run_sink(); });
 }
 
-void Pipeline::reload(std::shared_ptr<const RuleBundle> rules) {
+void Pipeline::reload(std::shared_ptr<const config::Settings> rules) {
   shared_->rules.store(std::move(rules), std::memory_order_release);
 }
 
-std::shared_ptr<const RuleBundle> Pipeline::rules() const {
+std::shared_ptr<const config::Settings> Pipeline::settings() const {
   return shared_->rules.load(std::memory_order_acquire);
 }
 
@@ -192,14 +193,14 @@ Pipeline::Offer Pipeline::offer(std::vector<core::Alert>& alerts) {
   if (!shared_->accepting.load(std::memory_order_acquire)) return Offer::stopping;
   if (alerts.empty()) return Offer::accepted;
   const size_t n_shards = shared_->shards.size();
-  auto bundle = shared_->rules.load(std::memory_order_acquire);
+  auto settings = shared_->rules.load(std::memory_order_acquire);
   // Route by fingerprint so that one alert's whole history meets one shard;
   // alerts a counting rule gates go by (rule, group), so one shard sees the group.
   thread_local std::vector<std::vector<core::Alert>> by_shard;
   by_shard.resize(n_shards);
   size_t dropped = 0;
   for (auto& a : alerts) {
-    if (!bundle->rules->apply(a)) {
+    if (!settings->rules->apply(a)) {
       ++dropped;
       continue;
     }
@@ -230,7 +231,7 @@ Pipeline::Offer Pipeline::offer(std::vector<core::Alert>& alerts) {
 void Pipeline::run_shard(size_t index) {
   auto& queue = *shared_->shards[index];
   auto& m = shared_->metrics;
-  rules::ShardStage stage(shared_->config.dedup);
+  rules::DedupStage stage(shared_->config.dedup);
   rules::CountingStage counting(index, shared_->shards.size());
   std::vector<core::Alert> batch(kShardBatch);
   std::vector<core::Alert> passed;
@@ -243,10 +244,10 @@ void Pipeline::run_shard(size_t index) {
     bool stopping = shared_->shards_stop.load(std::memory_order_acquire);
     size_t n = queue.pop(batch.data(), batch.size(), kPollWait);
     // After the pop: alerts offered after a reload meet the new rules.
-    if (auto bundle = shared_->rules.load(std::memory_order_acquire);
-        bundle->version != rules_version) {
-      counting.set_rules(bundle->rules, shared_->clock.now(), events);
-      rules_version = bundle->version;
+    if (auto settings = shared_->rules.load(std::memory_order_acquire);
+        settings->version != rules_version) {
+      counting.set_rules(settings->rules, shared_->clock.now(), events);
+      rules_version = settings->version;
     }
     for (size_t i = 0; i < n; ++i) {
       auto at = batch[i].received_at;
@@ -273,8 +274,8 @@ void Pipeline::run_shard(size_t index) {
 
 void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Silence> silences) {
   auto& m = shared_->metrics;
-  auto bundle = shared_->rules.load(std::memory_order_acquire);
-  correlator::Correlator correlator(bundle->correlation);
+  auto settings = shared_->rules.load(std::memory_order_acquire);
+  correlator::Correlator correlator(settings->correlation);
   correlator.restore(std::move(restored));
   std::vector<core::AlertEvent> batch(kCorrelatorBatch);
   std::vector<core::IncidentUpdate> updates;
@@ -293,9 +294,9 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
     // (or the rules reloaded) always meets it.
     now = shared_->clock.now();
     if (auto latest = shared_->rules.load(std::memory_order_acquire);
-        latest->version != bundle->version) {
-      bundle = std::move(latest);
-      correlator.reconfigure(bundle->correlation, now, updates);
+        latest->version != settings->version) {
+      settings = std::move(latest);
+      correlator.reconfigure(settings->correlation, now, updates);
     }
     if (shared_->silences_changed.exchange(false, std::memory_order_acq_rel)) {
       std::optional<std::vector<core::Silence>> changed;
@@ -369,8 +370,8 @@ void Pipeline::run_sink() {
     bool stopping = shared_->sink_stop.load(std::memory_order_acquire);
     size_t n = shared_->updates.pop(batch.data(), batch.size(), kPollWait);
     if (!stopping) {
-      auto bundle = shared_->rules.load(std::memory_order_acquire);
-      shared_->upkeep.tick(bundle->problems, bundle->retention, shared_->clock.now());
+      auto settings = shared_->rules.load(std::memory_order_acquire);
+      shared_->upkeep.tick(settings->problems, settings->retention, shared_->clock.now());
     }
     if (n == 0) {
       if (stopping && shared_->updates.depth() == 0) break;
@@ -503,12 +504,12 @@ void Pipeline::run_deferred(const core::LifecycleCommand& cmd) {
   if (!*stored) {
     return refuse(404, "not_found", "no incident with id \"" + cmd.incident_id + "\"");
   }
-  auto bundle = shared_->rules.load(std::memory_order_acquire);
+  auto settings = shared_->rules.load(std::memory_order_acquire);
   core::IncidentUpdate update;
   update.incident = (*stored)->incident;
   auto result =
-      correlator::apply_command(update.incident, cmd, bundle->correlation.lifecycle,
-                                bundle->correlation.priority, update.audit, update.milestones);
+      correlator::apply_command(update.incident, cmd, settings->correlation.lifecycle,
+                                settings->correlation.priority, update.audit, update.milestones);
   if (result.status >= 400) return answer(cmd.id, std::move(result));
   update.command_ids.push_back(cmd.id);
   const bool reopened = core::is_active(update.incident.status);

@@ -13,22 +13,23 @@
 #include <thread>
 #include <vector>
 
+#include "api/engine.h"
+#include "config/config.h"
+#include "config/settings.h"
 #include "core/alert.h"
 #include "core/incident.h"
 #include "core/lifecycle.h"
 #include "core/silence.h"
 #include "core/time.h"
-#include "daemon/config.h"
-#include "daemon/metrics.h"
-#include "daemon/rule_bundle.h"
 #include "sinks/store/incident_store.h"
+#include "telemetry/daemon_metrics.h"
 
 namespace alertd::daemon {
 
-class Pipeline {
+class Pipeline final : public api::Engine {
  public:
-  Pipeline(const DaemonConfig& config, std::shared_ptr<const RuleBundle> rules, Metrics& metrics,
-           sinks::IncidentStore& store, core::Clock& clock);
+  Pipeline(const config::DaemonConfig& config, std::shared_ptr<const config::Settings> rules,
+           telemetry::Metrics& metrics, sinks::IncidentStore& store, core::Clock& clock);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -38,10 +39,10 @@ class Pipeline {
   void start(core::ActiveState&& restored, std::vector<core::Silence> silences);
 
   /// Swaps the rules and correlation settings atomically: each receiving
-  /// thread, shard and the correlator picks the new bundle up at its next
+  /// thread, shard and the correlator picks the new settings up at its next
   /// batch. Never blocks.
-  void reload(std::shared_ptr<const RuleBundle> rules);
-  std::shared_ptr<const RuleBundle> rules() const;
+  void reload(std::shared_ptr<const config::Settings> rules);
+  std::shared_ptr<const config::Settings> settings() const override;
 
   /// Hands the current set of silences to the correlator.
   void set_silences(std::vector<core::Silence> silences);
@@ -52,13 +53,12 @@ class Pipeline {
   /// resolved and closed ones it let go, in queue order either way. 503
   /// when no answer comes within `timeout` (the store is down) — the
   /// command may still take effect later.
-  core::LifecycleResult run_command(core::LifecycleCommand cmd, core::Duration timeout);
+  core::LifecycleResult run_command(core::LifecycleCommand cmd, core::Duration timeout) override;
 
-  enum class Offer { accepted, queue_full, stopping };
   /// Called by receiving threads. Runs the stateless rule stage (drop, set,
   /// routing), then all or nothing: either every remaining alert is queued
   /// (moved out of `alerts`) or none is. Never blocks.
-  Offer offer(std::vector<core::Alert>& alerts);
+  Offer offer(std::vector<core::Alert>& alerts) override;
 
   /// Stops taking offers, then drains every queue stage by stage and
   /// commits the last batch. Call after the receivers have stopped.

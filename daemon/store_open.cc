@@ -17,7 +17,7 @@ constexpr auto kMaxBackoff = std::chrono::seconds(5);
 constexpr auto kStopCheck = std::chrono::milliseconds(100);
 
 core::Result<std::unique_ptr<sinks::IncidentStore>> open_postgres(
-    const StoreConfig& config, const std::function<bool()>& stop_requested) {
+    const config::StoreConfig& config, const std::function<bool()>& stop_requested) {
   const auto deadline = std::chrono::steady_clock::now() + config.connect_timeout;
   auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstBackoff);
   for (int attempt = 1;; ++attempt) {
@@ -48,12 +48,12 @@ core::Result<std::unique_ptr<sinks::IncidentStore>> open_postgres(
 }  // namespace
 
 core::Result<std::unique_ptr<sinks::IncidentStore>> open_configured_store(
-    const StoreConfig& config, const std::function<bool()>& stop_requested) {
+    const config::StoreConfig& config, const std::function<bool()>& stop_requested) {
   if (config.uses_postgres()) return open_postgres(config, stop_requested);
   return sinks::open_sqlite_store({.path = config.sqlite_path});
 }
 
-std::string describe_store(const StoreConfig& config) {
+std::string describe_store(const config::StoreConfig& config) {
   if (!config.uses_postgres()) return "sqlite store '" + config.sqlite_path + "'";
   auto named = sinks::describe_postgres_target(config.postgres);
   return named.ok() ? *named : "postgres store";

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
+#include "config/config.h"
 #include "core/result.h"
-#include "daemon/config.h"
 #include "sinks/store/incident_store.h"
 
 namespace alertd::daemon {
@@ -17,10 +17,10 @@ namespace alertd::daemon {
 /// than this binary, a bad conninfo) fail at once. Gives up early when
 /// `stop_requested` returns true (a stop signal during the wait).
 core::Result<std::unique_ptr<sinks::IncidentStore>> open_configured_store(
-    const StoreConfig& config, const std::function<bool()>& stop_requested);
+    const config::StoreConfig& config, const std::function<bool()>& stop_requested);
 
 /// How logs name the configured store: the SQLite path, or PostgreSQL's
 /// user@host:port/dbname (never the password).
-std::string describe_store(const StoreConfig& config);
+std::string describe_store(const config::StoreConfig& config);
 
 }  // namespace alertd::daemon

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "daemon/incident_archive.h"
+#include "sinks/archive/incident_archive.h"
 
 namespace alertd::daemon {
 
@@ -44,7 +44,7 @@ void StoreUpkeep::committed(std::span<const core::IncidentUpdate> writes,
   if (retry_check_at_ == core::kNoTime || now >= retry_check_at_) check(policy, now);
 }
 
-void StoreUpkeep::tick(const core::ProblemPolicy& policy, const RetentionConfig& retention,
+void StoreUpkeep::tick(const core::ProblemPolicy& policy, const config::RetentionConfig& retention,
                        core::TimePoint now) {
   if (!pending_.empty() && now >= retry_check_at_) {
     if (policy.enabled()) {
@@ -90,7 +90,7 @@ void StoreUpkeep::check(const core::ProblemPolicy& policy, core::TimePoint now) 
   }
 }
 
-void StoreUpkeep::purge(const RetentionConfig& retention, core::TimePoint now) {
+void StoreUpkeep::purge(const config::RetentionConfig& retention, core::TimePoint now) {
   sinks::Archiver archive;
   if (retention.archive) {
     archive = [&](std::span<const sinks::IncidentDetail> incidents) {

@@ -16,33 +16,34 @@
 #include <span>
 #include <vector>
 
+#include "config/config.h"
 #include "core/incident.h"
 #include "core/problem.h"
 #include "core/time.h"
-#include "daemon/config.h"
-#include "daemon/metrics.h"
 #include "sinks/store/incident_store.h"
+#include "telemetry/daemon_metrics.h"
 
 namespace alertd::daemon {
 
 class StoreUpkeep {
  public:
-  StoreUpkeep(sinks::IncidentStore& store, Metrics& metrics) : store_(store), metrics_(metrics) {}
+  StoreUpkeep(sinks::IncidentStore& store, telemetry::Metrics& metrics)
+      : store_(store), metrics_(metrics) {}
 
   /// After `writes` committed: checks the incidents they opened.
   void committed(std::span<const core::IncidentUpdate> writes, const core::ProblemPolicy& policy,
                  core::TimePoint now);
   /// Between batches (and when idle): retries a failed check when its
   /// backoff ran out, and runs one retention batch when due.
-  void tick(const core::ProblemPolicy& policy, const RetentionConfig& retention,
+  void tick(const core::ProblemPolicy& policy, const config::RetentionConfig& retention,
             core::TimePoint now);
 
  private:
   void check(const core::ProblemPolicy& policy, core::TimePoint now);
-  void purge(const RetentionConfig& retention, core::TimePoint now);
+  void purge(const config::RetentionConfig& retention, core::TimePoint now);
 
   sinks::IncidentStore& store_;
-  Metrics& metrics_;
+  telemetry::Metrics& metrics_;
   std::vector<sinks::OpenedIncident> pending_;  // opened, not checked yet (a check failed)
   core::TimePoint retry_check_at_ = core::kNoTime;
   core::Duration check_backoff_{0};

@@ -2,7 +2,7 @@
 // The per-shard counting stage: threshold (N arrivals within W), distinct
 // (N different values of a label within W) and absence (heartbeats) per
 // group = (tenant, rule, values of the rule's group_by labels). It runs
-// before the dedup ShardStage; the daemon routes gated alerts by
+// before the dedup DedupStage; the daemon routes gated alerts by
 // alert.route_key, so one instance sees a whole group.
 //
 // One instance per shard worker, used by that thread only. Pure state

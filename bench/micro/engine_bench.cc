@@ -16,7 +16,7 @@
 #include "core/fingerprint.h"
 #include "core/incident.h"
 #include "correlator/correlator.h"
-#include "rules/shard_stage.h"
+#include "rules/dedup_stage.h"
 
 namespace {
 
@@ -55,7 +55,7 @@ void BM_ShardStep(benchmark::State& state) {
   constexpr size_t kFingerprints = 10'000;
   constexpr auto kStep = 100us;  // 10k items per simulated second
   const auto stream = shard_stream(kFingerprints, 1 << 20);
-  alertd::rules::ShardStage stage{alertd::rules::ShardConfig{}};
+  alertd::rules::DedupStage stage{alertd::rules::ShardConfig{}};
   std::vector<AlertEvent> out;
   TimePoint now = kT0;
   TimePoint next_tick = now + 1s;
@@ -202,7 +202,7 @@ void BM_EngineMemoryPerActiveAlert(benchmark::State& state) {
     const double alerts = static_cast<double>(events.size());
     state.ResumeTiming();
     size_t before = heap_in_use();
-    auto stage = std::make_unique<alertd::rules::ShardStage>(alertd::rules::ShardConfig{});
+    auto stage = std::make_unique<alertd::rules::DedupStage>(alertd::rules::ShardConfig{});
     std::vector<AlertEvent> forwarded;
     for (const auto& e : events) {
       Alert fingerprint_only;  // the shard keeps no labels; skip copying them

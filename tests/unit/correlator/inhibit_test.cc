@@ -1,4 +1,4 @@
-#include "correlator/inhibit.h"
+#include "correlator/suppression/inhibit.h"
 
 #include <gtest/gtest.h>
 

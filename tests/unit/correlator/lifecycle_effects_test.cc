@@ -1,4 +1,4 @@
-// The ITIL lifecycle state machine on its own (correlator/lifecycle.h):
+// The ITIL lifecycle state machine on its own (correlator/lifecycle/lifecycle.h):
 // milestones, the audit entry each command writes, priority updates and
 // their SLA due times, incidents opened by hand, and the pure SLA clock.
 

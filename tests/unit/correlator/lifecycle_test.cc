@@ -1,4 +1,4 @@
-// The ITIL lifecycle state machine on its own (correlator/lifecycle.h):
+// The ITIL lifecycle state machine on its own (correlator/lifecycle/lifecycle.h):
 // every transition from every status, every refusal, and segregation of
 // duties. Effects, audit details, updates and create: lifecycle_effects_test.cc.
 

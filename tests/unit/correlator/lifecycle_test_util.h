@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "core/lifecycle.h"
-#include "correlator/lifecycle.h"
+#include "correlator/lifecycle/lifecycle.h"
 #include "test_util.h"
 
 namespace alertd::correlator::testing {

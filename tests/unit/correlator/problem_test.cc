@@ -1,6 +1,6 @@
-// The problem state machine (correlator/problem.h): every transition, every
+// The problem state machine (correlator/problems/problem.h): every transition, every
 // refusal, and the audit entry of each change.
-#include "correlator/problem.h"
+#include "correlator/problems/problem.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

@@ -1,8 +1,8 @@
-#include "correlator/schedule.h"
+#include "correlator/suppression/schedule.h"
 
 #include <gtest/gtest.h>
 
-#include "correlator/suppression.h"
+#include "correlator/suppression/suppression.h"
 #include "test_util.h"
 
 namespace alertd::correlator {

@@ -1,4 +1,4 @@
-#include "daemon/replay.h"
+#include "daemon/commands/replay.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -156,7 +156,7 @@ class ReplayTest : public ::testing::Test {
            (std::string("alertd_replay_") + info->name() + "_" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto parsed = parse_config(embedded_default_config(), "<embedded>");
+    auto parsed = config::parse_config(config::embedded_default_config(), "<embedded>");
     ASSERT_TRUE(parsed.ok()) << parsed.error().message;
     config_ = *parsed;
   }
@@ -179,7 +179,7 @@ class ReplayTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  DaemonConfig config_;
+  config::DaemonConfig config_;
 };
 
 // ---- tests ----------------------------------------------------------------

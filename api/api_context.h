@@ -1,0 +1,59 @@
+#pragma once
+// What the route handlers share. Owned by the App; handlers run on io threads.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "api/engine.h"
+#include "api/server.h"
+#include "config/config.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "telemetry/daemon_metrics.h"
+
+namespace alertd::sinks {
+class IncidentStore;
+}
+
+namespace alertd::api {
+
+/// The tokens of `auth:`, indexed for lookup (auth.cc).
+class Credentials;
+std::shared_ptr<const Credentials> make_credentials(const config::AuthConfig& auth);
+
+struct ApiContext {
+  const config::DaemonConfig& config;
+  telemetry::Metrics& metrics;
+  core::Clock& clock;
+  /// Built once from config.auth; handlers ask authorize() (auth.h), not this.
+  std::shared_ptr<const Credentials> credentials = make_credentials(config.auth);
+  /// Set once the store is open and the pipeline runs; until then the API
+  /// answers 503 (and /-/ready says so).
+  std::atomic<sinks::IncidentStore*> store{nullptr};
+  std::atomic<Engine*> pipeline{nullptr};
+
+  /// Called after a silence was created or expired, with the store already
+  /// updated: hands the current silences to the correlator. Set by the app.
+  std::function<void()> silences_changed;
+  /// POST /-/reload and SIGHUP: re-reads the rule files and swaps them in
+  /// atomically. Returns a summary, or the errors (old rules keep running).
+  std::function<core::Result<std::string>()> reload;
+
+  bool ready() const { return pipeline.load(std::memory_order_acquire) != nullptr; }
+};
+
+class Router;
+void add_ingest_routes(Router& router, ApiContext& ctx);
+void add_incident_routes(Router& router, ApiContext& ctx);
+void add_lifecycle_routes(Router& router, ApiContext& ctx);
+void add_ops_routes(Router& router, ApiContext& ctx);
+void add_silence_routes(Router& router, ApiContext& ctx);
+void add_audit_routes(Router& router, ApiContext& ctx);
+void add_problem_routes(Router& router, ApiContext& ctx);
+
+/// 503 for requests that arrive before start-up finished.
+Response not_ready_response();
+
+}  // namespace alertd::api

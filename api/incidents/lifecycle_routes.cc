@@ -1,0 +1,170 @@
+// The incident lifecycle API: acknowledge, assign, escalate, vendor,
+// resolve, close, comment, reopen, PATCH and creating an incident by hand.
+//
+// The handler checks what a request says (fields, sizes) and hands a
+// command to the pipeline, which runs the state machine
+// (correlator/lifecycle/lifecycle.h) on the thread that owns the incident and answers
+// once the change is committed to the store. The io thread waits for that
+// answer: these calls are rare, and a client must not see a change the
+// store could still lose.
+
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "api/api_context.h"
+#include "api/auth.h"
+#include "api/json_body.h"
+#include "api/responses.h"
+#include "api/router.h"
+#include "core/incident_json.h"
+#include "core/json_writer.h"
+#include "core/lifecycle.h"
+
+namespace alertd::api {
+
+namespace {
+
+namespace bhttp = boost::beast::http;
+namespace od = simdjson::ondemand;
+using core::LifecycleAction;
+
+constexpr size_t kMaxBodyBytes = 64 << 10;
+constexpr size_t kMaxNameBytes = 256;  // actor, team, assignee, vendor, ...
+constexpr size_t kMaxTitleBytes = 512;
+constexpr size_t kMaxTextBytes = 16 << 10;  // comment, summary, notes, review, reason
+constexpr auto kAnswerTimeout = std::chrono::seconds(10);
+
+// What each action reads from its body; every other field is refused.
+std::vector<FieldSpec> fields_of(LifecycleAction a) {
+  const FieldSpec actor{"actor", true, kMaxNameBytes};
+  switch (a) {
+    case LifecycleAction::acknowledge: return {actor};
+    case LifecycleAction::assign:
+      return {actor, {"team", true, kMaxNameBytes}, {"assignee", false, kMaxNameBytes}};
+    case LifecycleAction::escalate:
+      return {actor, {"to", true, kMaxNameBytes}, {"reason", true, kMaxTextBytes}};
+    case LifecycleAction::vendor:
+      return {actor, {"vendor", true, kMaxNameBytes}, {"contact_method", true, kMaxNameBytes}};
+    case LifecycleAction::resolve: return {actor, {"summary", true, kMaxTextBytes}};
+    case LifecycleAction::close:
+      return {actor, {"notes", false, kMaxTextBytes}, {"review", false, kMaxTextBytes}};
+    case LifecycleAction::comment: return {actor, {"text", true, kMaxTextBytes}};
+    case LifecycleAction::reopen: return {actor, {"reason", true, kMaxTextBytes}};
+    case LifecycleAction::update:
+      return {actor,
+              {"justification", true, kMaxTextBytes},
+              {"title", false, kMaxTitleBytes},
+              {"category", false, kMaxNameBytes},
+              {"impact", false, kMaxNameBytes},
+              {"urgency", false, kMaxNameBytes},
+              {"priority", false, kMaxNameBytes}};
+    case LifecycleAction::create:
+      return {actor,
+              {"title", true, kMaxTitleBytes},
+              {"service", false, kMaxNameBytes},
+              {"category", false, kMaxNameBytes},
+              {"impact", false, kMaxNameBytes},
+              {"urgency", false, kMaxNameBytes},
+              {"priority", false, kMaxNameBytes}};
+  }
+  return {actor};
+}
+
+std::variant<Fields, Refusal> read_body(const std::string& body, LifecycleAction action) {
+  const auto specs = fields_of(action);
+  auto fields =
+      read_text_fields(body, kMaxBodyBytes, "a lifecycle request", core::to_string(action), specs);
+  if (action == LifecycleAction::update) {
+    if (auto* f = std::get_if<Fields>(&fields); f != nullptr && f->size() == 2) {
+      return Refusal{400, "missing_field",
+                     "name at least one of title, category, impact, urgency, priority to change"};
+    }
+  }
+  return fields;
+}
+
+// The command a valid body asks for.
+std::variant<core::LifecycleCommand, Refusal> build_command(LifecycleAction action, Fields f) {
+  core::LifecycleCommand c;
+  c.action = action;
+  c.actor = take(f, "actor").value_or("");
+  c.team = take(f, "team").value_or(take(f, "to").value_or(""));
+  c.assignee = take(f, "assignee").value_or("");
+  c.reason = take(f, "reason").value_or("");
+  c.vendor = take(f, "vendor").value_or("");
+  c.contact_method = take(f, "contact_method").value_or("");
+  c.text = take(f, "text").value_or(take(f, "summary").value_or(take(f, "notes").value_or("")));
+  c.review = take(f, "review").value_or("");
+  c.justification = take(f, "justification").value_or("");
+  c.title = take(f, "title");
+  c.service = take(f, "service");
+  c.category = take(f, "category");
+  c.impact = take(f, "impact");
+  c.urgency = take(f, "urgency");
+  if (auto p = take(f, "priority")) {
+    c.priority = core::parse_priority(*p);
+    if (!c.priority) return Refusal{422, "invalid_value", "priority must be one of P1, P2, P3, P4"};
+  }
+  return c;
+}
+
+Response answer(const core::LifecycleResult& r) {
+  if (r.status >= 400) {
+    if (r.allowed.empty()) return error_response(r.status, r.error, r.detail);
+    return refusal_with_allowed(r.status, r.error, r.detail, r.allowed);
+  }
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object();
+  if (r.incident) write_incident_fields(w, *r.incident);
+  w.end_object();
+  return json_response(r.status, std::move(body));
+}
+
+Response run(ApiContext& ctx, RouteContext& rc, LifecycleAction action) {
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (pipeline == nullptr) return not_ready_response();
+  // Closing a P1/P2 needs more (incident_manager): the state machine
+  // checks that, as it alone knows the priority.
+  auto caller = authorize(ctx, rc.request, core::Role::responder);
+  if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
+  auto& who = std::get<Principal>(caller);
+  auto fields = read_body(rc.request.body(), action);
+  if (auto* r = std::get_if<Refusal>(&fields)) {
+    return error_response(r->status, r->reason, r->detail);
+  }
+  auto built = build_command(action, std::move(std::get<Fields>(fields)));
+  if (auto* r = std::get_if<Refusal>(&built)) {
+    return error_response(r->status, r->reason, r->detail);
+  }
+  auto& cmd = std::get<core::LifecycleCommand>(built);
+  if (auto id = rc.param("id")) cmd.incident_id = std::string(*id);
+  cmd.role = who.role;
+  cmd.tenant = who.tenant;
+  cmd.via = who.authenticated ? who.name : "";
+  return answer(pipeline->run_command(std::move(cmd), kAnswerTimeout));
+}
+
+}  // namespace
+
+void add_lifecycle_routes(Router& router, ApiContext& ctx) {
+  const std::pair<std::string_view, LifecycleAction> actions[] = {
+      {"acknowledge", LifecycleAction::acknowledge}, {"assign", LifecycleAction::assign},
+      {"escalate", LifecycleAction::escalate},       {"vendor", LifecycleAction::vendor},
+      {"resolve", LifecycleAction::resolve},         {"close", LifecycleAction::close},
+      {"comment", LifecycleAction::comment},         {"reopen", LifecycleAction::reopen},
+  };
+  for (auto [name, action] : actions) {
+    router.add(bhttp::verb::post, "/api/v1/incidents/{id}/" + std::string(name),
+               [&ctx, action](RouteContext& rc) { return run(ctx, rc, action); });
+  }
+  router.add(bhttp::verb::patch, "/api/v1/incidents/{id}",
+             [&ctx](RouteContext& rc) { return run(ctx, rc, LifecycleAction::update); });
+  router.add(bhttp::verb::post, "/api/v1/incidents",
+             [&ctx](RouteContext& rc) { return run(ctx, rc, LifecycleAction::create); });
+}
+
+}  // namespace alertd::api

@@ -1,0 +1,146 @@
+// Ingest endpoints: decode on the receiving thread, hand the alerts to the
+// shard queues in one all-or-nothing offer, answer as the sender expects.
+// A source with ingest tokens (`auth.ingest`) needs one, and its alerts
+// belong to that token's tenant; a source without is open (tenant default).
+
+#include <boost/beast/http.hpp>
+#include <memory>
+
+#include "api/api_context.h"
+#include "api/auth.h"
+#include "api/responses.h"
+#include "api/router.h"
+#include "ingest/formats/decoder.h"
+
+namespace alertd::api {
+
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+enum class Format { alertmanager_v2, generic_json, generic_ndjson };
+
+// Decoder errors answer 400, except a body over the limit.
+unsigned status_for(std::string_view reason) {
+  return reason == "body_too_large" ? 413 : 400;
+}
+
+// Senders label JSON loosely (SNS sends text/plain), so anything JSON-like or
+// unlabelled is decoded; a body declared as something else is refused.
+bool is_acceptable_type(std::string_view type) {
+  if (type.empty()) return true;
+  for (std::string_view ok : {"application/json", "application/x-ndjson", "application/ndjson",
+                              "application/jsonl", "text/plain", "*/*"}) {
+    if (type.starts_with(ok)) return true;
+  }
+  return false;
+}
+
+bool is_ndjson(const Request& request) {
+  auto type = request[bhttp::field::content_type];
+  return type.starts_with("application/x-ndjson") || type.starts_with("application/ndjson") ||
+         type.starts_with("application/jsonl");
+}
+
+// One decoder per io thread: it owns a reusable simdjson parser.
+ingest::Decoder& thread_decoder(const ingest::Limits& limits) {
+  thread_local std::unique_ptr<ingest::Decoder> decoder;
+  if (!decoder) decoder = std::make_unique<ingest::Decoder>(limits);
+  return *decoder;
+}
+
+// Counts per source, taken before the alerts move into the queues. Alerts of
+// one request nearly always share a source: count runs, not items.
+std::vector<std::pair<std::string_view, size_t>> source_runs(
+    const std::vector<core::Alert>& alerts) {
+  std::vector<std::pair<std::string_view, size_t>> runs;
+  for (const auto& a : alerts) {
+    auto name = core::metric_source(a.source);
+    if (runs.empty() || runs.back().first != name) runs.emplace_back(name, 0);
+    ++runs.back().second;
+  }
+  return runs;
+}
+
+// The name `auth.ingest[].source` gives each endpoint (kIngestEndpointSources).
+std::string_view auth_source(Format format) {
+  return format == Format::alertmanager_v2 ? "alertmanager" : "generic";
+}
+
+Response ingest(ApiContext& ctx, Request& request, Format format) {
+  auto caller = authorize_ingest(ctx, request, auth_source(format));
+  if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (pipeline == nullptr) return not_ready_response();
+
+  auto type = request[bhttp::field::content_type];
+  if (!is_acceptable_type(type)) {
+    ctx.metrics.rejected("unsupported_media_type").inc();
+    return error_response(415, "unsupported_media_type",
+                          "Content-Type \"" + std::string(type) +
+                              "\" is not accepted; send application/json "
+                              "(or application/x-ndjson on /api/v1/events)");
+  }
+
+  ingest::DecodeContext dc;
+  dc.now = ctx.clock.now();
+  dc.received_mono_ns = core::monotonic_nanos();
+  dc.resolve_timeout = ctx.config.resolve_timeout;
+  dc.tenant = std::get<IngestCaller>(caller).tenant;  // lives in ctx.credentials
+  auto& decoder = thread_decoder(ctx.config.limits);
+  thread_local std::vector<core::Alert> alerts;
+  alerts.clear();
+
+  ingest::DecodeResult result;
+  switch (format) {
+    case Format::alertmanager_v2:
+      result = decoder.alertmanager_v2(request.body(), dc, alerts);
+      break;
+    case Format::generic_json: result = decoder.generic_json(request.body(), dc, alerts); break;
+    case Format::generic_ndjson: result = decoder.generic_ndjson(request.body(), dc, alerts); break;
+  }
+  // JSON documents are all or nothing; NDJSON keeps the lines before the bad one.
+  if (result.error && format != Format::generic_ndjson) alerts.clear();
+
+  const size_t n = alerts.size();
+  auto runs = source_runs(alerts);
+  switch (pipeline->offer(alerts)) {
+    case Engine::Offer::accepted: break;
+    case Engine::Offer::queue_full:
+      ctx.metrics.rejected("queue_full").inc(n);
+      return error_response(429, "queue_full",
+                            "alertd is at capacity; retry this request after the Retry-After delay",
+                            {.index = std::nullopt, .accepted = 0, .retry_after_seconds = 1});
+    case Engine::Offer::stopping:
+      return error_response(503, "shutting_down", "alertd is shutting down",
+                            {.retry_after_seconds = 5});
+  }
+  for (const auto& [source, count] : runs) ctx.metrics.received(source).inc(count);
+
+  if (result.error) {
+    const auto& e = *result.error;
+    ctx.metrics.rejected(e.reason).inc();
+    return error_response(status_for(e.reason), e.reason, e.message,
+                          {.index = e.index, .accepted = n});
+  }
+  if (format == Format::alertmanager_v2) return json_response(200, "");  // as Alertmanager answers
+  return json_response(200, "{\"accepted\":" + std::to_string(n) + "}");
+}
+
+}  // namespace
+
+Response not_ready_response() {
+  return error_response(503, "not_ready", "alertd is starting: the store is not open yet",
+                        {.retry_after_seconds = 1});
+}
+
+void add_ingest_routes(Router& router, ApiContext& ctx) {
+  router.add(bhttp::verb::post, "/api/v2/alerts",
+             [&ctx](RouteContext& rc) { return ingest(ctx, rc.request, Format::alertmanager_v2); });
+  router.add(bhttp::verb::post, "/api/v1/events", [&ctx](RouteContext& rc) {
+    return ingest(ctx, rc.request,
+                  is_ndjson(rc.request) ? Format::generic_ndjson : Format::generic_json);
+  });
+}
+
+}  // namespace alertd::api

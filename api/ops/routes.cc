@@ -1,0 +1,59 @@
+// Operations endpoints: health, readiness, metrics and reload. Only reload
+// is protected (admin): probes and scrapers carry no token, and what they
+// read names no tenant's data.
+
+#include <spdlog/spdlog.h>
+
+#include <boost/beast/http.hpp>
+
+#include "api/api_context.h"
+#include "api/auth.h"
+#include "api/responses.h"
+#include "api/router.h"
+#include "core/json_writer.h"
+#include "sinks/store/incident_store.h"
+
+namespace alertd::api {
+
+namespace bhttp = boost::beast::http;
+
+void add_ops_routes(Router& router, ApiContext& ctx) {
+  router.add(bhttp::verb::get, "/-/healthy",
+             [](RouteContext&) { return json_response(200, R"({"status":"healthy"})"); });
+  // Ready means the store answers too: with PostgreSQL a lost server makes
+  // this 503 (ingest still answers; the sink retries its writes meanwhile).
+  router.add(bhttp::verb::get, "/-/ready", [&ctx](RouteContext&) {
+    if (!ctx.ready()) return not_ready_response();
+    auto* store = ctx.store.load(std::memory_order_acquire);
+    if (store != nullptr) {
+      if (auto st = store->ping(); !st.ok()) {
+        return error_response(503, "store_unavailable", st.error().message,
+                              {.retry_after_seconds = 1});
+      }
+    }
+    return json_response(200, R"({"status":"ready"})");
+  });
+  // Like Prometheus' /-/reload: re-reads the rule files; a bad file leaves
+  // the running rules in place and the answer lists every error.
+  router.add(bhttp::verb::post, "/-/reload", [&ctx](RouteContext& rc) {
+    auto who = authorize(ctx, rc.request, core::Role::admin);
+    if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+    if (!ctx.reload || !ctx.ready()) return not_ready_response();
+    spdlog::info("reload requested over HTTP by {}", std::get<Principal>(who).name);
+    auto result = ctx.reload();
+    if (!result) return error_response(400, result.error().reason, result.error().message);
+    std::string body;
+    core::JsonWriter(body)
+        .begin_object()
+        .field("status", "reloaded")
+        .field("detail", *result)
+        .end_object();
+    return json_response(200, std::move(body));
+  });
+  router.add(bhttp::verb::get, "/metrics", [&ctx](RouteContext&) {
+    return text_response(200, ctx.metrics.registry.render(),
+                         "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace alertd::api

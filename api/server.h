@@ -1,0 +1,63 @@
+#pragma once
+// A small HTTP/1.1 server on Boost.Beast: N io threads, each with its own
+// io_context that owns the connections accepted onto it (so a connection
+// needs no strand), keep-alive, a read timeout and a body limit on every
+// request.
+// Handlers run on the io thread that read the request and must not block for
+// long: ingest handlers decode and hand off to bounded queues.
+
+#include <atomic>
+#include <boost/beast/http.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/result.h"
+#include "core/time.h"
+
+namespace alertd::api {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+using Handler = std::function<Response(Request& request)>;
+
+struct ServerOptions {
+  size_t threads = 2;
+  size_t max_body_bytes = 10 << 20;
+  size_t max_header_bytes = 16 << 10;
+  core::Duration read_timeout = std::chrono::seconds(30);
+  size_t max_connections = 10000;
+  /// Builds the response for a request refused before it reached the handler
+  /// (body over the limit: 413 body_too_large). Also where it gets counted.
+  std::function<Response(unsigned status, std::string_view reason, std::string_view detail)> refuse;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Binds and listens on "host:port" (port 0 picks a free one). Returns the
+  /// bound "host:port". A bind failure is an error: start-up must stop.
+  core::Result<std::string> listen(std::string_view host_port);
+  /// Starts the io threads; returns at once.
+  void start();
+  /// Stops accepting, closes connections and joins the io threads.
+  void stop();
+
+  size_t open_connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Splits "host:port" ("[::1]:80" too). nullopt when malformed.
+std::optional<std::pair<std::string, uint16_t>> split_host_port(std::string_view host_port);
+
+}  // namespace alertd::api

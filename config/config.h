@@ -1,0 +1,123 @@
+#pragma once
+// The daemon's configuration: plain data, parsed and validated once from
+// YAML, then used to build the runtime objects (DESIGN.md §10). Every module
+// keeps its own config struct; this file only assembles them.
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/access.h"
+#include "core/problem.h"
+#include "core/result.h"
+#include "core/time.h"
+#include "correlator/correlator.h"
+#include "ingest/formats/decoder.h"
+#include "rules/dedup_stage.h"
+#include "rules/rule.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace alertd::config {
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9880";
+  size_t threads = 2;
+  size_t max_body_bytes = 10 << 20;
+  core::Duration read_timeout = std::chrono::seconds(30);
+  size_t max_connections = 10000;
+};
+
+struct StoreConfig {
+  std::string sqlite_path = "./data/alertd.db";
+  // A libpq conninfo; when set, PostgreSQL is the store instead of SQLite
+  // (setting both in a file is an error). May hold a password: never logged.
+  std::string postgres;
+  // How long start-up waits for an unreachable PostgreSQL server.
+  core::Duration connect_timeout = std::chrono::seconds(30);
+  size_t batch_max = 5000;  // incident updates per transaction
+
+  bool uses_postgres() const { return !postgres.empty(); }
+};
+
+struct PipelineConfig {
+  size_t shards = 0;              // 0: one per core
+  size_t queue_capacity = 65536;  // alerts per shard queue; beyond it ingest answers 429
+};
+
+/// The ingest endpoints by the name `auth.ingest[].source` gives them
+/// (api/ingest/routes.cc): alertmanager is POST /api/v2/alerts,
+/// generic is POST /api/v1/events.
+inline constexpr std::string_view kIngestEndpointSources[] = {"alertmanager", "generic"};
+
+/// A caller of the API: people and tools that read and work on incidents.
+struct ApiToken {
+  std::string token;  // the secret, after ${VAR} expansion; never logged
+  core::Role role = core::Role::viewer;
+  std::string tenant = "default";
+  std::string name;  // the principal in logs and the audit trail
+};
+
+/// A sender of alerts to one ingest endpoint; its alerts belong to `tenant`.
+struct IngestToken {
+  std::string token;   // never logged
+  std::string source;  // one of kIngestEndpointSources
+  std::string tenant = "default";
+  std::string name;
+};
+
+/// `incidents.retention:`: closed incidents older than `closed_after` leave
+/// the store, archived first (NDJSON files) or just deleted.
+struct RetentionConfig {
+  core::Duration closed_after{0};  // 0: closed incidents are kept for ever
+  bool archive = true;             // action: archive, or delete
+  std::string archive_dir = "./data/archive";
+  size_t batch = 500;                               // incidents per transaction
+  core::Duration every = std::chrono::minutes(10);  // between runs once caught up
+  bool enabled() const { return closed_after.count() > 0; }
+};
+
+/// `auth:`. Without the section (enabled false) the API is open.
+struct AuthConfig {
+  bool enabled = false;
+  std::vector<ApiToken> tokens;
+  std::vector<IngestToken> ingest;
+};
+
+struct DaemonConfig {
+  HttpConfig http;
+  StoreConfig store;
+  PipelineConfig pipeline;
+  ingest::Limits limits;
+  core::Duration resolve_timeout = std::chrono::minutes(5);
+  rules::ShardConfig dedup;
+  correlator::CorrelatorConfig correlation;
+  core::ProblemPolicy problems;        // incidents.problems
+  RetentionConfig retention;           // incidents.retention
+  std::vector<rules::RuleSpec> rules;  // in file order
+  AuthConfig auth;
+  std::string origin = "<embedded defaults>";  // where it was read from, for logs
+};
+
+/// The configuration compiled into the binary: what `alertd` runs with no --config.
+std::string_view embedded_default_config();
+
+/// Parses YAML text. `origin` names the source in errors: "FILE:LINE: reason".
+/// Unknown keys, wrong types and bad values are errors.
+/// Every error found is reported, one per line. Files the config names
+/// (rule files, topology) are relative to `base_dir`.
+core::Result<DaemonConfig> parse_config(std::string_view yaml, std::string_view origin,
+                                        const std::filesystem::path& base_dir = {});
+
+/// The same for a YAML node already loaded (test-rules files embed a config).
+core::Result<DaemonConfig> parse_config_node(const YAML::Node& root, std::string_view origin,
+                                             const std::filesystem::path& base_dir);
+
+/// Reads and parses a file; errors name the file.
+core::Result<DaemonConfig> load_config_file(const std::string& path);
+
+}  // namespace alertd::config

@@ -1,0 +1,39 @@
+#pragma once
+// Readers of the larger sections of the config (the rule language, access
+// control), one file each, so that config.cc stays about the daemon's own
+// settings.
+
+#include <filesystem>
+#include <vector>
+
+#include "config/config.h"
+#include "config/yaml.h"
+#include "correlator/correlator.h"
+#include "rules/rule.h"
+
+namespace alertd::config {
+
+/// `rules:` — a list whose items are rules (mappings) or file paths/globs
+/// (strings, relative to `base_dir`) of files with a top-level `rules:` list.
+/// Checks names are unique; every error goes to `diag`.
+void read_rules(const YAML::Node& node, const std::filesystem::path& base_dir, Diagnostics& diag,
+                std::vector<rules::RuleSpec>& out);
+
+/// The correlator's sections of the top-level mapping: `correlation:`
+/// (group_by, group_window, topology file, flap, settle), `inhibit:`,
+/// `priority:` and `maintenance:`. Reads only the keys present.
+void read_correlation(const YAML::Node& root, const std::filesystem::path& base_dir,
+                      Diagnostics& diag, correlator::CorrelatorConfig& out);
+
+/// `auth:` (config_auth.cc) — API tokens with a role and tenant, and
+/// per-source ingest tokens. `${VAR}` in any of its strings is expanded from
+/// the environment. No error it records quotes a token.
+void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);
+
+/// `incidents:` — SLA targets per priority, sla_clock, review_required,
+/// repeat_escalation (correlator::LifecyclePolicy); `problems` (when
+/// recurring incidents open a problem) and `retention` (closed incidents).
+void read_incidents(const YAML::Node& n, Diagnostics& diag, correlator::LifecyclePolicy& lifecycle,
+                    core::ProblemPolicy& problems, RetentionConfig& retention);
+
+}  // namespace alertd::config

@@ -1,0 +1,79 @@
+#pragma once
+// The daemon's metrics (docs/metrics.md), registered once; hot paths hold
+// references to the children and update them once per batch.
+
+#include <array>
+#include <span>
+#include <string_view>
+
+#include "core/alert.h"
+#include "telemetry/lifecycle_metrics.h"
+#include "telemetry/registry.h"
+
+namespace alertd::telemetry {
+
+/// Refusals decided by the daemon rather than the decoders.
+inline constexpr std::string_view kRequestRejectReasons[] = {"queue_full", "headers_too_large",
+                                                             "unsupported_media_type"};
+
+/// What alertd_build_info reports.
+struct BuildInfo {
+  std::string_view version;
+  std::string_view revision;
+};
+
+class Metrics {
+ public:
+  /// `decoder_reasons`: the decoders' refusal tokens, registered at 0 up front.
+  Metrics(telemetry::Registry& registry, std::span<const std::string_view> decoder_reasons,
+          BuildInfo build);
+
+  /// Accepted alerts, by source (free-form names count as "generic").
+  telemetry::Counter& received(std::string_view source);
+  /// Refused alerts or requests, by reason token.
+  telemetry::Counter& rejected(std::string_view reason);
+
+  telemetry::Registry& registry;
+  telemetry::Counter& deduplicated;
+  telemetry::Counter& incidents_created;
+  telemetry::Histogram& processing_latency;
+  telemetry::GaugeFamily& queue_depth;
+  telemetry::Counter& store_batches;
+  telemetry::Counter& store_write_errors;
+  telemetry::Counter& store_updates_dropped;
+  telemetry::Histogram& store_batch_seconds;
+  telemetry::Counter& orphan_resolves;
+  telemetry::Gauge& active_alerts;
+  telemetry::Counter& dropped_by_rules;
+  telemetry::Counter& rule_held;
+  telemetry::Counter& rule_released;
+  telemetry::Counter& absence_fired;
+  telemetry::Gauge& rule_groups;
+  telemetry::Gauge& rules_loaded;
+  telemetry::Gauge& last_reload_ok;
+  telemetry::GaugeFamily& suppressed_alerts;  // {reason}: inhibit, silence, maintenance
+  telemetry::Gauge& flapping_alerts;
+  telemetry::Gauge& settle_held_alerts;
+  telemetry::Counter& incidents_reopened;
+  telemetry::Counter& topology_joins;
+  telemetry::Counter& problems_opened;
+  telemetry::Counter& problem_links;
+  telemetry::CounterFamily& incidents_purged;  // {action}: archive, delete
+  telemetry::CounterFamily& upkeep_errors;     // {task}: problems, retention
+  telemetry::Counter& reloads(bool ok);
+  LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
+  /// API requests refused by access control: "unauthenticated" or "forbidden".
+  telemetry::Counter& auth_failures(std::string_view reason);
+  /// GET /api/v1/audit/verify answers, by outcome: the chain intact or broken.
+  telemetry::Counter& audit_verifications(bool ok);
+
+ private:
+  telemetry::CounterFamily& received_family_;
+  telemetry::CounterFamily& rejected_family_;
+  telemetry::CounterFamily& reloads_family_;
+  telemetry::CounterFamily& auth_failures_family_;
+  telemetry::CounterFamily& audit_verifications_family_;
+  std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
+};
+
+}  // namespace alertd::telemetry
