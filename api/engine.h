@@ -1,14 +1,17 @@
 #pragma once
 // What the routes need from the running pipeline, so that api/ depends on
-// no daemon code (DESIGN.md §2): daemon::Pipeline implements it.
+// no daemon code (DESIGN.md §2): daemon::Pipeline implements it. Nothing
+// here blocks: io threads call it.
 
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "config/settings.h"
 #include "core/alert.h"
 #include "core/lifecycle.h"
-#include "core/time.h"
 
 namespace alertd::api {
 
@@ -18,12 +21,20 @@ class Engine {
 
   enum class Offer { accepted, queue_full, stopping };
   /// Runs the stateless rule stage, then queues all of `alerts` or none
-  /// (moved out when accepted). Never blocks.
+  /// (moved out when accepted).
   virtual Offer offer(std::vector<core::Alert>& alerts) = 0;
 
-  /// Runs a person's lifecycle command; the answer is the incident as
-  /// committed, or why not (503 store_unavailable after `timeout`).
-  virtual core::LifecycleResult run_command(core::LifecycleCommand cmd, core::Duration timeout) = 0;
+  /// Queues a person's lifecycle command; its answer (the incident as
+  /// committed, or why not) goes to cmd.reply. False when the control
+  /// queue is full.
+  virtual bool submit_command(core::LifecycleCommand cmd) = 0;
+
+  /// Runs `job` on the store's writer thread, in line with every other
+  /// write. False when the writer's queue is full.
+  virtual bool submit_to_writer(std::function<void()> job) = 0;
+
+  /// Why the store is not healthy (as the writer last saw it), or nullopt.
+  virtual std::optional<std::string> store_trouble() const = 0;
 
   /// The settings in force (rules, correlation, problems, retention).
   virtual std::shared_ptr<const config::Settings> settings() const = 0;

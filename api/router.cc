@@ -88,13 +88,20 @@ std::optional<std::string_view> RouteContext::query_value(std::string_view name)
   return std::nullopt;
 }
 
-void Router::add(bhttp::verb method, std::string pattern, RouteHandler handler) {
-  Route route{method, {}, std::move(handler)};
+void Router::add(bhttp::verb method, std::string pattern, RouteHandler handler, Runs runs) {
+  Route route{method, {}, std::move(handler), {}, runs};
   for (auto seg : split_path(pattern)) route.segments.emplace_back(seg);
   routes_.push_back(std::move(route));
 }
 
-Response Router::dispatch(Request& request) const {
+void Router::add_async(bhttp::verb method, std::string pattern, AsyncRouteHandler handler) {
+  Route route{method, {}, {}, std::move(handler), Runs::io};
+  for (auto seg : split_path(pattern)) route.segments.emplace_back(seg);
+  routes_.push_back(std::move(route));
+}
+
+std::variant<std::pair<const Router::Route*, RouteContext>, Response> Router::match(
+    Request& request) const {
   std::string_view target = request.target();
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
@@ -125,7 +132,7 @@ Response Router::dispatch(Request& request) const {
     if (!parse_query(query, ctx.query)) {
       return error_response(400, "invalid_query", "bad percent-encoding in the query");
     }
-    return route.handler(ctx);
+    return std::make_pair(&route, std::move(ctx));
   }
   if (!allowed.empty()) {
     auto r = error_response(405, "method_not_allowed",
@@ -135,6 +142,46 @@ Response Router::dispatch(Request& request) const {
     return r;
   }
   return error_response(404, "not_found", "no such endpoint: " + std::string(path));
+}
+
+Response Router::dispatch(Request& request) const {
+  auto matched = match(request);
+  if (auto* answer = std::get_if<Response>(&matched)) return std::move(*answer);
+  auto& [route, ctx] = std::get<std::pair<const Route*, RouteContext>>(matched);
+  return route->handler(ctx);
+}
+
+void Router::dispatch(Request&& request, Responder responder) const {
+  // The request moves once, so that the context's views into it stay valid
+  // wherever the route runs.
+  auto held = std::make_shared<Request>(std::move(request));
+  auto matched = match(*held);
+  if (auto* answer = std::get_if<Response>(&matched)) return responder.send(std::move(*answer));
+  auto& [route, ctx] = std::get<std::pair<const Route*, RouteContext>>(matched);
+  if (route->async_handler) return route->async_handler(ctx, responder);
+  if (route->runs == Runs::io) return responder.send(route->handler(ctx));
+  run_elsewhere(*route, std::move(held), std::move(ctx), std::move(responder));
+}
+
+void Router::run_elsewhere(const Route& route, std::shared_ptr<Request> request, RouteContext&& ctx,
+                           Responder responder) const {
+  const Submit& submit =
+      route.runs == Runs::store_writer ? places_.store_writer : places_.store_reader;
+  auto job = [&route, request = std::move(request), ctx = std::move(ctx), responder]() mutable {
+    responder.send(route.handler(ctx));
+  };
+  responder.answer_by(places_.store_wait, store_wait_expired);
+  if (!submit || !submit(std::move(job))) {
+    responder.send(error_response(503, "store_unavailable",
+                                  "too many requests are waiting for the store",
+                                  {.retry_after_seconds = 1}));
+  }
+}
+
+Response store_wait_expired() {
+  return error_response(503, "store_unavailable",
+                        "the incident store did not answer in time; a change may still be applied",
+                        {.retry_after_seconds = 1});
 }
 
 namespace {

@@ -3,12 +3,20 @@
 // captures: "/api/v1/incidents/{id}/timeline". A known path with another
 // method answers 405 with Allow; anything else 404. Query strings are split
 // into decoded parameters.
+//
+// Where a route runs (DESIGN.md §1): on the io thread that read it (ingest,
+// health, metrics: nothing that waits), on the store readers (every read of
+// the store), or on the store's writer thread (silence and problem writes,
+// in line with every other write). Off the io thread a request gets a
+// deadline: 503 store_unavailable when the store does not answer in time.
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "api/server.h"
@@ -27,10 +35,31 @@ struct RouteContext {
 };
 
 using RouteHandler = std::function<Response(RouteContext&)>;
+/// A route that answers later (a lifecycle command waits for its commit). It
+/// copies what it needs from the context before it returns.
+using AsyncRouteHandler = std::function<void(RouteContext&, Responder)>;
+
+enum class Runs { io, store_reader, store_writer };
+
+/// Runs a job on another thread; false when that thread's queue is full.
+using Submit = std::function<bool(std::function<void()>)>;
+
+struct RoutePlaces {
+  Submit store_reader;
+  Submit store_writer;
+  /// How long a request off the io thread may wait for the store.
+  core::Duration store_wait = std::chrono::seconds(10);
+};
 
 class Router {
  public:
-  void add(boost::beast::http::verb method, std::string pattern, RouteHandler handler);
+  void add(boost::beast::http::verb method, std::string pattern, RouteHandler handler,
+           Runs runs = Runs::io);
+  void add_async(boost::beast::http::verb method, std::string pattern, AsyncRouteHandler handler);
+  /// Set before the server starts; until then off-io routes answer 503.
+  void set_places(RoutePlaces places) { places_ = std::move(places); }
+  void dispatch(Request&& request, Responder responder) const;
+  /// For tests: the answer of a route that runs on the io thread.
   Response dispatch(Request& request) const;
 
  private:
@@ -38,9 +67,20 @@ class Router {
     boost::beast::http::verb method;
     std::vector<std::string> segments;
     RouteHandler handler;
+    AsyncRouteHandler async_handler;
+    Runs runs = Runs::io;
   };
+  /// The matching route and its context, or the 400/404/405 to answer.
+  std::variant<std::pair<const Route*, RouteContext>, Response> match(Request& request) const;
+  void run_elsewhere(const Route& route, std::shared_ptr<Request> request, RouteContext&& ctx,
+                     Responder responder) const;
+
   std::vector<Route> routes_;
+  RoutePlaces places_;
 };
+
+/// 503 store_unavailable: the store did not answer within the wait.
+Response store_wait_expired();
 
 /// The page of a list endpoint: `?limit=` (1..1000, else `limit` is kept)
 /// and `?cursor=` (a previous page's next_cursor, into `before`). The 400

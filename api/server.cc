@@ -54,12 +54,22 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return do_close();  // timeout, reset, malformed HTTP: nothing to answer
     Request request = parser_->release();
-    bool keep_alive = request.keep_alive();
-    Response response = handler_(request);
-    response.version(request.version());
-    send(std::move(response), !keep_alive);
+    keep_alive_ = request.keep_alive();
+    version_ = request.version();
+    handler_(std::move(request), Responder(std::make_shared<Responder::State>(shared_from_this())));
   }
 
+ public:
+  // The answer to the request in hand; on this connection's thread.
+  void reply(Response&& response) {
+    response.version(version_);
+    send(std::move(response), !keep_alive_);
+  }
+  // No answer will come (the Responder was dropped): the client must not wait.
+  void abandon() { do_close(); }
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
   void send(Response&& response, bool close) {
     response.keep_alive(!close);
     response.prepare_payload();
@@ -83,12 +93,49 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Response> response_;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
   const ServerOptions& options_;
   const Handler& handler_;
   std::atomic<size_t>& open_;
 };
 
 }  // namespace
+
+struct Responder::State {
+  explicit State(std::shared_ptr<Session> s)
+      : session(std::move(s)), executor(session->executor()) {}
+  ~State() {
+    if (!answered.load(std::memory_order_acquire)) {
+      asio::post(executor, [s = std::move(session)] { s->abandon(); });
+    }
+  }
+  std::shared_ptr<Session> session;
+  asio::any_io_executor executor;
+  std::atomic<bool> answered{false};
+  std::optional<asio::steady_timer> deadline;  // touched only on the connection's thread
+};
+
+void Responder::send(Response&& response) const {
+  if (state_->answered.exchange(true, std::memory_order_acq_rel)) return;  // too late
+  // Inline when called on the connection's own thread (the ingest path).
+  asio::dispatch(state_->executor, [state = state_, r = std::move(response)]() mutable {
+    if (state->deadline) state->deadline->cancel();
+    state->session->reply(std::move(r));
+  });
+}
+
+void Responder::answer_by(core::Duration wait, std::function<Response()> fallback) const {
+  asio::dispatch(
+      state_->executor, [state = state_, wait, fallback = std::move(fallback)]() mutable {
+        if (state->answered.load(std::memory_order_acquire)) return;
+        state->deadline.emplace(state->executor);
+        state->deadline->expires_after(wait);
+        state->deadline->async_wait([state, fallback = std::move(fallback)](beast::error_code ec) {
+          if (!ec) Responder(state).send(fallback());
+        });
+      });
+}
 
 // One io_context per thread, each run by exactly one thread: a connection
 // lives on one context, so its handlers never run concurrently (no strand

@@ -3,8 +3,9 @@
 // io_context that owns the connections accepted onto it (so a connection
 // needs no strand), keep-alive, a read timeout and a body limit on every
 // request.
-// Handlers run on the io thread that read the request and must not block for
-// long: ingest handlers decode and hand off to bounded queues.
+// Handlers run on the io thread that read the request and never block: what
+// needs the store or the pipeline's answer hands the request on and answers
+// later through its Responder, from any thread.
 
 #include <atomic>
 #include <boost/beast/http.hpp>
@@ -22,7 +23,26 @@ namespace alertd::api {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
-using Handler = std::function<Response(Request& request)>;
+
+/// The one answer to one request. Copyable; send() may be called from any
+/// thread, and only the first answer (send or the deadline's) goes out: the
+/// connection reads its next request only after it. A Responder that is
+/// dropped unanswered closes the connection, so no client waits forever.
+class Responder {
+ public:
+  struct State;
+  explicit Responder(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+  void send(Response&& response) const;
+  /// Answers `fallback()` unless an answer comes within `wait`; the timer
+  /// runs on the connection's io thread and holds no other thread.
+  void answer_by(core::Duration wait, std::function<Response()> fallback) const;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+using Handler = std::function<void(Request&& request, Responder responder)>;
 
 struct ServerOptions {
   size_t threads = 2;

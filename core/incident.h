@@ -143,7 +143,7 @@ struct Milestones {
   }
 };
 
-struct LifecycleCommand;  // core/lifecycle.h
+struct CommandReply;  // core/lifecycle.h
 
 /// What the correlator hands to the sinks: the incident as it now is, the
 /// members that changed, and the audit entries that explain the change.
@@ -153,13 +153,9 @@ struct IncidentUpdate {
   std::vector<AuditEntry> audit;
   int64_t received_mono_ns = 0;  // receipt of the oldest alert behind it, for latency
   // Lifecycle commands whose answer waits for this update's commit.
-  std::vector<uint64_t> command_ids;
+  std::vector<std::shared_ptr<CommandReply>> replies;
   // Counted by the metrics once committed (time to acknowledge, breaches, ...).
   Milestones milestones;
-  // Set on an update that only carries a command for an incident the
-  // correlator no longer holds (resolved or closed): the store's writer
-  // executes it in queue order, against the stored incident.
-  std::shared_ptr<const LifecycleCommand> deferred_command;
 };
 
 /// A state change of one alert, from a shard worker to the correlator.

@@ -6,6 +6,8 @@
 // holds, the store's writer thread) executes them.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,8 +48,10 @@ std::span<const std::string_view> impacts();          // high, medium, low
 
 /// One request of a person. Which fields matter depends on the action; the
 /// HTTP layer checks presence and sizes, the state machine checks meaning.
+struct CommandReply;
+
 struct LifecycleCommand {
-  uint64_t id = 0;  // assigned by the pipeline to match the answer to the caller
+  std::shared_ptr<CommandReply> reply;  // where the answer goes (the pipeline's caller)
   LifecycleAction action = LifecycleAction::comment;
   std::string incident_id;  // empty for create
   // Who asks: the actor named in the body, and the credentials it came with.
@@ -74,6 +78,14 @@ struct LifecycleResult {
   std::string detail;                // human explanation
   std::vector<std::string> allowed;  // on a 409: the actions the incident allows now
   std::optional<Incident> incident;
+};
+
+/// Where a command's answer goes: `deliver` is called once, on the thread
+/// that decides the answer (the correlator's for a refusal, the store
+/// writer's once the change is committed).
+struct CommandReply {
+  std::function<void(LifecycleResult)> deliver;
+  int committed_status = 200;  // the answer's status once committed: 201 for create
 };
 
 }  // namespace alertd::core

@@ -72,7 +72,7 @@ struct CorrelatorConfig {
 struct CommandOutcome {
   enum class Kind : uint8_t {
     answered,  // refused, or nothing to write: `result` is the answer now
-    pending,   // an update carries the command id: answer once it is committed,
+    pending,   // an update carries the command's reply: answer once it is committed,
                // with result.status (200, or 201 for create)
     not_held,  // the incident is not in memory (resolved and let go, closed,
                // unknown): the store's writer must run it on the stored incident
@@ -140,7 +140,7 @@ class Correlator {
 
   /// Runs a person's lifecycle command (core/lifecycle.h) on an incident
   /// this correlator holds, or opens one by hand (create). A successful
-  /// command appends an update carrying cmd.id in its command_ids; the
+  /// command appends an update carrying cmd.reply in its replies; the
   /// caller answers once that update is committed.
   CommandOutcome command(const core::LifecycleCommand& cmd, std::vector<core::IncidentUpdate>& out);
 

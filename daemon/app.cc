@@ -18,6 +18,7 @@
 #include "config/settings.h"
 #include "daemon/pipeline.h"
 #include "daemon/store_open.h"
+#include "daemon/store_readers.h"
 #include "daemon/version.h"
 #include "ingest/formats/decoder.h"
 #include "telemetry/daemon_metrics.h"
@@ -26,6 +27,11 @@
 namespace alertd::daemon {
 
 namespace {
+
+// Reads of the store (lists, timelines, audit verification, stats) run on
+// these threads; a full queue answers 503 at once rather than queueing more.
+constexpr size_t kStoreReaderThreads = 2;
+constexpr size_t kStoreReaderQueue = 256;
 
 bool write_port_file(const std::string& path, const std::string& address) {
   // Write then rename, so a reader never sees a half-written file.
@@ -157,6 +163,25 @@ class Reloader {
   std::mutex mutex_;
 };
 
+// Store reads run on their own threads, writes on the pipeline's writer.
+// Before the pipeline runs, a write route runs where it arrived: it finds no
+// store yet and answers 503 not_ready at once.
+api::RoutePlaces route_places(api::ApiContext& api, StoreReaders& readers) {
+  api::RoutePlaces places;
+  places.store_reader = [&readers](std::function<void()> job) {
+    return readers.submit(std::move(job));
+  };
+  places.store_writer = [&api](std::function<void()> job) {
+    auto* engine = api.pipeline.load(std::memory_order_acquire);
+    if (engine == nullptr) {
+      job();
+      return true;
+    }
+    return engine->submit_to_writer(std::move(job));
+  };
+  return places;
+}
+
 }  // namespace
 
 int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
@@ -182,9 +207,13 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   api::add_silence_routes(router, api);
   api::add_audit_routes(router, api);
   api::add_problem_routes(router, api);
+  StoreReaders readers(kStoreReaderThreads, kStoreReaderQueue);
+  router.set_places(route_places(api, readers));
 
   api::Server server(server_options(config, metrics),
-                     [&router](api::Request& request) { return router.dispatch(request); });
+                     [&router](api::Request&& request, api::Responder responder) {
+                       router.dispatch(std::move(request), std::move(responder));
+                     });
   auto bound = server.listen(config.http.listen);
   if (!bound) {
     spdlog::critical("{}", bound.error().message);
@@ -258,6 +287,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   int sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
+  readers.stop();  // before the store closes
   pipeline.stop_and_drain();
   spdlog::info("drained and committed; bye");
   return 0;

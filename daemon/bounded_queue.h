@@ -38,6 +38,22 @@ class BoundedQueue {
     queue_.enqueue_bulk(std::make_move_iterator(first), n);
   }
 
+  /// One item, or false when it does not fit. Never blocks.
+  bool try_push(T&& item) {
+    if (!try_reserve(1)) return false;
+    queue_.enqueue(std::move(item));
+    return true;
+  }
+
+  /// One item even over the bound: for the few messages a downstream thread
+  /// sends back upstream, which must never wait, as the upstream thread may
+  /// be waiting for the downstream one. Their number is bounded by what
+  /// the upstream queue admitted.
+  void push_over_bound(T&& item) {
+    depth_.fetch_add(1, std::memory_order_acq_rel);
+    queue_.enqueue(std::move(item));
+  }
+
   /// For pipeline stages: waits for room, then moves every item in. The wait
   /// is the backpressure: the stage stops consuming its own input meanwhile.
   void push_wait(std::vector<T>& items) {

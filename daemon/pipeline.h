@@ -1,12 +1,18 @@
 #pragma once
 // The live pipeline (DESIGN.md §1): receiving threads offer decoded alerts;
 // S shard workers dedup them; one correlator thread turns state changes into
-// incident updates; one sink thread writes them to the store in batches.
+// incident updates; one store writer thread writes them in batches.
 //
 // Every queue is bounded. A full shard queue refuses the offer (the HTTP
 // layer answers 429); downstream queues push back by making the stage
 // before them wait, so pressure reaches the shard queues and then the
 // senders. Nothing is dropped. Each stage's state is owned by its thread.
+//
+// Besides alerts, one control queue carries every message into the
+// correlator (lifecycle commands, silences, adoptions), and the writer's
+// queue carries the API's silence and problem writes. Callers never wait:
+// a command's answer is delivered through its reply, from the thread that
+// decides it.
 
 #include <atomic>
 #include <memory>
@@ -28,9 +34,9 @@ namespace alertd::daemon {
 
 class Pipeline final : public api::Engine {
  public:
-  Pipeline(const config::DaemonConfig& config, std::shared_ptr<const config::Settings> rules,
+  Pipeline(const config::DaemonConfig& config, std::shared_ptr<const config::Settings> settings,
            telemetry::Metrics& metrics, sinks::IncidentStore& store, core::Clock& clock);
-  ~Pipeline();
+  ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
@@ -38,27 +44,20 @@ class Pipeline final : public api::Engine {
   /// active, `silences` the silences the store keeps.
   void start(core::ActiveState&& restored, std::vector<core::Silence> silences);
 
-  /// Swaps the rules and correlation settings atomically: each receiving
-  /// thread, shard and the correlator picks the new settings up at its next
-  /// batch. Never blocks.
-  void reload(std::shared_ptr<const config::Settings> rules);
+  /// Swaps the rules and correlation settings: each receiving thread, shard,
+  /// the correlator and the writer pick them up at their next batch. Never
+  /// blocks.
+  void reload(std::shared_ptr<const config::Settings> settings);
   std::shared_ptr<const config::Settings> settings() const override;
 
-  /// Hands the current set of silences to the correlator.
+  /// Hands the current set of silences to the correlator. Never blocks: it
+  /// is called on the writer thread, which the correlator may be waiting on.
   void set_silences(std::vector<core::Silence> silences);
 
-  /// Runs a person's lifecycle command and waits for its answer: the
-  /// incident as committed to the store, or why it was refused. The
-  /// correlator runs it on incidents it holds; the store's writer on the
-  /// resolved and closed ones it let go, in queue order either way. 503
-  /// when no answer comes within `timeout` (the store is down) — the
-  /// command may still take effect later.
-  core::LifecycleResult run_command(core::LifecycleCommand cmd, core::Duration timeout) override;
-
-  /// Called by receiving threads. Runs the stateless rule stage (drop, set,
-  /// routing), then all or nothing: either every remaining alert is queued
-  /// (moved out of `alerts`) or none is. Never blocks.
   Offer offer(std::vector<core::Alert>& alerts) override;
+  bool submit_command(core::LifecycleCommand cmd) override;
+  bool submit_to_writer(std::function<void()> job) override;
+  std::optional<std::string> store_trouble() const override;
 
   /// Stops taking offers, then drains every queue stage by stage and
   /// commits the last batch. Call after the receivers have stopped.
@@ -70,16 +69,11 @@ class Pipeline final : public api::Engine {
   struct Shared;
   void run_shard(size_t index);
   void run_correlator(core::ActiveState restored, std::vector<core::Silence> silences);
-  void run_sink();
-  void commit(std::vector<core::IncidentUpdate>& writes);
-  void run_deferred(const core::LifecycleCommand& cmd);
-  void answer(uint64_t command_id, core::LifecycleResult result);
-  void answer_committed(const core::IncidentUpdate& update);
 
   std::unique_ptr<Shared> shared_;
   std::vector<std::thread> shard_threads_;
   std::thread correlator_thread_;
-  std::thread sink_thread_;
+  std::thread writer_thread_;
 };
 
 }  // namespace alertd::daemon

@@ -29,8 +29,7 @@ void UpdateMerger::add(core::IncidentUpdate&& update) {
       e.update.members[mit->second] = std::move(m);
     }
   }
-  e.update.command_ids.insert(e.update.command_ids.end(), update.command_ids.begin(),
-                              update.command_ids.end());
+  e.update.replies.insert(e.update.replies.end(), update.replies.begin(), update.replies.end());
   e.update.milestones.merge(update.milestones);
   if (keep_audit_) {
     std::move(update.audit.begin(), update.audit.end(), std::back_inserter(e.update.audit));

@@ -71,26 +71,29 @@ void add_audit_routes(Router& router, ApiContext& ctx) {
   // connection of the store, and concurrent ones would only hold more of the
   // pool that the incident API needs.
   auto running = std::make_shared<std::atomic<bool>>(false);
-  router.add(bhttp::verb::get, "/api/v1/audit/verify", [&ctx, running](RouteContext& rc) {
-    // The chain spans every tenant: auditors and incident managers only.
-    auto who = authorize(ctx, rc.request, core::Role::incident_manager);
-    if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
-    auto* store = ctx.store.load(std::memory_order_acquire);
-    if (store == nullptr) return not_ready_response();
-    if (running->exchange(true, std::memory_order_acq_rel)) {
-      return error_response(429, "verify_in_progress",
-                            "another audit verification is running; try again when it is done",
-                            {.retry_after_seconds = 1});
-    }
-    RunningFlag done{*running};
-    auto result = store->verify_audit();
-    if (!result) {
-      return error_response(503, "store_unavailable", result.error().message,
-                            {.retry_after_seconds = 1});
-    }
-    ctx.metrics.audit_verifications(result->ok).inc();
-    return json_response(200, verification_json(*result));
-  });
+  router.add(
+      bhttp::verb::get, "/api/v1/audit/verify",
+      [&ctx, running](RouteContext& rc) {
+        // The chain spans every tenant: auditors and incident managers only.
+        auto who = authorize(ctx, rc.request, core::Role::incident_manager);
+        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+        auto* store = ctx.store.load(std::memory_order_acquire);
+        if (store == nullptr) return not_ready_response();
+        if (running->exchange(true, std::memory_order_acq_rel)) {
+          return error_response(429, "verify_in_progress",
+                                "another audit verification is running; try again when it is done",
+                                {.retry_after_seconds = 1});
+        }
+        RunningFlag done{*running};
+        auto result = store->verify_audit();
+        if (!result) {
+          return error_response(503, "store_unavailable", result.error().message,
+                                {.retry_after_seconds = 1});
+        }
+        ctx.metrics.audit_verifications(result->ok).inc();
+        return json_response(200, verification_json(*result));
+      },
+      Runs::store_reader);
 }
 
 }  // namespace alertd::api

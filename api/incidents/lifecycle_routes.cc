@@ -124,9 +124,9 @@ Response answer(const core::LifecycleResult& r) {
   return json_response(r.status, std::move(body));
 }
 
-Response run(ApiContext& ctx, RouteContext& rc, LifecycleAction action) {
-  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
-  if (pipeline == nullptr) return not_ready_response();
+// The command, or the answer to give now instead.
+std::variant<core::LifecycleCommand, Response> read_command(ApiContext& ctx, RouteContext& rc,
+                                                            LifecycleAction action) {
   // Closing a P1/P2 needs more (incident_manager): the state machine
   // checks that, as it alone knows the priority.
   auto caller = authorize(ctx, rc.request, core::Role::responder);
@@ -145,7 +145,25 @@ Response run(ApiContext& ctx, RouteContext& rc, LifecycleAction action) {
   cmd.role = who.role;
   cmd.tenant = who.tenant;
   cmd.via = who.authenticated ? who.name : "";
-  return answer(pipeline->run_command(std::move(cmd), kAnswerTimeout));
+  return std::move(cmd);
+}
+
+// Hands the command to the pipeline; the answer comes from the correlator
+// or, once committed, from the store writer. The io thread moves on.
+void run(ApiContext& ctx, RouteContext& rc, Responder responder, LifecycleAction action) {
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (pipeline == nullptr) return responder.send(not_ready_response());
+  auto read = read_command(ctx, rc, action);
+  if (auto* refused = std::get_if<Response>(&read)) return responder.send(std::move(*refused));
+  auto& cmd = std::get<core::LifecycleCommand>(read);
+  cmd.reply = std::make_shared<core::CommandReply>();
+  cmd.reply->deliver = [responder](core::LifecycleResult r) { responder.send(answer(r)); };
+  responder.answer_by(kAnswerTimeout, store_wait_expired);
+  if (!pipeline->submit_command(std::move(cmd))) {
+    responder.send(error_response(503, "store_unavailable",
+                                  "too many lifecycle commands are waiting; retry shortly",
+                                  {.retry_after_seconds = 1}));
+  }
 }
 
 }  // namespace
@@ -158,13 +176,18 @@ void add_lifecycle_routes(Router& router, ApiContext& ctx) {
       {"comment", LifecycleAction::comment},         {"reopen", LifecycleAction::reopen},
   };
   for (auto [name, action] : actions) {
-    router.add(bhttp::verb::post, "/api/v1/incidents/{id}/" + std::string(name),
-               [&ctx, action](RouteContext& rc) { return run(ctx, rc, action); });
+    router.add_async(
+        bhttp::verb::post, "/api/v1/incidents/{id}/" + std::string(name),
+        [&ctx, action](RouteContext& rc, Responder responder) { run(ctx, rc, responder, action); });
   }
-  router.add(bhttp::verb::patch, "/api/v1/incidents/{id}",
-             [&ctx](RouteContext& rc) { return run(ctx, rc, LifecycleAction::update); });
-  router.add(bhttp::verb::post, "/api/v1/incidents",
-             [&ctx](RouteContext& rc) { return run(ctx, rc, LifecycleAction::create); });
+  router.add_async(bhttp::verb::patch, "/api/v1/incidents/{id}",
+                   [&ctx](RouteContext& rc, Responder responder) {
+                     run(ctx, rc, responder, LifecycleAction::update);
+                   });
+  router.add_async(bhttp::verb::post, "/api/v1/incidents",
+                   [&ctx](RouteContext& rc, Responder responder) {
+                     run(ctx, rc, responder, LifecycleAction::create);
+                   });
 }
 
 }  // namespace alertd::api

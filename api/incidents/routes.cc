@@ -193,17 +193,22 @@ Response get_report(ApiContext& ctx, RouteContext& rc) {
 }  // namespace
 
 void add_incident_routes(Router& router, ApiContext& ctx) {
-  router.add(bhttp::verb::get, "/api/v1/incidents",
-             [&ctx](RouteContext& rc) { return list_incidents(ctx, rc); });
+  router.add(
+      bhttp::verb::get, "/api/v1/incidents",
+      [&ctx](RouteContext& rc) { return list_incidents(ctx, rc); }, Runs::store_reader);
   // Before {id}: the first matching pattern wins.
-  router.add(bhttp::verb::get, "/api/v1/incidents/stats",
-             [&ctx](RouteContext& rc) { return get_stats(ctx, rc); });
-  router.add(bhttp::verb::get, "/api/v1/incidents/{id}",
-             [&ctx](RouteContext& rc) { return get_incident(ctx, rc); });
-  router.add(bhttp::verb::get, "/api/v1/incidents/{id}/report",
-             [&ctx](RouteContext& rc) { return get_report(ctx, rc); });
-  router.add(bhttp::verb::get, "/api/v1/incidents/{id}/timeline",
-             [&ctx](RouteContext& rc) { return get_timeline(ctx, rc); });
+  router.add(
+      bhttp::verb::get, "/api/v1/incidents/stats",
+      [&ctx](RouteContext& rc) { return get_stats(ctx, rc); }, Runs::store_reader);
+  router.add(
+      bhttp::verb::get, "/api/v1/incidents/{id}",
+      [&ctx](RouteContext& rc) { return get_incident(ctx, rc); }, Runs::store_reader);
+  router.add(
+      bhttp::verb::get, "/api/v1/incidents/{id}/report",
+      [&ctx](RouteContext& rc) { return get_report(ctx, rc); }, Runs::store_reader);
+  router.add(
+      bhttp::verb::get, "/api/v1/incidents/{id}/timeline",
+      [&ctx](RouteContext& rc) { return get_timeline(ctx, rc); }, Runs::store_reader);
 }
 
 }  // namespace alertd::api

@@ -21,15 +21,13 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
   router.add(bhttp::verb::get, "/-/healthy",
              [](RouteContext&) { return json_response(200, R"({"status":"healthy"})"); });
   // Ready means the store answers too: with PostgreSQL a lost server makes
-  // this 503 (ingest still answers; the sink retries its writes meanwhile).
+  // this 503 (ingest still answers; the writer retries meanwhile). The
+  // writer keeps that state current; this never asks the store itself.
   router.add(bhttp::verb::get, "/-/ready", [&ctx](RouteContext&) {
-    if (!ctx.ready()) return not_ready_response();
-    auto* store = ctx.store.load(std::memory_order_acquire);
-    if (store != nullptr) {
-      if (auto st = store->ping(); !st.ok()) {
-        return error_response(503, "store_unavailable", st.error().message,
-                              {.retry_after_seconds = 1});
-      }
+    auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+    if (pipeline == nullptr) return not_ready_response();
+    if (auto trouble = pipeline->store_trouble()) {
+      return error_response(503, "store_unavailable", *trouble, {.retry_after_seconds = 1});
     }
     return json_response(200, R"({"status":"ready"})");
   });

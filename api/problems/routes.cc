@@ -170,13 +170,16 @@ Response act(ApiContext& ctx, RouteContext& rc, ProblemAction action) {
 }  // namespace
 
 void add_problem_routes(Router& router, ApiContext& ctx) {
-  router.add(bhttp::verb::get, "/api/v1/problems",
-             [&ctx](RouteContext& rc) { return list_problems(ctx, rc); });
-  router.add(bhttp::verb::get, "/api/v1/problems/{id}",
-             [&ctx](RouteContext& rc) { return get_problem(ctx, rc); });
+  router.add(
+      bhttp::verb::get, "/api/v1/problems",
+      [&ctx](RouteContext& rc) { return list_problems(ctx, rc); }, Runs::store_reader);
+  router.add(
+      bhttp::verb::get, "/api/v1/problems/{id}",
+      [&ctx](RouteContext& rc) { return get_problem(ctx, rc); }, Runs::store_reader);
   for (auto action : core::kProblemActions) {
-    router.add(bhttp::verb::post, "/api/v1/problems/{id}/" + std::string(core::to_string(action)),
-               [&ctx, action](RouteContext& rc) { return act(ctx, rc, action); });
+    router.add(
+        bhttp::verb::post, "/api/v1/problems/{id}/" + std::string(core::to_string(action)),
+        [&ctx, action](RouteContext& rc) { return act(ctx, rc, action); }, Runs::store_writer);
   }
 }
 

@@ -462,16 +462,21 @@ void add_silence_routes(Router& router, ApiContext& ctx) {
       "alertd_api_errors_total", "API requests refused (silences API), by reason.", {"reason"});
   for (auto reason : kReasons) errors.with({reason});
   const SilenceApi api{ctx, errors};
-  router.add(bhttp::verb::post, "/api/v1/silences",
-             [api](RouteContext& rc) { return create(api, rc); });
-  router.add(bhttp::verb::get, "/api/v1/silences",
-             [api](RouteContext& rc) { return list(api, rc); });
-  router.add(bhttp::verb::get, "/api/v1/silences/{id}",
-             [api](RouteContext& rc) { return get_one(api, rc); });
-  router.add(bhttp::verb::delete_, "/api/v1/silences/{id}",
-             [api](RouteContext& rc) { return expire(api, rc); });
-  router.add(bhttp::verb::get, "/api/v1/silences/{id}/timeline",
-             [api](RouteContext& rc) { return get_timeline(api, rc); });
+  router.add(
+      bhttp::verb::post, "/api/v1/silences", [api](RouteContext& rc) { return create(api, rc); },
+      Runs::store_writer);
+  router.add(
+      bhttp::verb::get, "/api/v1/silences", [api](RouteContext& rc) { return list(api, rc); },
+      Runs::store_reader);
+  router.add(
+      bhttp::verb::get, "/api/v1/silences/{id}",
+      [api](RouteContext& rc) { return get_one(api, rc); }, Runs::store_reader);
+  router.add(
+      bhttp::verb::delete_, "/api/v1/silences/{id}",
+      [api](RouteContext& rc) { return expire(api, rc); }, Runs::store_writer);
+  router.add(
+      bhttp::verb::get, "/api/v1/silences/{id}/timeline",
+      [api](RouteContext& rc) { return get_timeline(api, rc); }, Runs::store_reader);
 }
 
 }  // namespace alertd::api

@@ -75,7 +75,7 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
     index_incident(inc);
     auto& update = batch_.at(inc);
     update.audit = std::move(audit);
-    update.command_ids.push_back(cmd.id);
+    update.replies.push_back(cmd.reply);
     outcome.kind = CommandOutcome::Kind::pending;
     outcome.result.status = 201;  // the answer once committed
     end_batch();
@@ -108,7 +108,7 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
   auto attach = [&](IncidentState& target) {
     auto& update = batch_.at(target);
     record(update, audit, milestones);
-    update.command_ids.push_back(cmd.id);
+    update.replies.push_back(cmd.reply);
   };
   outcome.kind = CommandOutcome::Kind::pending;
   const auto status = inc->incident.status;

@@ -64,7 +64,7 @@ inline core::Incident incident_in(S status, Priority priority = Priority::P3) {
 inline core::LifecycleCommand command(A action, std::string actor = "alice",
                                       Role role = Role::responder) {
   core::LifecycleCommand c;
-  c.id = 7;
+  c.reply = std::make_shared<core::CommandReply>();
   c.action = action;
   c.incident_id = "INC-1";
   c.actor = std::move(actor);

@@ -35,9 +35,8 @@ CorrelatorConfig sla_config() {
 
 core::LifecycleCommand cmd(A action, std::string id, core::TimePoint at,
                            std::string actor = "alice", Role role = Role::responder) {
-  static uint64_t next_id = 100;
   core::LifecycleCommand c;
-  c.id = ++next_id;
+  c.reply = std::make_shared<core::CommandReply>();  // tells one command's update from another's
   c.action = action;
   c.incident_id = std::move(id);
   c.actor = std::move(actor);
@@ -202,7 +201,7 @@ TEST(SlaClock, AcknowledgingStopsTheLadder) {
   ASSERT_EQ(ack.outcome.kind, Kind::pending);
   ASSERT_EQ(ack.updates.size(), 1u);
   EXPECT_TRUE(ack.updates[0].milestones.acknowledged);
-  EXPECT_EQ(ack.updates[0].command_ids.size(), 1u);
+  EXPECT_EQ(ack.updates[0].replies.size(), 1u);
   EXPECT_EQ(ack.updates[0].incident.next_escalation_at, core::kNoTime);
   EXPECT_EQ(d.c.next_due(), kT0 + 4h);
   EXPECT_TRUE(d.tick(kT0 + 30min).empty());
@@ -452,7 +451,8 @@ TEST(CorrelatorCommand, ResolvedByItsAlertsThenClosedByAPersonKeepsBoth) {
   EXPECT_EQ(inc.resolved_by, "alertd");
   EXPECT_EQ(inc.closed_at, kT0 + 20min);
   EXPECT_EQ(inc.closed_by, "dave");
-  EXPECT_EQ(closed.updates[0].command_ids, std::vector<uint64_t>{close.id});
+  EXPECT_EQ(closed.updates[0].replies,
+            std::vector<std::shared_ptr<core::CommandReply>>{close.reply});
   EXPECT_EQ(d.c.counters().recent_resolved, 0u);  // closed is final: forgotten
 
   EXPECT_EQ(run(d, cmd(A::comment, "INC-1", kT0 + 30min)).outcome.kind, Kind::not_held);
@@ -475,7 +475,7 @@ TEST(CorrelatorCommand, ResolvingByCommandLetsTheIncidentGo) {
     EXPECT_EQ(r.updates[0].incident.status, IncidentStatus::resolved);
     EXPECT_EQ(r.updates[0].incident.resolved_by, "alice");
     EXPECT_TRUE(r.updates[0].milestones.resolved);
-    EXPECT_EQ(r.updates[0].command_ids, std::vector<uint64_t>{c.id});
+    EXPECT_EQ(r.updates[0].replies, std::vector<std::shared_ptr<core::CommandReply>>{c.reply});
     EXPECT_EQ(d.c.active_incidents(), 0u);
     EXPECT_EQ(d.c.counters().recent_resolved, flap ? 1u : 0u);
 
@@ -555,7 +555,7 @@ TEST(CorrelatorCommand, CreateOpensAUserReportThatAlertsNeverJoin) {
   EXPECT_EQ(inc.status, IncidentStatus::open);
   EXPECT_EQ(inc.detection_source, "user_report");
   EXPECT_EQ(inc.ack_due_at, kT0 + 15min);
-  EXPECT_EQ(r.updates[0].command_ids, std::vector<uint64_t>{c.id});
+  EXPECT_EQ(r.updates[0].replies, std::vector<std::shared_ptr<core::CommandReply>>{c.reply});
   EXPECT_EQ(actions(r.updates[0]), std::vector<std::string>{"create"});
   EXPECT_EQ(d.c.incidents_created_total(), 1u);
 

@@ -1,0 +1,48 @@
+#pragma once
+// What flows between the pipeline's threads besides alerts and state
+// changes. One control queue carries every message into the correlator;
+// the store writer's queue carries the correlator's updates, the commands
+// on incidents it let go, and the API's silence and problem writes.
+
+#include <functional>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "core/incident.h"
+#include "core/lifecycle.h"
+#include "core/silence.h"
+
+namespace alertd::daemon {
+
+/// The full set of silences, after a silence was created or expired.
+struct SilencesChanged {
+  std::vector<core::Silence> silences;
+};
+/// An incident a command reopened on the writer: the correlator takes it back.
+struct Adoption {
+  core::ActiveState state;
+};
+using ControlMessage = std::variant<core::LifecycleCommand, SilencesChanged, Adoption>;
+
+/// A command on an incident the correlator no longer holds (resolved or
+/// closed): the writer runs it on the stored incident, in queue order.
+struct DeferredCommand {
+  core::LifecycleCommand command;
+};
+/// Work that writes the store beside the incident updates (silences,
+/// problems): it runs on the writer thread and answers its own caller.
+struct WriterJob {
+  std::function<void()> run;
+};
+using WriterItem = std::variant<core::IncidentUpdate, DeferredCommand, WriterJob>;
+
+/// Answers a command: a success takes the status the correlator chose for
+/// the commit (201 for create).
+inline void deliver(const std::shared_ptr<core::CommandReply>& reply, core::LifecycleResult r) {
+  if (!reply || !reply->deliver) return;
+  if (r.status == 200) r.status = reply->committed_status;
+  reply->deliver(std::move(r));
+}
+
+}  // namespace alertd::daemon

@@ -1,0 +1,247 @@
+#include "daemon/store_writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "correlator/lifecycle/lifecycle.h"
+#include "daemon/update_merger.h"
+
+namespace alertd::daemon {
+
+namespace {
+constexpr auto kPollWait = std::chrono::milliseconds(20);
+// When idle, the writer asks the store whether it is there this often, so
+// that /-/ready notices a lost PostgreSQL server without a write.
+constexpr auto kPingEvery = std::chrono::seconds(1);
+// A store call that has not returned after this long makes /-/ready fail:
+// a stalled store (a lock held elsewhere, a hung server) is not ready.
+constexpr int64_t kStuckAfterNs = 5'000'000'000;
+// An outage fails every attempt: the first failure is logged, then at most
+// one line this often, and the recovery once.
+constexpr auto kFailureLogEvery = std::chrono::seconds(30);
+
+// A constraint violation or invalid row fails the same way on every retry.
+bool is_permanent(const core::Error& e) {
+  return e.reason == "store_constraint" || e.reason == "store_invalid_input";
+}
+
+core::LifecycleResult refusal(int status, std::string error, std::string detail) {
+  core::LifecycleResult r;
+  r.status = status;
+  r.error = std::move(error);
+  r.detail = std::move(detail);
+  return r;
+}
+}  // namespace
+
+StoreWriter::StoreWriter(const config::DaemonConfig& config,
+                         const Published<config::Settings>& settings, telemetry::Metrics& metrics,
+                         sinks::IncidentStore& store, core::Clock& clock,
+                         BoundedQueue<ControlMessage>& control)
+    : config_(config),
+      settings_source_(settings),
+      settings_(settings),
+      metrics_(metrics),
+      store_(store),
+      clock_(clock),
+      control_(control),
+      upkeep_(store, metrics) {}
+
+void StoreWriter::run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& stop) {
+  std::vector<WriterItem> batch(config_.store.batch_max);
+  UpdateMerger merger;
+  auto flush = [&] {
+    auto writes = merger.take();
+    if (!writes.empty()) commit(writes);
+  };
+  while (true) {
+    bool stopping = stop.load(std::memory_order_acquire);
+    size_t n = input.pop(batch.data(), batch.size(), kPollWait);
+    const auto now = clock_.now();
+    if (!stopping) {
+      const auto& settings = settings_.get(settings_source_);
+      upkeep_.tick(settings.problems, settings.retention, now);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (auto* update = std::get_if<core::IncidentUpdate>(&batch[i])) {
+        merger.add(std::move(*update));
+        continue;
+      }
+      flush();  // everything queued before it, first
+      call_started();
+      if (auto* deferred = std::get_if<DeferredCommand>(&batch[i])) {
+        run_deferred(deferred->command);
+      } else {
+        std::get<WriterJob>(batch[i]).run();
+      }
+      call_started_ns_.store(0, std::memory_order_release);
+      last_call_ = now;
+      batch[i] = core::IncidentUpdate{};  // frees what the item held
+    }
+    flush();
+    if (n > 0) continue;
+    keep_health(now);
+    if (stopping && input.depth() == 0) break;
+  }
+}
+
+void StoreWriter::commit(std::vector<core::IncidentUpdate>& writes) {
+  auto backoff = std::chrono::milliseconds(50);
+  int failures = 0;
+  const auto first_failure = std::chrono::steady_clock::now();
+  auto last_logged = first_failure;
+  // Accepted means kept: a failed transaction is retried until it commits.
+  while (!commit_once(writes, failures, first_failure)) {
+    ++failures;
+    const auto now = std::chrono::steady_clock::now();
+    if (failures == 1 || now - last_logged >= kFailureLogEvery) {
+      last_logged = now;
+      spdlog::error(
+          "store write of {} incident updates failed ({} attempts so far), retrying "
+          "with backoff up to 5 s: {}",
+          writes.size(), failures, last_error_);
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+// One attempt; true when done with `writes` (committed, or refused for good).
+bool StoreWriter::commit_once(std::vector<core::IncidentUpdate>& writes, int failures,
+                              std::chrono::steady_clock::time_point first_failure) {
+  call_started();
+  auto started = core::monotonic_nanos();
+  auto status = store_.apply(writes);
+  auto committed = core::monotonic_nanos();
+  call_ended(status);
+  last_call_ = clock_.now();
+  if (!status.ok()) {
+    metrics_.store_write_errors.inc();
+    if (!is_permanent(status.error())) return false;
+    drop_refused(writes, status.error());
+    return true;
+  }
+  metrics_.store_batches.inc();
+  metrics_.store_batch_seconds.observe(static_cast<double>(committed - started) / 1e9);
+  for (const auto& w : writes) {
+    if (w.received_mono_ns > 0) {
+      metrics_.processing_latency.observe(static_cast<double>(committed - w.received_mono_ns) /
+                                          1e9);
+    }
+    metrics_.lifecycle.committed(w);
+    if (!w.replies.empty()) answer_committed(w);
+  }
+  upkeep_.committed(writes, settings_.get(settings_source_).problems, clock_.now());
+  if (failures > 0) {
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::steady_clock::now() - first_failure)
+                       .count();
+    spdlog::info("store write of {} incident updates committed after {} failed attempts over {} s",
+                 writes.size(), failures, seconds);
+  }
+  return true;
+}
+
+// Only a bug can produce a row the store refuses for good. The batch is
+// written one update at a time, so that one bad row cannot block every
+// other incident; the bad one is dropped, logged and counted.
+void StoreWriter::drop_refused(std::vector<core::IncidentUpdate>& writes,
+                               const core::Error& error) {
+  if (writes.size() > 1) {
+    for (auto& w : writes) {
+      std::vector<core::IncidentUpdate> one;
+      one.push_back(std::move(w));
+      commit(one);
+    }
+    return;
+  }
+  metrics_.store_updates_dropped.inc();
+  for (const auto& w : writes) {
+    for (const auto& reply : w.replies) {
+      deliver(reply, refusal(500, "store_refused", error.message));
+    }
+  }
+  spdlog::error("store refused the update of {}; dropped: {}",
+                writes.empty() ? "" : writes.front().incident.id, error.message);
+}
+
+// The callers of a committed update's commands get the incident as the
+// store now reads it: with what only the store holds (the problem link).
+void StoreWriter::answer_committed(const core::IncidentUpdate& update) {
+  core::LifecycleResult r;
+  r.incident = update.incident;
+  if (auto stored = store_.get(update.incident.id); stored.ok() && *stored) {
+    r.incident = (*stored)->incident;
+  }
+  for (const auto& reply : update.replies) deliver(reply, r);
+}
+
+// A command on an incident the correlator let go (resolved or closed): the
+// same state machine, on the incident as stored.
+void StoreWriter::run_deferred(const core::LifecycleCommand& cmd) {
+  auto stored = store_.get(cmd.incident_id);
+  if (!stored) return deliver(cmd.reply, refusal(503, "store_unavailable", stored.error().message));
+  if (!*stored) {
+    return deliver(cmd.reply,
+                   refusal(404, "not_found", "no incident with id \"" + cmd.incident_id + "\""));
+  }
+  const auto& settings = settings_.get(settings_source_);
+  core::IncidentUpdate update;
+  update.incident = (*stored)->incident;
+  auto result =
+      correlator::apply_command(update.incident, cmd, settings.correlation.lifecycle,
+                                settings.correlation.priority, update.audit, update.milestones);
+  if (result.status >= 400) return deliver(cmd.reply, std::move(result));
+  update.replies.push_back(cmd.reply);
+  const bool reopened = core::is_active(update.incident.status);
+  std::vector<core::IncidentUpdate> writes;
+  writes.push_back(update);
+  commit(writes);
+  if (reopened) {
+    // Active again: the correlator takes it back, members and SLA clock included.
+    Adoption adoption;
+    adoption.state.incidents.push_back(update.incident);
+    for (auto& m : (*stored)->members) {
+      adoption.state.members.emplace_back(update.incident.id, std::move(m));
+    }
+    control_.push_over_bound(std::move(adoption));
+  }
+}
+
+void StoreWriter::keep_health(core::TimePoint now) {
+  if (last_call_ != core::kNoTime && now - last_call_ < kPingEvery) return;
+  call_started();
+  auto status = store_.ping();
+  call_ended(status);
+  last_call_ = now;
+}
+
+void StoreWriter::call_started() {
+  call_started_ns_.store(core::monotonic_nanos(), std::memory_order_release);
+}
+
+void StoreWriter::call_ended(const core::Status& status) {
+  call_started_ns_.store(0, std::memory_order_release);
+  std::lock_guard lock(trouble_mutex_);
+  if (status.ok()) {
+    last_error_.clear();
+  } else {
+    last_error_ = status.error().message;
+  }
+}
+
+std::optional<std::string> StoreWriter::trouble() const {
+  if (int64_t started = call_started_ns_.load(std::memory_order_acquire); started != 0) {
+    int64_t waited = core::monotonic_nanos() - started;
+    if (waited > kStuckAfterNs) {
+      return "a store call has been waiting for " + std::to_string(waited / 1'000'000'000) + " s";
+    }
+  }
+  std::lock_guard lock(trouble_mutex_);
+  if (last_error_.empty()) return std::nullopt;
+  return last_error_;
+}
+
+}  // namespace alertd::daemon

@@ -1,0 +1,67 @@
+#pragma once
+// The store writer: the one thread that writes the store. It commits the
+// correlator's updates in batches (retrying until they commit: accepted
+// means kept), runs commands on incidents the correlator let go, runs the
+// API's silence and problem writes, does upkeep, and keeps the store's
+// health current for /-/ready, so that no io thread ever asks the store.
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "config/settings.h"
+#include "core/time.h"
+#include "daemon/bounded_queue.h"
+#include "daemon/messages.h"
+#include "daemon/published.h"
+#include "daemon/store_upkeep.h"
+#include "sinks/store/incident_store.h"
+#include "telemetry/daemon_metrics.h"
+
+namespace alertd::daemon {
+
+class StoreWriter {
+ public:
+  StoreWriter(const config::DaemonConfig& config, const Published<config::Settings>& settings,
+              telemetry::Metrics& metrics, sinks::IncidentStore& store, core::Clock& clock,
+              BoundedQueue<ControlMessage>& control);
+
+  /// The thread's loop: until `stop` is set and `input` is empty.
+  void run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& stop);
+
+  /// Why the store is not healthy, or nullopt: the last write failed, or a
+  /// store call has been waiting for longer than a few seconds. Any thread.
+  std::optional<std::string> trouble() const;
+
+ private:
+  void commit(std::vector<core::IncidentUpdate>& writes);
+  bool commit_once(std::vector<core::IncidentUpdate>& writes, int failures,
+                   std::chrono::steady_clock::time_point first_failure);
+  void drop_refused(std::vector<core::IncidentUpdate>& writes, const core::Error& error);
+  void run_deferred(const core::LifecycleCommand& cmd);
+  void answer_committed(const core::IncidentUpdate& update);
+  void keep_health(core::TimePoint now);
+
+  // Health, written by this thread and read by /-/ready.
+  void call_started();
+  void call_ended(const core::Status& status);
+
+  const config::DaemonConfig& config_;
+  const Published<config::Settings>& settings_source_;
+  Published<config::Settings>::Reader settings_;
+  telemetry::Metrics& metrics_;
+  sinks::IncidentStore& store_;
+  core::Clock& clock_;
+  BoundedQueue<ControlMessage>& control_;
+  StoreUpkeep upkeep_;
+  core::TimePoint last_call_ = core::kNoTime;
+
+  std::atomic<int64_t> call_started_ns_{0};  // monotonic; 0 when no call is running
+  mutable std::mutex trouble_mutex_;         // held only to copy the string
+  std::string last_error_;                   // "" after a call that succeeded
+};
+
+}  // namespace alertd::daemon
