@@ -6,6 +6,7 @@
 #include "core/fingerprint.h"
 #include "core/json_writer.h"
 #include "correlator/audit.h"
+#include "correlator/lifecycle/sla_clock.h"
 #include "correlator/priority.h"
 
 namespace alertd::correlator {

@@ -228,6 +228,10 @@ class Correlator {
                      const core::Milestones& milestones);
   void on_sla_due(int64_t seq, core::TimePoint at, UpdateBatch& batch);
   IncidentState& reactivate(int64_t seq);  // resolved_ -> incidents_, indexed again
+  void create_by_hand(const core::LifecycleCommand& cmd, CommandOutcome& outcome);
+  void place_after_command(IncidentState& held, int64_t seq, bool parked,
+                           const core::LifecycleCommand& cmd, std::vector<core::AuditEntry>& audit,
+                           const core::Milestones& milestones);
 
   // correlator_derived.cc: services, hosts, root service, category, priority.
   void add_member_labels(IncidentState& inc, const LabelView& labels, bool firing,

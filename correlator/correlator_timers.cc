@@ -5,6 +5,7 @@
 #include "core/json_writer.h"
 #include "correlator/audit.h"
 #include "correlator/correlator.h"
+#include "correlator/lifecycle/sla_clock.h"
 
 namespace alertd::correlator {
 

@@ -182,24 +182,19 @@ api::RoutePlaces route_places(api::ApiContext& api, StoreReaders& readers) {
   return places;
 }
 
-}  // namespace
-
-int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
-  // Every thread started from here on inherits this mask, so the signals
-  // reach only the sigwait below.
+// Every thread started from here on inherits this mask, so the signals
+// reach only the sigwait in wait_for_stop().
+sigset_t block_stop_signals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
 
-  spdlog::info("alertd {} ({}) starting with config from {}", kVersion, kRevision, config.origin);
-  telemetry::Registry registry;
-  telemetry::Metrics metrics(registry, ingest::reason::kAll, {kVersion, kRevision});
-  core::SystemClock clock;
-  api::ApiContext api{config, metrics, clock};
-  api::Router router;
+void add_routes(api::Router& router, api::ApiContext& api) {
   api::add_ingest_routes(router, api);
   api::add_incident_routes(router, api);
   api::add_lifecycle_routes(router, api);
@@ -207,6 +202,94 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   api::add_silence_routes(router, api);
   api::add_audit_routes(router, api);
   api::add_problem_routes(router, api);
+}
+
+// What the pipeline starts from: the store and what it holds, and the settings.
+struct StartState {
+  std::unique_ptr<sinks::IncidentStore> store;
+  core::ActiveState active;
+  std::vector<core::Silence> silences;
+  std::shared_ptr<const config::Settings> settings;
+};
+
+std::optional<StartState> open_start_state(const config::DaemonConfig& config) {
+  // The signals are blocked (sigwait takes them): a stop asked for while
+  // start-up waits for a PostgreSQL server shows as pending.
+  auto stop_pending = [] {
+    sigset_t pending;
+    sigemptyset(&pending);
+    return sigpending(&pending) == 0 &&
+           (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+  };
+  auto store = open_configured_store(config.store, stop_pending);
+  if (!store) {
+    spdlog::critical("cannot open the store: {}", store.error().message);
+    return std::nullopt;
+  }
+  auto active = (*store)->load_active();
+  if (!active) {
+    spdlog::critical("cannot read active incidents from the store: {}", active.error().message);
+    return std::nullopt;
+  }
+  spdlog::info("{} open: {} active incidents, next id INC-{}", describe_store(config.store),
+               active->incidents.size(), active->max_seq + 1);
+  auto silences = (*store)->load_silences();
+  if (!silences) {
+    spdlog::critical("cannot read silences from the store: {}", silences.error().message);
+    return std::nullopt;
+  }
+  auto settings = config::make_settings(config, 1);
+  if (!settings) {  // config::parse_config() compiled them once already; kept for safety
+    spdlog::critical("{}", settings.error().message);
+    return std::nullopt;
+  }
+  spdlog::info("rules: {}; {} silences not yet ended",
+               config::rules_summary((*settings)->rules->size(), (*settings)->correlation),
+               silences->size());
+  return StartState{std::move(*store), std::move(*active), std::move(*silences),
+                    std::move(*settings)};
+}
+
+// Runs the pipeline behind the API until a stop signal, then drains it.
+void serve(const config::DaemonConfig& config, const RunOptions& options, api::ApiContext& api,
+           StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers) {
+  Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock);
+  pipeline.start(std::move(state.active), std::move(state.silences));
+  Reloader reloader(config, options, api.metrics, pipeline);
+  api.reload = [&reloader] { return reloader(); };
+  // Called on the writer thread after a silence write.
+  api.silences_changed = [&pipeline, s = state.store.get()] {
+    auto current = s->load_silences();
+    if (!current) {
+      spdlog::error("cannot read silences after a change: {}", current.error().message);
+      return;
+    }
+    pipeline.set_silences(std::move(*current));
+  };
+  api.store.store(state.store.get(), std::memory_order_release);
+  api.pipeline.store(&pipeline, std::memory_order_release);
+  spdlog::info("ready: {} shards, queue capacity {} per shard", config.pipeline.shards,
+               config.pipeline.queue_capacity);
+
+  int sig = wait_for_stop(signals, api.reload);
+  spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
+  server.stop();
+  readers.stop();  // before the store closes
+  pipeline.stop_and_drain();
+  api.pipeline.store(nullptr, std::memory_order_release);
+}
+
+}  // namespace
+
+int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
+  const sigset_t signals = block_stop_signals();
+  spdlog::info("alertd {} ({}) starting with config from {}", kVersion, kRevision, config.origin);
+  telemetry::Registry registry;
+  telemetry::Metrics metrics(registry, ingest::reason::kAll, {kVersion, kRevision});
+  core::SystemClock clock;
+  api::ApiContext api{config, metrics, clock};
+  api::Router router;
+  add_routes(router, api);
   StoreReaders readers(kStoreReaderThreads, kStoreReaderQueue);
   router.set_places(route_places(api, readers));
 
@@ -226,69 +309,12 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     return 1;
   }
   server.start();  // /-/healthy answers from here on; /-/ready once the store is open
-
-  // The signals are blocked (sigwait below takes them): a stop asked for
-  // while start-up waits for a PostgreSQL server shows as pending.
-  auto stop_pending = [] {
-    sigset_t pending;
-    sigemptyset(&pending);
-    return sigpending(&pending) == 0 &&
-           (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
-  };
-  const std::string store_name = describe_store(config.store);
-  auto store = open_configured_store(config.store, stop_pending);
-  if (!store) {
-    spdlog::critical("cannot open the store: {}", store.error().message);
+  auto state = open_start_state(config);
+  if (!state) {
     server.stop();
     return 1;
   }
-  auto active = (*store)->load_active();
-  if (!active) {
-    spdlog::critical("cannot read active incidents from the store: {}", active.error().message);
-    server.stop();
-    return 1;
-  }
-  spdlog::info("{} open: {} active incidents, next id INC-{}", store_name, active->incidents.size(),
-               active->max_seq + 1);
-
-  auto silences = (*store)->load_silences();
-  if (!silences) {
-    spdlog::critical("cannot read silences from the store: {}", silences.error().message);
-    server.stop();
-    return 1;
-  }
-  auto rules = config::make_settings(config, 1);
-  if (!rules) {  // config::parse_config() compiled them once already; kept for safety
-    spdlog::critical("{}", rules.error().message);
-    server.stop();
-    return 1;
-  }
-  spdlog::info("rules: {}; {} silences not yet ended",
-               config::rules_summary((*rules)->rules->size(), (*rules)->correlation),
-               silences->size());
-
-  Pipeline pipeline(config, *rules, metrics, **store, clock);
-  pipeline.start(std::move(*active), std::move(*silences));
-  Reloader reloader(config, options, metrics, pipeline);
-  api.reload = [&reloader] { return reloader(); };
-  api.silences_changed = [&pipeline, s = store->get()] {
-    auto current = s->load_silences();
-    if (!current) {
-      spdlog::error("cannot read silences after a change: {}", current.error().message);
-      return;
-    }
-    pipeline.set_silences(std::move(*current));
-  };
-  api.store.store(store->get(), std::memory_order_release);
-  api.pipeline.store(&pipeline, std::memory_order_release);
-  spdlog::info("ready: {} shards, queue capacity {} per shard", config.pipeline.shards,
-               config.pipeline.queue_capacity);
-
-  int sig = wait_for_stop(signals, api.reload);
-  spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
-  server.stop();
-  readers.stop();  // before the store closes
-  pipeline.stop_and_drain();
+  serve(config, options, api, *state, signals, server, readers);
   spdlog::info("drained and committed; bye");
   return 0;
 }

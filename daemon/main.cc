@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,16 +88,9 @@ alertd::core::Result<alertd::config::DaemonConfig> load(const std::string& file)
   return alertd::config::load_config_file(file);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The commands that need no daemon config; nullopt for the others.
+std::optional<int> run_config_free_command(const Args& args) {
   using namespace alertd::daemon;
-  Args args;
-  if (!parse_args(argc, argv, args)) return 2;
-  // Logs go to stderr; stdout is for command output (replay writes incidents there).
-  spdlog::set_default_logger(spdlog::stderr_color_mt("alertd"));
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
-
   if (args.command == "help") {
     std::cout << kUsage;
     return 0;
@@ -123,6 +117,21 @@ int main(int argc, char** argv) {
     }
     return run_rule_tests(args.positional, std::cout, std::cerr);
   }
+
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace alertd::daemon;
+  Args args;
+  if (!parse_args(argc, argv, args)) return 2;
+  // Logs go to stderr; stdout is for command output (replay writes incidents there).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("alertd"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  if (auto done = run_config_free_command(args)) return *done;
 
   auto config = load(args.config_file);
   if (!config) {

@@ -1,47 +1,18 @@
-// Correlator: a person's lifecycle commands on the incidents it holds, and
-// the SLA clock (breach, escalation) that runs on them.
+// Correlator: a person's lifecycle commands on the incidents it holds.
 
 #include <algorithm>
 
 #include "correlator/correlator.h"
 #include "correlator/lifecycle/lifecycle.h"
+#include "correlator/lifecycle/sla_clock.h"
 
 namespace alertd::correlator {
-
-void Correlator::schedule_sla(IncidentState& inc, core::TimePoint not_before) {
-  unschedule_sla(inc);
-  if (!config_.lifecycle.sla_clock) return;
-  inc.sla_timer = next_sla_due(inc.incident);
-  if (inc.sla_timer != core::kNoTime) inc.sla_timer = std::max(inc.sla_timer, not_before);
-  if (inc.sla_timer != core::kNoTime) sla_timers_.emplace(inc.sla_timer, inc.incident.seq);
-}
 
 void Correlator::record(core::IncidentUpdate& update, std::vector<core::AuditEntry>& audit,
                         const core::Milestones& milestones) {
   update.audit.insert(update.audit.end(), std::make_move_iterator(audit.begin()),
                       std::make_move_iterator(audit.end()));
   update.milestones.merge(milestones);
-}
-
-void Correlator::unschedule_sla(IncidentState& inc) {
-  if (inc.sla_timer == core::kNoTime) return;
-  sla_timers_.erase({inc.sla_timer, inc.incident.seq});
-  inc.sla_timer = core::kNoTime;
-}
-
-void Correlator::on_sla_due(int64_t seq, core::TimePoint at, UpdateBatch& batch) {
-  auto it = incidents_.find(seq);
-  if (it == incidents_.end()) {  // cannot happen: leaving memory unschedules
-    sla_timers_.erase({at, seq});
-    return;
-  }
-  IncidentState& inc = it->second;
-  std::vector<core::AuditEntry> audit;
-  core::Milestones milestones;
-  if (run_sla_clock(inc.incident, at, config_.lifecycle, audit, milestones)) {
-    record(batch.at(inc), audit, milestones);
-  }
-  schedule_sla(inc);  // drops the entry that fell due, arms the next one
 }
 
 IncidentState& Correlator::reactivate(int64_t seq) {
@@ -60,24 +31,29 @@ IncidentState& Correlator::reactivate(int64_t seq) {
   return inc;
 }
 
+// An incident opened by a person: answered once committed, with 201.
+void Correlator::create_by_hand(const core::LifecycleCommand& cmd, CommandOutcome& outcome) {
+  int64_t seq = ++max_seq_;
+  ++incidents_created_total_;
+  IncidentState& inc = incidents_[seq];
+  inc.tenant = tenant_id(cmd.tenant);
+  std::vector<core::AuditEntry> audit;
+  inc.incident = create_incident(cmd, seq, config_.lifecycle, config_.priority, audit);
+  index_incident(inc);
+  auto& update = batch_.at(inc);
+  update.audit = std::move(audit);
+  update.replies.push_back(cmd.reply);
+  outcome.kind = CommandOutcome::Kind::pending;
+  outcome.result.status = 201;  // the answer once committed
+}
+
 CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
                                    std::vector<core::IncidentUpdate>& out) {
   CommandOutcome outcome;
   begin_batch(out);
   advance(cmd.at, batch_);  // what was due before the command runs first
   if (cmd.action == core::LifecycleAction::create) {
-    int64_t seq = ++max_seq_;
-    ++incidents_created_total_;
-    IncidentState& inc = incidents_[seq];
-    inc.tenant = tenant_id(cmd.tenant);
-    std::vector<core::AuditEntry> audit;
-    inc.incident = create_incident(cmd, seq, config_.lifecycle, config_.priority, audit);
-    index_incident(inc);
-    auto& update = batch_.at(inc);
-    update.audit = std::move(audit);
-    update.replies.push_back(cmd.reply);
-    outcome.kind = CommandOutcome::Kind::pending;
-    outcome.result.status = 201;  // the answer once committed
+    create_by_hand(cmd, outcome);
     end_batch();
     return outcome;
   }
@@ -105,19 +81,32 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
     end_batch();
     return outcome;
   }
+  outcome.kind = CommandOutcome::Kind::pending;
+  place_after_command(*inc, *seq, parked, cmd, audit, milestones);
+  end_batch();
+  return outcome;
+}
+
+// Where a changed incident goes after a command: it stays, leaves memory
+// (resolved, closed) or comes back (reopened while parked); the update
+// carrying the command's reply goes with it.
+void Correlator::place_after_command(IncidentState& held, int64_t seq, bool parked,
+                                     const core::LifecycleCommand& cmd,
+                                     std::vector<core::AuditEntry>& audit,
+                                     const core::Milestones& milestones) {
+  IncidentState* inc = &held;
   auto attach = [&](IncidentState& target) {
     auto& update = batch_.at(target);
     record(update, audit, milestones);
     update.replies.push_back(cmd.reply);
   };
-  outcome.kind = CommandOutcome::Kind::pending;
   const auto status = inc->incident.status;
   if (parked) {
     if (status == core::IncidentStatus::closed) {
       attach(*inc);
-      evict_resolved(*seq, batch_);  // closed is final: no alert reopens it
+      evict_resolved(seq, batch_);  // closed is final: no alert reopens it
     } else if (core::is_active(status)) {
-      IncidentState& active = reactivate(*seq);  // reopened by a person
+      IncidentState& active = reactivate(seq);  // reopened by a person
       schedule_sla(active, cmd.at);
       attach(active);
     } else {
@@ -127,17 +116,15 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
     // Resolved by a person: it leaves memory as an alert resolve would.
     attach(*inc);
     if (config_.flap.enabled()) {
-      park_resolved(*seq, batch_);
+      park_resolved(seq, batch_);
     } else {
       batch_.seal(*inc);
-      drop_incident(*seq);
+      drop_incident(seq);
     }
   } else {
     attach(*inc);
     schedule_sla(*inc, cmd.at);  // acknowledged, or a new priority
   }
-  end_batch();
-  return outcome;
 }
 
 }  // namespace alertd::correlator

@@ -51,25 +51,6 @@ struct LifecyclePolicy {
   const SlaTargets& targets(core::Priority p) const { return sla[static_cast<size_t>(p) - 1]; }
 };
 
-/// Sets ack_due_at and resolve_due_at from opened_at and the priority's
-/// targets; a clock that already stopped (acknowledged, resolved) keeps its
-/// due time for the record. The first escalation comes with the acknowledge
-/// breach (run_sla_clock), so nothing else is armed here.
-void set_sla_due(core::Incident& inc, const LifecyclePolicy& policy);
-
-/// The next time the SLA clock has something to do for `inc` (a breach or
-/// an escalation), or kNoTime.
-core::TimePoint next_sla_due(const core::Incident& inc);
-
-/// Runs the SLA clock at `now`: an unacknowledged incident past its
-/// acknowledge due time breaches (once) and escalates one level, then again
-/// every acknowledge target while nobody acknowledges, up to
-/// incident_manager; an active incident past its resolve due time breaches
-/// (once) and escalates one level. Each breach and escalation is audited
-/// with a notify entry. Returns whether `inc` changed.
-bool run_sla_clock(core::Incident& inc, core::TimePoint now, const LifecyclePolicy& policy,
-                   std::vector<core::AuditEntry>& audit, core::Milestones& milestones);
-
 /// The actions the incident's status allows now (for a 409's "allowed").
 std::vector<std::string> allowed_actions(const core::Incident& inc);
 

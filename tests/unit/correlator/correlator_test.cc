@@ -9,6 +9,7 @@
 #include "core/fingerprint.h"
 #include "core/json_writer.h"
 #include "core/time.h"
+#include "test_util.h"
 
 namespace alertd::correlator {
 namespace {
@@ -21,16 +22,10 @@ using core::IncidentUpdate;
 using core::Priority;
 using core::TimePoint;
 
-const TimePoint kT0 = core::from_unix_millis(1'767'225'600'000);  // 2026-01-01T00:00:00Z
-
-core::Alert make_alert(core::LabelSet labels, std::string tenant = "default") {
-  core::Alert a;
-  a.labels = std::move(labels);
-  a.tenant = std::move(tenant);
-  a.source = "prometheus";
-  a.fingerprint = core::fingerprint(a.labels);
-  return a;
-}
+using testing::actions;
+using testing::kT0;
+using testing::make_alert;
+using testing::render;
 
 core::AlertEvent event(AlertChange change, core::Alert alert, TimePoint at) {
   return core::AlertEvent{change, std::move(alert), at};
@@ -38,45 +33,6 @@ core::AlertEvent event(AlertChange change, core::Alert alert, TimePoint at) {
 
 std::string fp_detail(const core::LabelSet& labels) {
   return R"({"fingerprint":")" + core::fingerprint_hex(core::fingerprint(labels)) + R"("})";
-}
-
-// A readable, complete rendering of updates, for exact comparisons.
-std::string render(const std::vector<IncidentUpdate>& updates) {
-  std::string out;
-  core::JsonWriter w(out);
-  w.begin_array();
-  for (const auto& u : updates) {
-    const auto& i = u.incident;
-    w.begin_object().field("id", i.id).field("seq", i.seq).field("tenant", i.tenant);
-    w.field("title", i.title).field("service", i.service);
-    w.field("status", core::to_string(i.status)).field("priority", core::to_string(i.priority));
-    w.field("severity", i.severity).field("group_key", i.group_key).field("rule", i.rule);
-    w.key("opened_at").time(i.opened_at).key("updated_at").time(i.updated_at);
-    w.key("last_alert_at").time(i.last_alert_at).key("resolved_at").time(i.resolved_at);
-    w.field("alert_count", i.alert_count).field("firing_count", i.firing_count);
-    w.field("mono", u.received_mono_ns).key("members").begin_array();
-    for (const auto& m : u.members) {
-      w.begin_object().field("fp", core::fingerprint_hex(m.fingerprint));
-      w.key("labels").labels(m.labels).key("annotations").labels(m.annotations);
-      w.field("status", core::to_string(m.status)).field("source", m.source);
-      w.key("first_seen").time(m.first_seen).key("last_seen").time(m.last_seen);
-      w.key("resolved_at").time(m.resolved_at).field("events", m.event_count).end_object();
-    }
-    w.end_array().key("audit").begin_array();
-    for (const auto& a : u.audit) {
-      w.begin_object().field("incident", a.incident_id).key("at").time(a.at);
-      w.field("actor", a.actor).field("action", a.action).field("detail", a.detail).end_object();
-    }
-    w.end_array().end_object();
-  }
-  w.end_array();
-  return out;
-}
-
-std::vector<std::string> actions(const IncidentUpdate& u) {
-  std::vector<std::string> out;
-  for (const auto& a : u.audit) out.push_back(a.action);
-  return out;
 }
 
 class CorrelatorTest : public ::testing::Test {
@@ -513,103 +469,6 @@ TEST_F(CorrelatorTest, RestoreSkipsInactiveIncidentsButKeepsTheirSequence) {
   correlator_.restore(std::move(state));
   EXPECT_EQ(correlator_.active_incidents(), 0u);
   EXPECT_EQ(fire(kLatency, kT0)[0].incident.id, "INC-13");
-}
-
-std::vector<core::AlertEvent> scenario() {
-  std::vector<core::AlertEvent> events;
-  TimePoint t = kT0;
-  for (int round = 0; round < 3; ++round) {
-    for (int s = 0; s < 5; ++s) {
-      std::vector<core::Alert> alerts;
-      for (int i = 0; i < 4; ++i) {
-        core::LabelSet labels{{"alertname", "A" + std::to_string(i)},
-                              {"service", "svc-" + std::to_string(s)},
-                              {"severity", i == 0 ? "critical" : "warning"}};
-        alerts.push_back(make_alert(labels, s == 4 ? "other" : "default"));
-        alerts.back().received_mono_ns = round * 100 + s * 10 + i;
-      }
-      for (const auto& a : alerts) events.push_back(event(AlertChange::firing, a, t));
-      for (const auto& a : alerts) events.push_back(event(AlertChange::touch, a, t + 1min));
-      int i = 0;
-      for (auto& a : alerts) {
-        a.status = AlertStatus::resolved;
-        events.push_back(event(AlertChange::resolved, std::move(a), t + 2min + i++ * 1s));
-      }
-      t += 30s;
-    }
-    t += 15min;
-  }
-  return events;
-}
-
-TEST(CorrelatorDeterminism, SameEventsGiveIdenticalUpdates) {
-  auto run = [] {
-    Correlator c{CorrelatorConfig{}};
-    std::vector<IncidentUpdate> out;
-    for (auto& e : scenario()) c.apply(std::move(e), out);
-    return render(out);
-  };
-  std::string first = run();
-  EXPECT_GT(first.size(), 1000u);
-  // 5 groups x 3 rounds, each resolved by its last member.
-  EXPECT_NE(first.find(R"("id":"INC-15")"), std::string::npos);
-  EXPECT_EQ(first.find(R"("id":"INC-16")"), std::string::npos);
-  EXPECT_EQ(first, run());
-}
-
-TEST(CorrelatorConfigTest, CustomGroupingWindowAndRule) {
-  Correlator c{CorrelatorConfig{.group_by = {"cluster"},
-                                .group_by_fallback = {},
-                                .group_window = 1min,
-                                .rule_name = "by-cluster"}};
-  std::vector<IncidentUpdate> out;
-  c.apply(event(AlertChange::firing, make_alert({{"alertname", "X"}, {"cluster", "eu"}}), kT0),
-          out);
-  c.apply(
-      event(AlertChange::firing, make_alert({{"alertname", "Y"}, {"cluster", "eu"}}), kT0 + 1min),
-      out);
-  c.apply(event(AlertChange::firing, make_alert({{"alertname", "Z"}, {"cluster", "eu"}}),
-                kT0 + 2min + 1ms),
-          out);
-  ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0].incident.rule, "by-cluster");
-  EXPECT_EQ(out[0].incident.group_key, R"({cluster="eu"})");
-  EXPECT_EQ(out[1].incident.id, "INC-1");
-  EXPECT_EQ(out[2].incident.id, "INC-2");
-}
-
-}  // namespace
-}  // namespace alertd::correlator
-
-namespace alertd::correlator {
-namespace {
-
-// Replay mode: touches update memory only; snapshot_active() reports them.
-TEST(CorrelatorReplayMode, TouchesStayInMemoryUntilSnapshot) {
-  CorrelatorConfig config;
-  config.emit_touches = false;
-  Correlator c(config);
-  std::vector<IncidentUpdate> out;
-  core::LabelSet a{{"alertname", "A"}, {"service", "s1"}};
-  core::LabelSet b{{"alertname", "B"}, {"service", "s2"}};
-  c.apply(event(AlertChange::firing, make_alert(a), kT0), out);
-  c.apply(event(AlertChange::firing, make_alert(b), kT0 + 1s), out);
-  ASSERT_EQ(out.size(), 2u);
-  out.clear();
-  c.apply(event(AlertChange::touch, make_alert(a), kT0 + 30s), out);
-  c.apply(event(AlertChange::touch, make_alert(a), kT0 + 45s), out);
-  EXPECT_TRUE(out.empty());
-
-  c.snapshot_active(out);
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].incident.id, "INC-1");  // id order
-  EXPECT_EQ(out[1].incident.id, "INC-2");
-  ASSERT_EQ(out[0].members.size(), 1u);
-  EXPECT_EQ(out[0].members[0].last_seen, kT0 + 45s);
-  EXPECT_EQ(out[0].members[0].event_count, 3u);
-  EXPECT_EQ(out[0].members[0].labels, a);
-  EXPECT_TRUE(out[0].audit.empty());
-  EXPECT_EQ(out[1].members[0].last_seen, kT0 + 1s);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "core/lifecycle.h"
 #include "correlator/lifecycle/lifecycle.h"
+#include "correlator/lifecycle/sla_clock.h"
 #include "test_util.h"
 
 namespace alertd::correlator::testing {

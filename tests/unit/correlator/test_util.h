@@ -8,6 +8,7 @@
 
 #include "core/fingerprint.h"
 #include "core/incident.h"
+#include "core/json_writer.h"
 #include "core/time.h"
 #include "correlator/correlator.h"
 
@@ -29,6 +30,39 @@ inline core::Alert make_alert(core::LabelSet labels, std::string tenant = "defau
 inline std::vector<std::string> actions(const core::IncidentUpdate& u) {
   std::vector<std::string> out;
   for (const auto& a : u.audit) out.push_back(a.action);
+  return out;
+}
+
+// A readable, complete rendering of updates, for exact comparisons.
+inline std::string render(const std::vector<core::IncidentUpdate>& updates) {
+  std::string out;
+  core::JsonWriter w(out);
+  w.begin_array();
+  for (const auto& u : updates) {
+    const auto& i = u.incident;
+    w.begin_object().field("id", i.id).field("seq", i.seq).field("tenant", i.tenant);
+    w.field("title", i.title).field("service", i.service);
+    w.field("status", core::to_string(i.status)).field("priority", core::to_string(i.priority));
+    w.field("severity", i.severity).field("group_key", i.group_key).field("rule", i.rule);
+    w.key("opened_at").time(i.opened_at).key("updated_at").time(i.updated_at);
+    w.key("last_alert_at").time(i.last_alert_at).key("resolved_at").time(i.resolved_at);
+    w.field("alert_count", i.alert_count).field("firing_count", i.firing_count);
+    w.field("mono", u.received_mono_ns).key("members").begin_array();
+    for (const auto& m : u.members) {
+      w.begin_object().field("fp", core::fingerprint_hex(m.fingerprint));
+      w.key("labels").labels(m.labels).key("annotations").labels(m.annotations);
+      w.field("status", core::to_string(m.status)).field("source", m.source);
+      w.key("first_seen").time(m.first_seen).key("last_seen").time(m.last_seen);
+      w.key("resolved_at").time(m.resolved_at).field("events", m.event_count).end_object();
+    }
+    w.end_array().key("audit").begin_array();
+    for (const auto& a : u.audit) {
+      w.begin_object().field("incident", a.incident_id).key("at").time(a.at);
+      w.field("actor", a.actor).field("action", a.action).field("detail", a.detail).end_object();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array();
   return out;
 }
 
