@@ -47,4 +47,18 @@ Response store_unavailable_response(std::string_view detail) {
   return error_response(503, "store_unavailable", detail, {.retry_after_seconds = 1});
 }
 
+unsigned http_status(core::Verdict verdict) {
+  switch (verdict) {
+    case core::Verdict::done: return 200;
+    case core::Verdict::created: return 201;
+    case core::Verdict::forbidden: return 403;
+    case core::Verdict::not_found: return 404;
+    case core::Verdict::conflict: return 409;
+    case core::Verdict::invalid: return 422;
+    case core::Verdict::unavailable: return 503;
+    case core::Verdict::failed: return 500;
+  }
+  return 500;
+}
+
 }  // namespace alertd::api

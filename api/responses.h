@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "api/server.h"
+#include "core/verdict.h"
 
 namespace alertd::api {
 
@@ -26,6 +27,9 @@ Response error_response(unsigned status, std::string_view reason, std::string_vi
 /// machine): {"error", "detail", "allowed": [...]}.
 Response refusal_with_allowed(unsigned status, std::string_view reason, std::string_view detail,
                               std::span<const std::string> allowed);
+
+/// The HTTP status of a domain verdict (core/verdict.h).
+unsigned http_status(core::Verdict verdict);
 
 /// 503 store_unavailable with Retry-After: a read of the store failed.
 Response store_unavailable_response(std::string_view detail);

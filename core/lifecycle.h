@@ -16,6 +16,7 @@
 
 #include "core/access.h"
 #include "core/incident.h"
+#include "core/verdict.h"
 
 namespace alertd::core {
 
@@ -47,7 +48,7 @@ std::span<const std::string_view> contact_methods();  // phone, email, vendor_po
 std::span<const std::string_view> impacts();          // high, medium, low
 
 /// One request of a person. Which fields matter depends on the action; the
-/// HTTP layer checks presence and sizes, the state machine checks meaning.
+/// API checks presence and sizes, the state machine checks meaning.
 struct CommandReply;
 
 struct LifecycleCommand {
@@ -73,10 +74,10 @@ struct LifecycleCommand {
 
 /// The answer to a command: the incident as committed, or why not.
 struct LifecycleResult {
-  int status = 200;                  // HTTP status: 200, 201 (created), 403, 404, 409, 422, 503
-  std::string error;                 // machine reason when status >= 400
+  Verdict verdict = Verdict::done;
+  std::string error;                 // machine reason when refused
   std::string detail;                // human explanation
-  std::vector<std::string> allowed;  // on a 409: the actions the incident allows now
+  std::vector<std::string> allowed;  // on a conflict: the actions the incident allows now
   std::optional<Incident> incident;
 };
 
@@ -85,7 +86,7 @@ struct LifecycleResult {
 /// writer's once the change is committed).
 struct CommandReply {
   std::function<void(LifecycleResult)> deliver;
-  int committed_status = 200;  // the answer's status once committed: 201 for create
+  Verdict committed = Verdict::done;  // the answer's verdict once committed: created for create
 };
 
 }  // namespace alertd::core

@@ -17,6 +17,7 @@
 
 #include "core/access.h"
 #include "core/time.h"
+#include "core/verdict.h"
 
 namespace alertd::core {
 
@@ -71,7 +72,7 @@ std::string_view to_string(ProblemAction a);
 inline constexpr ProblemAction kProblemActions[] = {ProblemAction::known_error,
                                                     ProblemAction::resolve, ProblemAction::close};
 
-/// One person's request on a problem. The HTTP layer checks presence and
+/// One person's request on a problem. The API checks presence and
 /// sizes; correlator/problems/problem.h checks meaning.
 struct ProblemCommand {
   ProblemAction action = ProblemAction::known_error;
@@ -88,10 +89,10 @@ struct ProblemCommand {
 
 /// The answer to a command: the problem as committed, or why not.
 struct ProblemResult {
-  int status = 200;  // HTTP status: 200, 403, 404, 409, 422
-  std::string error;
+  Verdict verdict = Verdict::done;
+  std::string error;  // machine reason when refused
   std::string detail;
-  std::vector<std::string> allowed;  // on a 409: what the problem allows now
+  std::vector<std::string> allowed;  // on a conflict: what the problem allows now
   std::optional<Problem> problem;
 };
 

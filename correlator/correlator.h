@@ -73,7 +73,7 @@ struct CommandOutcome {
   enum class Kind : uint8_t {
     answered,  // refused, or nothing to write: `result` is the answer now
     pending,   // an update carries the command's reply: answer once it is committed,
-               // with result.status (200, or 201 for create)
+               // with result.verdict (done, or created for create)
     not_held,  // the incident is not in memory (resolved and let go, closed,
                // unknown): the store's writer must run it on the stored incident
   };

@@ -41,7 +41,7 @@ using WriterItem = std::variant<core::IncidentUpdate, DeferredCommand, WriterJob
 /// the commit (201 for create).
 inline void deliver(const std::shared_ptr<core::CommandReply>& reply, core::LifecycleResult r) {
   if (!reply || !reply->deliver) return;
-  if (r.status == 200) r.status = reply->committed_status;
+  if (r.verdict == core::Verdict::done) r.verdict = reply->committed;
   reply->deliver(std::move(r));
 }
 

@@ -96,7 +96,7 @@ void handle(correlator::Correlator& correlator, ControlMessage&& message, core::
       return deliver(cmd.reply, std::move(outcome.result));
     case correlator::CommandOutcome::Kind::pending:
       // Set before the update is queued: the writer reads it after the commit.
-      if (cmd.reply) cmd.reply->committed_status = outcome.result.status;
+      if (cmd.reply) cmd.reply->committed = outcome.result.verdict;
       return;
     case correlator::CommandOutcome::Kind::not_held:
       // In queue order behind every update already emitted, so the writer

@@ -27,9 +27,9 @@ bool is_permanent(const core::Error& e) {
   return e.reason == "store_constraint" || e.reason == "store_invalid_input";
 }
 
-core::LifecycleResult refusal(int status, std::string error, std::string detail) {
+core::LifecycleResult refusal(core::Verdict verdict, std::string error, std::string detail) {
   core::LifecycleResult r;
-  r.status = status;
+  r.verdict = verdict;
   r.error = std::move(error);
   r.detail = std::move(detail);
   return r;
@@ -160,7 +160,7 @@ void StoreWriter::drop_refused(std::vector<core::IncidentUpdate>& writes,
   metrics_.store_updates_dropped.inc();
   for (const auto& w : writes) {
     for (const auto& reply : w.replies) {
-      deliver(reply, refusal(500, "store_refused", error.message));
+      deliver(reply, refusal(core::Verdict::failed, "store_refused", error.message));
     }
   }
   spdlog::error("store refused the update of {}; dropped: {}",
@@ -182,10 +182,12 @@ void StoreWriter::answer_committed(const core::IncidentUpdate& update) {
 // same state machine, on the incident as stored.
 void StoreWriter::run_deferred(const core::LifecycleCommand& cmd) {
   auto stored = store_.get(cmd.incident_id);
-  if (!stored) return deliver(cmd.reply, refusal(503, "store_unavailable", stored.error().message));
+  if (!stored)
+    return deliver(cmd.reply, refusal(core::Verdict::unavailable, "store_unavailable",
+                                      stored.error().message));
   if (!*stored) {
-    return deliver(cmd.reply,
-                   refusal(404, "not_found", "no incident with id \"" + cmd.incident_id + "\""));
+    return deliver(cmd.reply, refusal(core::Verdict::not_found, "not_found",
+                                      "no incident with id \"" + cmd.incident_id + "\""));
   }
   const auto& settings = settings_.get(settings_source_);
   core::IncidentUpdate update;
@@ -193,7 +195,7 @@ void StoreWriter::run_deferred(const core::LifecycleCommand& cmd) {
   auto result =
       correlator::apply_command(update.incident, cmd, settings.correlation.lifecycle,
                                 settings.correlation.priority, update.audit, update.milestones);
-  if (result.status >= 400) return deliver(cmd.reply, std::move(result));
+  if (core::refused(result.verdict)) return deliver(cmd.reply, std::move(result));
   update.replies.push_back(cmd.reply);
   const bool reopened = core::is_active(update.incident.status);
   std::vector<core::IncidentUpdate> writes;

@@ -112,16 +112,16 @@ std::variant<core::LifecycleCommand, Refusal> build_command(LifecycleAction acti
 }
 
 Response answer(const core::LifecycleResult& r) {
-  if (r.status >= 400) {
-    if (r.allowed.empty()) return error_response(r.status, r.error, r.detail);
-    return refusal_with_allowed(r.status, r.error, r.detail, r.allowed);
+  if (core::refused(r.verdict)) {
+    if (r.allowed.empty()) return error_response(http_status(r.verdict), r.error, r.detail);
+    return refusal_with_allowed(http_status(r.verdict), r.error, r.detail, r.allowed);
   }
   std::string body;
   core::JsonWriter w(body);
   w.begin_object();
   if (r.incident) write_incident_fields(w, *r.incident);
   w.end_object();
-  return json_response(r.status, std::move(body));
+  return json_response(http_status(r.verdict), std::move(body));
 }
 
 // The command, or the answer to give now instead.

@@ -121,17 +121,19 @@ Response get_problem(ApiContext& ctx, RouteContext& rc) {
 }
 
 Response answer(const core::ProblemResult& r) {
-  if (r.status >= 400) {
+  if (core::refused(r.verdict)) {
     // A 409 always names what is allowed, [] for a closed problem.
-    if (r.status != 409) return error_response(r.status, r.error, r.detail);
-    return refusal_with_allowed(r.status, r.error, r.detail, r.allowed);
+    if (r.verdict != core::Verdict::conflict) {
+      return error_response(http_status(r.verdict), r.error, r.detail);
+    }
+    return refusal_with_allowed(http_status(r.verdict), r.error, r.detail, r.allowed);
   }
   std::string body;
   core::JsonWriter w(body);
   w.begin_object();
   if (r.problem) write_problem_fields(w, *r.problem);
   w.end_object();
-  return json_response(r.status, std::move(body));
+  return json_response(http_status(r.verdict), std::move(body));
 }
 
 Response act(ApiContext& ctx, RouteContext& rc, ProblemAction action) {
@@ -163,7 +165,7 @@ Response act(ApiContext& ctx, RouteContext& rc, ProblemAction action) {
         return correlator::apply_problem_command(p, cmd, a);
       });
   if (!result) return store_unavailable_response(result.error().message);
-  if (result->status == 404) return not_found(cmd.problem_id);
+  if (result->verdict == core::Verdict::not_found) return not_found(cmd.problem_id);
   return answer(*result);
 }
 

@@ -44,7 +44,7 @@ void Correlator::create_by_hand(const core::LifecycleCommand& cmd, CommandOutcom
   update.audit = std::move(audit);
   update.replies.push_back(cmd.reply);
   outcome.kind = CommandOutcome::Kind::pending;
-  outcome.result.status = 201;  // the answer once committed
+  outcome.result.verdict = core::Verdict::created;  // the answer once committed
 }
 
 CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
@@ -77,7 +77,7 @@ CommandOutcome Correlator::command(const core::LifecycleCommand& cmd,
   core::Milestones milestones;
   outcome.result =
       apply_command(inc->incident, cmd, config_.lifecycle, config_.priority, audit, milestones);
-  if (outcome.result.status >= 400) {
+  if (core::refused(outcome.result.verdict)) {
     end_batch();
     return outcome;
   }

@@ -34,9 +34,9 @@ bool allows(IncidentStatus s, LifecycleAction a) {
   return false;
 }
 
-LifecycleResult refuse(int status, std::string error, std::string detail) {
+LifecycleResult refuse(core::Verdict verdict, std::string error, std::string detail) {
   LifecycleResult r;
-  r.status = status;
+  r.verdict = verdict;
   r.error = std::move(error);
   r.detail = std::move(detail);
   return r;
@@ -253,24 +253,26 @@ core::LifecycleResult apply_command(core::Incident& inc, const core::LifecycleCo
                                     std::vector<core::AuditEntry>& audit,
                                     core::Milestones& milestones) {
   if (inc.tenant != cmd.tenant) {
-    return refuse(404, "not_found", "no incident with id \"" + cmd.incident_id + "\"");
+    return refuse(core::Verdict::not_found, "not_found",
+                  "no incident with id \"" + cmd.incident_id + "\"");
   }
   if (cmd.role < core::Role::responder) {
-    return refuse(403, "forbidden", "the viewer role may only read incidents");
+    return refuse(core::Verdict::forbidden, "forbidden", "the viewer role may only read incidents");
   }
   if (!allows(inc.status, cmd.action)) {
-    auto r = refuse(409, "illegal_transition",
+    auto r = refuse(core::Verdict::conflict, "illegal_transition",
                     "cannot " + std::string(core::to_string(cmd.action)) + " an incident that is " +
                         std::string(core::to_string(inc.status)));
     r.allowed = allowed_actions(inc);
     return r;
   }
   if (auto why = invalid_values(inc, cmd); !why.empty()) {
-    return refuse(422, "invalid_value", std::move(why));
+    return refuse(core::Verdict::invalid, "invalid_value", std::move(why));
   }
   std::string error;
   if (auto why = duty_conflict(inc, cmd, policy, error); !why.empty()) {
-    return refuse(error == "review_required" ? 422 : 403, error, std::move(why));
+    return refuse(error == "review_required" ? core::Verdict::invalid : core::Verdict::forbidden,
+                  error, std::move(why));
   }
   const core::Incident before = inc;
   apply_changes(inc, cmd, policy, matrix, milestones);

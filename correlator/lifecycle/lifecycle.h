@@ -61,8 +61,9 @@ std::string normalize_urgency(std::string_view urgency);
 /// Applies `cmd` (any action but create) to `inc`. On success `inc` is
 /// changed, the audit entry and milestones are appended, and the result is
 /// 200 with the incident; on refusal nothing changes and the result names
-/// why (403 segregation of duties, 404 another tenant, 409 illegal
-/// transition with the allowed actions, 422 a value the action cannot take).
+/// why (forbidden: segregation of duties; not_found: another tenant;
+/// conflict: an illegal transition, with the allowed actions; invalid: a value the action cannot
+/// take).
 core::LifecycleResult apply_command(core::Incident& inc, const core::LifecycleCommand& cmd,
                                     const LifecyclePolicy& policy, const PriorityMatrix& matrix,
                                     std::vector<core::AuditEntry>& audit,

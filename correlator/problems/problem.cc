@@ -18,9 +18,9 @@ bool allows(ProblemStatus s, ProblemAction a) {
   return false;
 }
 
-core::ProblemResult refuse(int status, std::string error, std::string detail) {
+core::ProblemResult refuse(core::Verdict verdict, std::string error, std::string detail) {
   core::ProblemResult r;
-  r.status = status;
+  r.verdict = verdict;
   r.error = std::move(error);
   r.detail = std::move(detail);
   return r;
@@ -44,7 +44,7 @@ std::string changes_detail(const core::Problem& before, const core::Problem& aft
   return out;
 }
 
-// The actions a problem in `status` allows, in a fixed order (a 409 lists them).
+// The actions a problem in `status` allows, in a fixed order (a conflict lists them).
 std::vector<std::string> allowed_problem_actions(ProblemStatus status) {
   std::vector<std::string> out;
   for (auto a : core::kProblemActions) {
@@ -58,13 +58,15 @@ std::vector<std::string> allowed_problem_actions(ProblemStatus status) {
 core::ProblemResult apply_problem_command(core::Problem& p, const core::ProblemCommand& cmd,
                                           std::vector<core::AuditEntry>& audit) {
   if (p.tenant != cmd.tenant) {
-    return refuse(404, "not_found", "no problem with id \"" + cmd.problem_id + "\"");
+    return refuse(core::Verdict::not_found, "not_found",
+                  "no problem with id \"" + cmd.problem_id + "\"");
   }
   if (!core::role_at_least(cmd.role, core::Role::incident_manager)) {
-    return refuse(403, "forbidden", "problem management needs the incident_manager role");
+    return refuse(core::Verdict::forbidden, "forbidden",
+                  "problem management needs the incident_manager role");
   }
   if (!allows(p.status, cmd.action)) {
-    auto r = refuse(409, "illegal_transition",
+    auto r = refuse(core::Verdict::conflict, "illegal_transition",
                     "cannot " + std::string(core::to_string(cmd.action)) + " a problem that is " +
                         std::string(core::to_string(p.status)));
     r.allowed = allowed_problem_actions(p.status);
@@ -74,13 +76,15 @@ core::ProblemResult apply_problem_command(core::Problem& p, const core::ProblemC
   switch (cmd.action) {
     case ProblemAction::known_error:
       if (cmd.workaround.empty()) {
-        return refuse(422, "invalid_value", "a known error needs its workaround");
+        return refuse(core::Verdict::invalid, "invalid_value",
+                      "a known error needs its workaround");
       }
       p.status = ProblemStatus::known_error;
       p.workaround = cmd.workaround;
       break;
     case ProblemAction::resolve:
-      if (cmd.text.empty()) return refuse(422, "invalid_value", "resolving needs a resolution");
+      if (cmd.text.empty())
+        return refuse(core::Verdict::invalid, "invalid_value", "resolving needs a resolution");
       p.status = ProblemStatus::resolved;
       p.resolution = cmd.text;
       p.resolved_at = cmd.at;

@@ -1,7 +1,7 @@
 #pragma once
 // The ITIL problem state machine (core/problem.h): what a person may do to
 // a problem and what it changes. Pure: the store runs it inside its write
-// transaction (IncidentStore::edit_problem), so the check and the write see
+// transaction (ProblemStore::edit_problem), so the check and the write see
 // the same row.
 //
 //   open ──known_error──> known_error ──known_error (revise the workaround)
@@ -19,8 +19,8 @@
 
 namespace alertd::correlator {
 
-/// Refuses (403 forbidden, 404 not_found for another tenant's problem, 409
-/// illegal_transition with the allowed actions, 422 missing text) or applies
+/// Refuses (forbidden; not_found for another tenant's problem; conflict, an
+/// illegal_transition with the allowed actions; invalid, missing text) or applies
 /// `cmd` to `problem` and appends its audit entry (subject the problem id).
 core::ProblemResult apply_problem_command(core::Problem& problem, const core::ProblemCommand& cmd,
                                           std::vector<core::AuditEntry>& audit);

@@ -55,7 +55,7 @@ ProblemLinks& links_of(std::vector<ProblemLinks>& all, const std::string& proble
 
 core::ProblemResult problem_not_found(std::string_view id) {
   core::ProblemResult r;
-  r.status = 404;
+  r.verdict = core::Verdict::not_found;
   r.error = "not_found";
   r.detail = "no problem with id \"" + std::string(id) + "\"";
   return r;

@@ -289,7 +289,7 @@ core::Result<core::ProblemResult> edit_problem(Connection& conn, AuditAppender& 
     std::vector<core::AuditEntry> entries;
     core::Problem problem = std::move(**stored);
     result = edit(problem, entries);
-    if (result.status >= 400) return core::Error{std::string(kEditRefused), ""};
+    if (core::refused(result.verdict)) return core::Error{std::string(kEditRefused), ""};
     if (auto st = tx.update(problem); !st.ok()) return st;
     result.problem = std::move(problem);
     return audit.append_in_transaction(conn, entries);

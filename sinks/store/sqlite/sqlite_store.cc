@@ -479,7 +479,7 @@ core::Result<core::ProblemResult> SqliteIncidentStore::edit_problem(std::string_
     std::vector<core::AuditEntry> audit;
     core::Problem problem = std::move(**stored);
     result = edit(problem, audit);
-    if (result.status >= 400) return core::Error{std::string(kEditRefused), ""};
+    if (core::refused(result.verdict)) return core::Error{std::string(kEditRefused), ""};
     if (auto st = tx.update(problem); !st.ok()) return st;
     result.problem = std::move(problem);
     return append_audit(audit);

@@ -20,7 +20,7 @@ TEST(LifecycleMilestones, AcknowledgedAtIsTheFirstAcknowledgeOnly) {
   inc.next_escalation_at = kT0 + 30min;
   auto ack = command(A::acknowledge, "alice");
   ack.at = kT0 + 10min;
-  ASSERT_EQ(m.run(inc, ack).status, 200);
+  ASSERT_EQ(m.run(inc, ack).verdict, core::Verdict::done);
   EXPECT_EQ(inc.acknowledged_at, kT0 + 10min);
   EXPECT_EQ(inc.assignee, "alice");
   EXPECT_TRUE(m.milestones.acknowledged);
@@ -28,19 +28,19 @@ TEST(LifecycleMilestones, AcknowledgedAtIsTheFirstAcknowledgeOnly) {
 
   auto esc = command(A::escalate);
   esc.at = kT0 + 20min;
-  ASSERT_EQ(m.run(inc, esc).status, 200);
+  ASSERT_EQ(m.run(inc, esc).verdict, core::Verdict::done);
   EXPECT_FALSE(m.milestones.acknowledged);
 
   auto again = command(A::acknowledge, "bob");
   again.at = kT0 + 30min;
-  ASSERT_EQ(m.run(inc, again).status, 200);
+  ASSERT_EQ(m.run(inc, again).verdict, core::Verdict::done);
   EXPECT_EQ(inc.acknowledged_at, kT0 + 10min);
   EXPECT_EQ(inc.assignee, "bob");  // escalating cleared the assignee
   EXPECT_FALSE(m.milestones.acknowledged);
 
   auto assign = command(A::assign);
   assign.at = kT0 + 40min;
-  ASSERT_EQ(m.run(inc, assign).status, 200);
+  ASSERT_EQ(m.run(inc, assign).verdict, core::Verdict::done);
   EXPECT_EQ(inc.acknowledged_at, kT0 + 10min);
   EXPECT_FALSE(m.milestones.acknowledged);
 }
@@ -48,7 +48,7 @@ TEST(LifecycleMilestones, AcknowledgedAtIsTheFirstAcknowledgeOnly) {
 TEST(LifecycleMilestones, AssignCountsAsTheFirstAcknowledge) {
   Machine m;
   core::Incident inc = incident_in(S::open);
-  ASSERT_EQ(m.run(inc, command(A::assign)).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::assign)).verdict, core::Verdict::done);
   EXPECT_EQ(inc.acknowledged_at, kNow);
   EXPECT_TRUE(m.milestones.acknowledged);
   EXPECT_EQ(inc.team, "L2");
@@ -58,7 +58,7 @@ TEST(LifecycleMilestones, AssignCountsAsTheFirstAcknowledge) {
   auto ack = command(A::acknowledge, "zoe");
   inc.status = S::escalated;
   ack.at = kNow + 1min;
-  ASSERT_EQ(m.run(inc, ack).status, 200);
+  ASSERT_EQ(m.run(inc, ack).verdict, core::Verdict::done);
   EXPECT_EQ(inc.assignee, "bob");  // acknowledging keeps an assignee
   EXPECT_EQ(inc.acknowledged_at, kNow);
   EXPECT_FALSE(m.milestones.acknowledged);
@@ -68,7 +68,7 @@ TEST(LifecycleMilestones, ResolveAndReopen) {
   Machine m;
   core::Incident inc = incident_in(S::escalated);
   inc.next_escalation_at = kNow + 10min;
-  ASSERT_EQ(m.run(inc, command(A::resolve, "bob")).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::resolve, "bob")).verdict, core::Verdict::done);
   EXPECT_TRUE(m.milestones.resolved);
   EXPECT_EQ(inc.resolved_by, "bob");
   EXPECT_EQ(inc.next_escalation_at, core::kNoTime);
@@ -76,7 +76,7 @@ TEST(LifecycleMilestones, ResolveAndReopen) {
 
   auto reopen = command(A::reopen, "carol");
   reopen.at = kNow + 1h;
-  ASSERT_EQ(m.run(inc, reopen).status, 200);
+  ASSERT_EQ(m.run(inc, reopen).verdict, core::Verdict::done);
   EXPECT_FALSE(m.milestones.any());
   EXPECT_EQ(inc.status, S::in_progress);
   EXPECT_EQ(inc.resolved_at, core::kNoTime);
@@ -92,7 +92,7 @@ TEST(LifecycleAudit, AssignRecordsEveryFieldDeltaAndTheToken) {
   core::Incident inc = incident_in(S::open);
   auto c = command(A::assign, "alice");
   c.via = "ops-token";
-  ASSERT_EQ(m.run(inc, c).status, 200);
+  ASSERT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   ASSERT_EQ(m.audit.size(), 1u);
   const auto& e = m.audit[0];
   EXPECT_EQ(e.actor, "alice");
@@ -129,7 +129,7 @@ TEST(LifecycleAudit, NotesGoUnderTheirNameAndNoTokenNoVia) {
   for (const auto& tc : cases) {
     Machine m;
     core::Incident inc = incident_in(tc.status);
-    ASSERT_EQ(m.run(inc, command(tc.action)).status, 200);
+    ASSERT_EQ(m.run(inc, command(tc.action)).verdict, core::Verdict::done);
     ASSERT_EQ(m.audit.size(), 1u);
     simdjson::dom::parser parser;
     simdjson::dom::object o = parser.parse(m.audit[0].detail).get_object();
@@ -139,7 +139,7 @@ TEST(LifecycleAudit, NotesGoUnderTheirNameAndNoTokenNoVia) {
   // A comment changes nothing but the time.
   Machine m;
   core::Incident inc = incident_in(S::open);
-  ASSERT_EQ(m.run(inc, command(A::comment)).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::comment)).verdict, core::Verdict::done);
   EXPECT_EQ(m.audit[0].detail, R"({"changes":{},"text":"looking"})");
 }
 
@@ -161,7 +161,7 @@ TEST(LifecycleUpdate, PriorityChangeRecomputesDueTimesFromOpenedAt) {
   c.title.reset();
   c.priority = Priority::P1;
   c.justification = "customers affected";
-  ASSERT_EQ(m.run(inc, c).status, 200);
+  ASSERT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   EXPECT_EQ(inc.priority, Priority::P1);
   EXPECT_TRUE(inc.priority_manual);
   EXPECT_EQ(inc.ack_due_at, kT0 + 15min);
@@ -181,13 +181,13 @@ TEST(LifecycleUpdate, AStoppedClockKeepsItsDueTimeForTheRecord) {
   core::Incident inc = incident_in(S::in_progress, Priority::P3);  // acknowledged at 5m
   auto c = command(A::update);
   c.priority = Priority::P2;
-  ASSERT_EQ(m.run(inc, c).status, 200);
+  ASSERT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   EXPECT_EQ(inc.ack_due_at, kT0 + 4h);      // acknowledged within the target it had then
   EXPECT_EQ(inc.resolve_due_at, kT0 + 8h);  // still running: the new target
 
   core::Incident resolved = incident_in(S::resolved, Priority::P3);
   c.priority = Priority::P2;
-  ASSERT_EQ(m.run(resolved, c).status, 200);
+  ASSERT_EQ(m.run(resolved, c).verdict, core::Verdict::done);
   EXPECT_EQ(resolved.priority, Priority::P2);
   EXPECT_EQ(resolved.ack_due_at, kT0 + 4h);
   EXPECT_EQ(resolved.resolve_due_at, kT0 + 72h);
@@ -201,7 +201,7 @@ TEST(LifecycleUpdate, ImpactAndUrgencyDerivePriorityFromTheMatrix) {
   auto c = command(A::update);
   c.title.reset();
   c.urgency = "High";  // a person's word for sev2
-  ASSERT_EQ(m.run(inc, c).status, 200);
+  ASSERT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   EXPECT_EQ(inc.urgency, "sev2");
   EXPECT_EQ(inc.priority, Priority::P3);  // sev2 x low
   EXPECT_TRUE(inc.priority_manual);
@@ -209,13 +209,13 @@ TEST(LifecycleUpdate, ImpactAndUrgencyDerivePriorityFromTheMatrix) {
 
   c.urgency.reset();
   c.impact = "high";
-  ASSERT_EQ(m.run(inc, c).status, 200);
+  ASSERT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   EXPECT_EQ(inc.priority, Priority::P1);  // sev2 x high
   EXPECT_EQ(inc.ack_due_at, kT0 + 15min);
 
   c.priority = Priority::P2;  // an explicit priority wins over the matrix
   c.impact = "low";
-  ASSERT_EQ(m.run(inc, c).status, 200);
+  ASSERT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   EXPECT_EQ(inc.priority, Priority::P2);
   EXPECT_EQ(inc.impact, "low");
 }
@@ -223,7 +223,7 @@ TEST(LifecycleUpdate, ImpactAndUrgencyDerivePriorityFromTheMatrix) {
 TEST(LifecycleUpdate, TitleOnlyLeavesPriorityToTheAlerts) {
   Machine m;
   core::Incident inc = incident_in(S::open, Priority::P3);
-  ASSERT_EQ(m.run(inc, command(A::update)).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::update)).verdict, core::Verdict::done);
   EXPECT_EQ(inc.title, "new title");
   EXPECT_FALSE(inc.priority_manual);
   EXPECT_EQ(inc.ack_due_at, kT0 + 4h);

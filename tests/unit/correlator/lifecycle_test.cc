@@ -83,7 +83,7 @@ TEST(LifecycleTransitions, EveryActionFromEveryStatus) {
       auto r = m.run(inc, command(action));
       auto to = transitions.find(action);
       if (to == transitions.end()) {
-        EXPECT_EQ(r.status, 409);
+        EXPECT_EQ(r.verdict, core::Verdict::conflict);
         EXPECT_EQ(r.error, "illegal_transition");
         EXPECT_EQ(r.detail, "cannot " + std::string(core::to_string(action)) +
                                 " an incident that is " + std::string(core::to_string(status)));
@@ -94,7 +94,7 @@ TEST(LifecycleTransitions, EveryActionFromEveryStatus) {
         expect_same(inc, before);
         continue;
       }
-      EXPECT_EQ(r.status, 200) << r.detail;
+      EXPECT_EQ(r.verdict, core::Verdict::done) << r.detail;
       EXPECT_TRUE(r.error.empty());
       EXPECT_EQ(inc.status, to->second);
       ASSERT_TRUE(r.incident.has_value());
@@ -118,10 +118,10 @@ TEST(LifecycleTransitions, AllowedActionsPerStatus) {
 TEST(LifecycleTransitions, ReopenGoesBackToOpenWhenNeverAcknowledged) {
   Machine m;
   core::Incident inc = incident_in(S::open);
-  ASSERT_EQ(m.run(inc, command(A::resolve)).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::resolve)).verdict, core::Verdict::done);
   EXPECT_EQ(inc.resolved_by, "alice");
   auto r = m.run(inc, command(A::reopen, "bob"));
-  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.verdict, core::Verdict::done);
   EXPECT_EQ(inc.status, S::open);
   EXPECT_EQ(inc.resolved_at, core::kNoTime);
   EXPECT_TRUE(inc.resolved_by.empty());
@@ -131,11 +131,11 @@ TEST(LifecycleTransitions, ReopenGoesBackToOpenWhenNeverAcknowledged) {
 TEST(LifecycleTransitions, EffectsOfEachAction) {
   Machine m;
   core::Incident inc = incident_in(S::in_progress);
-  ASSERT_EQ(m.run(inc, command(A::vendor)).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::vendor)).verdict, core::Verdict::done);
   EXPECT_EQ(inc.vendor, "Acme");
   EXPECT_EQ(inc.vendor_contact, "email");
 
-  ASSERT_EQ(m.run(inc, command(A::escalate)).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::escalate)).verdict, core::Verdict::done);
   EXPECT_EQ(inc.team, "L3");
   EXPECT_EQ(inc.escalation_level, 3);
   EXPECT_TRUE(inc.assignee.empty());  // the new team picks it up
@@ -144,12 +144,12 @@ TEST(LifecycleTransitions, EffectsOfEachAction) {
   auto assign = command(A::assign);
   assign.team = "devops";  // off the ladder: the level stays
   assign.assignee = "dan";
-  ASSERT_EQ(m.run(inc, assign).status, 200);
+  ASSERT_EQ(m.run(inc, assign).verdict, core::Verdict::done);
   EXPECT_EQ(inc.team, "devops");
   EXPECT_EQ(inc.assignee, "dan");
   EXPECT_EQ(inc.escalation_level, 3);
 
-  ASSERT_EQ(m.run(inc, command(A::resolve)).status, 200);
+  ASSERT_EQ(m.run(inc, command(A::resolve)).verdict, core::Verdict::done);
   EXPECT_EQ(inc.resolved_at, kNow);
   EXPECT_EQ(inc.resolved_by, "alice");
   EXPECT_EQ(inc.resolution, "rolled back");
@@ -157,7 +157,7 @@ TEST(LifecycleTransitions, EffectsOfEachAction) {
 
   auto close = command(A::close, "frank");
   close.review = "root cause: config push";
-  ASSERT_EQ(m.run(inc, close).status, 200);
+  ASSERT_EQ(m.run(inc, close).verdict, core::Verdict::done);
   EXPECT_EQ(inc.status, S::closed);
   EXPECT_EQ(inc.closed_at, kNow);
   EXPECT_EQ(inc.closed_by, "frank");
@@ -177,7 +177,7 @@ TEST(LifecycleRefusals, AnotherTenantIsNotFound) {
     auto c = command(action, "alice", Role::viewer);  // the tenant is checked first
     c.tenant = "team-b";
     auto r = m.run(inc, c);
-    EXPECT_EQ(r.status, 404) << core::to_string(action);
+    EXPECT_EQ(r.verdict, core::Verdict::not_found) << core::to_string(action);
     EXPECT_EQ(r.error, "not_found");
     EXPECT_EQ(r.detail, "no incident with id \"INC-1\"");
     EXPECT_TRUE(m.audit.empty());
@@ -192,7 +192,7 @@ TEST(LifecycleRefusals, ViewerMayNotChangeAnything) {
       core::Incident inc = incident_in(status);
       const core::Incident before = inc;
       auto r = m.run(inc, command(action, "victor", Role::viewer));
-      EXPECT_EQ(r.status, 403) << core::to_string(action);
+      EXPECT_EQ(r.verdict, core::Verdict::forbidden) << core::to_string(action);
       EXPECT_EQ(r.error, "forbidden");
       EXPECT_TRUE(r.allowed.empty());
       EXPECT_TRUE(m.audit.empty());
@@ -245,7 +245,7 @@ TEST(LifecycleRefusals, BadValuesAre422) {
     core::Incident inc = incident_in(tc.status);
     const core::Incident before = inc;
     auto r = m.run(inc, tc.cmd);
-    EXPECT_EQ(r.status, 422);
+    EXPECT_EQ(r.verdict, core::Verdict::invalid);
     EXPECT_EQ(r.error, "invalid_value");
     EXPECT_NE(r.detail.find(tc.detail_has), std::string::npos) << r.detail;
     EXPECT_TRUE(m.audit.empty());
@@ -261,11 +261,11 @@ TEST(LifecycleRefusals, EscalateToTheTeamThatHasItIsRefusedOffTheLadderToo) {
   auto c = command(A::escalate);
   c.team = "devops";
   auto r = m.run(inc, c);
-  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.verdict, core::Verdict::invalid);
   EXPECT_EQ(r.detail, "the incident is already with devops");
   EXPECT_TRUE(m.audit.empty());
   c.team = "L2";  // another team is an escalation
-  EXPECT_EQ(m.run(inc, c).status, 200);
+  EXPECT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   EXPECT_EQ(inc.escalation_level, 2);
 }
 
@@ -279,7 +279,7 @@ TEST(LifecycleDuties, ClosingP1OrP2NeedsAnIncidentManager) {
     auto c = command(A::close, "bob", Role::responder);
     c.review = "reviewed";
     auto r = m.run(inc, c);
-    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.verdict, core::Verdict::forbidden);
     EXPECT_EQ(r.error, "forbidden");
     EXPECT_EQ(r.detail, "closing a " + std::string(core::to_string(p)) +
                             " incident needs the incident_manager role");
@@ -288,7 +288,7 @@ TEST(LifecycleDuties, ClosingP1OrP2NeedsAnIncidentManager) {
     for (Role role : {Role::incident_manager, Role::admin}) {
       core::Incident again = incident_in(S::resolved, p);
       c.role = role;
-      EXPECT_EQ(m.run(again, c).status, 200);
+      EXPECT_EQ(m.run(again, c).verdict, core::Verdict::done);
       EXPECT_EQ(again.status, S::closed);
     }
   }
@@ -300,7 +300,7 @@ TEST(LifecycleDuties, ResponderMayCloseP3AndP4WithoutReview) {
     core::Incident inc = incident_in(S::resolved, p);
     inc.resolved_by = "bob";  // resolving and closing a minor incident is fine
     auto r = m.run(inc, command(A::close, "bob", Role::responder));
-    EXPECT_EQ(r.status, 200) << r.detail;
+    EXPECT_EQ(r.verdict, core::Verdict::done) << r.detail;
     EXPECT_EQ(inc.status, S::closed);
     EXPECT_TRUE(inc.review_note.empty());
   }
@@ -314,7 +314,7 @@ TEST(LifecycleDuties, WhoResolvedAP1CannotCloseIt) {
   auto c = command(A::close, "carol", Role::incident_manager);
   c.review = "reviewed";
   auto r = m.run(inc, c);
-  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.verdict, core::Verdict::forbidden);
   EXPECT_EQ(r.error, "segregation_of_duties");
   EXPECT_EQ(r.detail, "carol resolved this P1 incident and cannot also close it");
   EXPECT_TRUE(m.audit.empty());
@@ -322,7 +322,7 @@ TEST(LifecycleDuties, WhoResolvedAP1CannotCloseIt) {
 
   c.actor = "dave";  // another incident manager
   r = m.run(inc, c);
-  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.verdict, core::Verdict::done);
   EXPECT_EQ(inc.closed_by, "dave");
   EXPECT_EQ(inc.resolved_by, "carol");
 }
@@ -333,7 +333,7 @@ TEST(LifecycleDuties, ResolvedByItsAlertsAnyIncidentManagerMayClose) {
   inc.resolved_by = "alertd";
   auto c = command(A::close, "carol", Role::incident_manager);
   c.review = "reviewed";
-  EXPECT_EQ(m.run(inc, c).status, 200);
+  EXPECT_EQ(m.run(inc, c).verdict, core::Verdict::done);
 }
 
 TEST(LifecycleDuties, ClosingMajorIncidentsNeedsAReviewNote) {
@@ -343,7 +343,7 @@ TEST(LifecycleDuties, ClosingMajorIncidentsNeedsAReviewNote) {
     const core::Incident before = inc;
     auto c = command(A::close, "dave", Role::incident_manager);
     auto r = m.run(inc, c);
-    EXPECT_EQ(r.status, 422);
+    EXPECT_EQ(r.verdict, core::Verdict::invalid);
     EXPECT_EQ(r.error, "review_required");
     EXPECT_NE(r.detail.find("post-incident review"), std::string::npos);
     EXPECT_TRUE(m.audit.empty());
@@ -351,7 +351,7 @@ TEST(LifecycleDuties, ClosingMajorIncidentsNeedsAReviewNote) {
 
     m.policy.review_required = false;
     r = m.run(inc, c);
-    EXPECT_EQ(r.status, 200) << r.detail;
+    EXPECT_EQ(r.verdict, core::Verdict::done) << r.detail;
     EXPECT_EQ(inc.status, S::closed);
     EXPECT_TRUE(inc.review_note.empty());
   }

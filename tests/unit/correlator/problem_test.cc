@@ -43,7 +43,7 @@ TEST(ProblemTest, KnownErrorResolveCloseWithTheirAuditEntries) {
   auto known = command(ProblemAction::known_error);
   known.root_cause = "leak";
   auto r = apply_problem_command(p, known, audit);
-  ASSERT_EQ(r.status, 200) << r.detail;
+  ASSERT_EQ(r.verdict, core::Verdict::done) << r.detail;
   EXPECT_EQ(p.status, ProblemStatus::known_error);
   EXPECT_EQ(p.workaround, "restart");
   EXPECT_EQ(p.root_cause, "leak");
@@ -52,12 +52,12 @@ TEST(ProblemTest, KnownErrorResolveCloseWithTheirAuditEntries) {
   EXPECT_EQ(r.problem->status, ProblemStatus::known_error);
 
   known.workaround = "fail over";  // revising the workaround is allowed
-  ASSERT_EQ(apply_problem_command(p, known, audit).status, 200);
+  ASSERT_EQ(apply_problem_command(p, known, audit).verdict, core::Verdict::done);
   EXPECT_EQ(p.workaround, "fail over");
 
   auto resolve = command(ProblemAction::resolve);
   resolve.text = "patched";
-  ASSERT_EQ(apply_problem_command(p, resolve, audit).status, 200);
+  ASSERT_EQ(apply_problem_command(p, resolve, audit).verdict, core::Verdict::done);
   EXPECT_EQ(p.status, ProblemStatus::resolved);
   EXPECT_EQ(p.resolution, "patched");
   EXPECT_EQ(p.resolved_at, resolve.at);
@@ -65,7 +65,7 @@ TEST(ProblemTest, KnownErrorResolveCloseWithTheirAuditEntries) {
 
   auto close = command(ProblemAction::close);
   close.text = "";  // notes are optional
-  ASSERT_EQ(apply_problem_command(p, close, audit).status, 200);
+  ASSERT_EQ(apply_problem_command(p, close, audit).verdict, core::Verdict::done);
   EXPECT_EQ(p.status, ProblemStatus::closed);
   EXPECT_EQ(p.closed_at, close.at);
 
@@ -87,7 +87,8 @@ TEST(ProblemTest, KnownErrorResolveCloseWithTheirAuditEntries) {
 TEST(ProblemTest, ResolvesStraightFromOpen) {
   auto p = problem();
   std::vector<core::AuditEntry> audit;
-  ASSERT_EQ(apply_problem_command(p, command(ProblemAction::resolve), audit).status, 200);
+  ASSERT_EQ(apply_problem_command(p, command(ProblemAction::resolve), audit).verdict,
+            core::Verdict::done);
   EXPECT_EQ(p.status, ProblemStatus::resolved);
 }
 
@@ -112,7 +113,7 @@ TEST(ProblemTest, IllegalTransitionsNameWhatIsAllowed) {
     const auto before = p;
     std::vector<core::AuditEntry> audit;
     auto r = apply_problem_command(p, command(c.action), audit);
-    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(r.verdict, core::Verdict::conflict);
     EXPECT_EQ(r.error, "illegal_transition");
     EXPECT_EQ(r.allowed, c.allowed);
     EXPECT_EQ(p.status, before.status);
@@ -126,18 +127,18 @@ TEST(ProblemTest, RefusalsChangeNothing) {
   auto p = problem();
   auto other = command(ProblemAction::known_error);
   other.tenant = "other";
-  EXPECT_EQ(apply_problem_command(p, other, audit).status, 404);
+  EXPECT_EQ(apply_problem_command(p, other, audit).verdict, core::Verdict::not_found);
   auto responder = command(ProblemAction::known_error);
   responder.role = core::Role::responder;
   auto r = apply_problem_command(p, responder, audit);
-  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.verdict, core::Verdict::forbidden);
   EXPECT_EQ(r.error, "forbidden");
   auto no_workaround = command(ProblemAction::known_error);
   no_workaround.workaround.clear();
-  EXPECT_EQ(apply_problem_command(p, no_workaround, audit).status, 422);
+  EXPECT_EQ(apply_problem_command(p, no_workaround, audit).verdict, core::Verdict::invalid);
   auto no_resolution = command(ProblemAction::resolve);
   no_resolution.text.clear();
-  EXPECT_EQ(apply_problem_command(p, no_resolution, audit).status, 422);
+  EXPECT_EQ(apply_problem_command(p, no_resolution, audit).verdict, core::Verdict::invalid);
   EXPECT_EQ(p.status, ProblemStatus::open);
   EXPECT_TRUE(p.workaround.empty());
   EXPECT_TRUE(audit.empty());

@@ -437,7 +437,7 @@ TEST(CorrelatorCommand, ResolvedByItsAlertsThenClosedByAPersonKeepsBoth) {
   by_responder.review = "reviewed";
   auto refused = run(d, by_responder);
   EXPECT_EQ(refused.outcome.kind, Kind::answered);
-  EXPECT_EQ(refused.outcome.result.status, 403);
+  EXPECT_EQ(refused.outcome.result.verdict, core::Verdict::forbidden);
   EXPECT_TRUE(refused.updates.empty());
 
   auto close = cmd(A::close, "INC-1", kT0 + 20min, "dave", Role::incident_manager);
@@ -523,12 +523,15 @@ TEST(CorrelatorCommand, RefusalsAreAnsweredAtOnceAndChangeNothing) {
   auto illegal = cmd(A::close, "INC-1", kT0 + 1min, "dave", Role::incident_manager);
   auto bad = cmd(A::assign, "INC-1", kT0 + 1min);
   bad.team = "dba";
-  const std::pair<core::LifecycleCommand, int> cases[] = {
-      {other, 404}, {viewer, 403}, {illegal, 409}, {bad, 422}};
-  for (const auto& [c, status] : cases) {
+  using core::Verdict;
+  const std::pair<core::LifecycleCommand, Verdict> cases[] = {{other, Verdict::not_found},
+                                                              {viewer, Verdict::forbidden},
+                                                              {illegal, Verdict::conflict},
+                                                              {bad, Verdict::invalid}};
+  for (const auto& [c, verdict] : cases) {
     auto r = run(d, c);
     EXPECT_EQ(r.outcome.kind, Kind::answered);
-    EXPECT_EQ(r.outcome.result.status, status);
+    EXPECT_EQ(r.outcome.result.verdict, verdict);
     EXPECT_TRUE(r.updates.empty());
   }
   core::Incident inc = d.incident("INC-1");
@@ -548,7 +551,7 @@ TEST(CorrelatorCommand, CreateOpensAUserReportThatAlertsNeverJoin) {
   c.priority = Priority::P1;
   auto r = run(d, c);
   ASSERT_EQ(r.outcome.kind, Kind::pending);
-  EXPECT_EQ(r.outcome.result.status, 201);
+  EXPECT_EQ(r.outcome.result.verdict, core::Verdict::created);
   ASSERT_EQ(r.updates.size(), 1u);
   const core::Incident& inc = r.updates[0].incident;
   EXPECT_EQ(inc.id, "INC-1");

@@ -49,7 +49,7 @@ ProblemEdit resolve_edit(std::string resolution) {
   return [resolution](core::Problem& p, std::vector<core::AuditEntry>& audit) {
     core::ProblemResult r;
     if (p.status == core::ProblemStatus::resolved) {
-      r.status = 409;
+      r.verdict = core::Verdict::conflict;
       r.error = "illegal_transition";
       return r;
     }
@@ -189,7 +189,7 @@ TEST_P(StoreProblemsTest, AResolvedProblemsIncidentsNeverCountAgain) {
   ASSERT_EQ(first.size(), 1u);
   auto edited = store_->edit_problem(first[0].problem_id, resolve_edit("patched the driver"));
   ASSERT_TRUE(edited.ok()) << edited.error().message;
-  ASSERT_EQ(edited->status, 200) << edited->detail;
+  ASSERT_EQ(edited->verdict, core::Verdict::done) << edited->detail;
 
   // Recurs after the fix: the old incidents are the old problem's history.
   EXPECT_TRUE(link({open_incident(4, key, kBase + 3)}).empty());
@@ -226,19 +226,19 @@ TEST_P(StoreProblemsTest, EditWritesTheRowAndItsAuditOrNothing) {
     p.title = "changed but refused";
     a.push_back(make_audit(p.id, "resolve", 1));
     core::ProblemResult r;
-    r.status = 403;
+    r.verdict = core::Verdict::forbidden;
     r.error = "forbidden";
     return r;
   });
   ASSERT_TRUE(refused.ok());
-  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(refused->verdict, core::Verdict::forbidden);
   EXPECT_FALSE(refused->problem.has_value());
   EXPECT_EQ(problem_ok(id).problem.title, "incident 1");  // the incident that opened it
   EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), entries_before);
 
   auto done = store_->edit_problem(id, resolve_edit("patched"));
   ASSERT_TRUE(done.ok());
-  ASSERT_EQ(done->status, 200);
+  ASSERT_EQ(done->verdict, core::Verdict::done);
   ASSERT_TRUE(done->problem.has_value());
   EXPECT_EQ(done->problem->status, core::ProblemStatus::resolved);
   reopen();  // it is in the database, not in memory
@@ -258,11 +258,11 @@ TEST_P(StoreProblemsTest, EditWritesTheRowAndItsAuditOrNothing) {
 
   auto again = store_->edit_problem(id, resolve_edit("twice"));
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->status, 409);
+  EXPECT_EQ(again->verdict, core::Verdict::conflict);
   for (const char* missing : {"PRB-999", "PRB-x", "INC-1", ""}) {
     auto none = store_->edit_problem(missing, resolve_edit("x"));
     ASSERT_TRUE(none.ok());
-    EXPECT_EQ(none->status, 404) << missing;
+    EXPECT_EQ(none->verdict, core::Verdict::not_found) << missing;
     EXPECT_EQ(none->error, "not_found");
   }
 }
