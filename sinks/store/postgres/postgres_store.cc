@@ -9,8 +9,8 @@
 
 #include "core/fingerprint.h"
 #include "sinks/store/label_json.h"
+#include "sinks/store/lease_pool.h"
 #include "sinks/store/postgres/audit_log.h"
-#include "sinks/store/postgres/lease_pool.h"
 #include "sinks/store/postgres/migrations.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "sinks/store/postgres/problems.h"
@@ -244,7 +244,7 @@ class PostgresIncidentStore final : public IncidentStore {
   std::shared_ptr<const postgres::Target> target_;
   std::mutex write_mu_;  // every write (batches, silences, problems, retention), one at a time
   Writer writer_;
-  postgres::LeasePool<Reader> readers_;
+  LeasePool<Reader> readers_;
 };
 
 core::Status PostgresIncidentStore::apply(std::span<const core::IncidentUpdate> batch) {

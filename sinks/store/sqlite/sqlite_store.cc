@@ -14,7 +14,7 @@
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/migrations.h"
 #include "sinks/store/sqlite/problems.h"
-#include "sinks/store/sqlite/read_pool.h"
+#include "sinks/store/sqlite/readers.h"
 #include "sinks/store/sqlite/retention.h"
 #include "sinks/store/sqlite/rows.h"
 #include "sinks/store/sqlite/silences.h"
@@ -584,7 +584,7 @@ core::Result<std::unique_ptr<IncidentStore>> open_sqlite_store(const SqliteOptio
   writer.max_seq_hint = *max_seq;
 
   const size_t readers = std::clamp<size_t>(options.read_connections, 1, kMaxReadConnections);
-  auto pool = ReadPool::open(options.path, readers, options.busy_timeout_ms);
+  auto pool = sqlite::open_readers(options.path, readers, options.busy_timeout_ms);
   if (!pool.ok()) return pool.error();
   auto checkpointer = sqlite::Checkpointer::start(options.path, options.busy_timeout_ms,
                                                   std::chrono::milliseconds(200));

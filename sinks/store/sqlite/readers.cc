@@ -1,4 +1,4 @@
-#include "sinks/store/sqlite/read_pool.h"
+#include "sinks/store/sqlite/readers.h"
 
 #include <algorithm>
 
@@ -85,32 +85,15 @@ core::Result<Statement*> ReadConnection::list_statement(unsigned shape) {
   return &stmt;
 }
 
-core::Result<std::unique_ptr<ReadPool>> ReadPool::open(const std::string& path, size_t connections,
-                                                       int busy_timeout_ms) {
-  std::unique_ptr<ReadPool> pool(new ReadPool());
+core::Result<std::unique_ptr<ReadPool>> open_readers(const std::string& path, size_t connections,
+                                                     int busy_timeout_ms) {
+  auto pool = std::make_unique<ReadPool>();
   for (size_t i = 0; i < std::max<size_t>(connections, 1); ++i) {
     auto conn = open_connection(path, busy_timeout_ms);
     if (!conn.ok()) return conn.error();
-    pool->free_.push_back(conn->get());
-    pool->all_.push_back(std::move(*conn));
+    pool->add(std::move(*conn));
   }
   return pool;
-}
-
-ReadPool::Lease ReadPool::acquire() {
-  std::unique_lock lock(mu_);
-  freed_.wait(lock, [this] { return !free_.empty(); });
-  ReadConnection* conn = free_.back();
-  free_.pop_back();
-  return Lease(*this, *conn);
-}
-
-void ReadPool::release(ReadConnection& conn) {
-  {
-    std::lock_guard lock(mu_);
-    free_.push_back(&conn);
-  }
-  freed_.notify_one();
 }
 
 core::Status ReadSnapshot::begin() {
