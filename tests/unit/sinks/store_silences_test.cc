@@ -217,6 +217,7 @@ TEST_P(StoreSilencesTest, CreateAndExpireAreAuditedInTheChain) {
 // renamed away, as an operator's mistake would) after the silence row was
 // written in the same transaction.
 TEST_P(StoreSilencesTest, AFailedAuditAppendLeavesNeitherTheSilenceNorItsEntry) {
+  ALERTD_NEEDS_SQL_SHELL();
   const core::Silence kept = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
   const std::string head = verify_ok(*store_).head_hash;
   ASSERT_TRUE(db_->exec("ALTER TABLE audit_log RENAME TO audit_log_away").ok());
@@ -277,6 +278,7 @@ TEST_P(StoreSilencesTest, RefusesSilencesThatCannotBeRight) {
 // Recorded, never lost: not even an operator's SQL shell can delete a silence or
 // change what it matched; only an earlier end is allowed.
 TEST_P(StoreSilencesTest, RowsCannotBeDeletedOrRewritten) {
+  ALERTD_NEEDS_SQL_SHELL();
   const core::Silence s = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
   for (const char* tamper :
        {"DELETE FROM silences", "UPDATE silences SET matchers = '[\"b=\\\"2\\\"\"]'",
