@@ -26,7 +26,6 @@ namespace {
 using postgres::ColumnArrays;
 using postgres::Connection;
 using postgres::Params;
-using postgres::RowReader;
 using postgres::Rows;
 
 constexpr size_t kMaxReadConnections = 64;
@@ -40,8 +39,7 @@ constexpr size_t kListShapes = 16;
 constexpr std::string_view kActive = "status NOT IN ('resolved', 'closed')";
 
 std::string list_sql(unsigned shape) {
-  std::string sql =
-      "SELECT " + postgres::incident_select_list() + " FROM incidents WHERE tenant = $1";
+  std::string sql = "SELECT " + schema::incident_select() + " FROM incidents WHERE tenant = $1";
   int next = 2;
   auto param = [&] { return "$" + std::to_string(next++); };
   if (shape & kByStatus) sql += " AND status = " + param();
@@ -56,16 +54,13 @@ std::string list_sql(unsigned shape) {
 struct Statements {
   Statements() {
     using namespace postgres;
-    const std::span<const Column> audit(kAuditTable);
-    const std::string incident_cols = incident_select_list();
-    const std::string member_cols = column_list(std::span<const Column>(kMemberTable).subspan(1));
-    upsert_incidents = batch_insert_sql("incidents", kIncidentTable, 1);
-    upsert_members = batch_insert_sql("incident_members", kMemberTable, 2);
+    const std::string& incident_cols = schema::incident_select();
+    const std::string& member_cols = schema::member_select();
     incident_by_id = "SELECT " + incident_cols + " FROM incidents WHERE id = $1";
     members_of = "SELECT " + member_cols + " FROM incident_members WHERE incident_seq = $1" +
                  " ORDER BY " + std::string(postgres::kMemberOrder);
     timeline =
-        "SELECT " + column_list(audit) + " FROM audit_log WHERE incident_id = $1 ORDER BY seq";
+        "SELECT " + schema::audit_select() + " FROM audit_log WHERE incident_id = $1 ORDER BY seq";
     active_incidents = "SELECT " + incident_cols + " FROM incidents WHERE " + std::string(kActive) +
                        " ORDER BY seq";
     active_members = "SELECT incident_seq, " + member_cols +
@@ -79,7 +74,6 @@ struct Statements {
         " FROM incidents WHERE tenant = $1 AND opened_at >= $2 ORDER BY opened_at LIMIT $3";
     for (unsigned shape = 0; shape < kListShapes; ++shape) list[shape] = list_sql(shape);
   }
-  std::string upsert_incidents, upsert_members;
   std::string incident_by_id, members_of, timeline, active_incidents, active_members, max_seq;
   std::string opened_since;
   std::array<std::string, kListShapes> list;
@@ -111,13 +105,13 @@ struct Writer {
   explicit Writer(std::shared_ptr<const postgres::Target> target)
       : conn(std::move(target), run_schema_check) {}
   Connection conn;
-  ColumnArrays incidents{std::size(postgres::kIncidentTable)};
-  ColumnArrays members{std::size(postgres::kMemberTable)};
+  ColumnArrays incidents{schema::kIncidents.columns.size()};
+  ColumnArrays members{schema::kMembers.columns.size() + 1};  // kMemberOwner first
+  postgres::ArraysWriter fields;
   // The batch's audit entries in order, numbered and chained as they are appended.
   std::vector<const core::AuditEntry*> audit_entries;
   postgres::AuditAppender audit;
   Params params;
-  std::string json;
   simdjson::dom::parser parser;
   // One row per incident and per member of a batch: a statement's ON
   // CONFLICT cannot update one row twice, so the last update of each wins,
@@ -296,8 +290,8 @@ core::Status PostgresIncidentStore::stage(std::span<const core::IncidentUpdate> 
     }
     for (const auto& entry : update.audit) w.audit_entries.push_back(&entry);
   }
-  for (const auto* inc : w.incident_rows) postgres::write_incident(w.incidents, *inc);
-  for (const auto& [seq, m] : w.member_rows) postgres::write_member(w.members, seq, *m, w.json);
+  for (const auto* inc : w.incident_rows) postgres::write_incident(w.fields, w.incidents, *inc);
+  for (const auto& [seq, m] : w.member_rows) postgres::write_member(w.fields, w.members, seq, *m);
   return {};
 }
 
@@ -311,8 +305,8 @@ core::Status PostgresIncidentStore::write_staged() {
     return st;
   }
   const std::pair<ColumnArrays*, std::pair<const std::string*, std::string_view>> tables[] = {
-      {&w.incidents, {&sql().upsert_incidents, "upsert incidents"}},
-      {&w.members, {&sql().upsert_members, "upsert members"}},
+      {&w.incidents, {&postgres::upsert_incidents_sql(), "upsert incidents"}},
+      {&w.members, {&postgres::upsert_members_sql(), "upsert members"}},
   };
   for (const auto& [rows, statement] : tables) {
     if (rows->rows() == 0) continue;
@@ -357,7 +351,7 @@ core::Result<IncidentPage> PostgresIncidentStore::list(const IncidentFilter& fil
 
   IncidentPage page;
   for (int i = 0; i < rows->size(); ++i) {
-    RowReader row(*rows, i);
+    postgres::RowFields row(*rows, i);
     auto incident = postgres::read_incident(row);
     if (!incident.ok()) return incident.error();
     page.incidents.push_back(std::move(*incident));
@@ -381,7 +375,7 @@ core::Result<std::vector<core::Incident>> PostgresIncidentStore::opened_since(
   if (!rows.ok()) return rows.error();
   std::vector<core::Incident> out;
   for (int i = 0; i < rows->size(); ++i) {
-    RowReader row(*rows, i);
+    postgres::RowFields row(*rows, i);
     auto incident = postgres::read_incident(row);
     if (!incident.ok()) return incident.error();
     out.push_back(std::move(*incident));
@@ -400,7 +394,7 @@ core::Result<std::optional<IncidentDetail>> PostgresIncidentStore::get(std::stri
   if (!incident_rows.ok()) return incident_rows.error();
   if (incident_rows->size() == 0) return std::optional<IncidentDetail>();
   IncidentDetail detail;
-  RowReader incident_row(*incident_rows, 0);
+  postgres::RowFields incident_row(*incident_rows, 0);
   auto incident = postgres::read_incident(incident_row);
   if (!incident.ok()) return incident.error();
   detail.incident = std::move(*incident);
@@ -410,8 +404,8 @@ core::Result<std::optional<IncidentDetail>> PostgresIncidentStore::get(std::stri
   auto member_rows = lease->conn.query(sql().members_of, p, "get incident members");
   if (!member_rows.ok()) return member_rows.error();
   for (int i = 0; i < member_rows->size(); ++i) {
-    RowReader row(*member_rows, i);
-    auto member = postgres::read_member(row, lease->parser);
+    postgres::RowFields row(*member_rows, i, 0, &lease->parser);
+    auto member = postgres::read_member(row);
     if (!member.ok()) return member.error();
     detail.members.push_back(std::move(*member));
   }
@@ -427,7 +421,7 @@ core::Result<std::vector<core::AuditEntry>> PostgresIncidentStore::timeline(std:
   std::vector<core::AuditEntry> entries;
   entries.reserve(static_cast<size_t>(rows->size()));
   for (int i = 0; i < rows->size(); ++i) {
-    RowReader row(*rows, i);
+    postgres::RowFields row(*rows, i);
     entries.push_back(postgres::read_audit(row));
   }
   return entries;
@@ -444,7 +438,7 @@ core::Result<core::ActiveState> PostgresIncidentStore::load_active() {
   auto incident_rows = conn.query(sql().active_incidents, none, "load active incidents");
   if (!incident_rows.ok()) return incident_rows.error();
   for (int i = 0; i < incident_rows->size(); ++i) {
-    RowReader row(*incident_rows, i);
+    postgres::RowFields row(*incident_rows, i);
     auto incident = postgres::read_incident(row);
     if (!incident.ok()) return incident.error();
     state.incidents.push_back(std::move(*incident));
@@ -458,8 +452,8 @@ core::Result<core::ActiveState> PostgresIncidentStore::load_active() {
     const int64_t seq = member_rows->int64(i, 0);
     while (owner < state.incidents.size() && state.incidents[owner].seq < seq) ++owner;
     if (owner == state.incidents.size() || state.incidents[owner].seq != seq) continue;
-    RowReader row(*member_rows, i, 1);
-    auto member = postgres::read_member(row, lease->parser);
+    postgres::RowFields row(*member_rows, i, 1, &lease->parser);
+    auto member = postgres::read_member(row);
     if (!member.ok()) return member.error();
     state.members.emplace_back(state.incidents[owner].id, std::move(*member));
   }

@@ -44,38 +44,22 @@ ORDER BY b.ord
 )sql";
 
 /// "$1, $2, ..., $n".
-std::string placeholders(size_t n) {
-  std::string out;
-  for (size_t i = 1; i <= n; ++i) {
-    if (i > 1) out += ", ";
-    out += "$" + std::to_string(i);
-  }
-  return out;
-}
-
 struct Statements {
   Statements() {
-    const std::span<const Column> written =
-        std::span<const Column>(kProblemTable).subspan(kAssignedSeq);
-    by_seq = "SELECT " + problem_select_list() + " FROM problems WHERE seq = $1";
+    by_seq = "SELECT " + schema::problem_select() + " FROM problems WHERE seq = $1";
     // Locked until the edit commits: another writer's edit waits for it
     // instead of being overwritten.
     by_seq_for_update = by_seq + " FOR UPDATE OF problems";
-    insert = "INSERT INTO problems (" + column_list(written) + ") VALUES (" +
-             placeholders(written.size()) + ") RETURNING seq";
-    update =
-        "UPDATE problems SET title = $2, status = $3, workaround = $4, root_cause = $5, "
-        "resolution = $6, close_notes = $7, updated_at = $8, resolved_at = $9, closed_at = $10 "
-        "WHERE seq = $1";
     // The newest links; an incident purged by retention has no row to join.
     links = "SELECT problem_incidents.incident_seq, problem_incidents.linked_at, " +
-            column_list(kIncidentTable, "incidents.") + ", " + std::string(kIncidentProblemColumn) +
+            schema::column_list(schema::kIncidents, schema::Which::all, "incidents.") + ", " +
+            std::string(schema::kIncidentProblemLink) +
             " FROM problem_incidents LEFT JOIN incidents ON incidents.seq = "
             "problem_incidents.incident_seq WHERE problem_incidents.problem_seq = $1 "
             "ORDER BY problem_incidents.linked_at DESC, problem_incidents.incident_seq DESC "
             "LIMIT $2";
   }
-  std::string by_seq, by_seq_for_update, insert, update, links;
+  std::string by_seq, by_seq_for_update, links;
 };
 
 const Statements& sql() {
@@ -133,19 +117,8 @@ class ProblemWriter final : public ProblemLinkTx {
 
   core::Result<int64_t> insert_problem(const core::Problem& p) override {
     params_.clear();
-    params_.view(p.tenant)
-        .view(p.group_key)
-        .view(p.title)
-        .text(core::to_string(p.status))
-        .view(p.workaround)
-        .view(p.root_cause)
-        .view(p.resolution)
-        .view(p.close_notes)
-        .time(p.created_at)
-        .time(p.updated_at)
-        .time(p.resolved_at)
-        .time(p.closed_at);
-    auto rows = conn_.query(sql().insert, params_, "insert problem");
+    bind_problem(params_, p);
+    auto rows = conn_.query(insert_problem_sql(), params_, "insert problem");
     if (!rows.ok()) return rows.error();
     return rows->int64(0, 0);
   }
@@ -172,7 +145,7 @@ class ProblemWriter final : public ProblemLinkTx {
     auto rows = conn_.query(sql().by_seq_for_update, params_, "read problem");
     if (!rows.ok()) return rows.error();
     if (rows->size() == 0) return std::optional<core::Problem>();
-    RowReader row(*rows, 0);
+    RowFields row(*rows, 0);
     auto p = read_problem(row);
     if (!p.ok()) return p.error();
     return std::optional<core::Problem>(std::move(*p));
@@ -181,17 +154,8 @@ class ProblemWriter final : public ProblemLinkTx {
   /// Writes every column a person can change (status, texts, times).
   core::Status update(const core::Problem& p) {
     params_.clear();
-    params_.int64(p.seq)
-        .view(p.title)
-        .text(core::to_string(p.status))
-        .view(p.workaround)
-        .view(p.root_cause)
-        .view(p.resolution)
-        .view(p.close_notes)
-        .time(p.updated_at)
-        .time(p.resolved_at)
-        .time(p.closed_at);
-    return core::status_of(conn_.query(sql().update, params_, "update problem"));
+    bind_problem_update(params_, p);
+    return core::status_of(conn_.query(update_problem_sql(), params_, "update problem"));
   }
 
  private:
@@ -200,34 +164,6 @@ class ProblemWriter final : public ProblemLinkTx {
 };
 
 }  // namespace
-
-std::string problem_select_list() {
-  return column_list(kProblemTable) + ", " + std::string(kProblemLinkColumns);
-}
-
-core::Result<core::Problem> read_problem(RowReader& row) {
-  core::Problem p;
-  p.seq = row.int64();
-  p.id = core::problem_id(p.seq);
-  p.tenant = row.text();
-  p.group_key = row.text();
-  p.title = row.text();
-  const auto status_text = row.text_view();
-  const auto status = core::parse_problem_status(status_text);
-  if (!status) return corrupt("problems", "status", status_text);
-  p.status = *status;
-  p.workaround = row.text();
-  p.root_cause = row.text();
-  p.resolution = row.text();
-  p.close_notes = row.text();
-  p.created_at = row.time();
-  p.updated_at = row.time();
-  p.resolved_at = row.time();
-  p.closed_at = row.time();
-  p.incident_count = static_cast<uint32_t>(row.int64());
-  p.last_linked_at = row.time();
-  return p;
-}
 
 core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
                                                        std::span<const OpenedIncident> opened,
@@ -302,7 +238,7 @@ core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& f
   const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxListLimit);
   Params params;
   params.view(filter.tenant);
-  std::string sql = "SELECT " + problem_select_list() + " FROM problems WHERE tenant = $1";
+  std::string sql = "SELECT " + schema::problem_select() + " FROM problems WHERE tenant = $1";
   auto next = [&] { return "$" + std::to_string(params.size() + 1); };
   if (filter.status) {
     sql += " AND status = " + next();
@@ -318,7 +254,7 @@ core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& f
   if (!rows.ok()) return rows.error();
   ProblemPage page;
   for (int i = 0; i < rows->size(); ++i) {
-    RowReader row(*rows, i);
+    RowFields row(*rows, i);
     auto p = read_problem(row);
     if (!p.ok()) return p.error();
     page.problems.push_back(std::move(*p));
@@ -337,7 +273,7 @@ core::Result<std::optional<ProblemDetail>> get_problem(Connection& conn, int64_t
   if (!problem_rows.ok()) return problem_rows.error();
   if (problem_rows->size() == 0) return std::optional<ProblemDetail>();
   ProblemDetail detail;
-  RowReader problem_row(*problem_rows, 0);
+  RowFields problem_row(*problem_rows, 0);
   auto p = read_problem(problem_row);
   if (!p.ok()) return p.error();
   detail.problem = std::move(*p);
@@ -351,7 +287,7 @@ core::Result<std::optional<ProblemDetail>> get_problem(Connection& conn, int64_t
     pi.id = core::incident_id(rows->int64(i, 0));
     pi.linked_at = rows->time(i, 1);
     if (!rows->is_null(i, 2)) {
-      RowReader row(*rows, i, 2);
+      RowFields row(*rows, i, 2);
       auto inc = read_incident(row);
       if (!inc.ok()) return inc.error();
       pi.incident = std::move(*inc);

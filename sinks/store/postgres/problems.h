@@ -26,26 +26,6 @@
 
 namespace alertd::sinks::postgres {
 
-// --- problems (seq is assigned by the store: not written, read first) ---
-
-inline constexpr Column kProblemTable[] = {
-    {"seq", "bigint"},        {"tenant", "text"},       {"group_key", "text"},
-    {"title", "text"},        {"status", "text"},       {"workaround", "text"},
-    {"root_cause", "text"},   {"resolution", "text"},   {"close_notes", "text"},
-    {"created_at", "bigint"}, {"updated_at", "bigint"}, {"resolved_at", "bigint"},
-    {"closed_at", "bigint"},
-};
-
-/// Read after the columns of kProblemTable: incident_count and
-/// last_linked_at, which come from the links and are never written.
-inline constexpr std::string_view kProblemLinkColumns =
-    "(SELECT COUNT(*) FROM problem_incidents WHERE problem_seq = problems.seq), "
-    "(SELECT MAX(linked_at) FROM problem_incidents WHERE problem_seq = problems.seq)";
-
-/// The SELECT list read_problem reads: kProblemTable, then kProblemLinkColumns.
-std::string problem_select_list();
-core::Result<core::Problem> read_problem(RowReader& row);
-
 /// The indexes into `opened` (in order) of the incidents whose group key
 /// has an unresolved problem, or has at least policy.threshold unlinked
 /// incidents within policy.within before one of the key's `opened`: every

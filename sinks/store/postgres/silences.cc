@@ -15,10 +15,7 @@ namespace {
 
 struct Statements {
   Statements() {
-    const std::span<const Column> silence(kSilenceTable);
-    const std::string cols = column_list(silence);
-    insert = "INSERT INTO silences (" + column_list(silence.subspan(kAssignedSeq)) +
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq";
+    const std::string& cols = schema::silence_select();
     by_seq = "SELECT " + cols + " FROM silences WHERE seq = $1";
     // Locked: the row the entry's "from" describes is the row the update changes.
     by_seq_for_update = by_seq + " FOR UPDATE";
@@ -33,7 +30,7 @@ struct Statements {
     of_tenant = "SELECT " + cols + " FROM silences WHERE tenant = $1 ORDER BY seq DESC";
     unended = "SELECT " + cols + " FROM silences WHERE ends_at > $1 ORDER BY seq";
   }
-  std::string insert, by_seq, by_seq_for_update, expire, of_tenant, unended;
+  std::string by_seq, by_seq_for_update, expire, of_tenant, unended;
 };
 
 const Statements& sql() {
@@ -57,8 +54,8 @@ core::Result<std::vector<core::Silence>> read_silences(const Rows& rows,
   std::vector<core::Silence> out;
   out.reserve(static_cast<size_t>(rows.size()));
   for (int i = 0; i < rows.size(); ++i) {
-    RowReader row(rows, i);
-    auto silence = read_silence(row, parser);
+    RowFields row(rows, i, 0, &parser);
+    auto silence = read_silence(row);
     if (!silence.ok()) return silence.error();
     out.push_back(std::move(*silence));
   }
@@ -77,14 +74,12 @@ core::Result<std::optional<core::Silence>> read_one_silence(const Rows& rows,
 
 core::Result<core::Silence> create_silence(Connection& conn, AuditAppender& audit,
                                            core::Silence s) {
-  std::string matchers_json;
-  write_matchers_json(s.matchers, matchers_json);
   Params params;
-  bind_silence(params, s, matchers_json);
+  bind_silence(params, s);
   // The seq comes from the INSERT, so the entry is built between it and the
   // append. (A rolled-back INSERT still uses up its seq: ids may skip.)
   auto st = run_transaction(conn, begin_sql(), [&]() -> core::Status {
-    auto rows = conn.query(sql().insert, params, "create silence");
+    auto rows = conn.query(insert_silence_sql(), params, "create silence");
     if (!rows.ok()) return rows.error();
     s.id = silence_id(rows->int64(0, 0));
     const core::AuditEntry entry = silence_audit_entry(s);

@@ -18,15 +18,6 @@
 
 namespace alertd::sinks::sqlite {
 
-/// SELECT list for read_problem; the last two columns come from the links.
-inline constexpr std::string_view kProblemColumns =
-    "seq, tenant, group_key, title, status, workaround, root_cause, resolution, close_notes, "
-    "created_at, updated_at, resolved_at, closed_at, "
-    "(SELECT COUNT(*) FROM problem_incidents WHERE problem_seq = problems.seq), "
-    "(SELECT MAX(linked_at) FROM problem_incidents WHERE problem_seq = problems.seq)";
-
-core::Result<core::Problem> read_problem(const Statement& stmt, int first_col);
-
 /// The writer's problem statements, inside its open write transaction.
 class ProblemWriter final : public ProblemLinkTx {
  public:

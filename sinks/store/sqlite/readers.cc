@@ -16,7 +16,7 @@ constexpr std::string_view kActive = "status NOT IN ('resolved', 'closed')";
 
 std::string list_sql(unsigned shape) {
   std::string sql = "SELECT ";
-  sql += kIncidentColumns;
+  sql += schema::incident_select();
   sql += " FROM incidents WHERE tenant = ?1";
   if (shape & kListByStatus) sql += " AND status = ?2";
   if (shape & kListByService) sql += " AND service = ?3";
@@ -44,30 +44,30 @@ core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string&
       {&conn->begin, "BEGIN"},
       {&conn->end, "ROLLBACK"},
       {&conn->incident_by_id,
-       "SELECT " + std::string(kIncidentColumns) + " FROM incidents WHERE id = ?1"},
-      {&conn->members_of, "SELECT " + std::string(kMemberColumns) +
+       "SELECT " + schema::incident_select() + " FROM incidents WHERE id = ?1"},
+      {&conn->members_of, "SELECT " + schema::member_select() +
                               " FROM incident_members WHERE incident_seq = ?1"
                               " ORDER BY first_seen, fingerprint"},
-      {&conn->timeline, "SELECT " + std::string(kAuditColumns) +
-                            " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
+      {&conn->timeline,
+       "SELECT " + schema::audit_select() + " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
       {&conn->audit_head, std::string(kAuditHeadSql)},
-      {&conn->audit_chain, "SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq"},
-      {&conn->opened_since, "SELECT " + std::string(kIncidentColumns) +
+      {&conn->audit_chain, "SELECT " + schema::audit_select() + " FROM audit_log ORDER BY seq"},
+      {&conn->opened_since, "SELECT " + schema::incident_select() +
                                 " FROM incidents WHERE tenant = ?1 AND opened_at >= ?2"
                                 " ORDER BY opened_at LIMIT ?3"},
-      {&conn->active_incidents, "SELECT " + std::string(kIncidentColumns) +
-                                    " FROM incidents WHERE " + active + " ORDER BY seq"},
+      {&conn->active_incidents,
+       "SELECT " + schema::incident_select() + " FROM incidents WHERE " + active + " ORDER BY seq"},
       {&conn->active_members,
-       "SELECT incident_seq, " + std::string(kMemberColumns) +
+       "SELECT incident_seq, " + schema::member_select() +
            " FROM incident_members WHERE incident_seq IN (SELECT seq FROM incidents WHERE " +
            active + ") ORDER BY incident_seq, first_seen, fingerprint"},
       {&conn->max_seq, std::string(kMaxIncidentSeqSql)},
-      {&conn->silences_of_tenant, "SELECT " + std::string(kSilenceColumns) +
-                                      " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
+      {&conn->silences_of_tenant,
+       "SELECT " + schema::silence_select() + " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
       {&conn->silence_by_seq,
-       "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE seq = ?1"},
+       "SELECT " + schema::silence_select() + " FROM silences WHERE seq = ?1"},
       {&conn->silences_unended,
-       "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE ends_at > ?1 ORDER BY seq"},
+       "SELECT " + schema::silence_select() + " FROM silences WHERE ends_at > ?1 ORDER BY seq"},
   };
   for (const auto& [stmt, sql] : statements) {
     if (auto st = prepare_into(conn->db, *stmt, sql); !st.ok()) return st.error();

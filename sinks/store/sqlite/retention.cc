@@ -8,7 +8,7 @@ namespace alertd::sinks::sqlite {
 core::Result<std::vector<IncidentDetail>> Purger::closed_before(core::TimePoint before,
                                                                 size_t limit, bool with_members) {
   // The predicate of the partial index incidents_closed.
-  auto stmt = cache_.get(db_, "SELECT " + std::string(kIncidentColumns) +
+  auto stmt = cache_.get(db_, "SELECT " + schema::incident_select() +
                                   " FROM incidents WHERE status = 'closed' AND closed_at < ?1 "
                                   "ORDER BY closed_at, seq LIMIT ?2");
   if (!stmt.ok()) return stmt.error();
@@ -27,7 +27,7 @@ core::Result<std::vector<IncidentDetail>> Purger::closed_before(core::TimePoint 
     if (!st.ok()) return st.error();
   }
   if (!with_members) return out;
-  auto members = cache_.get(db_, "SELECT " + std::string(kMemberColumns) +
+  auto members = cache_.get(db_, "SELECT " + schema::member_select() +
                                      " FROM incident_members WHERE incident_seq = ?1"
                                      " ORDER BY first_seen, fingerprint");
   if (!members.ok()) return members.error();

@@ -34,12 +34,11 @@ core::Result<std::optional<core::Silence>> read_one_silence(Statement& stmt,
 }
 
 core::Status SilenceWriter::insert(core::Silence& silence) {
-  auto stmt = cache_.get(db_, std::string(kInsertSilenceSql));
+  auto stmt = cache_.get(db_, insert_silence_sql());
   if (!stmt.ok()) return stmt.error();
-  std::string matchers_json;
-  write_matchers_json(silence.matchers, matchers_json);
+  StatementBinder binder;  // holds the matchers' JSON until the statement ran
   ResetGuard guard(**stmt);
-  bind_silence(**stmt, silence, matchers_json);
+  bind_silence(binder, **stmt, silence);
   if (auto st = (*stmt)->run("create silence"); !st.ok()) return st;
   // The caller holds the writer's mutex: the rowid is this statement's.
   silence.id = silence_id(sqlite3_last_insert_rowid(db_.get()));
@@ -48,7 +47,7 @@ core::Status SilenceWriter::insert(core::Silence& silence) {
 
 core::Result<std::optional<core::Silence>> SilenceWriter::read(int64_t seq) {
   auto stmt =
-      cache_.get(db_, "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE seq = ?1");
+      cache_.get(db_, "SELECT " + schema::silence_select() + " FROM silences WHERE seq = ?1");
   if (!stmt.ok()) return stmt.error();
   ResetGuard guard(**stmt);
   (*stmt)->bind_int(1, seq);

@@ -56,10 +56,10 @@ struct Writer {
   Statement update_incident_unindexed;
   Statement upsert_incident;
   Statement upsert_member;
-  sqlite::AuditAppender audit;   // numbers and hash-chains the audit entries
-  sqlite::MemberText text;       // reused buffers for the bound member text
-  simdjson::dom::parser parser;  // reads back an expired silence, members to archive
-  StatementCache cache;          // the rare writes: silences, problems, retention
+  sqlite::AuditAppender audit;     // numbers and hash-chains the audit entries
+  sqlite::StatementBinder binder;  // reused buffers for the bound member text
+  simdjson::dom::parser parser;    // reads back an expired silence, members to archive
+  StatementCache cache;            // the rare writes: silences, problems, retention
   // Highest incident seq this writer wrote or found at open. Only a hint for
   // picking the statement (seqs above it are new incidents, which skip the
   // narrow UPDATE): a stale value after a rollback or another process's
@@ -72,9 +72,9 @@ core::Status prepare_writer(Writer& w) {
       {&w.begin, "BEGIN IMMEDIATE"},
       {&w.commit, "COMMIT"},
       {&w.rollback, "ROLLBACK"},
-      {&w.update_incident_unindexed, std::string(sqlite::kUpdateIncidentUnindexedSql)},
-      {&w.upsert_incident, std::string(sqlite::kUpsertIncidentSql)},
-      {&w.upsert_member, std::string(sqlite::kUpsertMemberSql)},
+      {&w.update_incident_unindexed, sqlite::update_incident_unindexed_sql()},
+      {&w.upsert_incident, sqlite::upsert_incident_sql()},
+      {&w.upsert_member, sqlite::upsert_member_sql()},
   };
   for (const auto& [stmt, sql] : statements) {
     auto prepared = Statement::prepare(w.db, sql);
@@ -192,7 +192,7 @@ core::Status SqliteIncidentStore::write_update(const core::IncidentUpdate& updat
   if (auto st = write_incident(incident); !st.ok()) return about(st, incident);
   for (const auto& member : update.members) {
     ResetGuard guard(writer_.upsert_member);
-    auto st = sqlite::bind_member(writer_.upsert_member, incident.seq, member, writer_.text);
+    auto st = sqlite::bind_member(writer_.binder, writer_.upsert_member, incident.seq, member);
     if (st.ok()) st = writer_.upsert_member.run("upsert member");
     if (!st.ok()) return about(st, incident);
   }
@@ -207,13 +207,13 @@ core::Status SqliteIncidentStore::write_incident(const core::Incident& incident)
   // narrow UPDATE then leaves every index untouched. Anything else (a new
   // incident, a status, priority, service or tenant change) takes the upsert.
   if (incident.seq <= writer_.max_seq_hint) {
-    sqlite::bind_incident(writer_.update_incident_unindexed, incident);
+    sqlite::bind_incident(writer_.binder, writer_.update_incident_unindexed, incident);
     if (auto st = writer_.update_incident_unindexed.run("upsert incident"); !st.ok()) return st;
     if (sqlite3_changes(writer_.db.get()) > 0) return {};
   } else {
     writer_.max_seq_hint = incident.seq;
   }
-  sqlite::bind_incident(writer_.upsert_incident, incident);
+  sqlite::bind_incident(writer_.binder, writer_.upsert_incident, incident);
   return writer_.upsert_incident.run("upsert incident");
 }
 

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "schema_check.h"
 #include "sinks/store/audit_chain.h"
 #include "sinks/store/postgres/migrations.h"
 #include "sinks/store/postgres/pg_conn.h"
@@ -260,6 +261,12 @@ TEST_F(PostgresStoreTest, MigrationsAreRecordedOnceAndReopenKeepsData) {
   auto got = store_->get("INC-7");
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->has_value());
+}
+
+TEST_F(PostgresStoreTest, ColumnTableMatchesTheMigratedTables) {
+  SchemaCheck(schema::Dialect::postgres, [&](const std::string& sql) {
+    return count_of(sql);
+  }).expect_all_tables();
 }
 
 TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerBinary) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "schema_check.h"
 #include "store_conformance.h"
 #include "store_test_util.h"
 
@@ -155,6 +156,16 @@ TEST(SqliteOpen, CreatesNestedParentFolders) {
   auto store = open_sqlite_store(SqliteOptions{path});
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST(SqliteSchema, ColumnTableMatchesTheMigratedTables) {
+  TempDir dir;
+  const auto path = dir.file("s.db");
+  ASSERT_NE(open_store(path), nullptr);
+  auto db = raw_connection(path);
+  SchemaCheck(schema::Dialect::sqlite, [&](const std::string& sql) {
+    return count_rows(db, sql);
+  }).expect_all_tables();
 }
 
 TEST(SqliteStore, PingIsAlwaysOk) {
