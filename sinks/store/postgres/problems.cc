@@ -163,8 +163,11 @@ class ProblemWriter final : public ProblemLinkTx {
   Params params_;
 };
 
-}  // namespace
-
+/// The indexes into `opened` (in order) of the incidents whose group key
+/// has an unresolved problem, or has at least policy.threshold unlinked
+/// incidents within policy.within before one of the key's `opened`: every
+/// other incident is left alone by sinks::link_recurring, so running it over
+/// these alone does the same. One statement.
 core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
                                                        std::span<const OpenedIncident> opened,
                                                        const core::ProblemPolicy& policy) {
@@ -185,10 +188,13 @@ core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
   return out;
 }
 
-core::Result<std::vector<ProblemLinks>> link_recurring(Connection& conn, AuditAppender& audit,
+}  // namespace
+
+core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
                                                        std::span<const OpenedIncident> opened,
                                                        const core::ProblemPolicy& policy,
                                                        core::TimePoint now) {
+  Connection& conn = w.conn;
   std::vector<ProblemLinks> links;
   if (opened.empty() || !policy.enabled()) return links;
   // JIT off: the prefilter's estimated cost grows with the batch and passes
@@ -206,14 +212,15 @@ core::Result<std::vector<ProblemLinks>> link_recurring(Connection& conn, AuditAp
     auto done = sinks::link_recurring(tx, subset, policy, now, entries);
     if (!done.ok()) return done.error();
     links = std::move(*done);
-    return audit.append_in_transaction(conn, entries);
+    return w.audit.append_in_transaction(conn, entries);
   });
   if (!st.ok()) return st.error();
   return links;
 }
 
-core::Result<core::ProblemResult> edit_problem(Connection& conn, AuditAppender& audit,
-                                               std::string_view id, const ProblemEdit& edit) {
+core::Result<core::ProblemResult> edit_problem(Writer& w, std::string_view id,
+                                               const ProblemEdit& edit) {
+  Connection& conn = w.conn;
   core::ProblemResult result = problem_not_found(id);
   const auto seq = core::parse_problem_id(id);
   if (!seq) return result;
@@ -228,13 +235,14 @@ core::Result<core::ProblemResult> edit_problem(Connection& conn, AuditAppender& 
     if (result.status >= 400) return core::Error{std::string(kEditRefused), ""};
     if (auto st = tx.update(problem); !st.ok()) return st;
     result.problem = std::move(problem);
-    return audit.append_in_transaction(conn, entries);
+    return w.audit.append_in_transaction(conn, entries);
   });
   if (!edited.ok() && edited.error().reason != kEditRefused) return edited.error();
   return result;
 }
 
-core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& filter) {
+core::Result<ProblemPage> list_problems(Reader& r, const ProblemFilter& filter) {
+  Connection& conn = r.conn;
   const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxListLimit);
   Params params;
   params.view(filter.tenant);
@@ -266,7 +274,10 @@ core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& f
   return page;
 }
 
-core::Result<std::optional<ProblemDetail>> get_problem(Connection& conn, int64_t seq) {
+core::Result<std::optional<ProblemDetail>> get_problem(Reader& r, int64_t seq) {
+  Connection& conn = r.conn;
+  ReadSnapshot snapshot(r);  // the problem and its links from one commit
+  if (auto st = snapshot.begin(); !st.ok()) return st.error();
   Params params;
   params.int64(seq);
   auto problem_rows = conn.query(sql().by_seq, params, "read problem");

@@ -82,9 +82,11 @@ core::Status read_members(Connection& conn, const Params& seqs, simdjson::dom::p
 
 }  // namespace
 
-core::Result<size_t> purge_closed(Connection& conn, AuditAppender& audit,
-                                  simdjson::dom::parser& parser, core::TimePoint closed_before,
-                                  size_t limit, core::TimePoint now, const Archiver& archive) {
+core::Result<size_t> purge_closed(Writer& w, core::TimePoint closed_before, size_t limit,
+                                  core::TimePoint now, const Archiver& archive) {
+  Connection& conn = w.conn;
+  AuditAppender& audit = w.audit;
+  simdjson::dom::parser& parser = w.parser;
   size_t purged = 0;
   // The audit head is locked first, as apply() locks it, so a purge and
   // another daemon's batch touching the same incidents cannot deadlock.

@@ -72,8 +72,8 @@ core::Result<std::optional<core::Silence>> read_one_silence(const Rows& rows,
 
 }  // namespace
 
-core::Result<core::Silence> create_silence(Connection& conn, AuditAppender& audit,
-                                           core::Silence s) {
+core::Result<core::Silence> create_silence(Writer& w, core::Silence s) {
+  Connection& conn = w.conn;
   Params params;
   bind_silence(params, s);
   // The seq comes from the INSERT, so the entry is built between it and the
@@ -83,16 +83,17 @@ core::Result<core::Silence> create_silence(Connection& conn, AuditAppender& audi
     if (!rows.ok()) return rows.error();
     s.id = silence_id(rows->int64(0, 0));
     const core::AuditEntry entry = silence_audit_entry(s);
-    return audit.append_in_transaction(conn, {&entry, 1});
+    return w.audit.append_in_transaction(conn, {&entry, 1});
   });
   if (!st.ok()) return st.error();
   return s;
 }
 
-core::Result<std::optional<core::Silence>> expire_silence(Connection& conn, AuditAppender& audit,
-                                                          simdjson::dom::parser& parser,
-                                                          int64_t seq, core::TimePoint now,
+core::Result<std::optional<core::Silence>> expire_silence(Writer& w, int64_t seq,
+                                                          core::TimePoint now,
                                                           std::string_view actor) {
+  Connection& conn = w.conn;
+  simdjson::dom::parser& parser = w.parser;
   std::optional<core::Silence> result;
   auto st = run_transaction(conn, begin_sql(), [&]() -> core::Status {
     Params params;
@@ -110,15 +111,15 @@ core::Result<std::optional<core::Silence>> expire_silence(Connection& conn, Audi
     result = std::move(*after);
     if (!result) return {};  // rows are never deleted (a trigger refuses it)
     auto entry = silence_expire_audit_entry(**before, *result, actor, now);
-    return entry ? audit.append_in_transaction(conn, {&*entry, 1}) : core::Status();
+    return entry ? w.audit.append_in_transaction(conn, {&*entry, 1}) : core::Status();
   });
   if (!st.ok()) return st.error();
   return result;
 }
 
-core::Result<std::vector<core::Silence>> list_silences(Connection& conn,
-                                                       simdjson::dom::parser& parser,
-                                                       const std::string& tenant) {
+core::Result<std::vector<core::Silence>> list_silences(Reader& r, const std::string& tenant) {
+  Connection& conn = r.conn;
+  simdjson::dom::parser& parser = r.parser;
   Params params;
   params.view(tenant);
   auto rows = conn.query(sql().of_tenant, params, "list silences");
@@ -126,8 +127,9 @@ core::Result<std::vector<core::Silence>> list_silences(Connection& conn,
   return read_silences(*rows, parser);
 }
 
-core::Result<std::optional<core::Silence>> get_silence(Connection& conn,
-                                                       simdjson::dom::parser& parser, int64_t seq) {
+core::Result<std::optional<core::Silence>> get_silence(Reader& r, int64_t seq) {
+  Connection& conn = r.conn;
+  simdjson::dom::parser& parser = r.parser;
   Params params;
   params.int64(seq);
   auto rows = conn.query(sql().by_seq, params, "read silence");
@@ -135,9 +137,9 @@ core::Result<std::optional<core::Silence>> get_silence(Connection& conn,
   return read_one_silence(*rows, parser);
 }
 
-core::Result<std::vector<core::Silence>> load_silences(Connection& conn,
-                                                       simdjson::dom::parser& parser,
-                                                       core::TimePoint now) {
+core::Result<std::vector<core::Silence>> load_silences(Reader& r, core::TimePoint now) {
+  Connection& conn = r.conn;
+  simdjson::dom::parser& parser = r.parser;
   Params params;
   params.time(to_stored(now));
   auto rows = conn.query(sql().unended, params, "load silences");

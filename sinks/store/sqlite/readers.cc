@@ -33,11 +33,11 @@ core::Status prepare_into(Connection& db, Statement& out, std::string_view sql) 
   return {};
 }
 
-core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string& path,
-                                                              int busy_timeout_ms) {
+core::Result<std::unique_ptr<Reader>> open_connection(const std::string& path,
+                                                      int busy_timeout_ms) {
   auto db = Connection::open(path, Connection::Mode::read_only, busy_timeout_ms);
   if (!db.ok()) return db.error();
-  auto conn = std::make_unique<ReadConnection>();
+  auto conn = std::make_unique<Reader>();
   conn->db = std::move(*db);
   const std::string active = std::string(kActive);
   const std::pair<Statement*, std::string> statements[] = {
@@ -77,7 +77,7 @@ core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string&
 
 }  // namespace
 
-core::Result<Statement*> ReadConnection::list_statement(unsigned shape) {
+core::Result<Statement*> Reader::list_statement(unsigned shape) {
   Statement& stmt = list.at(shape);
   if (!stmt.valid()) {
     if (auto st = prepare_into(db, stmt, list_sql(shape)); !st.ok()) return st.error();

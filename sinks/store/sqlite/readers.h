@@ -28,7 +28,7 @@ enum ListShape : unsigned {
 };
 inline constexpr size_t kListShapes = 16;
 
-struct ReadConnection {
+struct Reader {
   Connection db;
   Statement begin;  // BEGIN: one snapshot across the statements of a call
   Statement end;    // ROLLBACK: a read transaction has nothing to keep
@@ -53,7 +53,7 @@ struct ReadConnection {
 };
 
 /// The store's read connections, each leased by one read call at a time.
-using ReadPool = LeasePool<ReadConnection>;
+using ReadPool = LeasePool<Reader>;
 
 /// Opens `connections` (at least one) read-only connections with their statements.
 core::Result<std::unique_ptr<ReadPool>> open_readers(const std::string& path, size_t connections,
@@ -63,14 +63,14 @@ core::Result<std::unique_ptr<ReadPool>> open_readers(const std::string& path, si
 /// the statements of one call see one consistent snapshot.
 class ReadSnapshot {
  public:
-  explicit ReadSnapshot(ReadConnection& conn) : conn_(conn) {}
+  explicit ReadSnapshot(Reader& conn) : conn_(conn) {}
   ReadSnapshot(const ReadSnapshot&) = delete;
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;
   ~ReadSnapshot();
   core::Status begin();
 
  private:
-  ReadConnection& conn_;
+  Reader& conn_;
   bool open_ = false;
 };
 
