@@ -46,7 +46,7 @@ class CounterSync {
 
 struct Pipeline::Shared {
   Shared(const config::DaemonConfig& c, std::shared_ptr<const config::Settings> r,
-         telemetry::Metrics& m, sinks::IncidentStore& s, core::Clock& clk)
+         telemetry::Metrics& m, sinks::Store& s, core::Clock& clk)
       : config(c),
         rules(std::move(r)),
         metrics(m),
@@ -87,7 +87,7 @@ struct Pipeline::Shared {
   std::vector<core::ActiveState> adoptions;
   std::atomic<bool> adoptions_waiting{false};
   telemetry::Metrics& metrics;
-  sinks::IncidentStore& store;
+  sinks::Store& store;
   core::Clock& clock;
   std::vector<std::unique_ptr<BoundedQueue<core::Alert>>> shards;
   std::unique_ptr<std::atomic<size_t>[]> shard_active;  // firing alerts per shard, for the gauge
@@ -104,7 +104,7 @@ struct Pipeline::Shared {
 
 Pipeline::Pipeline(const config::DaemonConfig& config,
                    std::shared_ptr<const config::Settings> rules, telemetry::Metrics& metrics,
-                   sinks::IncidentStore& store, core::Clock& clock)
+                   sinks::Store& store, core::Clock& clock)
     : shared_(std::make_unique<Shared>(config, std::move(rules), metrics, store, clock)) {
   Shared* s = shared_.get();
   metrics.registry.on_collect([s] {

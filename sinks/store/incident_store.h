@@ -57,11 +57,9 @@ struct AuditVerification {
 /// error stops the purge with nothing deleted.
 using Archiver = std::function<core::Status(std::span<const IncidentDetail> incidents)>;
 
-// Named IncidentStoreBase until callers outside sinks/ move to sinks::Store
-// (the last step of issue 11 item 4); then this is sinks::IncidentStore.
-class IncidentStoreBase {
+class IncidentStore {
  public:
-  virtual ~IncidentStoreBase() = default;
+  virtual ~IncidentStore() = default;
 
   /// Writes a batch in one transaction: upserts each incident row and each
   /// changed member, appends the audit entries. All or nothing.
@@ -97,7 +95,3 @@ class IncidentStoreBase {
 };
 
 }  // namespace alertd::sinks
-
-// Until callers move to sinks/store/store.h: what they know as
-// sinks::IncidentStore is the whole store.
-#include "sinks/store/store.h"  // IWYU pragma: export

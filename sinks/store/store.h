@@ -16,7 +16,7 @@
 
 namespace alertd::sinks {
 
-class Store : public IncidentStoreBase, public SilenceStore, public ProblemStore {
+class Store : public IncidentStore, public SilenceStore, public ProblemStore {
  public:
   ~Store() override = default;
 
@@ -26,10 +26,5 @@ class Store : public IncidentStoreBase, public SilenceStore, public ProblemStore
   /// (never throws); the next call reconnects.
   virtual core::Status ping() = 0;
 };
-
-// Until callers outside sinks/ move to sinks::Store (the last step of issue
-// 11 item 4): the name they use for the whole store. A class, not an alias,
-// so their forward declarations (`class IncidentStore;`) still match.
-class IncidentStore : public Store {};
 
 }  // namespace alertd::sinks

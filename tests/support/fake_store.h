@@ -43,7 +43,7 @@
 
 namespace alertd::testing {
 
-class FakeStore final : public sinks::IncidentStore {
+class FakeStore final : public sinks::Store {
  public:
   /// An empty store.
   FakeStore();
@@ -81,7 +81,7 @@ class FakeStore final : public sinks::IncidentStore {
   /// The recorded head of the audit chain (seq 0 when empty).
   int64_t audit_head_seq() const;
 
-  // --- sinks::IncidentStore ---
+  // --- sinks::IncidentStore, and Store::ping ---
 
   core::Status apply(std::span<const core::IncidentUpdate> batch) override;
   core::Result<sinks::IncidentPage> list(const sinks::IncidentFilter& filter) override;

@@ -24,7 +24,7 @@ constexpr size_t kMaxReadConnections = 64;
 /// Every call takes the writer under write_mu_ or leases a reader, and hands
 /// it to the call of the same name in postgres/ (incidents, silences,
 /// problems, retention, writer).
-class PostgresStore final : public IncidentStore {
+class PostgresStore final : public Store {
  public:
   explicit PostgresStore(std::shared_ptr<const postgres::Target> target)
       : target_(target), writer_(target) {}
@@ -153,7 +153,7 @@ core::Result<std::string> describe_postgres_target(const std::string& conninfo) 
   return target->name;
 }
 
-core::Result<std::unique_ptr<IncidentStore>> open_postgres_store(const PostgresOptions& options) {
+core::Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options) {
   auto target = postgres::parse_target(options.conninfo);
   if (!target.ok()) return target.error();
   if (PQisthreadsafe() == 0) {
@@ -163,7 +163,7 @@ core::Result<std::unique_ptr<IncidentStore>> open_postgres_store(const PostgresO
   auto store = std::make_unique<PostgresStore>(shared);
   const size_t readers = std::clamp<size_t>(options.read_connections, 1, kMaxReadConnections);
   if (auto st = store->connect(readers); !st.ok()) return st.error();
-  return std::unique_ptr<IncidentStore>(std::move(store));
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace alertd::sinks

@@ -4,9 +4,9 @@
 
 #include <span>
 
-#include "sinks/store/incident_store.h"
 #include "sinks/store/label_json.h"
 #include "sinks/store/postgres/rows.h"
+#include "sinks/store/silence_store.h"
 #include "sinks/store/store_input.h"
 
 namespace alertd::sinks::postgres {

@@ -32,7 +32,7 @@ core::Error open_error(const std::string& path, std::string what) {
 /// Every call takes the writer under write_mu_ or leases a reader, and hands
 /// it to the call of the same name in sqlite/ (incidents, silences,
 /// problems, retention, writer).
-class SqliteStore final : public IncidentStore {
+class SqliteStore final : public Store {
  public:
   SqliteStore(Writer writer, std::unique_ptr<ReadPool> readers,
               std::unique_ptr<sqlite::Checkpointer> checkpointer)
@@ -172,7 +172,7 @@ core::Status create_parent(const std::string& path) {
 
 }  // namespace
 
-core::Result<std::unique_ptr<IncidentStore>> open_sqlite_store(const SqliteOptions& options) {
+core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options) {
   if (auto st = check_options(options); !st.ok()) return st.error();
   if (sqlite3_threadsafe() == 0) {
     return open_error(options.path, "libsqlite3 was built without thread support");
@@ -188,7 +188,7 @@ core::Result<std::unique_ptr<IncidentStore>> open_sqlite_store(const SqliteOptio
   auto checkpointer = sqlite::Checkpointer::start(options.path, options.busy_timeout_ms,
                                                   std::chrono::milliseconds(200));
   if (!checkpointer.ok()) return checkpointer.error();
-  return std::unique_ptr<IncidentStore>(
+  return std::unique_ptr<Store>(
       std::make_unique<SqliteStore>(std::move(writer), std::move(*pool), std::move(*checkpointer)));
 }
 

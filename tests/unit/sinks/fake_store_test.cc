@@ -30,9 +30,7 @@ int64_t count_if(const std::vector<core::Incident>& rows,
 
 class FakeTestDb final : public TestDb {
  public:
-  std::unique_ptr<IncidentStore> open(size_t /*read_connections*/) override {
-    return root_.reopen();
-  }
+  std::unique_ptr<Store> open(size_t /*read_connections*/) override { return root_.reopen(); }
   core::Status exec(const std::string& sql) override {
     return core::Error{"store_unsupported", "fake store: no SQL (" + sql + ")"};
   }

@@ -67,7 +67,7 @@ class PgTestDb final : public TestDb {
     (void)admin_->exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE", "drop test schema");
   }
 
-  std::unique_ptr<IncidentStore> open(size_t read_connections) override {
+  std::unique_ptr<Store> open(size_t read_connections) override {
     auto store = open_postgres_store({store_conninfo_, read_connections});
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
     return store.ok() ? std::move(*store) : nullptr;
@@ -155,7 +155,7 @@ class PostgresStoreTest : public ::testing::Test {
     return n.ok() ? *n : -1;
   }
   std::unique_ptr<PgTestDb> db_;
-  std::unique_ptr<IncidentStore> store_;
+  std::unique_ptr<Store> store_;
 };
 
 /// Calls `op` until it succeeds, at most `tries` times; every failure must

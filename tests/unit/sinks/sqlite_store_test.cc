@@ -22,7 +22,7 @@ using namespace testing;  // NOLINT: the helpers of store_test_util.h
 class SqliteTestDb final : public TestDb {
  public:
   SqliteTestDb() : path_(dir_.file("data/alertd.db")) {}
-  std::unique_ptr<IncidentStore> open(size_t read_connections) override {
+  std::unique_ptr<Store> open(size_t read_connections) override {
     return open_store(path_, read_connections);
   }
   core::Status exec(const std::string& sql) override {
@@ -79,7 +79,7 @@ class SqliteStoreTest : public ::testing::Test {
 
   TempDir dir_;
   std::string path_;
-  std::unique_ptr<IncidentStore> store_;
+  std::unique_ptr<Store> store_;
 };
 
 TEST_F(SqliteStoreTest, CreatesParentFolderAndUsesWal) {

@@ -1,5 +1,5 @@
 #pragma once
-// The store conformance suite: every IncidentStore backend must pass the same
+// The store conformance suite: every Store backend must pass the same
 // tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
 // store_concurrency_test.cc, store_audit_test.cc, store_problems_test.cc,
 // store_retention_test.cc). A backend provides a
@@ -16,7 +16,7 @@
 #include <string>
 
 #include "core/result.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 #include "store_test_util.h"
 
 namespace alertd::sinks::testing {
@@ -26,7 +26,7 @@ class TestDb {
  public:
   virtual ~TestDb() = default;
   /// Opens a store on this database; opening again sees what was written.
-  virtual std::unique_ptr<IncidentStore> open(size_t read_connections) = 0;
+  virtual std::unique_ptr<Store> open(size_t read_connections) = 0;
   /// Runs SQL on an independent connection, as an operator's shell would.
   /// Errors carry the store's reasons (store_constraint for a trigger's refusal).
   virtual core::Status exec(const std::string& sql) = 0;
@@ -98,7 +98,7 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
   }
 
   std::unique_ptr<TestDb> db_;
-  std::unique_ptr<IncidentStore> store_;
+  std::unique_ptr<Store> store_;
 };
 
 // One fixture per file, so test names say which part of the contract failed.
