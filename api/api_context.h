@@ -14,7 +14,7 @@
 #include "telemetry/daemon_metrics.h"
 
 namespace alertd::sinks {
-class IncidentStore;
+class Store;
 }
 
 namespace alertd::api {
@@ -31,7 +31,7 @@ struct ApiContext {
   std::shared_ptr<const Credentials> credentials = make_credentials(config.auth);
   /// Set once the store is open and the pipeline runs; until then the API
   /// answers 503 (and /-/ready says so).
-  std::atomic<sinks::IncidentStore*> store{nullptr};
+  std::atomic<sinks::Store*> store{nullptr};
   std::atomic<Engine*> pipeline{nullptr};
 
   /// Called after a silence was created or expired, with the store already

@@ -167,7 +167,7 @@ void Correlator::on_refire(IncidentState& inc, uint32_t index, core::AlertEvent&
   }
   m.last_seen = std::max(m.last_seen, event.at);
   count_event(m);
-  incident.updated_at = event.at;
+  incident.updated_at = std::max(incident.updated_at, event.at);
   refresh_priority(inc, event.at, batch);
   if (event.alert.labels.empty()) {
     batch.at(inc).members.push_back(member_snapshot(m));
@@ -277,7 +277,7 @@ void Correlator::add_member(IncidentState& inc, const MemberKey& key, core::Aler
   ++inc.firing_by_severity[m.severity - 1];
   update_suppressed(inc);
   incident.last_alert_at = std::max(incident.last_alert_at, event.at);
-  incident.updated_at = event.at;
+  incident.updated_at = std::max(incident.updated_at, event.at);
   std::string detail = via_topology ? fingerprint_detail(m.fingerprint, {{"via", "topology"}})
                                     : fingerprint_detail(m.fingerprint);
   batch.at(inc).audit.push_back(audit_entry(incident, event.at, "member_added", std::move(detail)));
@@ -338,7 +338,7 @@ void Correlator::on_resolved(core::AlertEvent&& event, UpdateBatch& batch) {
   }
   --incident.firing_count;
   --inc.firing_by_severity[m.severity - 1];
-  incident.updated_at = event.at;
+  incident.updated_at = std::max(incident.updated_at, event.at);
   update_suppressed(inc);
   batch.at(inc).audit.push_back(
       audit_entry(incident, event.at, "member_resolved", fingerprint_detail(m.fingerprint)));

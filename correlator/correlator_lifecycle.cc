@@ -17,7 +17,7 @@ void Correlator::resolve_incident(IncidentState& inc, core::TimePoint at, std::s
   incident.resolved_at = at;
   incident.resolved_by = "alertd";  // its alerts resolved it
   incident.next_escalation_at = core::kNoTime;
-  incident.updated_at = at;
+  incident.updated_at = std::max(incident.updated_at, at);
   batch.at(inc).milestones.resolved = true;
   update_suppressed(inc);
   std::string detail = reason.empty()
@@ -104,7 +104,7 @@ IncidentState& Correlator::reopen(int64_t seq, core::TimePoint at, uint64_t fing
   incident.resolved_by.clear();
   incident.resolution.clear();
   schedule_sla(inc, at);
-  incident.updated_at = at;
+  incident.updated_at = std::max(incident.updated_at, at);
   ++counters_.reopened_total;
   batch.at(inc).audit.push_back(
       audit_entry(incident, at, "reopened",

@@ -206,7 +206,7 @@ void add_routes(api::Router& router, api::ApiContext& api) {
 
 // What the pipeline starts from: the store and what it holds, and the settings.
 struct StartState {
-  std::unique_ptr<sinks::IncidentStore> store;
+  std::unique_ptr<sinks::Store> store;
   core::ActiveState active;
   std::vector<core::Silence> silences;
   std::shared_ptr<const config::Settings> settings;

@@ -111,7 +111,7 @@ void handle(correlator::Correlator& correlator, ControlMessage&& message, core::
 
 struct Pipeline::Shared {
   Shared(const config::DaemonConfig& c, std::shared_ptr<const config::Settings> r,
-         telemetry::Metrics& m, sinks::IncidentStore& s, core::Clock& clk)
+         telemetry::Metrics& m, sinks::Store& s, core::Clock& clk)
       : config(c),
         settings(std::move(r)),
         metrics(m),
@@ -147,7 +147,7 @@ struct Pipeline::Shared {
 
 Pipeline::Pipeline(const config::DaemonConfig& config,
                    std::shared_ptr<const config::Settings> settings, telemetry::Metrics& metrics,
-                   sinks::IncidentStore& store, core::Clock& clock)
+                   sinks::Store& store, core::Clock& clock)
     : shared_(std::make_unique<Shared>(config, std::move(settings), metrics, store, clock)) {
   Shared* s = shared_.get();
   metrics.registry.on_collect([s] {

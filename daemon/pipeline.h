@@ -27,7 +27,7 @@
 #include "core/lifecycle.h"
 #include "core/silence.h"
 #include "core/time.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 #include "telemetry/daemon_metrics.h"
 
 namespace alertd::daemon {
@@ -35,7 +35,7 @@ namespace alertd::daemon {
 class Pipeline final : public api::Engine {
  public:
   Pipeline(const config::DaemonConfig& config, std::shared_ptr<const config::Settings> settings,
-           telemetry::Metrics& metrics, sinks::IncidentStore& store, core::Clock& clock);
+           telemetry::Metrics& metrics, sinks::Store& store, core::Clock& clock);
   ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

@@ -16,7 +16,7 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(250);
 constexpr auto kMaxBackoff = std::chrono::seconds(5);
 constexpr auto kStopCheck = std::chrono::milliseconds(100);
 
-core::Result<std::unique_ptr<sinks::IncidentStore>> open_postgres(
+core::Result<std::unique_ptr<sinks::Store>> open_postgres(
     const config::StoreConfig& config, const std::function<bool()>& stop_requested) {
   const auto deadline = std::chrono::steady_clock::now() + config.connect_timeout;
   auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstBackoff);
@@ -47,7 +47,7 @@ core::Result<std::unique_ptr<sinks::IncidentStore>> open_postgres(
 
 }  // namespace
 
-core::Result<std::unique_ptr<sinks::IncidentStore>> open_configured_store(
+core::Result<std::unique_ptr<sinks::Store>> open_configured_store(
     const config::StoreConfig& config, const std::function<bool()>& stop_requested) {
   if (config.uses_postgres()) return open_postgres(config, stop_requested);
   return sinks::open_sqlite_store({.path = config.sqlite_path});

@@ -7,7 +7,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 
 namespace alertd::daemon {
 
@@ -16,7 +16,7 @@ namespace alertd::daemon {
 /// store.connect_timeout, each failure logged; other errors (a schema newer
 /// than this binary, a bad conninfo) fail at once. Gives up early when
 /// `stop_requested` returns true (a stop signal during the wait).
-core::Result<std::unique_ptr<sinks::IncidentStore>> open_configured_store(
+core::Result<std::unique_ptr<sinks::Store>> open_configured_store(
     const config::StoreConfig& config, const std::function<bool()>& stop_requested);
 
 /// How logs name the configured store: the SQLite path, or PostgreSQL's

@@ -1,7 +1,7 @@
 #pragma once
 // What the store's writer thread (the pipeline's sink thread) does besides
 // writing incident updates: the recurrence check for the incidents each
-// commit opened (IncidentStore::link_recurring), and retention of closed
+// commit opened (Store::link_recurring), and retention of closed
 // incidents (purge_closed), one bounded batch at a time between update
 // batches, so neither holds incident writes up for long. Both run on the
 // sink thread, which also runs the lifecycle commands on incidents the
@@ -20,14 +20,14 @@
 #include "core/incident.h"
 #include "core/problem.h"
 #include "core/time.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 #include "telemetry/daemon_metrics.h"
 
 namespace alertd::daemon {
 
 class StoreUpkeep {
  public:
-  StoreUpkeep(sinks::IncidentStore& store, telemetry::Metrics& metrics)
+  StoreUpkeep(sinks::Store& store, telemetry::Metrics& metrics)
       : store_(store), metrics_(metrics) {}
 
   /// After `writes` committed: checks the incidents they opened.
@@ -42,7 +42,7 @@ class StoreUpkeep {
   void check(const core::ProblemPolicy& policy, core::TimePoint now);
   void purge(const config::RetentionConfig& retention, core::TimePoint now);
 
-  sinks::IncidentStore& store_;
+  sinks::Store& store_;
   telemetry::Metrics& metrics_;
   std::vector<sinks::OpenedIncident> pending_;  // opened, not checked yet (a check failed)
   core::TimePoint retry_check_at_ = core::kNoTime;

@@ -38,7 +38,7 @@ core::LifecycleResult refusal(core::Verdict verdict, std::string error, std::str
 
 StoreWriter::StoreWriter(const config::DaemonConfig& config,
                          const Published<config::Settings>& settings, telemetry::Metrics& metrics,
-                         sinks::IncidentStore& store, core::Clock& clock,
+                         sinks::Store& store, core::Clock& clock,
                          BoundedQueue<ControlMessage>& control)
     : config_(config),
       settings_source_(settings),

@@ -18,7 +18,7 @@
 #include "daemon/messages.h"
 #include "daemon/published.h"
 #include "daemon/store_upkeep.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 #include "telemetry/daemon_metrics.h"
 
 namespace alertd::daemon {
@@ -26,7 +26,7 @@ namespace alertd::daemon {
 class StoreWriter {
  public:
   StoreWriter(const config::DaemonConfig& config, const Published<config::Settings>& settings,
-              telemetry::Metrics& metrics, sinks::IncidentStore& store, core::Clock& clock,
+              telemetry::Metrics& metrics, sinks::Store& store, core::Clock& clock,
               BoundedQueue<ControlMessage>& control);
 
   /// The thread's loop: until `stop` is set and `input` is empty.
@@ -53,7 +53,7 @@ class StoreWriter {
   const Published<config::Settings>& settings_source_;
   Published<config::Settings>::Reader settings_;
   telemetry::Metrics& metrics_;
-  sinks::IncidentStore& store_;
+  sinks::Store& store_;
   core::Clock& clock_;
   BoundedQueue<ControlMessage>& control_;
   StoreUpkeep upkeep_;

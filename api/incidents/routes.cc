@@ -14,7 +14,7 @@
 #include "api/router.h"
 #include "core/incident_json.h"
 #include "core/json_writer.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 
 namespace alertd::api {
 
@@ -80,7 +80,7 @@ Response not_found(std::string_view id) {
 
 /// The incident `id` as `who` may see it (another tenant's reads as
 /// absent), or the error to answer.
-std::variant<sinks::IncidentDetail, Response> visible_incident(sinks::IncidentStore& store,
+std::variant<sinks::IncidentDetail, Response> visible_incident(sinks::Store& store,
                                                                const Principal& who,
                                                                std::string_view id) {
   auto detail = store.get(id);  // any tenant's: the tenant is checked here

@@ -11,7 +11,7 @@
 #include "api/responses.h"
 #include "api/router.h"
 #include "core/json_writer.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 
 namespace alertd::api {
 

@@ -18,7 +18,7 @@
 #include "core/json_writer.h"
 #include "core/problem.h"
 #include "correlator/problems/problem.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 #include "sinks/store/store_input.h"
 
 namespace alertd::api {

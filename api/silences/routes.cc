@@ -32,7 +32,7 @@
 #include "core/matcher.h"
 #include "core/silence.h"
 #include "ingest/formats/common.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 #include "telemetry/registry.h"
 
 namespace alertd::api {
@@ -74,7 +74,7 @@ struct SilenceApi {
     errors.with({reason}).inc();
     return error_response(status, reason, detail, extras);
   }
-  sinks::IncidentStore* store() const { return ctx.store.load(std::memory_order_acquire); }
+  sinks::Store* store() const { return ctx.store.load(std::memory_order_acquire); }
   Response not_ready() const {
     errors.with({"not_ready"}).inc();
     return not_ready_response();
@@ -397,8 +397,7 @@ Response not_found(const SilenceApi& api, std::string_view id) {
 
 /// The silence `id` as `who` may see it (another tenant's reads as absent),
 /// or the error to answer.
-std::variant<core::Silence, Response> visible_silence(const SilenceApi& api,
-                                                      sinks::IncidentStore& store,
+std::variant<core::Silence, Response> visible_silence(const SilenceApi& api, sinks::Store& store,
                                                       const Principal& who, std::string_view id) {
   auto got = store.get_silence(id);
   if (!got) return api.store_error(got.error());

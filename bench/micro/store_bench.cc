@@ -38,7 +38,7 @@ class TempDb {
 };
 
 /// The store on `db`, or nullptr after marking the benchmark failed.
-std::unique_ptr<IncidentStore> open_or_skip(benchmark::State& state, const TempDb& db) {
+std::unique_ptr<Store> open_or_skip(benchmark::State& state, const TempDb& db) {
   auto store = open_sqlite_store(SqliteOptions{db.path()});
   if (!store.ok()) {
     state.SkipWithError(store.error().message.c_str());
@@ -188,7 +188,7 @@ void BM_StoreApplyStorm(benchmark::State& state) {
 BENCHMARK(BM_StoreApplyStorm)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(20);
 
 // The recurrence check the sink thread runs after each commit, for the
-// incidents it opened (IncidentStore::link_recurring), timed alone: 1,000
+// incidents it opened (Store::link_recurring), timed alone: 1,000
 // new incidents per batch. range(0) == 0: every incident has a group key of
 // its own, so the check finds nothing (a storm of distinct failures);
 // range(0) == 1: 50 keys recur, so after the first batch every incident is

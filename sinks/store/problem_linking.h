@@ -1,5 +1,5 @@
 #pragma once
-// The recurrence check behind IncidentStore::link_recurring, written once
+// The recurrence check behind ProblemStore::link_recurring, written once
 // for every backend: the backend offers the steps (ProblemLinkTx) inside its
 // write transaction, this file decides what to link and writes the audit
 // entries. The rule, for each newly opened incident X of (tenant, key):
@@ -26,7 +26,7 @@
 #include "core/incident.h"
 #include "core/problem.h"
 #include "core/result.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/problem_store.h"
 
 namespace alertd::sinks {
 

@@ -27,10 +27,10 @@ const std::string& append_sql() {
   // One statement: the entries (a data-modifying CTE always runs to the end)
   // and the head they end at.
   static const std::string sql =
-      "WITH appended AS (" + batch_insert_sql("audit_log", kAuditTable, 0) +
+      "WITH appended AS (" + insert_audit_sql() +
       ") INSERT INTO audit_head (id, seq, hash) VALUES (1, $" +
-      std::to_string(std::size(kAuditTable) + 1) + ", $" +
-      std::to_string(std::size(kAuditTable) + 2) +
+      std::to_string(schema::kAudit.columns.size() + 1) + ", $" +
+      std::to_string(schema::kAudit.columns.size() + 2) +
       ") ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
   return sql;
 }
@@ -54,7 +54,7 @@ core::Status set_head(Connection& conn, const AuditChainHead& head, std::string_
 
 }  // namespace
 
-AuditAppender::AuditAppender() : rows_(std::size(kAuditTable)) {}
+AuditAppender::AuditAppender() : rows_(schema::kAudit.columns.size()) {}
 
 core::Status AuditAppender::append(Connection& conn,
                                    std::span<const core::AuditEntry* const> entries,
@@ -82,7 +82,12 @@ core::Status AuditAppender::append(Connection& conn,
     const int64_t seq = head.seq + 1;
     auto hash = hasher_.hash(head.hash, seq, *entry);
     if (!hash.ok()) return hash.error();
-    write_audit(rows_, seq, *entry, head.hash, *hash);
+    // The row as the chain numbers it: the entry's fields, its seq and hashes.
+    row_ = *entry;
+    row_.seq = seq;
+    row_.prev_hash = head.hash;
+    row_.hash = *hash;
+    write_audit(fields_, rows_, row_);
     head.seq = seq;
     head.hash = std::move(*hash);
   }
@@ -106,7 +111,7 @@ core::Result<AuditVerification> verify_audit_log(Connection& conn) {
   auto head = read_head(conn);
   if (!head.ok()) return head.error();
   if (auto r = conn.exec("DECLARE audit_chain NO SCROLL CURSOR FOR SELECT " +
-                             column_list(kAuditTable) + " FROM audit_log ORDER BY seq",
+                             schema::audit_select() + " FROM audit_log ORDER BY seq",
                          "read audit log");
       !r.ok()) {
     return r.error();
@@ -120,7 +125,7 @@ core::Result<AuditVerification> verify_audit_log(Connection& conn) {
     if (!page.ok()) return page.error();
     fetched = page->size();
     for (int i = 0; i < fetched && verifier.ok(); ++i) {
-      RowReader reader(*page, i);
+      RowFields reader(*page, i);
       read_audit_into(reader, row);
       if (auto st = verifier.add(row); !st.ok()) return st.error();
     }
@@ -131,7 +136,7 @@ core::Result<AuditVerification> verify_audit_log(Connection& conn) {
 }
 
 core::Status backfill_audit_chain(Connection& conn) {
-  const std::string select = "SELECT " + column_list(kAuditTable) +
+  const std::string select = "SELECT " + schema::audit_select() +
                              " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT " +
                              std::to_string(kPage);
   const std::string update =
@@ -153,7 +158,7 @@ core::Status backfill_audit_chain(Connection& conn) {
     if (fetched == 0) break;
     hashes.clear();
     for (int i = 0; i < fetched; ++i) {
-      RowReader reader(*chunk, i);
+      RowFields reader(*chunk, i);
       read_audit_into(reader, row);
       // Each row keeps its own seq: a gap in old rows stays visible to verify.
       auto hash = hasher.hash(head.hash, row.seq, row);

@@ -22,6 +22,7 @@
 #include "sinks/store/audit_chain.h"
 #include "sinks/store/incident_store.h"
 #include "sinks/store/postgres/pg_conn.h"
+#include "sinks/store/postgres/rows.h"
 
 namespace alertd::sinks::postgres {
 
@@ -54,6 +55,8 @@ class AuditAppender {
   std::vector<const core::AuditEntry*> pointers_;
   AuditHasher hasher_;
   ColumnArrays rows_;
+  ArraysWriter fields_;
+  core::AuditEntry row_;  // the entry as appended, reused across entries
   Params params_;
   std::string head_hash_;
 };

@@ -1,5 +1,5 @@
 #pragma once
-// The PostgreSQL implementation of IncidentStore: the same schema and
+// The PostgreSQL implementation of sinks::Store: the same schema and
 // behaviour as the SQLite store, on a server several daemons or tools can
 // reach. See sinks/README.md.
 //
@@ -15,7 +15,7 @@
 #include <string>
 
 #include "core/result.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 
 namespace alertd::sinks {
 
@@ -28,7 +28,7 @@ struct PostgresOptions {
 /// Errors name the server (user@host:port/dbname, never the password);
 /// reason store_unavailable when the server cannot be reached (worth retrying),
 /// store_open or store_schema when retrying cannot help.
-core::Result<std::unique_ptr<IncidentStore>> open_postgres_store(const PostgresOptions& options);
+core::Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& options);
 
 /// How messages name the server of a conninfo, without its password:
 /// "postgres store 'user@host:port/dbname'".

@@ -44,38 +44,22 @@ ORDER BY b.ord
 )sql";
 
 /// "$1, $2, ..., $n".
-std::string placeholders(size_t n) {
-  std::string out;
-  for (size_t i = 1; i <= n; ++i) {
-    if (i > 1) out += ", ";
-    out += "$" + std::to_string(i);
-  }
-  return out;
-}
-
 struct Statements {
   Statements() {
-    const std::span<const Column> written =
-        std::span<const Column>(kProblemTable).subspan(kAssignedSeq);
-    by_seq = "SELECT " + problem_select_list() + " FROM problems WHERE seq = $1";
+    by_seq = "SELECT " + schema::problem_select() + " FROM problems WHERE seq = $1";
     // Locked until the edit commits: another writer's edit waits for it
     // instead of being overwritten.
     by_seq_for_update = by_seq + " FOR UPDATE OF problems";
-    insert = "INSERT INTO problems (" + column_list(written) + ") VALUES (" +
-             placeholders(written.size()) + ") RETURNING seq";
-    update =
-        "UPDATE problems SET title = $2, status = $3, workaround = $4, root_cause = $5, "
-        "resolution = $6, close_notes = $7, updated_at = $8, resolved_at = $9, closed_at = $10 "
-        "WHERE seq = $1";
     // The newest links; an incident purged by retention has no row to join.
     links = "SELECT problem_incidents.incident_seq, problem_incidents.linked_at, " +
-            column_list(kIncidentTable, "incidents.") + ", " + std::string(kIncidentProblemColumn) +
+            schema::column_list(schema::kIncidents, schema::Which::all, "incidents.") + ", " +
+            std::string(schema::kIncidentProblemLink) +
             " FROM problem_incidents LEFT JOIN incidents ON incidents.seq = "
             "problem_incidents.incident_seq WHERE problem_incidents.problem_seq = $1 "
             "ORDER BY problem_incidents.linked_at DESC, problem_incidents.incident_seq DESC "
             "LIMIT $2";
   }
-  std::string by_seq, by_seq_for_update, insert, update, links;
+  std::string by_seq, by_seq_for_update, links;
 };
 
 const Statements& sql() {
@@ -133,19 +117,8 @@ class ProblemWriter final : public ProblemLinkTx {
 
   core::Result<int64_t> insert_problem(const core::Problem& p) override {
     params_.clear();
-    params_.view(p.tenant)
-        .view(p.group_key)
-        .view(p.title)
-        .text(core::to_string(p.status))
-        .view(p.workaround)
-        .view(p.root_cause)
-        .view(p.resolution)
-        .view(p.close_notes)
-        .time(p.created_at)
-        .time(p.updated_at)
-        .time(p.resolved_at)
-        .time(p.closed_at);
-    auto rows = conn_.query(sql().insert, params_, "insert problem");
+    bind_problem(params_, p);
+    auto rows = conn_.query(insert_problem_sql(), params_, "insert problem");
     if (!rows.ok()) return rows.error();
     return rows->int64(0, 0);
   }
@@ -172,7 +145,7 @@ class ProblemWriter final : public ProblemLinkTx {
     auto rows = conn_.query(sql().by_seq_for_update, params_, "read problem");
     if (!rows.ok()) return rows.error();
     if (rows->size() == 0) return std::optional<core::Problem>();
-    RowReader row(*rows, 0);
+    RowFields row(*rows, 0);
     auto p = read_problem(row);
     if (!p.ok()) return p.error();
     return std::optional<core::Problem>(std::move(*p));
@@ -181,17 +154,8 @@ class ProblemWriter final : public ProblemLinkTx {
   /// Writes every column a person can change (status, texts, times).
   core::Status update(const core::Problem& p) {
     params_.clear();
-    params_.int64(p.seq)
-        .view(p.title)
-        .text(core::to_string(p.status))
-        .view(p.workaround)
-        .view(p.root_cause)
-        .view(p.resolution)
-        .view(p.close_notes)
-        .time(p.updated_at)
-        .time(p.resolved_at)
-        .time(p.closed_at);
-    return core::status_of(conn_.query(sql().update, params_, "update problem"));
+    bind_problem_update(params_, p);
+    return core::status_of(conn_.query(update_problem_sql(), params_, "update problem"));
   }
 
  private:
@@ -199,36 +163,11 @@ class ProblemWriter final : public ProblemLinkTx {
   Params params_;
 };
 
-}  // namespace
-
-std::string problem_select_list() {
-  return column_list(kProblemTable) + ", " + std::string(kProblemLinkColumns);
-}
-
-core::Result<core::Problem> read_problem(RowReader& row) {
-  core::Problem p;
-  p.seq = row.int64();
-  p.id = core::problem_id(p.seq);
-  p.tenant = row.text();
-  p.group_key = row.text();
-  p.title = row.text();
-  const auto status_text = row.text_view();
-  const auto status = core::parse_problem_status(status_text);
-  if (!status) return corrupt("problems", "status", status_text);
-  p.status = *status;
-  p.workaround = row.text();
-  p.root_cause = row.text();
-  p.resolution = row.text();
-  p.close_notes = row.text();
-  p.created_at = row.time();
-  p.updated_at = row.time();
-  p.resolved_at = row.time();
-  p.closed_at = row.time();
-  p.incident_count = static_cast<uint32_t>(row.int64());
-  p.last_linked_at = row.time();
-  return p;
-}
-
+/// The indexes into `opened` (in order) of the incidents whose group key
+/// has an unresolved problem, or has at least policy.threshold unlinked
+/// incidents within policy.within before one of the key's `opened`: every
+/// other incident is left alone by sinks::link_recurring, so running it over
+/// these alone does the same. One statement.
 core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
                                                        std::span<const OpenedIncident> opened,
                                                        const core::ProblemPolicy& policy) {
@@ -249,10 +188,13 @@ core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
   return out;
 }
 
-core::Result<std::vector<ProblemLinks>> link_recurring(Connection& conn, AuditAppender& audit,
+}  // namespace
+
+core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
                                                        std::span<const OpenedIncident> opened,
                                                        const core::ProblemPolicy& policy,
                                                        core::TimePoint now) {
+  Connection& conn = w.conn;
   std::vector<ProblemLinks> links;
   if (opened.empty() || !policy.enabled()) return links;
   // JIT off: the prefilter's estimated cost grows with the batch and passes
@@ -270,14 +212,15 @@ core::Result<std::vector<ProblemLinks>> link_recurring(Connection& conn, AuditAp
     auto done = sinks::link_recurring(tx, subset, policy, now, entries);
     if (!done.ok()) return done.error();
     links = std::move(*done);
-    return audit.append_in_transaction(conn, entries);
+    return w.audit.append_in_transaction(conn, entries);
   });
   if (!st.ok()) return st.error();
   return links;
 }
 
-core::Result<core::ProblemResult> edit_problem(Connection& conn, AuditAppender& audit,
-                                               std::string_view id, const ProblemEdit& edit) {
+core::Result<core::ProblemResult> edit_problem(Writer& w, std::string_view id,
+                                               const ProblemEdit& edit) {
+  Connection& conn = w.conn;
   core::ProblemResult result = problem_not_found(id);
   const auto seq = core::parse_problem_id(id);
   if (!seq) return result;
@@ -292,17 +235,18 @@ core::Result<core::ProblemResult> edit_problem(Connection& conn, AuditAppender& 
     if (core::refused(result.verdict)) return core::Error{std::string(kEditRefused), ""};
     if (auto st = tx.update(problem); !st.ok()) return st;
     result.problem = std::move(problem);
-    return audit.append_in_transaction(conn, entries);
+    return w.audit.append_in_transaction(conn, entries);
   });
   if (!edited.ok() && edited.error().reason != kEditRefused) return edited.error();
   return result;
 }
 
-core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& filter) {
+core::Result<ProblemPage> list_problems(Reader& r, const ProblemFilter& filter) {
+  Connection& conn = r.conn;
   const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxListLimit);
   Params params;
   params.view(filter.tenant);
-  std::string sql = "SELECT " + problem_select_list() + " FROM problems WHERE tenant = $1";
+  std::string sql = "SELECT " + schema::problem_select() + " FROM problems WHERE tenant = $1";
   auto next = [&] { return "$" + std::to_string(params.size() + 1); };
   if (filter.status) {
     sql += " AND status = " + next();
@@ -318,7 +262,7 @@ core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& f
   if (!rows.ok()) return rows.error();
   ProblemPage page;
   for (int i = 0; i < rows->size(); ++i) {
-    RowReader row(*rows, i);
+    RowFields row(*rows, i);
     auto p = read_problem(row);
     if (!p.ok()) return p.error();
     page.problems.push_back(std::move(*p));
@@ -330,14 +274,17 @@ core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& f
   return page;
 }
 
-core::Result<std::optional<ProblemDetail>> get_problem(Connection& conn, int64_t seq) {
+core::Result<std::optional<ProblemDetail>> get_problem(Reader& r, int64_t seq) {
+  Connection& conn = r.conn;
+  ReadSnapshot snapshot(r);  // the problem and its links from one commit
+  if (auto st = snapshot.begin(); !st.ok()) return st.error();
   Params params;
   params.int64(seq);
   auto problem_rows = conn.query(sql().by_seq, params, "read problem");
   if (!problem_rows.ok()) return problem_rows.error();
   if (problem_rows->size() == 0) return std::optional<ProblemDetail>();
   ProblemDetail detail;
-  RowReader problem_row(*problem_rows, 0);
+  RowFields problem_row(*problem_rows, 0);
   auto p = read_problem(problem_row);
   if (!p.ok()) return p.error();
   detail.problem = std::move(*p);
@@ -351,7 +298,7 @@ core::Result<std::optional<ProblemDetail>> get_problem(Connection& conn, int64_t
     pi.id = core::incident_id(rows->int64(i, 0));
     pi.linked_at = rows->time(i, 1);
     if (!rows->is_null(i, 2)) {
-      RowReader row(*rows, i, 2);
+      RowFields row(*rows, i, 2);
       auto inc = read_incident(row);
       if (!inc.ok()) return inc.error();
       pi.incident = std::move(*inc);

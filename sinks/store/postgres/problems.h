@@ -19,60 +19,31 @@
 
 #include "core/problem.h"
 #include "core/result.h"
-#include "sinks/store/incident_store.h"
-#include "sinks/store/postgres/audit_log.h"
 #include "sinks/store/postgres/pg_conn.h"
-#include "sinks/store/postgres/rows.h"
+#include "sinks/store/postgres/readers.h"
+#include "sinks/store/postgres/writer.h"
+#include "sinks/store/problem_store.h"
 
 namespace alertd::sinks::postgres {
 
-// --- problems (seq is assigned by the store: not written, read first) ---
-
-inline constexpr Column kProblemTable[] = {
-    {"seq", "bigint"},        {"tenant", "text"},       {"group_key", "text"},
-    {"title", "text"},        {"status", "text"},       {"workaround", "text"},
-    {"root_cause", "text"},   {"resolution", "text"},   {"close_notes", "text"},
-    {"created_at", "bigint"}, {"updated_at", "bigint"}, {"resolved_at", "bigint"},
-    {"closed_at", "bigint"},
-};
-
-/// Read after the columns of kProblemTable: incident_count and
-/// last_linked_at, which come from the links and are never written.
-inline constexpr std::string_view kProblemLinkColumns =
-    "(SELECT COUNT(*) FROM problem_incidents WHERE problem_seq = problems.seq), "
-    "(SELECT MAX(linked_at) FROM problem_incidents WHERE problem_seq = problems.seq)";
-
-/// The SELECT list read_problem reads: kProblemTable, then kProblemLinkColumns.
-std::string problem_select_list();
-core::Result<core::Problem> read_problem(RowReader& row);
-
-/// The indexes into `opened` (in order) of the incidents whose group key
-/// has an unresolved problem, or has at least policy.threshold unlinked
-/// incidents within policy.within before one of the key's `opened`: every
-/// other incident is left alone by sinks::link_recurring, so running it over
-/// these alone does the same. One statement.
-core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
-                                                       std::span<const OpenedIncident> opened,
-                                                       const core::ProblemPolicy& policy);
-
-/// IncidentStore::link_recurring on the writer connection, under the
+/// ProblemStore::link_recurring on the writer connection, under the
 /// store's write mutex, in one transaction: the prefilter, then (when it
 /// found candidates) the check's steps and their audit entries. Rolls back
 /// on any error.
-core::Result<std::vector<ProblemLinks>> link_recurring(Connection& conn, AuditAppender& audit,
+core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
                                                        std::span<const OpenedIncident> opened,
                                                        const core::ProblemPolicy& policy,
                                                        core::TimePoint now);
 
-/// IncidentStore::edit_problem on the writer connection, under the store's
+/// ProblemStore::edit_problem on the writer connection, under the store's
 /// write mutex: reads the problem locked, runs `edit`, writes the row and
 /// the audit entries in one transaction; rolls back on any error and when
 /// `edit` refuses (its result is the answer).
-core::Result<core::ProblemResult> edit_problem(Connection& conn, AuditAppender& audit,
-                                               std::string_view id, const ProblemEdit& edit);
+core::Result<core::ProblemResult> edit_problem(Writer& w, std::string_view id,
+                                               const ProblemEdit& edit);
 
-/// The API's reads, on a reader connection (get_problem inside a read snapshot).
-core::Result<ProblemPage> list_problems(Connection& conn, const ProblemFilter& filter);
-core::Result<std::optional<ProblemDetail>> get_problem(Connection& conn, int64_t seq);
+/// The API's reads, on a leased reader (get_problem inside a read snapshot).
+core::Result<ProblemPage> list_problems(Reader& r, const ProblemFilter& filter);
+core::Result<std::optional<ProblemDetail>> get_problem(Reader& r, int64_t seq);
 
 }  // namespace alertd::sinks::postgres

@@ -17,10 +17,10 @@ namespace {
 
 struct Statements {
   Statements() {
-    const std::string member_cols = column_list(std::span<const Column>(kMemberTable).subspan(1));
+    const std::string& member_cols = schema::member_select();
     // The predicate of the partial index incidents_closed. Locked: an
     // update by another writer waits, so what is archived is what is deleted.
-    closed = "SELECT " + incident_select_list() +
+    closed = "SELECT " + schema::incident_select() +
              " FROM incidents WHERE status = 'closed' AND closed_at < $1 "
              "ORDER BY closed_at, seq LIMIT $2 FOR UPDATE OF incidents";
     members = "SELECT incident_seq, " + member_cols +
@@ -54,7 +54,7 @@ core::Result<std::vector<IncidentDetail>> read_closed(Connection& conn, core::Ti
   std::vector<IncidentDetail> out;
   out.reserve(static_cast<size_t>(rows->size()));
   for (int i = 0; i < rows->size(); ++i) {
-    RowReader row(*rows, i);
+    RowFields row(*rows, i);
     auto inc = read_incident(row);
     if (!inc.ok()) return inc.error();
     out.push_back(IncidentDetail{std::move(*inc), {}});
@@ -72,8 +72,8 @@ core::Status read_members(Connection& conn, const Params& seqs, simdjson::dom::p
   for (int i = 0; i < rows->size(); ++i) {
     auto owner = by_seq.find(rows->int64(i, 0));
     if (owner == by_seq.end()) continue;
-    RowReader row(*rows, i, 1);
-    auto m = read_member(row, parser);
+    RowFields row(*rows, i, 1, &parser);
+    auto m = read_member(row);
     if (!m.ok()) return m.error();
     owner->second->members.push_back(std::move(*m));
   }
@@ -82,9 +82,11 @@ core::Status read_members(Connection& conn, const Params& seqs, simdjson::dom::p
 
 }  // namespace
 
-core::Result<size_t> purge_closed(Connection& conn, AuditAppender& audit,
-                                  simdjson::dom::parser& parser, core::TimePoint closed_before,
-                                  size_t limit, core::TimePoint now, const Archiver& archive) {
+core::Result<size_t> purge_closed(Writer& w, core::TimePoint closed_before, size_t limit,
+                                  core::TimePoint now, const Archiver& archive) {
+  Connection& conn = w.conn;
+  AuditAppender& audit = w.audit;
+  simdjson::dom::parser& parser = w.parser;
   size_t purged = 0;
   // The audit head is locked first, as apply() locks it, so a purge and
   // another daemon's batch touching the same incidents cannot deadlock.

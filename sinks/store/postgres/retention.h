@@ -9,12 +9,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "sinks/store/incident_store.h"
-#include "sinks/store/postgres/audit_log.h"
-#include "sinks/store/postgres/pg_conn.h"
-
-namespace simdjson::dom {
-class parser;
-}  // namespace simdjson::dom
+#include "sinks/store/postgres/writer.h"
 
 namespace alertd::sinks::postgres {
 
@@ -28,8 +23,7 @@ inline constexpr std::string_view kMaxIncidentSeqSql =
 /// transaction: the closed incidents (locked), their members when `archive`
 /// is set, `archive`, the deletes, the purged seq and the `purge` audit
 /// entries. Rolls back on any error, an error of `archive` included.
-core::Result<size_t> purge_closed(Connection& conn, AuditAppender& audit,
-                                  simdjson::dom::parser& parser, core::TimePoint closed_before,
-                                  size_t limit, core::TimePoint now, const Archiver& archive);
+core::Result<size_t> purge_closed(Writer& w, core::TimePoint closed_before, size_t limit,
+                                  core::TimePoint now, const Archiver& archive);
 
 }  // namespace alertd::sinks::postgres

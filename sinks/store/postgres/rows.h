@@ -1,21 +1,23 @@
 #pragma once
-// The mapping between core types and the PostgreSQL store's rows: one column
-// list per table, the statements built from it, and the writer and reader of
-// each row type, which walk the same list in the same order. A column added
-// by a migration is added to its list here and to its writer and reader.
+// The PostgreSQL side of the column table (sinks/store/schema.h): its
+// writers (batch arrays, statement parameters) and reader of result columns,
+// the writers and readers of each row type, and the batch statements built
+// from the table. A column added to the table (with its migration) needs
+// nothing here.
 //
 // Batches are written with one statement per table: each column's values go
 // as one array parameter, `INSERT ... SELECT * FROM unnest($1::bigint[], ...)`.
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 
 #include "core/incident.h"
+#include "core/problem.h"
 #include "core/result.h"
 #include "core/silence.h"
 #include "sinks/store/postgres/pg_conn.h"
+#include "sinks/store/schema.h"
 
 namespace simdjson::dom {
 class parser;
@@ -23,138 +25,104 @@ class parser;
 
 namespace alertd::sinks::postgres {
 
-/// store_corrupt: `table`.`column` holds a value no reader knows.
-core::Error corrupt(std::string_view table, std::string_view column, std::string_view value);
+/// Appends a row's values to one array per column. Reused across rows.
+class ArraysWriter final : public schema::FieldWriter {
+ public:
+  ArraysWriter& to(ColumnArrays& rows) {
+    rows_ = &rows;
+    return *this;
+  }
+  void integer(int64_t value) override { rows_->int64(value); }
+  void text(std::string_view value) override { rows_->text(value); }
+  void time(core::TimePoint t) override { rows_->time(t); }
+  void boolean(bool value) override { rows_->boolean(value); }
 
-struct Column {
-  std::string_view name;
-  std::string_view type;  // the array element type of its unnest parameter
+ private:
+  ColumnArrays* rows_ = nullptr;
+};
+
+/// Appends a row's values as statement parameters (copied).
+class ParamsWriter final : public schema::FieldWriter {
+ public:
+  explicit ParamsWriter(Params& params) : params_(params) {}
+  void integer(int64_t value) override { params_.int64(value); }
+  void text(std::string_view value) override { params_.text(value); }
+  void time(core::TimePoint t) override { params_.time(t); }
+  void boolean(bool value) override { params_.boolean(value); }
+
+ private:
+  Params& params_;
+};
+
+/// Reads one result row's columns from `first_col` on, left to right.
+class RowFields final : public schema::FieldReader {
+ public:
+  RowFields(const Rows& rows, int row, int first_col = 0, simdjson::dom::parser* parser = nullptr)
+      : schema::FieldReader("postgres store", parser), rows_(rows), row_(row), col_(first_col) {}
+  int64_t integer() override { return rows_.int64(row_, col_++); }
+  std::string_view text() override { return rows_.text(row_, col_++); }
+  core::TimePoint time() override { return rows_.time(row_, col_++); }
+  bool boolean() override { return rows_.boolean(row_, col_++); }
+  bool next_is_null() const override { return rows_.is_null(row_, col_); }
+
+ private:
+  const Rows& rows_;
+  int row_;
+  int col_;
 };
 
 // --- incidents ---
-
-inline constexpr Column kIncidentTable[] = {
-    {"seq", "bigint"},
-    {"id", "text"},
-    {"tenant", "text"},
-    {"title", "text"},
-    {"service", "text"},
-    {"status", "text"},
-    {"priority", "text"},
-    {"severity", "text"},
-    {"group_key", "text"},
-    {"rule", "text"},
-    {"opened_at", "bigint"},
-    {"updated_at", "bigint"},
-    {"last_alert_at", "bigint"},
-    {"acknowledged_at", "bigint"},
-    {"resolved_at", "bigint"},
-    {"closed_at", "bigint"},
-    {"alert_count", "bigint"},
-    {"firing_count", "bigint"},
-    {"category", "text"},
-    {"impact", "text"},
-    {"root_service", "text"},
-    {"flapping", "boolean"},
-    {"suppressed", "boolean"},
-    // Version 4: the incident lifecycle.
-    {"detection_source", "text"},
-    {"urgency", "text"},
-    {"priority_manual", "boolean"},
-    {"team", "text"},
-    {"assignee", "text"},
-    {"escalation_level", "bigint"},
-    {"vendor", "text"},
-    {"vendor_contact", "text"},
-    {"resolved_by", "text"},
-    {"resolution", "text"},
-    {"closed_by", "text"},
-    {"close_notes", "text"},
-    {"review_note", "text"},
-    {"ack_due_at", "bigint"},
-    {"resolve_due_at", "bigint"},
-    {"next_escalation_at", "bigint"},
-    {"ack_breached", "boolean"},
-    {"resolve_breached", "boolean"},
-};
-
-/// Read after the columns of kIncidentTable (no table prefix): the problem
-/// link, 'PRB-<seq>' or NULL. Problems are linked by the problem store, never
-/// by incident writes (those would overwrite it with what the correlator
-/// knows), so it is read through the link and is not in kIncidentTable.
-inline constexpr std::string_view kIncidentProblemColumn =
-    "(SELECT 'PRB-' || problem_seq FROM problem_incidents "
-    "WHERE problem_incidents.incident_seq = incidents.seq)";
-
-/// The SELECT list read_incident reads: kIncidentTable, then kIncidentProblemColumn.
-std::string incident_select_list();
-
-/// Writes every column of kIncidentTable (problem_id is never written).
-void write_incident(ColumnArrays& rows, const core::Incident& incident);
-/// Reads the columns of incident_select_list().
-core::Result<core::Incident> read_incident(RowReader& row);
-
-// --- incident_members (incident_seq first, then the member's own fields) ---
-
-inline constexpr Column kMemberTable[] = {
-    {"incident_seq", "bigint"}, {"fingerprint", "text"}, {"labels", "text"},
-    {"annotations", "text"},    {"status", "text"},      {"source", "text"},
-    {"first_seen", "bigint"},   {"last_seen", "bigint"}, {"resolved_at", "bigint"},
-    {"event_count", "bigint"},  {"flapping", "boolean"}, {"suppressed_by", "text"},
-};
 
 /// ORDER BY of a member read, as SQLite returns them: SQLite sorts NULL
 /// first and compares text bytewise, whatever the database's collation.
 inline constexpr std::string_view kMemberOrder =
     "first_seen NULLS FIRST, fingerprint COLLATE \"C\"";
 
-/// `json` is a reused buffer. The caller has checked the labels are UTF-8.
-void write_member(ColumnArrays& rows, int64_t incident_seq, const core::Member& member,
-                  std::string& json);
-/// Reads the member's own fields (kMemberTable without incident_seq).
-core::Result<core::Member> read_member(RowReader& row, simdjson::dom::parser& parser);
+/// Upsert of a batch of incidents (by seq) and of members (by seq and fingerprint).
+const std::string& upsert_incidents_sql();
+const std::string& upsert_members_sql();
 
-// --- audit_log (seq and the chain hashes are set by the store as it appends) ---
+/// Writes every column of schema::kIncidents (problem_id is never written).
+void write_incident(ArraysWriter& out, ColumnArrays& rows, const core::Incident& incident);
+/// Reads the columns of schema::incident_select().
+core::Result<core::Incident> read_incident(RowFields& row);
 
-inline constexpr Column kAuditTable[] = {
-    {"seq", "bigint"},  {"incident_id", "text"}, {"at", "bigint"},      {"actor", "text"},
-    {"action", "text"}, {"detail", "text"},      {"prev_hash", "text"}, {"hash", "text"},
-};
+// --- incident_members ---
 
-/// Writes `entry` as number `seq` with its chain hashes (the entry's own
-/// seq, prev_hash and hash fields are not read).
-void write_audit(ColumnArrays& rows, int64_t seq, const core::AuditEntry& entry,
-                 std::string_view prev_hash, std::string_view hash);
-/// Reads the columns of kAuditTable into `out`, reusing its buffers when a
-/// caller streams many rows.
-void read_audit_into(RowReader& row, core::AuditEntry& out);
-core::AuditEntry read_audit(RowReader& row);
+/// The caller has checked the labels are UTF-8.
+void write_member(ArraysWriter& out, ColumnArrays& rows, int64_t incident_seq,
+                  const core::Member& member);
+/// Reads the columns of schema::member_select() (parser set on `row`).
+core::Result<core::Member> read_member(RowFields& row);
 
-// --- silences (seq is assigned by the store: not written, read first) ---
+// --- audit_log ---
 
-inline constexpr Column kSilenceTable[] = {
-    {"seq", "bigint"},       {"tenant", "text"},       {"matchers", "text"},
-    {"starts_at", "bigint"}, {"ends_at", "bigint"},    {"created_by", "text"},
-    {"comment", "text"},     {"created_at", "bigint"}, {"updated_at", "bigint"},
-};
+/// Appends a batch of entries, in array order (a CTE of the chain's append).
+const std::string& insert_audit_sql();
+/// Writes `entry` with its seq and hashes as the chain numbered it.
+void write_audit(ArraysWriter& out, ColumnArrays& rows, const core::AuditEntry& entry);
+/// Reads the columns of schema::audit_select() into `out`, reusing its
+/// buffers when a caller streams many rows.
+void read_audit_into(RowFields& row, core::AuditEntry& out);
+core::AuditEntry read_audit(RowFields& row);
 
-/// Binds every column but seq, in kSilenceTable order; `matchers_json` must
-/// outlive the call.
-void bind_silence(Params& params, const core::Silence& silence, const std::string& matchers_json);
-core::Result<core::Silence> read_silence(RowReader& row, simdjson::dom::parser& parser);
+// --- silences ---
 
-// --- statements built from the column lists ---
+/// INSERT of one silence (every column but seq), RETURNING seq.
+const std::string& insert_silence_sql();
+void bind_silence(Params& params, const core::Silence& silence);
+/// Reads the columns of schema::silence_select() (parser set on `row`).
+core::Result<core::Silence> read_silence(RowFields& row);
 
-/// "a, b, c" (optionally each prefixed "t.").
-std::string column_list(std::span<const Column> columns, std::string_view prefix = "");
+// --- problems ---
 
-/// INSERT of a whole batch from one array parameter per column. The first
-/// `key_columns` columns are the conflict key: a row already there gets every
-/// other column updated. With key_columns = 0 it inserts every row, in array order.
-std::string batch_insert_sql(std::string_view table, std::span<const Column> columns,
-                             size_t key_columns);
-
-/// How many leading columns a table's writer skips (store-assigned seq).
-inline constexpr size_t kAssignedSeq = 1;
+/// INSERT of one problem (every column but seq) RETURNING seq, and the
+/// update of every column a person can change of problem $1.
+const std::string& insert_problem_sql();
+const std::string& update_problem_sql();
+void bind_problem(Params& params, const core::Problem& problem);
+void bind_problem_update(Params& params, const core::Problem& problem);
+/// Reads the columns of schema::problem_select().
+core::Result<core::Problem> read_problem(RowFields& row);
 
 }  // namespace alertd::sinks::postgres

@@ -4,9 +4,9 @@
 
 #include <span>
 
-#include "sinks/store/incident_store.h"
 #include "sinks/store/label_json.h"
 #include "sinks/store/postgres/rows.h"
+#include "sinks/store/silence_store.h"
 #include "sinks/store/store_input.h"
 
 namespace alertd::sinks::postgres {
@@ -15,10 +15,7 @@ namespace {
 
 struct Statements {
   Statements() {
-    const std::span<const Column> silence(kSilenceTable);
-    const std::string cols = column_list(silence);
-    insert = "INSERT INTO silences (" + column_list(silence.subspan(kAssignedSeq)) +
-             ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq";
+    const std::string& cols = schema::silence_select();
     by_seq = "SELECT " + cols + " FROM silences WHERE seq = $1";
     // Locked: the row the entry's "from" describes is the row the update changes.
     by_seq_for_update = by_seq + " FOR UPDATE";
@@ -33,7 +30,7 @@ struct Statements {
     of_tenant = "SELECT " + cols + " FROM silences WHERE tenant = $1 ORDER BY seq DESC";
     unended = "SELECT " + cols + " FROM silences WHERE ends_at > $1 ORDER BY seq";
   }
-  std::string insert, by_seq, by_seq_for_update, expire, of_tenant, unended;
+  std::string by_seq, by_seq_for_update, expire, of_tenant, unended;
 };
 
 const Statements& sql() {
@@ -57,8 +54,8 @@ core::Result<std::vector<core::Silence>> read_silences(const Rows& rows,
   std::vector<core::Silence> out;
   out.reserve(static_cast<size_t>(rows.size()));
   for (int i = 0; i < rows.size(); ++i) {
-    RowReader row(rows, i);
-    auto silence = read_silence(row, parser);
+    RowFields row(rows, i, 0, &parser);
+    auto silence = read_silence(row);
     if (!silence.ok()) return silence.error();
     out.push_back(std::move(*silence));
   }
@@ -75,29 +72,28 @@ core::Result<std::optional<core::Silence>> read_one_silence(const Rows& rows,
 
 }  // namespace
 
-core::Result<core::Silence> create_silence(Connection& conn, AuditAppender& audit,
-                                           core::Silence s) {
-  std::string matchers_json;
-  write_matchers_json(s.matchers, matchers_json);
+core::Result<core::Silence> create_silence(Writer& w, core::Silence s) {
+  Connection& conn = w.conn;
   Params params;
-  bind_silence(params, s, matchers_json);
+  bind_silence(params, s);
   // The seq comes from the INSERT, so the entry is built between it and the
   // append. (A rolled-back INSERT still uses up its seq: ids may skip.)
   auto st = run_transaction(conn, begin_sql(), [&]() -> core::Status {
-    auto rows = conn.query(sql().insert, params, "create silence");
+    auto rows = conn.query(insert_silence_sql(), params, "create silence");
     if (!rows.ok()) return rows.error();
     s.id = silence_id(rows->int64(0, 0));
     const core::AuditEntry entry = silence_audit_entry(s);
-    return audit.append_in_transaction(conn, {&entry, 1});
+    return w.audit.append_in_transaction(conn, {&entry, 1});
   });
   if (!st.ok()) return st.error();
   return s;
 }
 
-core::Result<std::optional<core::Silence>> expire_silence(Connection& conn, AuditAppender& audit,
-                                                          simdjson::dom::parser& parser,
-                                                          int64_t seq, core::TimePoint now,
+core::Result<std::optional<core::Silence>> expire_silence(Writer& w, int64_t seq,
+                                                          core::TimePoint now,
                                                           std::string_view actor) {
+  Connection& conn = w.conn;
+  simdjson::dom::parser& parser = w.parser;
   std::optional<core::Silence> result;
   auto st = run_transaction(conn, begin_sql(), [&]() -> core::Status {
     Params params;
@@ -115,15 +111,15 @@ core::Result<std::optional<core::Silence>> expire_silence(Connection& conn, Audi
     result = std::move(*after);
     if (!result) return {};  // rows are never deleted (a trigger refuses it)
     auto entry = silence_expire_audit_entry(**before, *result, actor, now);
-    return entry ? audit.append_in_transaction(conn, {&*entry, 1}) : core::Status();
+    return entry ? w.audit.append_in_transaction(conn, {&*entry, 1}) : core::Status();
   });
   if (!st.ok()) return st.error();
   return result;
 }
 
-core::Result<std::vector<core::Silence>> list_silences(Connection& conn,
-                                                       simdjson::dom::parser& parser,
-                                                       const std::string& tenant) {
+core::Result<std::vector<core::Silence>> list_silences(Reader& r, const std::string& tenant) {
+  Connection& conn = r.conn;
+  simdjson::dom::parser& parser = r.parser;
   Params params;
   params.view(tenant);
   auto rows = conn.query(sql().of_tenant, params, "list silences");
@@ -131,8 +127,9 @@ core::Result<std::vector<core::Silence>> list_silences(Connection& conn,
   return read_silences(*rows, parser);
 }
 
-core::Result<std::optional<core::Silence>> get_silence(Connection& conn,
-                                                       simdjson::dom::parser& parser, int64_t seq) {
+core::Result<std::optional<core::Silence>> get_silence(Reader& r, int64_t seq) {
+  Connection& conn = r.conn;
+  simdjson::dom::parser& parser = r.parser;
   Params params;
   params.int64(seq);
   auto rows = conn.query(sql().by_seq, params, "read silence");
@@ -140,9 +137,9 @@ core::Result<std::optional<core::Silence>> get_silence(Connection& conn,
   return read_one_silence(*rows, parser);
 }
 
-core::Result<std::vector<core::Silence>> load_silences(Connection& conn,
-                                                       simdjson::dom::parser& parser,
-                                                       core::TimePoint now) {
+core::Result<std::vector<core::Silence>> load_silences(Reader& r, core::TimePoint now) {
+  Connection& conn = r.conn;
+  simdjson::dom::parser& parser = r.parser;
   Params params;
   params.time(to_stored(now));
   auto rows = conn.query(sql().unended, params, "load silences");

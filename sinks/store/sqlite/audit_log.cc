@@ -44,7 +44,7 @@ core::Result<std::optional<AuditChainHead>> read_audit_head(Statement& head_quer
 }
 
 core::Status AuditAppender::open(Connection& db) {
-  auto insert = prepare(db, kInsertAuditSql);
+  auto insert = prepare(db, insert_audit_sql());
   if (!insert.ok()) return insert.error();
   auto set_head = prepare(db, kSetHeadSql);
   if (!set_head.ok()) return set_head.error();
@@ -80,7 +80,12 @@ core::Status AuditAppender::append(const core::AuditEntry& entry) {
   auto hash = hasher_.hash(head_.hash, seq, entry);
   if (!hash.ok()) return hash.error();
   ResetGuard guard(insert_);
-  bind_audit(insert_, seq, entry, head_.hash, *hash);
+  // The row as the chain numbers it: the entry's fields, its seq and hashes.
+  row_ = entry;
+  row_.seq = seq;
+  row_.prev_hash = head_.hash;
+  row_.hash = *hash;
+  bind_audit(binder_, insert_, row_);
   if (auto st = insert_.run("append audit entry"); !st.ok()) return st;
   head_.seq = seq;
   head_.hash = std::move(*hash);
@@ -118,7 +123,7 @@ core::Result<AuditVerification> verify_audit_log(Statement& head_query, Statemen
 }
 
 core::Status backfill_audit_chain(Connection& db) {
-  auto select = prepare(db, "SELECT " + std::string(kAuditColumns) +
+  auto select = prepare(db, "SELECT " + schema::audit_select() +
                                 " FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2");
   if (!select.ok()) return select.error();
   auto update = prepare(db, "UPDATE audit_log SET prev_hash = ?2, hash = ?3 WHERE seq = ?1");

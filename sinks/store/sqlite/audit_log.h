@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "sinks/store/audit_chain.h"
 #include "sinks/store/incident_store.h"
+#include "sinks/store/sqlite/rows.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 
 namespace alertd::sinks::sqlite {
@@ -49,6 +50,8 @@ class AuditAppender {
  private:
   Statement insert_;
   Statement set_head_;
+  StatementBinder binder_;
+  core::AuditEntry row_;  // the entry as appended, reused across entries
   AuditHasher hasher_;
   AuditChainHead head_;
   AuditChainHead batch_start_;

@@ -1,249 +1,71 @@
 #include "sinks/store/sqlite/migrations.h"
 
 #include <string>
-
-#include "sinks/store/sqlite/audit_log.h"
+#include <vector>
 
 namespace alertd::sinks::sqlite {
 
 namespace {
 
-// Times are INTEGER unix milliseconds, NULL when not set (core::kNoTime).
-// Enums are stored as their text form (status "open", priority "P2") so the
-// file stays readable with the sqlite3 shell.
-constexpr std::string_view kV1 = R"sql(
-CREATE TABLE incidents (
-  seq             INTEGER PRIMARY KEY,
-  id              TEXT    NOT NULL UNIQUE,
-  tenant          TEXT    NOT NULL,
-  title           TEXT    NOT NULL,
-  service         TEXT    NOT NULL,
-  status          TEXT    NOT NULL,
-  priority        TEXT    NOT NULL,
-  severity        TEXT    NOT NULL,
-  group_key       TEXT    NOT NULL,
-  rule            TEXT    NOT NULL,
-  opened_at       INTEGER,
-  updated_at      INTEGER,
-  last_alert_at   INTEGER,
-  acknowledged_at INTEGER,
-  resolved_at     INTEGER,
-  closed_at       INTEGER,
-  alert_count     INTEGER NOT NULL,
-  firing_count    INTEGER NOT NULL
-);
--- One index per list filter; seq last so "newest first" is an index walk.
-CREATE INDEX incidents_tenant_seq      ON incidents (tenant, seq);
-CREATE INDEX incidents_tenant_status   ON incidents (tenant, status, seq);
-CREATE INDEX incidents_tenant_service  ON incidents (tenant, service, seq);
-CREATE INDEX incidents_tenant_priority ON incidents (tenant, priority, seq);
--- load_active after a restart reads only the active few of many incidents.
-CREATE INDEX incidents_active ON incidents (seq) WHERE status NOT IN ('resolved', 'closed');
+/// One run of the shared runner on a SQLite connection.
+class Session final : public MigrationSession<Connection> {
+ public:
+  explicit Session(Connection& db) : db_(db) {}
+  Connection& db() override { return db_; }
+  std::string_view store_kind() const override { return "sqlite store"; }
+  std::string store_name() const override { return "sqlite store '" + db_.path() + "'"; }
+  std::string_view other_database() const override { return "file"; }
 
-CREATE TABLE incident_members (
-  incident_seq INTEGER NOT NULL REFERENCES incidents (seq) ON DELETE CASCADE,
-  fingerprint  TEXT    NOT NULL CHECK (length(fingerprint) = 16),
-  labels       TEXT    NOT NULL,
-  annotations  TEXT    NOT NULL,
-  status       TEXT    NOT NULL,
-  source       TEXT    NOT NULL,
-  first_seen   INTEGER,
-  last_seen    INTEGER,
-  resolved_at  INTEGER,
-  event_count  INTEGER NOT NULL,
-  PRIMARY KEY (incident_seq, fingerprint)
-);
+  core::Status begin() override {
+    if (auto st = db_.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+                           "create schema_migrations");
+        !st.ok()) {
+      return st;
+    }
+    // IMMEDIATE takes the write lock before reading the version, so two
+    // processes opening the same new file cannot both apply migration 1.
+    return db_.exec("BEGIN IMMEDIATE", "begin migrations");
+  }
+  core::Result<int> version() override { return schema_version(db_); }
+  core::Status exec(std::string_view sql, const std::string& what) override {
+    return db_.exec(sql, what);
+  }
+  core::Status record(int version, const std::string& what) override {
+    if (!record_.valid()) {
+      auto stmt = Statement::prepare(db_,
+                                     "INSERT INTO schema_migrations (version, applied_at) "
+                                     "VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
+      if (!stmt.ok()) return stmt.error();
+      record_ = std::move(*stmt);
+    }
+    ResetGuard guard(record_);
+    record_.bind_int(1, version);
+    return record_.run(what);
+  }
+  core::Status commit() override { return db_.exec("COMMIT", "commit migrations"); }
+  void rollback() override {
+    if (db_.in_transaction()) (void)db_.exec("ROLLBACK", "rollback migrations");
+  }
 
--- Append-only: AUTOINCREMENT never reuses a seq, and the triggers refuse any
--- change to a written row (the hash chain of the audit trail builds on this).
-CREATE TABLE audit_log (
-  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-  incident_id TEXT    NOT NULL,
-  at          INTEGER,
-  actor       TEXT    NOT NULL,
-  action      TEXT    NOT NULL,
-  detail      TEXT    NOT NULL
-);
-CREATE INDEX audit_log_incident ON audit_log (incident_id, seq);
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN
-  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be updated');
-END;
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN
-  SELECT RAISE(ABORT, 'audit_log is append-only: rows cannot be deleted');
-END;
-)sql";
-
-// Version 2: the rule engine's incident and member fields, and silences.
-// New columns are NOT NULL with defaults, so rows written by version 1 read
-// as "no category, low impact, no root, not flapping, not suppressed".
-constexpr std::string_view kV2 = R"sql(
-ALTER TABLE incidents ADD COLUMN category     TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN impact       TEXT    NOT NULL DEFAULT 'low';
-ALTER TABLE incidents ADD COLUMN root_service TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN flapping     INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE incidents ADD COLUMN suppressed   INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE incident_members ADD COLUMN flapping      INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE incident_members ADD COLUMN suppressed_by TEXT    NOT NULL DEFAULT '';
-
--- Silences are recorded, never lost: the id is "SIL-" || seq (AUTOINCREMENT
--- never reuses one), rows cannot be deleted, and an update may only end a
--- silence earlier (expire), never change what it matches or who made it.
--- matchers is a JSON array of canonical matcher text.
-CREATE TABLE silences (
-  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-  tenant     TEXT    NOT NULL,
-  matchers   TEXT    NOT NULL,
-  starts_at  INTEGER NOT NULL,
-  ends_at    INTEGER NOT NULL,
-  created_by TEXT    NOT NULL,
-  comment    TEXT    NOT NULL,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX silences_tenant_seq ON silences (tenant, seq);
--- load_silences at start-up reads only the few not yet ended.
-CREATE INDEX silences_ends_at ON silences (ends_at);
-CREATE TRIGGER silences_no_delete BEFORE DELETE ON silences
-BEGIN
-  SELECT RAISE(ABORT, 'silences are never deleted: expire them instead');
-END;
-CREATE TRIGGER silences_only_end_earlier BEFORE UPDATE ON silences
-WHEN NEW.seq IS NOT OLD.seq OR NEW.tenant IS NOT OLD.tenant
-  OR NEW.matchers IS NOT OLD.matchers OR NEW.created_by IS NOT OLD.created_by
-  OR NEW.comment IS NOT OLD.comment OR NEW.created_at IS NOT OLD.created_at
-  OR NEW.ends_at > OLD.ends_at OR NEW.starts_at > OLD.starts_at
-BEGIN
-  SELECT RAISE(ABORT, 'silences can only be ended earlier: create a new one instead');
-END;
-)sql";
-
-// Version 3: the audit trail's hash chain (sinks/store/audit_chain.h). The
-// update trigger goes for the backfill of existing rows; backfill_audit_chain
-// fills prev_hash and hash in seq order, writes audit_head and creates the
-// trigger again, all in the migration's transaction. audit_head is one row
-// (id 1) updated with every batch, so it has no append-only trigger.
-constexpr std::string_view kV3 = R"sql(
-ALTER TABLE audit_log ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
-ALTER TABLE audit_log ADD COLUMN hash      TEXT NOT NULL DEFAULT '';
-CREATE TABLE audit_head (
-  id   INTEGER PRIMARY KEY CHECK (id = 1),
-  seq  INTEGER NOT NULL,
-  hash TEXT    NOT NULL
-);
-DROP TRIGGER audit_log_no_update;
-)sql";
-
-// Version 4: the incident-management lifecycle (core/lifecycle.h): owner,
-// escalation, vendor, resolution and closure, SLA due times and breaches.
-// Rows written before read as "detected by an alert, L1, no SLA clock".
-constexpr std::string_view kV4 = R"sql(
-ALTER TABLE incidents ADD COLUMN detection_source   TEXT    NOT NULL DEFAULT 'alert';
-ALTER TABLE incidents ADD COLUMN urgency            TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN priority_manual    INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE incidents ADD COLUMN team               TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN assignee           TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN escalation_level   INTEGER NOT NULL DEFAULT 1;
-ALTER TABLE incidents ADD COLUMN vendor             TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN vendor_contact     TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN resolved_by        TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN resolution         TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN closed_by          TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN close_notes        TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN review_note        TEXT    NOT NULL DEFAULT '';
-ALTER TABLE incidents ADD COLUMN ack_due_at         INTEGER;
-ALTER TABLE incidents ADD COLUMN resolve_due_at     INTEGER;
-ALTER TABLE incidents ADD COLUMN next_escalation_at INTEGER;
-ALTER TABLE incidents ADD COLUMN ack_breached       INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE incidents ADD COLUMN resolve_breached   INTEGER NOT NULL DEFAULT 0;
--- Stats over a window of opened incidents; retention of old closed ones.
-CREATE INDEX incidents_tenant_opened ON incidents (tenant, opened_at);
-CREATE INDEX incidents_closed ON incidents (closed_at) WHERE status = 'closed';
-
--- Problems (ITIL problem management) group recurring incidents; the link
--- lives here so incident writes never overwrite it.
-CREATE TABLE problems (
-  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-  tenant     TEXT    NOT NULL,
-  group_key  TEXT    NOT NULL,
-  title      TEXT    NOT NULL,
-  status     TEXT    NOT NULL,
-  workaround TEXT    NOT NULL DEFAULT '',
-  root_cause TEXT    NOT NULL DEFAULT '',
-  resolution TEXT    NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  resolved_at INTEGER,
-  closed_at  INTEGER
-);
-CREATE INDEX problems_tenant_key ON problems (tenant, group_key, seq);
-CREATE TABLE problem_incidents (
-  incident_seq INTEGER PRIMARY KEY,
-  problem_seq  INTEGER NOT NULL REFERENCES problems (seq),
-  linked_at    INTEGER NOT NULL
-);
-CREATE INDEX problem_incidents_problem ON problem_incidents (problem_seq, incident_seq);
-)sql";
-
-// Problems and retention. The recurrence check counts a group key's
-// incidents by opening time; a unique index keeps one unresolved problem
-// per (tenant, group key) even with two writers; retention deletes closed
-// incidents, and store_state remembers the highest seq it deleted so that
-// ids are never handed out again.
-constexpr std::string_view kV5 = R"sql(
-CREATE INDEX incidents_tenant_key_opened ON incidents (tenant, group_key, opened_at);
-CREATE UNIQUE INDEX problems_one_unresolved ON problems (tenant, group_key)
-  WHERE status IN ('open', 'known_error');
-ALTER TABLE problems ADD COLUMN close_notes TEXT NOT NULL DEFAULT '';
-CREATE TABLE store_state (
-  name  TEXT    PRIMARY KEY,
-  value INTEGER NOT NULL
-);
-)sql";
-
-constexpr Migration kMigrations[] = {
-    {1, kV1}, {2, kV2}, {3, kV3, backfill_audit_chain}, {4, kV4}, {5, kV5},
+ private:
+  Connection& db_;
+  Statement record_;
 };
-
-core::Status check_list(std::span<const Migration> list) {
-  int expected = 1;
-  for (const auto& m : list) {
-    if (m.version != expected) {
-      return core::Error{"store_schema", "sqlite store: migration list out of order at version " +
-                                             std::to_string(m.version)};
-    }
-    ++expected;
-  }
-  return {};
-}
-
-core::Status apply_pending(Connection& db, std::span<const Migration> list, int current) {
-  auto record = Statement::prepare(db,
-                                   "INSERT INTO schema_migrations (version, applied_at) "
-                                   "VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))");
-  if (!record.ok()) return record.error();
-  for (const auto& m : list) {
-    if (m.version <= current) continue;
-    std::string what = "apply migration " + std::to_string(m.version);
-    if (auto st = db.exec(m.sql, what); !st.ok()) return st;
-    if (m.then != nullptr) {
-      if (auto st = m.then(db); !st.ok()) return st;
-    }
-    record->bind_int(1, m.version);
-    if (auto st = record->run(what); !st.ok()) return st;
-  }
-  return {};
-}
 
 }  // namespace
 
 std::span<const Migration> migrations() {
-  return kMigrations;
+  static const std::vector<Migration> steps = [] {
+    std::vector<Migration> out;
+    for (const auto& m : schema_migrations()) out.push_back(m.sqlite);
+    return out;
+  }();
+  return steps;
 }
 
 int latest_schema_version() {
-  return kMigrations[std::size(kMigrations) - 1].version;
+  return sinks::latest_schema_version();
 }
 
 core::Result<int> schema_version(Connection& db) {
@@ -254,35 +76,8 @@ core::Result<int> schema_version(Connection& db) {
 }
 
 core::Status run_migrations(Connection& db, std::span<const Migration> list) {
-  if (auto st = check_list(list); !st.ok()) return st;
-  const int latest = list.empty() ? 0 : list.back().version;
-  if (auto st = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                        "version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-                        "create schema_migrations");
-      !st.ok()) {
-    return st;
-  }
-  // IMMEDIATE takes the write lock before reading the version, so two
-  // processes opening the same new file cannot both apply migration 1.
-  if (auto st = db.exec("BEGIN IMMEDIATE", "begin migrations"); !st.ok()) return st;
-  core::Status result;
-  auto current = schema_version(db);
-  if (!current.ok()) {
-    result = current.error();
-  } else if (*current > latest) {
-    result = core::Error{"store_schema",
-                         "sqlite store '" + db.path() + "': database schema version " +
-                             std::to_string(*current) + " is newer than this alertd supports (" +
-                             std::to_string(latest) + "); use a newer alertd or another file"};
-  } else if (*current < latest) {
-    result = apply_pending(db, list, *current);
-  }
-  if (result.ok()) {
-    result = db.exec("COMMIT", "commit migrations");
-    if (result.ok()) return result;
-  }
-  if (db.in_transaction()) (void)db.exec("ROLLBACK", "rollback migrations");
-  return result;
+  Session session(db);
+  return sinks::run_migrations(session, list);
 }
 
 }  // namespace alertd::sinks::sqlite

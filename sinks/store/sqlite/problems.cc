@@ -14,35 +14,37 @@ constexpr size_t kMaxListLimit = 1000;
 
 const std::string& select_problem_sql() {
   static const std::string sql =
-      "SELECT " + std::string(kProblemColumns) + " FROM problems WHERE seq = ?1";
+      "SELECT " + schema::problem_select() + " FROM problems WHERE seq = ?1";
   return sql;
 }
 
-}  // namespace
+/// The writer's problem statements, inside its open write transaction.
+class ProblemWriter final : public ProblemLinkTx {
+ public:
+  ProblemWriter(Connection& db, StatementCache& cache) : db_(db), cache_(cache) {}
 
-core::Result<core::Problem> read_problem(const Statement& stmt, int c) {
-  core::Problem p;
-  p.seq = stmt.column_int(c + 0);
-  p.id = core::problem_id(p.seq);
-  p.tenant = stmt.column_text(c + 1);
-  p.group_key = stmt.column_text(c + 2);
-  p.title = stmt.column_text(c + 3);
-  auto status_text = stmt.column_text(c + 4);
-  auto status = core::parse_problem_status(status_text);
-  if (!status) return corrupt("problems", "status", status_text);
-  p.status = *status;
-  p.workaround = stmt.column_text(c + 5);
-  p.root_cause = stmt.column_text(c + 6);
-  p.resolution = stmt.column_text(c + 7);
-  p.close_notes = stmt.column_text(c + 8);
-  p.created_at = stmt.column_time(c + 9);
-  p.updated_at = stmt.column_time(c + 10);
-  p.resolved_at = stmt.column_time(c + 11);
-  p.closed_at = stmt.column_time(c + 12);
-  p.incident_count = static_cast<uint32_t>(stmt.column_int(c + 13));
-  p.last_linked_at = stmt.column_time(c + 14);
-  return p;
-}
+  core::Result<std::optional<int64_t>> unresolved_problem(const std::string& tenant,
+                                                          const std::string& group_key) override;
+  core::Result<bool> is_linked(int64_t incident_seq) override;
+  core::Result<std::vector<std::pair<int64_t, std::string>>> unlinked_opened_between(
+      const std::string& tenant, const std::string& group_key, core::TimePoint from,
+      core::TimePoint to, size_t limit) override;
+  core::Result<int64_t> insert_problem(const core::Problem& problem) override;
+  core::Status link(int64_t incident_seq, int64_t problem_seq, core::TimePoint at) override;
+  core::Status touch_problem(int64_t problem_seq, core::TimePoint at) override;
+
+  core::Result<std::optional<core::Problem>> read(int64_t seq);
+  /// Writes every column a person can change (status, texts, times).
+  core::Status update(const core::Problem& problem);
+
+ private:
+  core::Result<Statement*> statement(const std::string& sql) { return cache_.get(db_, sql); }
+
+  Connection& db_;
+  StatementCache& cache_;
+};
+
+}  // namespace
 
 // --- writer ---
 
@@ -101,25 +103,12 @@ core::Result<std::vector<std::pair<int64_t, std::string>>> ProblemWriter::unlink
 }
 
 core::Result<int64_t> ProblemWriter::insert_problem(const core::Problem& p) {
-  auto stmt = statement(
-      "INSERT INTO problems (tenant, group_key, title, status, workaround, root_cause, "
-      "resolution, close_notes, created_at, updated_at, resolved_at, closed_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  auto stmt = statement(insert_problem_sql());
   if (!stmt.ok()) return stmt.error();
   Statement& s = **stmt;
   ResetGuard guard(s);
-  s.bind_text(1, p.tenant);
-  s.bind_text(2, p.group_key);
-  s.bind_text(3, p.title);
-  s.bind_text(4, core::to_string(p.status));
-  s.bind_text(5, p.workaround);
-  s.bind_text(6, p.root_cause);
-  s.bind_text(7, p.resolution);
-  s.bind_text(8, p.close_notes);
-  s.bind_time(9, p.created_at);
-  s.bind_time(10, p.updated_at);
-  s.bind_time(11, p.resolved_at);
-  s.bind_time(12, p.closed_at);
+  StatementBinder binder;
+  bind_problem(binder, s, p);
   if (auto st = s.run("insert problem"); !st.ok()) return st.error();
   return static_cast<int64_t>(sqlite3_last_insert_rowid(db_.get()));
 }
@@ -161,36 +150,24 @@ core::Result<std::optional<core::Problem>> ProblemWriter::read(int64_t seq) {
 }
 
 core::Status ProblemWriter::update(const core::Problem& p) {
-  auto stmt = statement(
-      "UPDATE problems SET title = ?2, status = ?3, workaround = ?4, root_cause = ?5, "
-      "resolution = ?6, close_notes = ?7, updated_at = ?8, resolved_at = ?9, closed_at = ?10 "
-      "WHERE seq = ?1");
+  auto stmt = statement(update_problem_sql());
   if (!stmt.ok()) return stmt.error();
   Statement& s = **stmt;
   ResetGuard guard(s);
-  s.bind_int(1, p.seq);
-  s.bind_text(2, p.title);
-  s.bind_text(3, core::to_string(p.status));
-  s.bind_text(4, p.workaround);
-  s.bind_text(5, p.root_cause);
-  s.bind_text(6, p.resolution);
-  s.bind_text(7, p.close_notes);
-  s.bind_time(8, p.updated_at);
-  s.bind_time(9, p.resolved_at);
-  s.bind_time(10, p.closed_at);
+  StatementBinder binder;
+  bind_problem_update(binder, s, p);
   return s.run("update problem");
 }
 
 // --- reads ---
 
-core::Result<ProblemPage> list_problems(Connection& db, StatementCache& cache,
-                                        const ProblemFilter& filter) {
+core::Result<ProblemPage> list_problems(Reader& r, const ProblemFilter& filter) {
   const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxListLimit);
-  std::string sql = "SELECT " + std::string(kProblemColumns) + " FROM problems WHERE tenant = ?1";
+  std::string sql = "SELECT " + schema::problem_select() + " FROM problems WHERE tenant = ?1";
   if (filter.status) sql += " AND status = ?2";
   if (filter.before_seq) sql += " AND seq < ?3";
   sql += " ORDER BY seq DESC LIMIT ?4";
-  auto stmt = cache.get(db, sql);
+  auto stmt = r.cache.get(r.db, sql);
   if (!stmt.ok()) return stmt.error();
   Statement& s = **stmt;
   ResetGuard guard(s);
@@ -213,9 +190,10 @@ core::Result<ProblemPage> list_problems(Connection& db, StatementCache& cache,
   return page;
 }
 
-core::Result<std::optional<ProblemDetail>> get_problem(Connection& db, StatementCache& cache,
-                                                       int64_t seq) {
-  auto stmt = cache.get(db, select_problem_sql());
+core::Result<std::optional<ProblemDetail>> get_problem(Reader& r, int64_t seq) {
+  ReadSnapshot snapshot(r);  // the problem and its links from one commit
+  if (auto st = snapshot.begin(); !st.ok()) return st.error();
+  auto stmt = r.cache.get(r.db, select_problem_sql());
   if (!stmt.ok()) return stmt.error();
   ProblemDetail detail;
   {
@@ -231,12 +209,12 @@ core::Result<std::optional<ProblemDetail>> get_problem(Connection& db, Statement
   }
   // The newest links; an incident purged by retention has no row to join.
   auto links =
-      cache.get(db, "SELECT problem_incidents.incident_seq, problem_incidents.linked_at, " +
-                        std::string(kIncidentColumns) +
-                        " FROM problem_incidents LEFT JOIN incidents ON incidents.seq = "
-                        "problem_incidents.incident_seq WHERE problem_seq = ?1 "
-                        "ORDER BY linked_at DESC, problem_incidents.incident_seq DESC "
-                        "LIMIT ?2");
+      r.cache.get(r.db, "SELECT problem_incidents.incident_seq, problem_incidents.linked_at, " +
+                            schema::incident_select() +
+                            " FROM problem_incidents LEFT JOIN incidents ON incidents.seq = "
+                            "problem_incidents.incident_seq WHERE problem_seq = ?1 "
+                            "ORDER BY linked_at DESC, problem_incidents.incident_seq DESC "
+                            "LIMIT ?2");
   if (!links.ok()) return links.error();
   Statement& s = **links;
   ResetGuard guard(s);
@@ -257,6 +235,50 @@ core::Result<std::optional<ProblemDetail>> get_problem(Connection& db, Statement
   if (!st.ok()) return st.error();
   std::reverse(detail.incidents.begin(), detail.incidents.end());  // oldest first
   return std::optional<ProblemDetail>(std::move(detail));
+}
+
+}  // namespace alertd::sinks::sqlite
+
+namespace alertd::sinks::sqlite {
+
+core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
+                                                       std::span<const OpenedIncident> opened,
+                                                       const core::ProblemPolicy& policy,
+                                                       core::TimePoint now) {
+  if (opened.empty() || !policy.enabled()) return std::vector<ProblemLinks>();
+  std::vector<ProblemLinks> links;
+  std::vector<core::AuditEntry> audit;
+  auto written = in_write_transaction(w, [&]() -> core::Status {
+    ProblemWriter tx(w.db, w.cache);
+    auto done = sinks::link_recurring(tx, opened, policy, now, audit);
+    if (!done.ok()) return done.error();
+    links = std::move(*done);
+    return append_audit(w, audit);
+  });
+  if (!written.ok()) return written.error();
+  return links;
+}
+
+core::Result<core::ProblemResult> edit_problem(Writer& w, std::string_view id,
+                                               const ProblemEdit& edit) {
+  core::ProblemResult result = problem_not_found(id);
+  const auto seq = core::parse_problem_id(id);
+  if (!seq) return result;
+  auto written = in_write_transaction(w, [&]() -> core::Status {
+    ProblemWriter tx(w.db, w.cache);
+    auto stored = tx.read(*seq);
+    if (!stored.ok()) return stored.error();
+    if (!*stored) return core::Error{std::string(kEditRefused), ""};  // `result` says why
+    std::vector<core::AuditEntry> audit;
+    core::Problem problem = std::move(**stored);
+    result = edit(problem, audit);
+    if (core::refused(result.verdict)) return core::Error{std::string(kEditRefused), ""};
+    if (auto st = tx.update(problem); !st.ok()) return st;
+    result.problem = std::move(problem);
+    return append_audit(w, audit);
+  });
+  if (!written.ok() && written.error().reason != kEditRefused) return written.error();
+  return result;
 }
 
 }  // namespace alertd::sinks::sqlite

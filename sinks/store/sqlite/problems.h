@@ -1,62 +1,43 @@
 #pragma once
-// Problems in the SQLite store: the row mapping of table `problems`, the
-// recurrence check's steps on the writer connection (ProblemLinkTx, run by
-// sinks/store/problem_linking.h), the writer's read-and-update of one
-// problem, and the reads of the API. Problem calls are rare, so their
-// statements are prepared on first use (StatementCache).
+// Problems in the SQLite store (the same calls as postgres/problems.h):
+// link_recurring (the shared recurrence check, sinks/store/problem_linking.h,
+// over this backend's steps) and edit_problem on the writer, each in one
+// write transaction with its audit entries, and the reads on a leased
+// reader. Problem calls are rare, so their statements are prepared on first
+// use (StatementCache).
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/problem.h"
 #include "core/result.h"
-#include "sinks/store/incident_store.h"
 #include "sinks/store/problem_linking.h"
-#include "sinks/store/sqlite/sqlite_db.h"
+#include "sinks/store/problem_store.h"
+#include "sinks/store/sqlite/readers.h"
+#include "sinks/store/sqlite/writer.h"
 
 namespace alertd::sinks::sqlite {
 
-/// SELECT list for read_problem; the last two columns come from the links.
-inline constexpr std::string_view kProblemColumns =
-    "seq, tenant, group_key, title, status, workaround, root_cause, resolution, close_notes, "
-    "created_at, updated_at, resolved_at, closed_at, "
-    "(SELECT COUNT(*) FROM problem_incidents WHERE problem_seq = problems.seq), "
-    "(SELECT MAX(linked_at) FROM problem_incidents WHERE problem_seq = problems.seq)";
+/// ProblemStore::link_recurring on the writer, under the store's write
+/// mutex, in one write transaction: the check's steps (sinks::link_recurring)
+/// and their audit entries.
+core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
+                                                       std::span<const OpenedIncident> opened,
+                                                       const core::ProblemPolicy& policy,
+                                                       core::TimePoint now);
+/// ProblemStore::edit_problem on the writer, under the store's write mutex:
+/// reads the problem, runs `edit`, writes the row and the audit entries in
+/// one write transaction; rolls back when `edit` refuses (its result is the
+/// answer).
+core::Result<core::ProblemResult> edit_problem(Writer& w, std::string_view id,
+                                               const ProblemEdit& edit);
 
-core::Result<core::Problem> read_problem(const Statement& stmt, int first_col);
-
-/// The writer's problem statements, inside its open write transaction.
-class ProblemWriter final : public ProblemLinkTx {
- public:
-  ProblemWriter(Connection& db, StatementCache& cache) : db_(db), cache_(cache) {}
-
-  core::Result<std::optional<int64_t>> unresolved_problem(const std::string& tenant,
-                                                          const std::string& group_key) override;
-  core::Result<bool> is_linked(int64_t incident_seq) override;
-  core::Result<std::vector<std::pair<int64_t, std::string>>> unlinked_opened_between(
-      const std::string& tenant, const std::string& group_key, core::TimePoint from,
-      core::TimePoint to, size_t limit) override;
-  core::Result<int64_t> insert_problem(const core::Problem& problem) override;
-  core::Status link(int64_t incident_seq, int64_t problem_seq, core::TimePoint at) override;
-  core::Status touch_problem(int64_t problem_seq, core::TimePoint at) override;
-
-  core::Result<std::optional<core::Problem>> read(int64_t seq);
-  /// Writes every column a person can change (status, texts, times).
-  core::Status update(const core::Problem& problem);
-
- private:
-  core::Result<Statement*> statement(const std::string& sql) { return cache_.get(db_, sql); }
-
-  Connection& db_;
-  StatementCache& cache_;
-};
-
-/// The API's reads, on a read connection (get_problem inside a read snapshot).
-core::Result<ProblemPage> list_problems(Connection& db, StatementCache& cache,
-                                        const ProblemFilter& filter);
-core::Result<std::optional<ProblemDetail>> get_problem(Connection& db, StatementCache& cache,
-                                                       int64_t seq);
+/// The API's reads, on a leased reader (get_problem inside a read snapshot).
+core::Result<ProblemPage> list_problems(Reader& r, const ProblemFilter& filter);
+core::Result<std::optional<ProblemDetail>> get_problem(Reader& r, int64_t seq);
 
 }  // namespace alertd::sinks::sqlite

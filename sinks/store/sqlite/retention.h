@@ -1,13 +1,14 @@
 #pragma once
-// Retention in the SQLite store: the steps of IncidentStore::purge_closed on
-// the writer connection, inside its open write transaction.
+// Retention in the SQLite store (the same calls as postgres/retention.h):
+// IncidentStore::purge_closed on the writer, and the highest incident seq
+// ever stored, deleted ones included.
 
 #include <cstdint>
 #include <vector>
 
 #include "core/result.h"
 #include "sinks/store/incident_store.h"
-#include "sinks/store/sqlite/sqlite_db.h"
+#include "sinks/store/sqlite/writer.h"
 
 namespace simdjson::dom {
 class parser;
@@ -21,24 +22,12 @@ inline constexpr std::string_view kMaxIncidentSeqSql =
     "SELECT MAX((SELECT COALESCE(MAX(seq), 0) FROM incidents), "
     "COALESCE((SELECT value FROM store_state WHERE name = 'purged_max_incident_seq'), 0))";
 
-class Purger {
- public:
-  Purger(Connection& db, StatementCache& cache, simdjson::dom::parser& parser)
-      : db_(db), cache_(cache), parser_(parser) {}
-
-  /// Closed incidents with closed_at before `before`, oldest first, at most
-  /// `limit`; with their members when `with_members`.
-  core::Result<std::vector<IncidentDetail>> closed_before(core::TimePoint before, size_t limit,
-                                                          bool with_members);
-  /// Deletes the incident and its members.
-  core::Status remove(int64_t seq);
-  /// Remembers `seq` as deleted when it is the highest so far.
-  core::Status record_purged_seq(int64_t seq);
-
- private:
-  Connection& db_;
-  StatementCache& cache_;
-  simdjson::dom::parser& parser_;
-};
+/// IncidentStore::purge_closed on the writer, under the store's write
+/// mutex, in one write transaction: the closed incidents (with their members
+/// when `archive` is set), `archive`, the deletes, the `purge` audit entries
+/// and the purged seq. Rolls back on any error, an error of `archive`
+/// included.
+core::Result<size_t> purge_closed(Writer& w, core::TimePoint closed_before, size_t limit,
+                                  core::TimePoint now, const Archiver& archive);
 
 }  // namespace alertd::sinks::sqlite

@@ -1,16 +1,18 @@
 #pragma once
-// The mapping between core types and table rows: column lists, the write
-// statements, and the binders and readers that must agree with them. Kept in
-// one place so a column added by a migration is added here once.
+// The SQLite side of the column table (sinks/store/schema.h): its binder and
+// reader of statement columns, the binders and readers of each row type, and
+// the write statements built from the table. A column added to the table
+// (with its migration) needs nothing here.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "core/incident.h"
+#include "core/problem.h"
 #include "core/result.h"
 #include "core/silence.h"
+#include "sinks/store/schema.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 
 namespace simdjson::dom {
@@ -19,101 +21,113 @@ class parser;
 
 namespace alertd::sinks::sqlite {
 
-/// store_corrupt: `table`.`column` holds a value no reader knows.
-core::Error corrupt(std::string_view table, std::string_view column, std::string_view value);
+/// Binds a row's values as parameters ?first, ?first+1, ... of a statement.
+/// Text is bound without copy: the row, and the binder's buffers, must stay
+/// alive until the statement has run. Reused across rows (and statements),
+/// so writing a batch does not allocate per row once warmed up.
+class StatementBinder final : public schema::FieldWriter {
+ public:
+  StatementBinder& to(Statement& stmt, int first = 1) {
+    stmt_ = &stmt;
+    index_ = first;
+    return *this;
+  }
+  void integer(int64_t value) override { stmt_->bind_int(index_++, value); }
+  void text(std::string_view value) override { stmt_->bind_text(index_++, value); }
+  void time(core::TimePoint t) override { stmt_->bind_time(index_++, t); }
+  void boolean(bool value) override { stmt_->bind_int(index_++, value ? 1 : 0); }
+
+ private:
+  Statement* stmt_ = nullptr;
+  int index_ = 1;
+};
+
+/// Reads a result row's columns from `first_col` on, left to right.
+class StatementReader final : public schema::FieldReader {
+ public:
+  StatementReader(const Statement& stmt, int first_col, simdjson::dom::parser* parser = nullptr)
+      : schema::FieldReader("sqlite store", parser), stmt_(stmt), col_(first_col) {}
+  int64_t integer() override { return stmt_.column_int(col_++); }
+  std::string_view text() override { return stmt_.column_text(col_++); }
+  core::TimePoint time() override { return stmt_.column_time(col_++); }
+  bool boolean() override { return stmt_.column_int(col_++) != 0; }
+  bool next_is_null() const override { return stmt_.is_null(col_); }
+
+ private:
+  const Statement& stmt_;
+  int col_;
+};
 
 // --- incidents ---
 
-/// SELECT list for read_incident, in its column order (prefix-free, no alias).
-inline constexpr std::string_view kIncidentColumns =
-    "seq, id, tenant, title, service, status, priority, severity, group_key, rule, opened_at, "
-    "updated_at, last_alert_at, acknowledged_at, resolved_at, closed_at, alert_count, "
-    "firing_count, category, impact, root_service, flapping, suppressed, "
-    "detection_source, urgency, priority_manual, team, assignee, escalation_level, vendor, "
-    "vendor_contact, resolved_by, resolution, closed_by, close_notes, review_note, "
-    "ack_due_at, resolve_due_at, next_escalation_at, ack_breached, resolve_breached, "
-    // Linked by the problem store, never by incident writes (those would
-    // overwrite it with what the correlator knows): read through the link.
-    "(SELECT 'PRB-' || problem_seq FROM problem_incidents "
-    "WHERE problem_incidents.incident_seq = incidents.seq)";
-inline constexpr int kIncidentColumnCount = 42;
-
-/// Insert-or-update by seq; parameters ?1..?41 as bound (the problem link is not written) by
-/// bind_incident.
-extern const std::string_view kUpsertIncidentSql;
+/// Insert-or-update by seq; parameters as bound by bind_incident.
+const std::string& upsert_incident_sql();
 
 /// Updates only the columns no index covers, and only when the row exists and
-/// every indexed column already holds the bound value; parameters ?1..?23 as
-/// bound by bind_incident. Its SET must name every column that is not in its
-/// WHERE: a column left out would silently keep its old value whenever this
-/// statement, not the upsert, does the write. SQLite rewrites the entries of every index that has
-/// a column named in SET, so the usual update (counters and times move,
-/// tenant/status/service/priority do not) touching no index keeps a batch from
-/// dirtying (and writing to the WAL) pages of all nine incident indexes. When it
-/// changes no row, kUpsertIncidentSql does the full write.
-extern const std::string_view kUpdateIncidentUnindexedSql;
+/// every indexed column already holds the bound value; parameters as bound by
+/// bind_incident. SQLite rewrites the entries of every index that has a
+/// column named in SET, so the usual update (counters and times move, tenant,
+/// status, service, priority do not) touching no index keeps a batch from
+/// dirtying (and writing to the WAL) pages of all nine incident indexes. Its
+/// SET names every column its WHERE does not (both are built from the
+/// table's kIndexed flags): a column left out would keep its old value
+/// whenever this statement, not the upsert, does the write. When it changes
+/// no row, upsert_incident_sql() does the full write.
+const std::string& update_incident_unindexed_sql();
 
-/// Binds every field; text is bound without copy, so `incident` must outlive the step.
-void bind_incident(Statement& stmt, const core::Incident& incident);
-/// Reads the columns of kIncidentColumns starting at `first_col`.
+/// Binds every column of schema::kIncidents (problem_id is never written).
+void bind_incident(StatementBinder& binder, Statement& stmt, const core::Incident& incident);
+/// Reads the columns of schema::incident_select() starting at `first_col`.
 core::Result<core::Incident> read_incident(const Statement& stmt, int first_col);
 
 // --- incident_members ---
 
-inline constexpr std::string_view kMemberColumns =
-    "fingerprint, labels, annotations, status, source, first_seen, last_seen, resolved_at, "
-    "event_count, flapping, suppressed_by";
-
-/// Insert-or-update by (incident_seq, fingerprint); parameters ?1..?12.
-extern const std::string_view kUpsertMemberSql;
-
-/// Text that must stay alive while a member row is bound (reused across rows
-/// so writing a batch does not allocate per member once warmed up).
-struct MemberText {
-  std::string fingerprint;
-  std::string labels;
-  std::string annotations;
-};
+/// Insert-or-update by (incident_seq, fingerprint).
+const std::string& upsert_member_sql();
 
 /// Fails (reason store_invalid_input) when labels are not valid UTF-8: such a
 /// row could be written but never read back, which would break restarts.
-core::Status bind_member(Statement& stmt, int64_t incident_seq, const core::Member& member,
-                         MemberText& text);
+core::Status bind_member(StatementBinder& binder, Statement& stmt, int64_t incident_seq,
+                         const core::Member& member);
+/// Reads the columns of schema::member_select() starting at `first_col`.
 core::Result<core::Member> read_member(const Statement& stmt, int first_col,
                                        simdjson::dom::parser& parser);
 
 // --- audit_log ---
 
-inline constexpr std::string_view kAuditColumns =
-    "seq, incident_id, at, actor, action, detail, prev_hash, hash";
+/// Appends one entry with an explicit seq (the hash covers it).
+const std::string& insert_audit_sql();
 
-/// Appends one entry with an explicit seq (the hash covers it); parameters ?1..?8.
-extern const std::string_view kInsertAuditSql;
-
-/// Binds `entry` as number `seq` with its chain hashes; `entry`, `prev_hash`
-/// and `hash` must outlive the step.
-void bind_audit(Statement& stmt, int64_t seq, const core::AuditEntry& entry,
-                std::string_view prev_hash, std::string_view hash);
-/// Reads the columns of kAuditColumns starting at `first_col` into `out`
-/// (reusing its buffers when a caller streams many rows).
+/// Binds `entry` (its seq, prev_hash and hash as the chain numbered it).
+void bind_audit(StatementBinder& binder, Statement& stmt, const core::AuditEntry& entry);
+/// Reads the columns of schema::audit_select() starting at `first_col` into
+/// `out` (reusing its buffers when a caller streams many rows).
 void read_audit_into(const Statement& stmt, int first_col, core::AuditEntry& out);
 core::AuditEntry read_audit(const Statement& stmt, int first_col);
 
 // --- silences ---
 
-inline constexpr std::string_view kSilenceColumns =
-    "seq, tenant, matchers, starts_at, ends_at, created_by, comment, created_at, updated_at";
-
-/// Appends one silence; parameters ?1..?8 (everything but seq, which the store assigns).
-extern const std::string_view kInsertSilenceSql;
+/// Appends one silence (every column but seq, which the store assigns).
+const std::string& insert_silence_sql();
 /// Ends silence ?1 at ?2 unless it has already ended: ends_at and (for a
 /// pending one) starts_at become ?2, updated_at ?2.
 extern const std::string_view kExpireSilenceSql;
 
-/// `matchers_json` must hold the JSON text of silence.matchers (sinks::write_matchers_json)
-/// and, like `silence`, stay alive until the statement is reset.
-void bind_silence(Statement& stmt, const core::Silence& silence, const std::string& matchers_json);
+void bind_silence(StatementBinder& binder, Statement& stmt, const core::Silence& silence);
 core::Result<core::Silence> read_silence(const Statement& stmt, int first_col,
                                          simdjson::dom::parser& parser);
+
+// --- problems ---
+
+/// Appends one problem (every column but seq), as bind_problem binds it.
+const std::string& insert_problem_sql();
+/// Writes every column a person can change (neither key nor fixed) of
+/// problem ?1, as bind_problem_update binds it.
+const std::string& update_problem_sql();
+
+void bind_problem(StatementBinder& binder, Statement& stmt, const core::Problem& problem);
+void bind_problem_update(StatementBinder& binder, Statement& stmt, const core::Problem& problem);
+/// Reads the columns of schema::problem_select() starting at `first_col`.
+core::Result<core::Problem> read_problem(const Statement& stmt, int first_col);
 
 }  // namespace alertd::sinks::sqlite

@@ -3,14 +3,15 @@
 #include <simdjson.h>
 #include <sqlite3.h>
 
-#include <string>
-
-#include "sinks/store/incident_store.h"
-#include "sinks/store/label_json.h"
+#include "sinks/store/silence_store.h"
 #include "sinks/store/sqlite/rows.h"
+#include "sinks/store/store_input.h"
 
 namespace alertd::sinks::sqlite {
 
+namespace {
+
+/// Steps a silence query (SELECT schema::silence_select() ...) to the end.
 core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
                                                        simdjson::dom::parser& parser,
                                                        std::string_view what) {
@@ -25,6 +26,7 @@ core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
   return out;
 }
 
+/// The one row of a by-seq query, or nullopt.
 core::Result<std::optional<core::Silence>> read_one_silence(Statement& stmt,
                                                             simdjson::dom::parser& parser) {
   auto rows = read_silences(stmt, parser, "read silence");
@@ -33,35 +35,81 @@ core::Result<std::optional<core::Silence>> read_one_silence(Statement& stmt,
   return std::optional<core::Silence>(std::move(rows->front()));
 }
 
-core::Status SilenceWriter::insert(core::Silence& silence) {
-  auto stmt = cache_.get(db_, std::string(kInsertSilenceSql));
-  if (!stmt.ok()) return stmt.error();
-  std::string matchers_json;
-  write_matchers_json(silence.matchers, matchers_json);
-  ResetGuard guard(**stmt);
-  bind_silence(**stmt, silence, matchers_json);
-  if (auto st = (*stmt)->run("create silence"); !st.ok()) return st;
-  // The caller holds the writer's mutex: the rowid is this statement's.
-  silence.id = silence_id(sqlite3_last_insert_rowid(db_.get()));
-  return {};
-}
-
-core::Result<std::optional<core::Silence>> SilenceWriter::read(int64_t seq) {
+/// Silence `seq` as stored now, on the writer (inside its transaction).
+core::Result<std::optional<core::Silence>> read_on_writer(Writer& w, int64_t seq) {
   auto stmt =
-      cache_.get(db_, "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE seq = ?1");
+      w.cache.get(w.db, "SELECT " + schema::silence_select() + " FROM silences WHERE seq = ?1");
   if (!stmt.ok()) return stmt.error();
   ResetGuard guard(**stmt);
   (*stmt)->bind_int(1, seq);
-  return read_one_silence(**stmt, parser_);
+  return read_one_silence(**stmt, w.parser);
 }
 
-core::Status SilenceWriter::expire(int64_t seq, core::TimePoint now) {
-  auto stmt = cache_.get(db_, std::string(kExpireSilenceSql));
-  if (!stmt.ok()) return stmt.error();
-  ResetGuard guard(**stmt);
-  (*stmt)->bind_int(1, seq);
-  (*stmt)->bind_time(2, now);
-  return (*stmt)->run("expire silence");
+}  // namespace
+
+core::Result<core::Silence> create_silence(Writer& w, core::Silence s) {
+  auto written = in_write_transaction(w, [&]() -> core::Status {
+    auto stmt = w.cache.get(w.db, insert_silence_sql());
+    if (!stmt.ok()) return stmt.error();
+    ResetGuard guard(**stmt);
+    bind_silence(w.binder, **stmt, s);
+    if (auto st = (*stmt)->run("create silence"); !st.ok()) return st;
+    // The caller holds the writer's mutex: the rowid is this statement's.
+    s.id = silence_id(sqlite3_last_insert_rowid(w.db.get()));
+    return w.audit.append(silence_audit_entry(s));
+  });
+  if (!written.ok()) return written.error();
+  return s;
+}
+
+core::Result<std::optional<core::Silence>> expire_silence(Writer& w, int64_t seq,
+                                                          core::TimePoint now,
+                                                          std::string_view actor) {
+  std::optional<core::Silence> result;
+  // Read, update and read back in one transaction: the entry's "from" is
+  // the row this update changed, and the answer is the row as written.
+  auto written = in_write_transaction(w, [&]() -> core::Status {
+    auto before = read_on_writer(w, seq);
+    if (!before.ok()) return before.error();
+    if (!*before) return {};
+    auto stmt = w.cache.get(w.db, std::string(kExpireSilenceSql));
+    if (!stmt.ok()) return stmt.error();
+    {
+      ResetGuard guard(**stmt);
+      (*stmt)->bind_int(1, seq);
+      (*stmt)->bind_time(2, to_stored(now));
+      if (auto st = (*stmt)->run("expire silence"); !st.ok()) return st;
+    }
+    auto after = read_on_writer(w, seq);
+    if (!after.ok()) return after.error();
+    result = std::move(*after);
+    if (!result) return {};  // rows are never deleted (a trigger refuses it)
+    auto entry = silence_expire_audit_entry(**before, *result, actor, now);
+    return entry ? w.audit.append(*entry) : core::Status();
+  });
+  if (!written.ok()) return written.error();
+  return result;
+}
+
+core::Result<std::vector<core::Silence>> list_silences(Reader& r, const std::string& tenant) {
+  Statement& stmt = r.silences_of_tenant;
+  ResetGuard guard(stmt);
+  stmt.bind_text(1, tenant);
+  return read_silences(stmt, r.parser, "list silences");
+}
+
+core::Result<std::optional<core::Silence>> get_silence(Reader& r, int64_t seq) {
+  Statement& stmt = r.silence_by_seq;
+  ResetGuard guard(stmt);
+  stmt.bind_int(1, seq);
+  return read_one_silence(stmt, r.parser);
+}
+
+core::Result<std::vector<core::Silence>> load_silences(Reader& r, core::TimePoint now) {
+  Statement& stmt = r.silences_unended;
+  ResetGuard guard(stmt);
+  stmt.bind_time(1, to_stored(now));
+  return read_silences(stmt, r.parser, "load silences");
 }
 
 }  // namespace alertd::sinks::sqlite

@@ -1,49 +1,35 @@
 #pragma once
-// Silences in the SQLite store: reading silence rows (writer and read
-// connections), and the writer's steps of create_silence and expire_silence
-// inside its open write transaction. Silence writes are rare, so their
-// statements are prepared on first use (StatementCache).
+// Silences in the SQLite store (the same calls as postgres/silences.h):
+// create_silence and expire_silence on the writer, each in one write
+// transaction with its audit entry, and the reads on a leased reader.
+// Silence writes are rare, so their statements are prepared on first use.
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/result.h"
 #include "core/silence.h"
 #include "core/time.h"
-#include "sinks/store/sqlite/sqlite_db.h"
-
-namespace simdjson::dom {
-class parser;
-}  // namespace simdjson::dom
+#include "sinks/store/sqlite/readers.h"
+#include "sinks/store/sqlite/writer.h"
 
 namespace alertd::sinks::sqlite {
 
-/// Steps a silence query (SELECT kSilenceColumns ...) to the end, collecting rows.
-core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
-                                                       simdjson::dom::parser& parser,
-                                                       std::string_view what);
-/// The one row of a by-seq query, or nullopt.
-core::Result<std::optional<core::Silence>> read_one_silence(Statement& stmt,
-                                                            simdjson::dom::parser& parser);
+/// SilenceStore::create_silence after sinks::prepare_new_silence, under the
+/// store's write mutex: the row and its `silence` audit entry, or nothing.
+core::Result<core::Silence> create_silence(Writer& w, core::Silence silence);
+/// SilenceStore::expire_silence of silence `seq`, under the store's write
+/// mutex: the update and its `silence_expire` audit entry, or nothing.
+core::Result<std::optional<core::Silence>> expire_silence(Writer& w, int64_t seq,
+                                                          core::TimePoint now,
+                                                          std::string_view actor);
 
-class SilenceWriter {
- public:
-  SilenceWriter(Connection& db, StatementCache& cache, simdjson::dom::parser& parser)
-      : db_(db), cache_(cache), parser_(parser) {}
-
-  /// Inserts a checked silence (sinks::prepare_new_silence) and sets its id.
-  core::Status insert(core::Silence& silence);
-  /// Silence `seq` as stored now; nullopt when there is none.
-  core::Result<std::optional<core::Silence>> read(int64_t seq);
-  /// Ends silence `seq` at `now` (a stored time) unless it has already ended.
-  core::Status expire(int64_t seq, core::TimePoint now);
-
- private:
-  Connection& db_;
-  StatementCache& cache_;
-  simdjson::dom::parser& parser_;
-};
+// The reads, on a leased reader.
+core::Result<std::vector<core::Silence>> list_silences(Reader& r, const std::string& tenant);
+core::Result<std::optional<core::Silence>> get_silence(Reader& r, int64_t seq);
+core::Result<std::vector<core::Silence>> load_silences(Reader& r, core::TimePoint now);
 
 }  // namespace alertd::sinks::sqlite

@@ -1,5 +1,5 @@
 #pragma once
-// The SQLite implementation of IncidentStore (the embedded default).
+// The SQLite implementation of sinks::Store (the embedded default).
 //
 // One read-write connection serves apply() (one transaction per batch, with
 // prepared statements reused across batches); a small pool of read-only
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/result.h"
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 
 namespace alertd::sinks {
 
@@ -25,6 +25,6 @@ struct SqliteOptions {
 /// synchronous=NORMAL and foreign keys, runs the schema migrations and
 /// prepares the statements. Errors name the path and SQLite's message; a
 /// database written by a newer alertd (newer schema) is refused.
-core::Result<std::unique_ptr<IncidentStore>> open_sqlite_store(const SqliteOptions& options);
+core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& options);
 
 }  // namespace alertd::sinks

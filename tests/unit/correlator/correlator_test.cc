@@ -116,6 +116,18 @@ TEST_F(CorrelatorTest, FirstAlertOpensIncident) {
   EXPECT_EQ(correlator_.incidents_created_total(), 1u);
 }
 
+// Shards hand over their batches independently: a later batch may carry an
+// earlier time. An incident's updated_at never moves back before what it
+// already shows (seen live: updated_at 1 ms before opened_at).
+TEST_F(CorrelatorTest, UpdatedAtNeverMovesBackWhenShardsDeliverOutOfOrder) {
+  fire({{"alertname", "QueueBacklog"}, {"service", "orders"}, {"queue", "q1"}}, kT0 + 1ms);
+  auto out = fire({{"alertname", "QueueBacklog"}, {"service", "orders"}, {"queue", "q2"}}, kT0);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].incident.alert_count, 2u);
+  EXPECT_EQ(out[0].incident.opened_at, kT0 + 1ms);
+  EXPECT_EQ(out[0].incident.updated_at, kT0 + 1ms);
+}
+
 TEST_F(CorrelatorTest, TitleFallsBackToAlertnameAndOmitsMissingService) {
   auto out = fire({{"alertname", "DiskFull"}, {"instance", "db-1"}}, kT0);
   ASSERT_EQ(out.size(), 1u);

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "schema_check.h"
 #include "sinks/store/audit_chain.h"
 #include "sinks/store/postgres/migrations.h"
 #include "sinks/store/postgres/pg_conn.h"
@@ -66,7 +67,7 @@ class PgTestDb final : public TestDb {
     (void)admin_->exec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE", "drop test schema");
   }
 
-  std::unique_ptr<IncidentStore> open(size_t read_connections) override {
+  std::unique_ptr<Store> open(size_t read_connections) override {
     auto store = open_postgres_store({store_conninfo_, read_connections});
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
     return store.ok() ? std::move(*store) : nullptr;
@@ -154,7 +155,7 @@ class PostgresStoreTest : public ::testing::Test {
     return n.ok() ? *n : -1;
   }
   std::unique_ptr<PgTestDb> db_;
-  std::unique_ptr<IncidentStore> store_;
+  std::unique_ptr<Store> store_;
 };
 
 /// Calls `op` until it succeeds, at most `tries` times; every failure must
@@ -260,6 +261,12 @@ TEST_F(PostgresStoreTest, MigrationsAreRecordedOnceAndReopenKeepsData) {
   auto got = store_->get("INC-7");
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(got->has_value());
+}
+
+TEST_F(PostgresStoreTest, ColumnTableMatchesTheMigratedTables) {
+  SchemaCheck(schema::Dialect::postgres, [&](const std::string& sql) {
+    return count_of(sql);
+  }).expect_all_tables();
 }
 
 TEST_F(PostgresStoreTest, RefusesADatabaseFromANewerBinary) {

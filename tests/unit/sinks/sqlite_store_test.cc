@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "schema_check.h"
 #include "store_conformance.h"
 #include "store_test_util.h"
 
@@ -21,7 +22,7 @@ using namespace testing;  // NOLINT: the helpers of store_test_util.h
 class SqliteTestDb final : public TestDb {
  public:
   SqliteTestDb() : path_(dir_.file("data/alertd.db")) {}
-  std::unique_ptr<IncidentStore> open(size_t read_connections) override {
+  std::unique_ptr<Store> open(size_t read_connections) override {
     return open_store(path_, read_connections);
   }
   core::Status exec(const std::string& sql) override {
@@ -78,7 +79,7 @@ class SqliteStoreTest : public ::testing::Test {
 
   TempDir dir_;
   std::string path_;
-  std::unique_ptr<IncidentStore> store_;
+  std::unique_ptr<Store> store_;
 };
 
 TEST_F(SqliteStoreTest, CreatesParentFolderAndUsesWal) {
@@ -155,6 +156,16 @@ TEST(SqliteOpen, CreatesNestedParentFolders) {
   auto store = open_sqlite_store(SqliteOptions{path});
   ASSERT_TRUE(store.ok()) << store.error().message;
   EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+TEST(SqliteSchema, ColumnTableMatchesTheMigratedTables) {
+  TempDir dir;
+  const auto path = dir.file("s.db");
+  ASSERT_NE(open_store(path), nullptr);
+  auto db = raw_connection(path);
+  SchemaCheck(schema::Dialect::sqlite, [&](const std::string& sql) {
+    return count_rows(db, sql);
+  }).expect_all_tables();
 }
 
 TEST(SqliteStore, PingIsAlwaysOk) {

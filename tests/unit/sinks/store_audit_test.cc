@@ -95,6 +95,7 @@ TEST_P(StoreAuditTest, BatchesWithoutEntriesKeepTheHead) {
 // More entries than one read page or backfill chunk (1,000): the whole log is
 // walked, and a break past the first page is found at its seq.
 TEST_P(StoreAuditTest, LongChainsVerifyAcrossPages) {
+  ALERTD_NEEDS_SQL_SHELL();
   std::vector<core::AuditEntry> entries;
   for (int i = 1; i <= 2500; ++i) entries.push_back(make_audit("INC-1", "member_added", i));
   apply_ok({make_update(make_incident(1), {}, entries)});
@@ -126,6 +127,7 @@ TEST_P(StoreAuditTest, ChainContinuesAfterReopen) {
 }
 
 TEST_P(StoreAuditTest, EditedRowIsReportedAtItsSeq) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   tamper("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4");
   auto v = verify_ok();
@@ -145,6 +147,7 @@ TEST_P(StoreAuditTest, EditedRowIsReportedAtItsSeq) {
 
 // Re-hashing an edited row is not enough: the next row's link breaks.
 TEST_P(StoreAuditTest, RehashedRowBreaksTheNextLink) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   core::AuditEntry edited = all_entries().at(3);
   edited.actor = "mallory";
@@ -158,6 +161,7 @@ TEST_P(StoreAuditTest, RehashedRowBreaksTheNextLink) {
 }
 
 TEST_P(StoreAuditTest, DeletedMiddleRowIsReported) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   tamper("DELETE FROM audit_log WHERE seq = 3");
   auto v = verify_ok();
@@ -168,6 +172,7 @@ TEST_P(StoreAuditTest, DeletedMiddleRowIsReported) {
 }
 
 TEST_P(StoreAuditTest, TruncatedTailIsReportedThroughTheHead) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   tamper("DELETE FROM audit_log WHERE seq >= 6");
   auto v = verify_ok();
@@ -181,6 +186,7 @@ TEST_P(StoreAuditTest, TruncatedTailIsReportedThroughTheHead) {
 // After the end of the log was tampered with, a restarted store still
 // appends (the next seq is free) and the break stays reported.
 TEST_P(StoreAuditTest, AppendsAfterTamperingAtTheEndAndStillReportsIt) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   tamper("DELETE FROM audit_log WHERE seq = 7");
   reopen();
@@ -202,6 +208,7 @@ TEST_P(StoreAuditTest, AppendsAfterTamperingAtTheEndAndStillReportsIt) {
 
 // A correctly chained row added outside the store shows against the head.
 TEST_P(StoreAuditTest, RowsBeyondTheHeadAreReported) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   core::AuditEntry extra = make_audit("INC-3", "close", 8);
   const std::string prev = all_entries().back().hash;
@@ -219,6 +226,7 @@ TEST_P(StoreAuditTest, RowsBeyondTheHeadAreReported) {
 
 // The head row names the last entry but not its hash.
 TEST_P(StoreAuditTest, HeadWithAnotherHashIsReported) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   tamper("UPDATE audit_head SET hash = '" + std::string(kAuditGenesisHash) + "' WHERE id = 1");
   auto v = verify_ok();
@@ -228,6 +236,7 @@ TEST_P(StoreAuditTest, HeadWithAnotherHashIsReported) {
 }
 
 TEST_P(StoreAuditTest, MissingHeadRowIsReported) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_three_batches();
   tamper("DELETE FROM audit_head");
   auto v = verify_ok();

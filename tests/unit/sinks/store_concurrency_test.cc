@@ -36,7 +36,7 @@ struct ReaderStats {
   void fail(std::string what) { errors.push_back(std::move(what)); }
 };
 
-void read_once(IncidentStore& store, ReaderStats& stats) {
+void read_once(Store& store, ReaderStats& stats) {
   if (auto got = store.get("INC-1"); !got.ok()) {
     stats.fail("get: " + got.error().message);
   } else if (got->has_value() && (*got)->incident.alert_count != (*got)->members.size()) {

@@ -24,7 +24,7 @@ core::Incident fixture_incident(int64_t seq) {
 }
 
 /// Walks every page; checks order and the cursor on the way.
-std::vector<int64_t> walk_pages(IncidentStore& store, IncidentFilter filter) {
+std::vector<int64_t> walk_pages(Store& store, IncidentFilter filter) {
   std::vector<int64_t> seqs;
   for (int pages = 0; pages < 1000; ++pages) {
     auto page = store.list(filter);

@@ -203,6 +203,7 @@ TEST_P(StoreProblemsTest, AResolvedProblemsIncidentsNeverCountAgain) {
 }
 
 TEST_P(StoreProblemsTest, OneUnresolvedProblemPerKeyIsEnforcedByTheDatabase) {
+  ALERTD_NEEDS_SQL_SHELL();
   const std::string key = "{service=\"db\"}";
   link({open_incident(1, key, kBase), open_incident(2, key, kBase), open_incident(3, key, kBase)});
   auto dup = db_->exec(

@@ -31,7 +31,7 @@ size_t StoreRetentionTest::purge(int64_t before_ms, size_t limit, const Archiver
 
 namespace {
 
-bool exists(IncidentStore& store, const std::string& id) {
+bool exists(Store& store, const std::string& id) {
   auto got = store.get(id);
   EXPECT_TRUE(got.ok());
   return got.ok() && got->has_value();

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "sinks/store/incident_store.h"
+#include "sinks/store/store.h"
 #include "store_conformance.h"
 
 namespace alertd::sinks::testing {
@@ -18,19 +18,19 @@ namespace {
 constexpr int64_t kT0 = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
 constexpr int64_t kHour = 3'600'000;
 
-core::Silence create_ok(IncidentStore& store, core::Silence s) {
+core::Silence create_ok(Store& store, core::Silence s) {
   auto created = store.create_silence(std::move(s));
   EXPECT_TRUE(created.ok()) << (created.ok() ? "" : created.error().message);
   return created.ok() ? std::move(*created) : core::Silence{};
 }
 
-std::vector<core::AuditEntry> timeline_ok(IncidentStore& store, const std::string& id) {
+std::vector<core::AuditEntry> timeline_ok(Store& store, const std::string& id) {
   auto t = store.timeline(id);
   EXPECT_TRUE(t.ok()) << (t.ok() ? "" : t.error().message);
   return t.ok() ? std::move(*t) : std::vector<core::AuditEntry>{};
 }
 
-AuditVerification verify_ok(IncidentStore& store) {
+AuditVerification verify_ok(Store& store) {
   auto v = store.verify_audit();
   EXPECT_TRUE(v.ok()) << (v.ok() ? "" : v.error().message);
   EXPECT_TRUE(v.ok() && v->ok) << (v.ok() ? v->reason : "");
@@ -217,6 +217,7 @@ TEST_P(StoreSilencesTest, CreateAndExpireAreAuditedInTheChain) {
 // renamed away, as an operator's mistake would) after the silence row was
 // written in the same transaction.
 TEST_P(StoreSilencesTest, AFailedAuditAppendLeavesNeitherTheSilenceNorItsEntry) {
+  ALERTD_NEEDS_SQL_SHELL();
   const core::Silence kept = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
   const std::string head = verify_ok(*store_).head_hash;
   ASSERT_TRUE(db_->exec("ALTER TABLE audit_log RENAME TO audit_log_away").ok());
@@ -277,6 +278,7 @@ TEST_P(StoreSilencesTest, RefusesSilencesThatCannotBeRight) {
 // Recorded, never lost: not even an operator's SQL shell can delete a silence or
 // change what it matched; only an earlier end is allowed.
 TEST_P(StoreSilencesTest, RowsCannotBeDeletedOrRewritten) {
+  ALERTD_NEEDS_SQL_SHELL();
   const core::Silence s = create_ok(*store_, make_silence({"a=\"1\""}, kT0, kT0 + kHour));
   for (const char* tamper :
        {"DELETE FROM silences", "UPDATE silences SET matchers = '[\"b=\\\"2\\\"\"]'",

@@ -91,6 +91,7 @@ TEST_P(StoreTest, RoundTripsEveryLifecycleField) {
 // The problem link lives in problem_incidents (written by problem
 // management): reads show it as "PRB-<seq>", incident writes never touch it.
 TEST_P(StoreTest, ProblemLinkIsReadThroughTheLinkAndNeverWritten) {
+  ALERTD_NEEDS_SQL_SHELL();
   core::Incident inc = with_lifecycle(7);
   inc.problem_id = "PRB-99";  // what the correlator holds is not written
   apply_ok({make_update(inc)});
@@ -382,6 +383,7 @@ TEST_P(StoreTest, AuditEntriesComeBackInOrderWithIncreasingSeq) {
 }
 
 TEST_P(StoreTest, AuditRowsCannotBeUpdatedOrDeleted) {
+  ALERTD_NEEDS_SQL_SHELL();
   apply_ok({make_update(make_incident(1), {}, {make_audit("INC-1", "create", 1)})});
   auto update = db_->exec("UPDATE audit_log SET actor = 'mallory'");
   ASSERT_FALSE(update.ok());

@@ -95,22 +95,21 @@ inline core::IncidentUpdate make_update(core::Incident inc, std::vector<core::Me
 }
 
 /// Applies a batch and fails the test with the store's message if it does not commit.
-inline void apply_ok(IncidentStore& store, const std::vector<core::IncidentUpdate>& batch) {
+inline void apply_ok(Store& store, const std::vector<core::IncidentUpdate>& batch) {
   auto st = store.apply(batch);
   ASSERT_TRUE(st.ok()) << st.error().message;
 }
 
 /// The incident `id`, failing the test when the read fails or it is absent.
-inline IncidentDetail get_ok(IncidentStore& store, const std::string& id) {
+inline IncidentDetail get_ok(Store& store, const std::string& id) {
   auto got = store.get(id);
   EXPECT_TRUE(got.ok()) << (got.ok() ? "" : got.error().message);
   EXPECT_TRUE(got.ok() && got->has_value()) << id;
   return got.ok() && got->has_value() ? std::move(**got) : IncidentDetail{};
 }
 
-inline std::unique_ptr<IncidentStore> open_store(const std::string& path,
-                                                 size_t read_connections = 4,
-                                                 int busy_timeout_ms = 5000) {
+inline std::unique_ptr<Store> open_store(const std::string& path, size_t read_connections = 4,
+                                         int busy_timeout_ms = 5000) {
   auto store = open_sqlite_store(SqliteOptions{path, busy_timeout_ms, read_connections});
   EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
   return store.ok() ? std::move(*store) : nullptr;

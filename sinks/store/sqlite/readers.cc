@@ -1,4 +1,4 @@
-#include "sinks/store/sqlite/read_pool.h"
+#include "sinks/store/sqlite/readers.h"
 
 #include <algorithm>
 
@@ -16,7 +16,7 @@ constexpr std::string_view kActive = "status NOT IN ('resolved', 'closed')";
 
 std::string list_sql(unsigned shape) {
   std::string sql = "SELECT ";
-  sql += kIncidentColumns;
+  sql += schema::incident_select();
   sql += " FROM incidents WHERE tenant = ?1";
   if (shape & kListByStatus) sql += " AND status = ?2";
   if (shape & kListByService) sql += " AND service = ?3";
@@ -33,41 +33,41 @@ core::Status prepare_into(Connection& db, Statement& out, std::string_view sql) 
   return {};
 }
 
-core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string& path,
-                                                              int busy_timeout_ms) {
+core::Result<std::unique_ptr<Reader>> open_connection(const std::string& path,
+                                                      int busy_timeout_ms) {
   auto db = Connection::open(path, Connection::Mode::read_only, busy_timeout_ms);
   if (!db.ok()) return db.error();
-  auto conn = std::make_unique<ReadConnection>();
+  auto conn = std::make_unique<Reader>();
   conn->db = std::move(*db);
   const std::string active = std::string(kActive);
   const std::pair<Statement*, std::string> statements[] = {
       {&conn->begin, "BEGIN"},
       {&conn->end, "ROLLBACK"},
       {&conn->incident_by_id,
-       "SELECT " + std::string(kIncidentColumns) + " FROM incidents WHERE id = ?1"},
-      {&conn->members_of, "SELECT " + std::string(kMemberColumns) +
+       "SELECT " + schema::incident_select() + " FROM incidents WHERE id = ?1"},
+      {&conn->members_of, "SELECT " + schema::member_select() +
                               " FROM incident_members WHERE incident_seq = ?1"
                               " ORDER BY first_seen, fingerprint"},
-      {&conn->timeline, "SELECT " + std::string(kAuditColumns) +
-                            " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
+      {&conn->timeline,
+       "SELECT " + schema::audit_select() + " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
       {&conn->audit_head, std::string(kAuditHeadSql)},
-      {&conn->audit_chain, "SELECT " + std::string(kAuditColumns) + " FROM audit_log ORDER BY seq"},
-      {&conn->opened_since, "SELECT " + std::string(kIncidentColumns) +
+      {&conn->audit_chain, "SELECT " + schema::audit_select() + " FROM audit_log ORDER BY seq"},
+      {&conn->opened_since, "SELECT " + schema::incident_select() +
                                 " FROM incidents WHERE tenant = ?1 AND opened_at >= ?2"
                                 " ORDER BY opened_at LIMIT ?3"},
-      {&conn->active_incidents, "SELECT " + std::string(kIncidentColumns) +
-                                    " FROM incidents WHERE " + active + " ORDER BY seq"},
+      {&conn->active_incidents,
+       "SELECT " + schema::incident_select() + " FROM incidents WHERE " + active + " ORDER BY seq"},
       {&conn->active_members,
-       "SELECT incident_seq, " + std::string(kMemberColumns) +
+       "SELECT incident_seq, " + schema::member_select() +
            " FROM incident_members WHERE incident_seq IN (SELECT seq FROM incidents WHERE " +
            active + ") ORDER BY incident_seq, first_seen, fingerprint"},
       {&conn->max_seq, std::string(kMaxIncidentSeqSql)},
-      {&conn->silences_of_tenant, "SELECT " + std::string(kSilenceColumns) +
-                                      " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
+      {&conn->silences_of_tenant,
+       "SELECT " + schema::silence_select() + " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
       {&conn->silence_by_seq,
-       "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE seq = ?1"},
+       "SELECT " + schema::silence_select() + " FROM silences WHERE seq = ?1"},
       {&conn->silences_unended,
-       "SELECT " + std::string(kSilenceColumns) + " FROM silences WHERE ends_at > ?1 ORDER BY seq"},
+       "SELECT " + schema::silence_select() + " FROM silences WHERE ends_at > ?1 ORDER BY seq"},
   };
   for (const auto& [stmt, sql] : statements) {
     if (auto st = prepare_into(conn->db, *stmt, sql); !st.ok()) return st.error();
@@ -77,7 +77,7 @@ core::Result<std::unique_ptr<ReadConnection>> open_connection(const std::string&
 
 }  // namespace
 
-core::Result<Statement*> ReadConnection::list_statement(unsigned shape) {
+core::Result<Statement*> Reader::list_statement(unsigned shape) {
   Statement& stmt = list.at(shape);
   if (!stmt.valid()) {
     if (auto st = prepare_into(db, stmt, list_sql(shape)); !st.ok()) return st.error();
@@ -85,32 +85,15 @@ core::Result<Statement*> ReadConnection::list_statement(unsigned shape) {
   return &stmt;
 }
 
-core::Result<std::unique_ptr<ReadPool>> ReadPool::open(const std::string& path, size_t connections,
-                                                       int busy_timeout_ms) {
-  std::unique_ptr<ReadPool> pool(new ReadPool());
+core::Result<std::unique_ptr<ReadPool>> open_readers(const std::string& path, size_t connections,
+                                                     int busy_timeout_ms) {
+  auto pool = std::make_unique<ReadPool>();
   for (size_t i = 0; i < std::max<size_t>(connections, 1); ++i) {
     auto conn = open_connection(path, busy_timeout_ms);
     if (!conn.ok()) return conn.error();
-    pool->free_.push_back(conn->get());
-    pool->all_.push_back(std::move(*conn));
+    pool->add(std::move(*conn));
   }
   return pool;
-}
-
-ReadPool::Lease ReadPool::acquire() {
-  std::unique_lock lock(mu_);
-  freed_.wait(lock, [this] { return !free_.empty(); });
-  ReadConnection* conn = free_.back();
-  free_.pop_back();
-  return Lease(*this, *conn);
-}
-
-void ReadPool::release(ReadConnection& conn) {
-  {
-    std::lock_guard lock(mu_);
-    free_.push_back(&conn);
-  }
-  freed_.notify_one();
 }
 
 core::Status ReadSnapshot::begin() {

@@ -1,4 +1,6 @@
-#include "sinks/store/incident_store.h"
+#include "sinks/store/silence_store.h"
+
+#include "core/incident.h"
 
 namespace alertd::sinks {
 

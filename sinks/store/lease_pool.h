@@ -1,18 +1,21 @@
 #pragma once
-// A fixed set of objects (reader connections with their buffers), each leased
-// by one thread at a time: a libpq connection must not be used by two threads
-// at once. With more callers than objects, callers wait for a free one.
+// A fixed set of objects (a backend's reader connections with their prepared
+// statements and buffers), each leased by one thread at a time: neither a
+// SQLite connection opened NOMUTEX nor a libpq connection may be used by two
+// threads at once. With more callers than objects, callers wait for a free
+// one. Both backends' read calls lease from one of these.
 
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <vector>
 
-namespace alertd::sinks::postgres {
+namespace alertd::sinks {
 
 template <typename T>
 class LeasePool {
  public:
+  /// Adds an item, free from now on (a store adds its readers once, at open).
   void add(std::unique_ptr<T> item) {
     std::lock_guard lock(mu_);
     free_.push_back(item.get());
@@ -59,8 +62,8 @@ class LeasePool {
 
   std::mutex mu_;
   std::condition_variable freed_;
-  std::vector<T*> free_;  // guarded by mu_
-  std::vector<std::unique_ptr<T>> all_;
+  std::vector<T*> free_;                 // guarded by mu_
+  std::vector<std::unique_ptr<T>> all_;  // owns the items; destroyed with the pool
 };
 
-}  // namespace alertd::sinks::postgres
+}  // namespace alertd::sinks

@@ -1,22 +1,20 @@
 #pragma once
-// A small pool of read-only connections for the store's read calls.
+// The SQLite store's read-only connections for the read calls.
 //
 // WAL lets any number of readers run beside the one writer, each on its own
 // snapshot; a SQLite connection, though, is used by one thread at a time. So
 // each read call leases a whole connection (with its prepared statements and
-// JSON parser) and gives it back when done. With more callers than
-// connections, callers wait on the pool's condition variable.
+// JSON parser) from the shared LeasePool and gives it back when done.
 
 #include <simdjson.h>
 
 #include <array>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "sinks/store/lease_pool.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 
 namespace alertd::sinks::sqlite {
@@ -30,7 +28,7 @@ enum ListShape : unsigned {
 };
 inline constexpr size_t kListShapes = 16;
 
-struct ReadConnection {
+struct Reader {
   Connection db;
   Statement begin;  // BEGIN: one snapshot across the statements of a call
   Statement end;    // ROLLBACK: a read transaction has nothing to keep
@@ -54,57 +52,25 @@ struct ReadConnection {
   core::Result<Statement*> list_statement(unsigned shape);
 };
 
-class ReadPool {
- public:
-  static core::Result<std::unique_ptr<ReadPool>> open(const std::string& path, size_t connections,
-                                                      int busy_timeout_ms);
+/// The store's read connections, each leased by one read call at a time.
+using ReadPool = LeasePool<Reader>;
 
-  /// A connection held for the duration of one read call.
-  class Lease {
-   public:
-    Lease(ReadPool& pool, ReadConnection& conn) : pool_(&pool), conn_(&conn) {}
-    Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(other.conn_) {
-      other.pool_ = nullptr;
-    }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease() {
-      if (pool_ != nullptr) pool_->release(*conn_);
-    }
-    ReadConnection& operator*() const { return *conn_; }
-    ReadConnection* operator->() const { return conn_; }
-
-   private:
-    ReadPool* pool_;
-    ReadConnection* conn_;
-  };
-
-  /// Blocks until a connection is free.
-  Lease acquire();
-
- private:
-  ReadPool() = default;
-  void release(ReadConnection& conn);
-
-  std::mutex mu_;
-  std::condition_variable freed_;
-  std::vector<ReadConnection*> free_;  // guarded by mu_
-  std::vector<std::unique_ptr<ReadConnection>> all_;
-};
+/// Opens `connections` (at least one) read-only connections with their statements.
+core::Result<std::unique_ptr<ReadPool>> open_readers(const std::string& path, size_t connections,
+                                                     int busy_timeout_ms);
 
 /// Opens a read transaction on construction and ends it on destruction, so
 /// the statements of one call see one consistent snapshot.
 class ReadSnapshot {
  public:
-  explicit ReadSnapshot(ReadConnection& conn) : conn_(conn) {}
+  explicit ReadSnapshot(Reader& conn) : conn_(conn) {}
   ReadSnapshot(const ReadSnapshot&) = delete;
   ReadSnapshot& operator=(const ReadSnapshot&) = delete;
   ~ReadSnapshot();
   core::Status begin();
 
  private:
-  ReadConnection& conn_;
+  Reader& conn_;
   bool open_ = false;
 };
 
