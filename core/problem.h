@@ -3,7 +3,7 @@
 // incidents that keep coming back. The store opens one when one group key
 // produces ProblemPolicy::threshold incidents within ProblemPolicy::within,
 // and links every later incident of that key to it while it is unresolved
-// (sinks/store/problem_linking.h). People record a workaround (known
+// (correlator/problems/recurrence.h, run by the store). People record a workaround (known
 // error), resolve and close it: the state machine is correlator/problems/problem.h,
 // the API api/problems/routes.cc.
 

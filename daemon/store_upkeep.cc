@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "correlator/problems/recurrence.h"
 #include "sinks/archive/incident_archive.h"
 
 namespace alertd::daemon {
@@ -59,7 +60,7 @@ void StoreUpkeep::tick(const core::ProblemPolicy& policy, const config::Retentio
 }
 
 void StoreUpkeep::check(const core::ProblemPolicy& policy, core::TimePoint now) {
-  auto links = store_.link_recurring(pending_, policy, now);
+  auto links = store_.link_recurring(pending_, policy, correlator::recurrence_check(policy, now));
   if (!links.ok()) {
     metrics_.upkeep_errors.with({"problems"}).inc();
     check_backoff_ =

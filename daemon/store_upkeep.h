@@ -44,7 +44,7 @@ class StoreUpkeep {
 
   sinks::Store& store_;
   telemetry::Metrics& metrics_;
-  std::vector<sinks::OpenedIncident> pending_;  // opened, not checked yet (a check failed)
+  std::vector<core::OpenedIncident> pending_;  // opened, not checked yet (a check failed)
   core::TimePoint retry_check_at_ = core::kNoTime;
   core::Duration check_backoff_{0};
   core::TimePoint next_purge_at_ = core::kNoTime;  // kNoTime: at the first tick

@@ -1,8 +1,8 @@
 // Problem management (core/problem.h): list and read problems (viewer), and
 // record a known error, resolve or close one (incident_manager). The store
-// opens problems and links incidents on its own (sinks/store/problem_linking.h);
-// people only move them along (correlator/problems/problem.h), and every change is
-// one store transaction with its audit entry.
+// opens problems and links incidents on its own (correlator/problems/recurrence.h, run by the
+// store); people only move them along (correlator/problems/problem.h), and every change is one
+// store transaction with its audit entry.
 
 #include <boost/beast/http.hpp>
 #include <string>

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/fingerprint.h"
+#include "correlator/problems/recurrence.h"
 #include "sinks/store/sqlite/sqlite_store.h"
 
 namespace alertd::sinks {
@@ -199,7 +200,7 @@ void BM_StoreLinkRecurring(benchmark::State& state) {
   auto store = open_or_skip(state, db);
   if (store == nullptr) return;
   std::vector<core::IncidentUpdate> batch;
-  std::vector<OpenedIncident> opened;
+  std::vector<core::OpenedIncident> opened;
   int64_t round = 0;
   uint64_t linked = 0;
   for (auto _ : state) {
@@ -215,7 +216,9 @@ void BM_StoreLinkRecurring(benchmark::State& state) {
     }
     if (!ok_or_skip(state, store->apply(batch))) return;
     state.ResumeTiming();
-    auto links = store->link_recurring(opened, core::ProblemPolicy{}, batch[0].incident.opened_at);
+    auto links = store->link_recurring(
+        opened, core::ProblemPolicy{},
+        correlator::recurrence_check(core::ProblemPolicy{}, batch[0].incident.opened_at));
     if (!links.ok()) {
       state.SkipWithError(links.error().message.c_str());
       return;

@@ -9,7 +9,7 @@
 //     └──────resolve──────────┴──> resolved ──close──> closed (final)
 //
 // Problem management needs the incident_manager role. Opening and linking
-// are the store's (sinks/store/problem_linking.h), not a person's.
+// are the recurrence check's (recurrence.h, run by the store), not a person's.
 
 #include <string>
 #include <vector>

@@ -16,27 +16,11 @@
 
 #include "core/incident.h"
 #include "core/problem.h"
+#include "core/recurrence.h"
 #include "core/result.h"
 #include "core/time.h"
 
 namespace alertd::sinks {
-
-/// A newly opened incident, as the recurrence check needs it.
-struct OpenedIncident {
-  int64_t seq = 0;
-  std::string id;
-  std::string tenant;
-  std::string group_key;
-  std::string title;
-  core::TimePoint opened_at = core::kNoTime;
-};
-
-/// What one recurrence check did to one problem.
-struct ProblemLinks {
-  std::string problem_id;
-  bool opened = false;                 // the check created it
-  std::vector<std::string> incidents;  // linked by the check, oldest first
-};
 
 struct ProblemFilter {
   std::string tenant = "default";
@@ -75,13 +59,14 @@ class ProblemStore {
   virtual ~ProblemStore() = default;
 
   /// The recurrence check, after `opened` were committed, in one transaction
-  /// (sinks/store/problem_linking.h has the rule): links each to its group
+  /// (`check`: the rule, correlator/problems/recurrence.h;
+  /// `policy` lets a backend skip incidents that cannot recur): links each to its group
   /// key's unresolved problem, or opens one when the key has
   /// policy.threshold unlinked incidents within policy.within. Every link
   /// and every new problem is audited.
-  virtual core::Result<std::vector<ProblemLinks>> link_recurring(
-      std::span<const OpenedIncident> opened, const core::ProblemPolicy& policy,
-      core::TimePoint now) = 0;
+  virtual core::Result<std::vector<core::ProblemLinks>> link_recurring(
+      std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+      const core::RecurrenceCheck& check) = 0;
   virtual core::Result<ProblemPage> list_problems(const ProblemFilter& filter) = 0;
   /// nullopt when no problem has that id (a malformed id included).
   virtual core::Result<std::optional<ProblemDetail>> get_problem(std::string_view id) = 0;

@@ -109,9 +109,9 @@ class FakeStore final : public sinks::Store {
 
   // --- sinks::ProblemStore ---
 
-  core::Result<std::vector<sinks::ProblemLinks>> link_recurring(
-      std::span<const sinks::OpenedIncident> opened, const core::ProblemPolicy& policy,
-      core::TimePoint now) override;
+  core::Result<std::vector<core::ProblemLinks>> link_recurring(
+      std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+      const core::RecurrenceCheck& check) override;
   core::Result<sinks::ProblemPage> list_problems(const sinks::ProblemFilter& filter) override;
   core::Result<std::optional<sinks::ProblemDetail>> get_problem(std::string_view id) override;
   core::Result<core::ProblemResult> edit_problem(std::string_view id,

@@ -1,8 +1,8 @@
 // FakeStore: silences and problems (fake_store.h). The recurrence check is
-// the shared sinks::link_recurring, run over steps on the in-memory rows.
+// the correlator's recurrence check, run over steps on the in-memory rows.
 #include <algorithm>
 
-#include "sinks/store/problem_linking.h"
+#include "sinks/store/problem_edit.h"
 #include "sinks/store/store_input.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/fake_store_state.h"
@@ -21,7 +21,7 @@ bool is_unresolved(const core::Problem& p) {
 
 /// The recurrence check's steps over the in-memory rows. None of them can
 /// fail, so the check needs no rollback.
-class FakeLinkTx final : public sinks::ProblemLinkTx {
+class FakeLinkTx final : public core::ProblemLinkTx {
  public:
   explicit FakeLinkTx(FakeStore::State& s) : s_(s) {}
 
@@ -170,16 +170,16 @@ core::Result<std::vector<core::Silence>> FakeStore::load_silences(core::TimePoin
 
 // --- problems ---
 
-core::Result<std::vector<sinks::ProblemLinks>> FakeStore::link_recurring(
-    std::span<const sinks::OpenedIncident> opened, const core::ProblemPolicy& policy,
-    core::TimePoint now) {
+core::Result<std::vector<core::ProblemLinks>> FakeStore::link_recurring(
+    std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+    const core::RecurrenceCheck& check) {
   auto lock = state_->enter();
   State& s = *state_;
   if (auto st = s.write_allowed(); !st.ok()) return st.error();
-  if (opened.empty() || !policy.enabled()) return std::vector<sinks::ProblemLinks>();
+  if (opened.empty() || !policy.enabled()) return std::vector<core::ProblemLinks>();
   FakeLinkTx tx(s);
   std::vector<core::AuditEntry> audit;
-  auto links = sinks::link_recurring(tx, opened, policy, now, audit);
+  auto links = check(tx, opened, audit);
   if (!links.ok()) return links.error();
   if (auto st = s.append_audit(audit); !st.ok()) return st.error();
   return links;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sinks/store/problem_linking.h"
+#include "sinks/store/problem_edit.h"
 
 namespace alertd::sinks::postgres {
 
@@ -68,7 +68,7 @@ const Statements& sql() {
 }
 
 /// The check's steps on the writer connection, inside its open transaction.
-class ProblemWriter final : public ProblemLinkTx {
+class ProblemWriter final : public core::ProblemLinkTx {
  public:
   explicit ProblemWriter(Connection& conn) : conn_(conn) {}
 
@@ -166,14 +166,14 @@ class ProblemWriter final : public ProblemLinkTx {
 /// The indexes into `opened` (in order) of the incidents whose group key
 /// has an unresolved problem, or has at least policy.threshold unlinked
 /// incidents within policy.within before one of the key's `opened`: every
-/// other incident is left alone by sinks::link_recurring, so running it over
+/// other incident is left alone by the recurrence check, so running it over
 /// these alone does the same. One statement.
 core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
-                                                       std::span<const OpenedIncident> opened,
+                                                       std::span<const core::OpenedIncident> opened,
                                                        const core::ProblemPolicy& policy) {
   ColumnArrays batch(4);
   for (const auto& x : opened) {
-    // The window exactly as sinks::link_recurring binds it.
+    // The window exactly as the recurrence check binds it.
     batch.text(x.tenant).text(x.group_key).time(x.opened_at - policy.within).time(x.opened_at);
     batch.end_row();
   }
@@ -190,12 +190,11 @@ core::Result<std::vector<size_t>> recurring_candidates(Connection& conn,
 
 }  // namespace
 
-core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
-                                                       std::span<const OpenedIncident> opened,
-                                                       const core::ProblemPolicy& policy,
-                                                       core::TimePoint now) {
+core::Result<std::vector<core::ProblemLinks>> link_recurring(
+    Writer& w, std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+    const core::RecurrenceCheck& check) {
   Connection& conn = w.conn;
-  std::vector<ProblemLinks> links;
+  std::vector<core::ProblemLinks> links;
   if (opened.empty() || !policy.enabled()) return links;
   // JIT off: the prefilter's estimated cost grows with the batch and passes
   // jit_above_cost from a few thousand incidents on, and compiling it took
@@ -204,12 +203,12 @@ core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
     auto candidates = recurring_candidates(conn, opened, policy);
     if (!candidates.ok()) return candidates.error();
     if (candidates->empty()) return {};  // almost every batch: nothing to write
-    std::vector<OpenedIncident> subset;
+    std::vector<core::OpenedIncident> subset;
     subset.reserve(candidates->size());
     for (size_t i : *candidates) subset.push_back(opened[i]);
     ProblemWriter tx(conn);
     std::vector<core::AuditEntry> entries;
-    auto done = sinks::link_recurring(tx, subset, policy, now, entries);
+    auto done = check(tx, subset, entries);
     if (!done.ok()) return done.error();
     links = std::move(*done);
     return w.audit.append_in_transaction(conn, entries);

@@ -8,7 +8,7 @@
 // batch's new incidents, thousands in a storm, and most of them can link to
 // nothing. One set-based query (recurring_candidates) first keeps only the
 // incidents of group keys where something can happen; the shared
-// sinks::link_recurring then runs over those alone, one statement per step.
+// the recurrence check then runs over those alone, one statement per step.
 
 #include <cstdint>
 #include <optional>
@@ -30,10 +30,9 @@ namespace alertd::sinks::postgres {
 /// store's write mutex, in one transaction: the prefilter, then (when it
 /// found candidates) the check's steps and their audit entries. Rolls back
 /// on any error.
-core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
-                                                       std::span<const OpenedIncident> opened,
-                                                       const core::ProblemPolicy& policy,
-                                                       core::TimePoint now);
+core::Result<std::vector<core::ProblemLinks>> link_recurring(
+    Writer& w, std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+    const core::RecurrenceCheck& check);
 
 /// ProblemStore::edit_problem on the writer connection, under the store's
 /// write mutex: reads the problem locked, runs `edit`, writes the row and

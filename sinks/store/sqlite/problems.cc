@@ -19,7 +19,7 @@ const std::string& select_problem_sql() {
 }
 
 /// The writer's problem statements, inside its open write transaction.
-class ProblemWriter final : public ProblemLinkTx {
+class ProblemWriter final : public core::ProblemLinkTx {
  public:
   ProblemWriter(Connection& db, StatementCache& cache) : db_(db), cache_(cache) {}
 
@@ -241,16 +241,15 @@ core::Result<std::optional<ProblemDetail>> get_problem(Reader& r, int64_t seq) {
 
 namespace alertd::sinks::sqlite {
 
-core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
-                                                       std::span<const OpenedIncident> opened,
-                                                       const core::ProblemPolicy& policy,
-                                                       core::TimePoint now) {
-  if (opened.empty() || !policy.enabled()) return std::vector<ProblemLinks>();
-  std::vector<ProblemLinks> links;
+core::Result<std::vector<core::ProblemLinks>> link_recurring(
+    Writer& w, std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+    const core::RecurrenceCheck& check) {
+  if (opened.empty() || !policy.enabled()) return std::vector<core::ProblemLinks>();
+  std::vector<core::ProblemLinks> links;
   std::vector<core::AuditEntry> audit;
   auto written = in_write_transaction(w, [&]() -> core::Status {
     ProblemWriter tx(w.db, w.cache);
-    auto done = sinks::link_recurring(tx, opened, policy, now, audit);
+    auto done = check(tx, opened, audit);
     if (!done.ok()) return done.error();
     links = std::move(*done);
     return append_audit(w, audit);

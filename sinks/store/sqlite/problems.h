@@ -1,6 +1,6 @@
 #pragma once
 // Problems in the SQLite store (the same calls as postgres/problems.h):
-// link_recurring (the shared recurrence check, sinks/store/problem_linking.h,
+// link_recurring (the recurrence check, correlator/problems/recurrence.h,
 // over this backend's steps) and edit_problem on the writer, each in one
 // write transaction with its audit entries, and the reads on a leased
 // reader. Problem calls are rare, so their statements are prepared on first
@@ -15,7 +15,7 @@
 
 #include "core/problem.h"
 #include "core/result.h"
-#include "sinks/store/problem_linking.h"
+#include "sinks/store/problem_edit.h"
 #include "sinks/store/problem_store.h"
 #include "sinks/store/sqlite/readers.h"
 #include "sinks/store/sqlite/writer.h"
@@ -23,12 +23,11 @@
 namespace alertd::sinks::sqlite {
 
 /// ProblemStore::link_recurring on the writer, under the store's write
-/// mutex, in one write transaction: the check's steps (sinks::link_recurring)
+/// mutex, in one write transaction: the check's steps (`check`)
 /// and their audit entries.
-core::Result<std::vector<ProblemLinks>> link_recurring(Writer& w,
-                                                       std::span<const OpenedIncident> opened,
-                                                       const core::ProblemPolicy& policy,
-                                                       core::TimePoint now);
+core::Result<std::vector<core::ProblemLinks>> link_recurring(
+    Writer& w, std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+    const core::RecurrenceCheck& check);
 /// ProblemStore::edit_problem on the writer, under the store's write mutex:
 /// reads the problem, runs `edit`, writes the row and the audit entries in
 /// one write transaction; rolls back when `edit` refuses (its result is the

@@ -113,12 +113,12 @@ class SqliteStore final : public Store {
 
   // --- ProblemStore ---
 
-  core::Result<std::vector<ProblemLinks>> link_recurring(std::span<const OpenedIncident> opened,
-                                                         const core::ProblemPolicy& policy,
-                                                         core::TimePoint now) override {
-    if (opened.empty() || !policy.enabled()) return std::vector<ProblemLinks>();
+  core::Result<std::vector<core::ProblemLinks>> link_recurring(
+      std::span<const core::OpenedIncident> opened, const core::ProblemPolicy& policy,
+      const core::RecurrenceCheck& check) override {
+    if (opened.empty() || !policy.enabled()) return std::vector<core::ProblemLinks>();
     std::lock_guard lock(write_mu_);
-    return sqlite::link_recurring(writer_, opened, policy, now);
+    return sqlite::link_recurring(writer_, opened, policy, check);
   }
   core::Result<ProblemPage> list_problems(const ProblemFilter& filter) override {
     auto lease = readers_->acquire();

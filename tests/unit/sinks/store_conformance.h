@@ -123,10 +123,10 @@ class StoreProblemsTest : public StoreTest {
  protected:
   // Defined in store_problems_test.cc.
   /// Stores incident `seq` of group key `key` opened at `opened_ms`.
-  OpenedIncident open_incident(int64_t seq, const std::string& key, int64_t opened_ms,
-                               const std::string& tenant = "default");
-  std::vector<ProblemLinks> link(const std::vector<OpenedIncident>& opened,
-                                 core::ProblemPolicy policy = {});
+  core::OpenedIncident open_incident(int64_t seq, const std::string& key, int64_t opened_ms,
+                                     const std::string& tenant = "default");
+  std::vector<core::ProblemLinks> link(const std::vector<core::OpenedIncident>& opened,
+                                       core::ProblemPolicy policy = {});
   ProblemDetail problem_ok(const std::string& id);
 };
 class StoreRetentionTest : public StoreTest {

@@ -4,6 +4,7 @@
 // edit_problem, the list and detail reads, and the audit entries of each.
 #include <gtest/gtest.h>
 
+#include "correlator/problems/recurrence.h"
 #include "store_conformance.h"
 
 namespace alertd::sinks::testing {
@@ -13,20 +14,22 @@ constexpr int64_t kBase = 1'767'225'600'000;  // 2026-01-01T00:00:00Z, in ms
 constexpr int64_t kDay = 86'400'000;
 }  // namespace
 
-OpenedIncident StoreProblemsTest::open_incident(int64_t seq, const std::string& key,
-                                                int64_t opened_ms, const std::string& tenant) {
+core::OpenedIncident StoreProblemsTest::open_incident(int64_t seq, const std::string& key,
+                                                      int64_t opened_ms,
+                                                      const std::string& tenant) {
   core::Incident inc = make_incident(seq, tenant);
   inc.group_key = key;
   inc.opened_at = inc.updated_at = inc.last_alert_at = at_ms(opened_ms);
   apply_ok({make_update(inc, {}, {make_audit(inc.id, "create", opened_ms)})});
-  return OpenedIncident{inc.seq, inc.id, inc.tenant, inc.group_key, inc.title, inc.opened_at};
+  return core::OpenedIncident{inc.seq, inc.id, inc.tenant, inc.group_key, inc.title, inc.opened_at};
 }
 
-std::vector<ProblemLinks> StoreProblemsTest::link(const std::vector<OpenedIncident>& opened,
-                                                  core::ProblemPolicy policy) {
-  auto links = store_->link_recurring(opened, policy, at_ms(kBase + 30 * kDay));
+std::vector<core::ProblemLinks> StoreProblemsTest::link(
+    const std::vector<core::OpenedIncident>& opened, core::ProblemPolicy policy) {
+  auto links = store_->link_recurring(
+      opened, policy, correlator::recurrence_check(policy, at_ms(kBase + 30 * kDay)));
   EXPECT_TRUE(links.ok()) << (links.ok() ? "" : links.error().message);
-  return links.ok() ? *links : std::vector<ProblemLinks>{};
+  return links.ok() ? *links : std::vector<core::ProblemLinks>{};
 }
 
 ProblemDetail StoreProblemsTest::problem_ok(const std::string& id) {
@@ -121,9 +124,9 @@ TEST_P(StoreProblemsTest, TheThirdIncidentOpensAProblemLinkingAllThree) {
 
 TEST_P(StoreProblemsTest, LaterIncidentsLinkToTheUnresolvedProblemWhateverTheirAge) {
   const std::string key = "{service=\"db\"}";
-  std::vector<OpenedIncident> first = {open_incident(1, key, kBase),
-                                       open_incident(2, key, kBase + 1),
-                                       open_incident(3, key, kBase + 2)};
+  std::vector<core::OpenedIncident> first = {open_incident(1, key, kBase),
+                                             open_incident(2, key, kBase + 1),
+                                             open_incident(3, key, kBase + 2)};
   auto opened = link(first);
   ASSERT_EQ(opened.size(), 1u);
   // Three weeks later, far outside the window: still this problem's.
@@ -162,7 +165,7 @@ TEST_P(StoreProblemsTest, OtherKeysAndTenantsNeverCount) {
 
 TEST_P(StoreProblemsTest, OneCallWithEqualTimesOpensOneProblem) {
   const std::string key = "{service=\"db\"}";
-  std::vector<OpenedIncident> batch;
+  std::vector<core::OpenedIncident> batch;
   for (int64_t seq = 1; seq <= 4; ++seq) batch.push_back(open_incident(seq, key, kBase));
   auto links = link(batch);
   ASSERT_EQ(links.size(), 1u);
@@ -296,7 +299,7 @@ TEST_P(StoreProblemsTest, EveryTextRoundTrips) {
 TEST_P(StoreProblemsTest, ListFiltersByTenantAndStatusAndPagesByCursor) {
   int64_t seq = 0;
   auto open_problem = [&](const std::string& key, const std::string& tenant) {
-    std::vector<OpenedIncident> batch;
+    std::vector<core::OpenedIncident> batch;
     for (int i = 0; i < 3; ++i) batch.push_back(open_incident(++seq, key, kBase, tenant));
     auto links = link(batch);
     EXPECT_EQ(links.size(), 1u);

@@ -5,6 +5,7 @@
 // lets an id be handed out again.
 #include <gtest/gtest.h>
 
+#include "correlator/problems/recurrence.h"
 #include "store_conformance.h"
 
 namespace alertd::sinks::testing {
@@ -130,14 +131,17 @@ TEST_P(StoreRetentionTest, IdsAreNeverHandedOutAgain) {
 
 TEST_P(StoreRetentionTest, AProblemKeepsTheLinksOfPurgedIncidents) {
   const std::string key = "{service=\"db\"}";
-  std::vector<OpenedIncident> opened;
+  std::vector<core::OpenedIncident> opened;
   for (int64_t seq = 1; seq <= 3; ++seq) {
     core::Incident inc = make_incident(seq);
     inc.group_key = key;
     apply_ok({make_update(inc)});
-    opened.push_back(OpenedIncident{inc.seq, inc.id, inc.tenant, key, inc.title, inc.opened_at});
+    opened.push_back(
+        core::OpenedIncident{inc.seq, inc.id, inc.tenant, key, inc.title, inc.opened_at});
   }
-  auto links = store_->link_recurring(opened, core::ProblemPolicy{}, at_ms(kBase));
+  auto links =
+      store_->link_recurring(opened, core::ProblemPolicy{},
+                             correlator::recurrence_check(core::ProblemPolicy{}, at_ms(kBase)));
   ASSERT_TRUE(links.ok());
   ASSERT_EQ(links->size(), 1u);
   core::Incident first = make_incident(1);

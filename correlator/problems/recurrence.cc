@@ -1,11 +1,22 @@
-#include "sinks/store/problem_linking.h"
+#include "correlator/problems/recurrence.h"
 
 #include "core/json_writer.h"
-#include "sinks/store/store_input.h"
 
-namespace alertd::sinks {
+namespace alertd::correlator {
 
 namespace {
+
+// The check's audit entries; `at` is already in the store's milliseconds.
+core::AuditEntry check_audit_entry(std::string subject, std::string_view action, core::TimePoint at,
+                                   std::string detail) {
+  core::AuditEntry e;
+  e.incident_id = std::move(subject);
+  e.at = at;
+  e.actor = "alertd";
+  e.action = std::string(action);
+  e.detail = std::move(detail);
+  return e;
+}
 
 std::string problem_created_detail(const core::Problem& p, const core::ProblemPolicy& policy,
                                    size_t incidents) {
@@ -30,45 +41,35 @@ std::string link_detail(std::string_view problem, std::string_view group_key) {
 }
 
 /// Links `incidents` to `problem_seq`, auditing each; records them in `links`.
-core::Status link_all(ProblemLinkTx& tx,
+core::Status link_all(core::ProblemLinkTx& tx,
                       const std::vector<std::pair<int64_t, std::string>>& incidents,
                       int64_t problem_seq, const std::string& group_key, core::TimePoint now,
-                      ProblemLinks& links, std::vector<core::AuditEntry>& audit) {
+                      core::ProblemLinks& links, std::vector<core::AuditEntry>& audit) {
   for (const auto& [seq, id] : incidents) {
     if (auto st = tx.link(seq, problem_seq, now); !st.ok()) return st;
-    audit.push_back(store_audit_entry(id, "link", now, link_detail(links.problem_id, group_key)));
+    audit.push_back(check_audit_entry(id, "link", now, link_detail(links.problem_id, group_key)));
     links.incidents.push_back(id);
   }
   return tx.touch_problem(problem_seq, now);
 }
 
 /// The entry of `links` for `problem_id`, added when missing.
-ProblemLinks& links_of(std::vector<ProblemLinks>& all, const std::string& problem_id) {
+core::ProblemLinks& links_of(std::vector<core::ProblemLinks>& all, const std::string& problem_id) {
   for (auto& l : all) {
     if (l.problem_id == problem_id) return l;
   }
-  all.push_back(ProblemLinks{problem_id, false, {}});
+  all.push_back(core::ProblemLinks{problem_id, false, {}});
   return all.back();
 }
 
 }  // namespace
 
-core::ProblemResult problem_not_found(std::string_view id) {
-  core::ProblemResult r;
-  r.verdict = core::Verdict::not_found;
-  r.error = "not_found";
-  r.detail = "no problem with id \"" + std::string(id) + "\"";
-  return r;
-}
-
-core::Result<std::vector<ProblemLinks>> link_recurring(ProblemLinkTx& tx,
-                                                       std::span<const OpenedIncident> opened,
-                                                       const core::ProblemPolicy& policy,
-                                                       core::TimePoint now,
-                                                       std::vector<core::AuditEntry>& audit) {
-  std::vector<ProblemLinks> result;
+core::Result<std::vector<core::ProblemLinks>> link_recurring(
+    core::ProblemLinkTx& tx, std::span<const core::OpenedIncident> opened,
+    const core::ProblemPolicy& policy, core::TimePoint now, std::vector<core::AuditEntry>& audit) {
+  std::vector<core::ProblemLinks> result;
   if (!policy.enabled()) return result;
-  now = to_stored(now);
+  now = core::from_unix_millis(core::to_unix_millis(now));  // as the store keeps times
   for (const auto& x : opened) {
     auto unresolved = tx.unresolved_problem(x.tenant, x.group_key);
     if (!unresolved.ok()) return unresolved.error();
@@ -84,7 +85,7 @@ core::Result<std::vector<ProblemLinks>> link_recurring(ProblemLinkTx& tx,
       continue;
     }
     auto recurring = tx.unlinked_opened_between(x.tenant, x.group_key, x.opened_at - policy.within,
-                                                x.opened_at, kMaxLinkedAtOpen);
+                                                x.opened_at, core::kMaxLinkedAtOpen);
     if (!recurring.ok()) return recurring.error();
     if (recurring->size() < policy.threshold) continue;
     core::Problem p;
@@ -95,7 +96,7 @@ core::Result<std::vector<ProblemLinks>> link_recurring(ProblemLinkTx& tx,
     auto seq = tx.insert_problem(p);
     if (!seq.ok()) return seq.error();
     p.id = core::problem_id(*seq);
-    audit.push_back(store_audit_entry(p.id, "create", now,
+    audit.push_back(check_audit_entry(p.id, "create", now,
                                       problem_created_detail(p, policy, recurring->size())));
     auto& links = links_of(result, p.id);
     links.opened = true;
@@ -106,4 +107,11 @@ core::Result<std::vector<ProblemLinks>> link_recurring(ProblemLinkTx& tx,
   return result;
 }
 
-}  // namespace alertd::sinks
+core::RecurrenceCheck recurrence_check(const core::ProblemPolicy& policy, core::TimePoint now) {
+  return [policy, now](core::ProblemLinkTx& tx, std::span<const core::OpenedIncident> opened,
+                       std::vector<core::AuditEntry>& audit) {
+    return link_recurring(tx, opened, policy, now, audit);
+  };
+}
+
+}  // namespace alertd::correlator
