@@ -18,9 +18,13 @@ using tcp = asio::ip::tcp;
 // object lives as long as an async operation holds shared_from_this().
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, const ServerOptions& options, const Handler& handler,
-          std::atomic<size_t>& open)
-      : stream_(std::move(socket)), options_(options), handler_(handler), open_(open) {
+  Session(tcp::socket&& socket, asio::io_context& context, const ServerOptions& options,
+          const Handler& handler, std::atomic<size_t>& open)
+      : stream_(std::move(socket)),
+        context_(context),
+        options_(options),
+        handler_(handler),
+        open_(open) {
     ++open_;
   }
   ~Session() { --open_; }
@@ -68,6 +72,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // No answer will come (the Responder was dropped): the client must not wait.
   void abandon() { do_close(); }
   asio::any_io_executor executor() { return stream_.get_executor(); }
+  // Stopped once the server stops: nothing may be posted to it any more.
+  bool stopped() const { return context_.stopped(); }
 
  private:
   void send(Response&& response, bool close) {
@@ -90,6 +96,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  asio::io_context& context_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Response> response_;
@@ -106,7 +113,9 @@ struct Responder::State {
   explicit State(std::shared_ptr<Session> s)
       : session(std::move(s)), executor(session->executor()) {}
   ~State() {
-    if (!answered.load(std::memory_order_acquire)) {
+    // After the server stopped (a command still in the pipeline at shutdown)
+    // the connection is gone with its context: nothing to close.
+    if (!answered.load(std::memory_order_acquire) && !session->stopped()) {
       asio::post(executor, [s = std::move(session)] { s->abandon(); });
     }
   }
@@ -152,14 +161,14 @@ struct Server::Impl {
 
   void do_accept() {
     auto& target = *contexts[next_context++ % contexts.size()];
-    acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
+    acceptor->async_accept(target, [this, &target](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (!ec) {
         if (open.load() >= options.max_connections) {
           socket.close(ec);  // over the connection limit: refuse by closing
         } else {
           socket.set_option(tcp::no_delay(true), ec);
-          std::make_shared<Session>(std::move(socket), options, handler, open)->run();
+          std::make_shared<Session>(std::move(socket), target, options, handler, open)->run();
         }
       }
       do_accept();
