@@ -25,7 +25,7 @@ void read_rules(const YAML::Node& node, const std::filesystem::path& base_dir, D
 void read_correlation(const YAML::Node& root, const std::filesystem::path& base_dir,
                       Diagnostics& diag, correlator::CorrelatorConfig& out);
 
-/// `auth:` (config_auth.cc) — API tokens with a role and tenant, and
+/// `auth:` (auth.cc) — API tokens with a role and tenant, and
 /// per-source ingest tokens. `${VAR}` in any of its strings is expanded from
 /// the environment. No error it records quotes a token.
 void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);

@@ -1,10 +1,10 @@
 #pragma once
-// What the store's writer thread (the pipeline's sink thread) does besides
+// What the store's writer thread does besides
 // writing incident updates: the recurrence check for the incidents each
 // commit opened (Store::link_recurring), and retention of closed
 // incidents (purge_closed), one bounded batch at a time between update
 // batches, so neither holds incident writes up for long. Both run on the
-// sink thread, which also runs the lifecycle commands on incidents the
+// store writer thread, which also runs the lifecycle commands on incidents the
 // correlator let go: a purge never races a command on the incident it
 // deletes.
 //

@@ -4,9 +4,9 @@
 // The handler checks what a request says (fields, sizes) and hands a
 // command to the pipeline, which runs the state machine
 // (correlator/lifecycle/lifecycle.h) on the thread that owns the incident and answers
-// once the change is committed to the store. The io thread waits for that
-// answer: these calls are rare, and a client must not see a change the
-// store could still lose.
+// once the change is committed to the store: a client must not see a
+// change the store could still lose. The io thread does not wait for it;
+// the answer reaches the connection through its Responder.
 
 #include <boost/beast/http.hpp>
 #include <optional>

@@ -33,21 +33,27 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
   });
   // Like Prometheus' /-/reload: re-reads the rule files; a bad file leaves
   // the running rules in place and the answer lists every error.
-  router.add(bhttp::verb::post, "/-/reload", [&ctx](RouteContext& rc) {
-    auto who = authorize(ctx, rc.request, core::Role::admin);
-    if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
-    if (!ctx.reload || !ctx.ready()) return not_ready_response();
-    spdlog::info("reload requested over HTTP by {}", std::get<Principal>(who).name);
-    auto result = ctx.reload();
-    if (!result) return error_response(400, result.error().reason, result.error().message);
-    std::string body;
-    core::JsonWriter(body)
-        .begin_object()
-        .field("status", "reloaded")
-        .field("detail", *result)
-        .end_object();
-    return json_response(200, std::move(body));
-  });
+  router.add(
+      bhttp::verb::post, "/-/reload",
+      [&ctx](RouteContext& rc) {
+        auto who = authorize(ctx, rc.request, core::Role::admin);
+        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+        if (!ctx.reload || !ctx.ready()) return not_ready_response();
+        spdlog::info("reload requested over HTTP by {}", std::get<Principal>(who).name);
+        auto result = ctx.reload();
+        if (!result) return error_response(400, result.error().reason, result.error().message);
+        std::string body;
+        core::JsonWriter(body)
+            .begin_object()
+            .field("status", "reloaded")
+            .field("detail", *result)
+            .end_object();
+        return json_response(200, std::move(body));
+      },
+      // It reads and compiles files, and waits for a SIGHUP reload running
+      // beside it: on the reader threads, never on an io thread.
+      Runs::store_reader);
+
   router.add(bhttp::verb::get, "/metrics", [&ctx](RouteContext&) {
     return text_response(200, ctx.metrics.registry.render(),
                          "text/plain; version=0.0.4; charset=utf-8");

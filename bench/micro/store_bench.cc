@@ -188,7 +188,7 @@ void BM_StoreApplyStorm(benchmark::State& state) {
 }
 BENCHMARK(BM_StoreApplyStorm)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(20);
 
-// The recurrence check the sink thread runs after each commit, for the
+// The recurrence check the store writer thread runs after each commit, for the
 // incidents it opened (Store::link_recurring), timed alone: 1,000
 // new incidents per batch. range(0) == 0: every incident has a group key of
 // its own, so the check finds nothing (a storm of distinct failures);
@@ -238,7 +238,7 @@ BENCHMARK(BM_StoreLinkRecurring)
     ->Unit(benchmark::kMillisecond);
 
 // Retention: one purge_closed() batch of 500 closed incidents (one member
-// each) out of a store of closed ones, as the sink thread runs it between
+// each) out of a store of closed ones, as the store writer thread runs it between
 // update batches. range(0) == 1 hands each batch to an archiver that
 // serializes nothing (the store's side only: select with members, delete,
 // audit); the daemon's archive adds its file write and fsync.

@@ -60,7 +60,7 @@ std::string normalize_urgency(std::string_view urgency);
 
 /// Applies `cmd` (any action but create) to `inc`. On success `inc` is
 /// changed, the audit entry and milestones are appended, and the result is
-/// 200 with the incident; on refusal nothing changes and the result names
+/// done with the incident; on refusal nothing changes and the result names
 /// why (forbidden: segregation of duties; not_found: another tenant;
 /// conflict: an illegal transition, with the allowed actions; invalid: a value the action cannot
 /// take).

@@ -1,11 +1,11 @@
 #pragma once
 // IncidentStore: incidents, their member alerts and the audit trail, as the
-// sink thread writes them and the API and a restart read them. One of the
+// store writer thread writes them and the API and a restart read them. One of the
 // three interfaces of a store (sinks/store/store.h has the aggregate
 // sinks::Store that each backend implements): split from silences and
 // problems so a caller names only the part it uses.
 //
-// Threads: apply() and purge_closed() are called by exactly one sink thread.
+// Threads: apply() and purge_closed() are called by exactly one store writer thread.
 // The read calls (list, get, timeline, opened_since, load_active,
 // verify_audit) may be called concurrently from any thread, including while
 // apply() runs.

@@ -2,7 +2,7 @@
 // ProblemStore: problems (core/problem.h) and their links to incidents. One
 // of the three interfaces of a store (sinks/store/store.h).
 //
-// Threads: link_recurring() has one caller, the sink thread, after each
+// Threads: link_recurring() has one caller, the store writer thread, after each
 // committed batch; edit_problem() comes from other threads beside it
 // (implementations serialize their writes). The reads may run on any thread.
 

@@ -3,7 +3,7 @@
 // early). One of the three interfaces of a store (sinks/store/store.h).
 //
 // Threads: the writes (create_silence, expire_silence) come from any thread,
-// beside the sink thread's apply(): implementations serialize them with it.
+// beside the store writer thread's apply(): implementations serialize them with it.
 // The reads may run on any thread.
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Silences in every store backend: ids, round trips, listing, expiry, their
 // audit entries, what is refused, what survives a restart, and writes from
-// several threads beside the sink thread's apply().
+// several threads beside the store writer thread's apply().
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -325,7 +325,7 @@ TEST_P(StoreSilencesTest, LoadSilencesAtTheWallClock) {
   EXPECT_EQ(ids(loaded), (std::vector<std::string>{running.id}));
 }
 
-// HTTP threads create and expire silences while the sink thread applies
+// API requests create and expire silences while the store writer thread applies
 // incident batches and readers read: every call succeeds, every silence lands
 // once with its own id, and every incident batch commits. (SQLite: the default busy
 // timeout stays: a WAL reader may hold the write lock for an instant when it
