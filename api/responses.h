@@ -31,7 +31,7 @@ Response refusal_with_allowed(unsigned status, std::string_view reason, std::str
 /// The HTTP status of a domain verdict (core/verdict.h).
 unsigned http_status(core::Verdict verdict);
 
-/// 503 store_unavailable with Retry-After: a read of the store failed.
+/// 503 store_unavailable with Retry-After: the store failed or did not answer.
 Response store_unavailable_response(std::string_view detail);
 
 }  // namespace alertd::api

@@ -172,16 +172,13 @@ void Router::run_elsewhere(const Route& route, std::shared_ptr<Request> request,
   };
   responder.answer_by(places_.store_wait, store_wait_expired);
   if (!submit || !submit(std::move(job))) {
-    responder.send(error_response(503, "store_unavailable",
-                                  "too many requests are waiting for the store",
-                                  {.retry_after_seconds = 1}));
+    responder.send(store_unavailable_response("too many requests are waiting for the store"));
   }
 }
 
 Response store_wait_expired() {
-  return error_response(503, "store_unavailable",
-                        "the incident store did not answer in time; a change may still be applied",
-                        {.retry_after_seconds = 1});
+  return store_unavailable_response(
+      "the incident store did not answer in time; a change may still be applied");
 }
 
 namespace {

@@ -44,11 +44,14 @@ enum class Runs { io, store_reader, store_writer };
 /// Runs a job on another thread; false when that thread's queue is full.
 using Submit = std::function<bool(std::function<void()>)>;
 
+/// How long a request off the io thread (a store call, a lifecycle command
+/// waiting for its commit) may wait before it answers 503 store_unavailable.
+inline constexpr core::Duration kStoreWait = std::chrono::seconds(10);
+
 struct RoutePlaces {
   Submit store_reader;
   Submit store_writer;
-  /// How long a request off the io thread may wait for the store.
-  core::Duration store_wait = std::chrono::seconds(10);
+  core::Duration store_wait = kStoreWait;
 };
 
 class Router {

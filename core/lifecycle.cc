@@ -52,4 +52,12 @@ std::span<const std::string_view> impacts() {
   return kImpacts;
 }
 
+LifecycleResult lifecycle_refusal(Verdict verdict, std::string error, std::string detail) {
+  LifecycleResult r;
+  r.verdict = verdict;
+  r.error = std::move(error);
+  r.detail = std::move(detail);
+  return r;
+}
+
 }  // namespace alertd::core

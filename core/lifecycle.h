@@ -81,6 +81,9 @@ struct LifecycleResult {
   std::optional<Incident> incident;
 };
 
+/// A refused command's answer.
+LifecycleResult lifecycle_refusal(Verdict verdict, std::string error, std::string detail);
+
 /// Where a command's answer goes: `deliver` is called once, on the thread
 /// that decides the answer (the correlator's for a refusal, the store
 /// writer's once the change is committed).

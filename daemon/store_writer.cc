@@ -27,13 +27,7 @@ bool is_permanent(const core::Error& e) {
   return e.reason == "store_constraint" || e.reason == "store_invalid_input";
 }
 
-core::LifecycleResult refusal(core::Verdict verdict, std::string error, std::string detail) {
-  core::LifecycleResult r;
-  r.verdict = verdict;
-  r.error = std::move(error);
-  r.detail = std::move(detail);
-  return r;
-}
+constexpr auto refusal = core::lifecycle_refusal;
 }  // namespace
 
 StoreWriter::StoreWriter(const config::DaemonConfig& config,

@@ -35,7 +35,6 @@ constexpr size_t kMaxBodyBytes = 64 << 10;
 constexpr size_t kMaxNameBytes = 256;  // actor, team, assignee, vendor, ...
 constexpr size_t kMaxTitleBytes = 512;
 constexpr size_t kMaxTextBytes = 16 << 10;  // comment, summary, notes, review, reason
-constexpr auto kAnswerTimeout = std::chrono::seconds(10);
 
 // What each action reads from its body; every other field is refused.
 std::vector<FieldSpec> fields_of(LifecycleAction a) {
@@ -158,11 +157,10 @@ void run(ApiContext& ctx, RouteContext& rc, Responder responder, LifecycleAction
   auto& cmd = std::get<core::LifecycleCommand>(read);
   cmd.reply = std::make_shared<core::CommandReply>();
   cmd.reply->deliver = [responder](core::LifecycleResult r) { responder.send(answer(r)); };
-  responder.answer_by(kAnswerTimeout, store_wait_expired);
+  responder.answer_by(kStoreWait, store_wait_expired);
   if (!pipeline->submit_command(std::move(cmd))) {
-    responder.send(error_response(503, "store_unavailable",
-                                  "too many lifecycle commands are waiting; retry shortly",
-                                  {.retry_after_seconds = 1}));
+    responder.send(
+        store_unavailable_response("too many lifecycle commands are waiting; retry shortly"));
   }
 }
 

@@ -27,7 +27,7 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
     auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
     if (pipeline == nullptr) return not_ready_response();
     if (auto trouble = pipeline->store_trouble()) {
-      return error_response(503, "store_unavailable", *trouble, {.retry_after_seconds = 1});
+      return store_unavailable_response(*trouble);
     }
     return json_response(200, R"({"status":"ready"})");
   });

@@ -34,13 +34,7 @@ bool allows(IncidentStatus s, LifecycleAction a) {
   return false;
 }
 
-LifecycleResult refuse(core::Verdict verdict, std::string error, std::string detail) {
-  LifecycleResult r;
-  r.verdict = verdict;
-  r.error = std::move(error);
-  r.detail = std::move(detail);
-  return r;
-}
+constexpr auto refuse = core::lifecycle_refusal;
 
 bool one_of(std::span<const std::string_view> list, std::string_view s) {
   return std::find(list.begin(), list.end(), s) != list.end();
