@@ -58,10 +58,25 @@ struct Alert {
   TimePoint counted_since = kNoTime;
   uint32_t counted_events = 0;
   uint32_t rule_events = 0;
+  // Where the alert sits in the write-ahead journal (ingest/journal):
+  // journal_position(lsn, index in its record); 0 when not journaled
+  // (mode none, synthetic alerts). The correlator records it per member so
+  // that a replay after a crash skips what the store already holds.
+  uint64_t journal_pos = 0;
 
   /// When this alert counts as happening: starts_at for firing alerts when
   /// given, ends_at for resolved ones, else the receipt time.
   TimePoint event_time() const;
 };
+
+/// The journal position of the `index`-th alert of record `lsn`. Ordered
+/// like the journal: a later record, or a later alert of one record, is larger.
+inline constexpr uint64_t kJournalIndexBits = 20;  // up to ~1M alerts per record
+inline constexpr uint64_t journal_position(uint64_t lsn, uint64_t index) {
+  return (lsn << kJournalIndexBits) | index;
+}
+inline constexpr uint64_t journal_lsn(uint64_t pos) {
+  return pos >> kJournalIndexBits;
+}
 
 }  // namespace alertd::core

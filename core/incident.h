@@ -51,6 +51,10 @@ struct Member {
   bool flapping = false;     // changed state too often lately (flap damping)
   // Why it is not notified, or "": "inhibit:<rule>", "silence:<id>", "maintenance:<name>".
   std::string suppressed_by;
+  // The journal position (core::journal_position) of the last alert applied
+  // to it; 0 when none was journaled. Kept by the store: after a crash the
+  // replay skips alerts at or before it, whose effect is already stored.
+  uint64_t journal_pos = 0;
 };
 
 struct Incident {
