@@ -188,4 +188,15 @@ struct ActiveState {
   int64_t max_seq = 0;
 };
 
+/// The journal position of the last alert the store holds for one alert
+/// (tenant, fingerprint), over every incident it was a member of. After a
+/// crash the correlator skips replayed alerts at or before it
+/// (Correlator::set_replay_guard): their effect is already stored.
+struct JournalMark {
+  std::string tenant;
+  uint64_t fingerprint = 0;
+  uint64_t journal_pos = 0;
+  friend bool operator==(const JournalMark&, const JournalMark&) = default;
+};
+
 }  // namespace alertd::core

@@ -7,7 +7,7 @@
 //
 // Threads: apply() and purge_closed() are called by exactly one store writer thread.
 // The read calls (list, get, timeline, opened_since, load_active,
-// verify_audit) may be called concurrently from any thread, including while
+// load_journal_marks, verify_audit) may be called concurrently from any thread, including while
 // apply() runs.
 
 #include <cstdint>
@@ -77,6 +77,14 @@ class IncidentStore {
                                                                  size_t limit) = 0;
   /// Active incidents with their members, and the highest sequence ever used.
   virtual core::Result<core::ActiveState> load_active() = 0;
+  /// The journal marks (core::JournalMark) of every alert (tenant,
+  /// fingerprint) with a member whose journal_pos is above `after`, of
+  /// incidents in any status (active, resolved, closed; not purged ones),
+  /// ordered by tenant and fingerprint: the highest position when the alert
+  /// was a member of several incidents. After a crash the daemon passes the
+  /// checkpoint's position and hands the marks to the correlator's replay
+  /// guard. Positions fit in 63 bits; `after` beyond that finds none.
+  virtual core::Result<std::vector<core::JournalMark>> load_journal_marks(uint64_t after) = 0;
   /// Walks the whole audit trail in seq order and checks its hash chain and
   /// recorded head. A broken chain is a result (ok = false), not an error;
   /// errors are the store failing to read. Rows are streamed, not loaded.

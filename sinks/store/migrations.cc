@@ -427,6 +427,27 @@ CREATE TABLE store_state (
 );
 )sql";
 
+// --- version 6 ---
+
+// The write-ahead journal (issue 12): each member records the journal
+// position of the last alert applied to it, so a replay after a crash skips
+// what the store already holds. Rows written before read as 0, "not
+// journaled". The index is partial: without a journal every member is 0 and
+// none is indexed; load_journal_marks repeats its predicate word for word
+// (kJournaledMember) so both planners use it with a bound parameter.
+constexpr std::string_view kSqliteV6 = R"sql(
+ALTER TABLE incident_members ADD COLUMN journal_pos INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX incident_members_journal_pos ON incident_members (journal_pos)
+  WHERE journal_pos > 0;
+)sql";
+
+// PostgreSQL: the same in its dialect.
+constexpr std::string_view kPostgresV6 = R"sql(
+ALTER TABLE incident_members ADD COLUMN journal_pos BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX incident_members_journal_pos ON incident_members (journal_pos)
+  WHERE journal_pos > 0;
+)sql";
+
 const Migration kMigrations[] = {
     {1, {1, kSqliteV1}, {1, kPostgresV1}},
     {2, {2, kSqliteV2}, {2, kPostgresV2}},
@@ -435,6 +456,7 @@ const Migration kMigrations[] = {
      {3, kPostgresV3, postgres::backfill_audit_chain}},
     {4, {4, kSqliteV4}, {4, kPostgresV4}},
     {5, {5, kSqliteV5}, {5, kPostgresV5}},
+    {6, {6, kSqliteV6}, {6, kPostgresV6}},
 };
 
 }  // namespace

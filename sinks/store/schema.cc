@@ -170,6 +170,9 @@ constexpr Column<Member> kMemberColumns[] = {
     // Version 2.
     field<&Member::flapping>("flapping"),
     field<&Member::suppressed_by>("suppressed_by"),
+    // Version 6: the write-ahead journal's replay guard. A uint64 kept as a
+    // signed integer: positions fit in 63 bits (core::journal_position).
+    field<&Member::journal_pos>("journal_pos", kIndexed),
 };
 
 // --- audit_log ---
@@ -300,6 +303,22 @@ const std::string& problem_select() {
   return list;
 }
 
+std::string journal_marks_sql(Dialect dialect) {
+  const bool sqlite = dialect == Dialect::sqlite;
+  // PostgreSQL orders text by the database's collation; "C" is byte order,
+  // SQLite's default (BINARY), so both backends list marks alike.
+  const std::string_view bytes = sqlite ? "" : " COLLATE \"C\"";
+  // "m.journal_pos > 0" repeats the predicate of the partial index
+  // incident_members_journal_pos (migration 6): neither planner can tell
+  // that "> after" implies it for a bound parameter, and without it they
+  // would scan every member.
+  return "SELECT i.tenant, m.fingerprint, MAX(m.journal_pos) FROM incident_members m "
+         "JOIN incidents i ON i.seq = m.incident_seq "
+         "WHERE m.journal_pos > 0 AND m.journal_pos > " +
+         std::string(sqlite ? "?1" : "$1") + " GROUP BY i.tenant, m.fingerprint ORDER BY i.tenant" +
+         std::string(bytes) + ", m.fingerprint" + std::string(bytes);
+}
+
 core::Result<core::Incident> read_incident(FieldReader& in) {
   auto inc = read_whole(kIncidents, in);
   if (inc.ok()) inc->problem_id = in.text();  // NULL (not linked) reads as ""
@@ -312,6 +331,20 @@ core::Result<core::Member> read_member(FieldReader& in) {
 
 core::Result<core::Silence> read_silence(FieldReader& in) {
   return read_whole(kSilences, in);
+}
+
+core::Result<core::JournalMark> read_journal_mark(FieldReader& in) {
+  core::JournalMark mark;
+  in.at(kMembers.name, "tenant");
+  mark.tenant.assign(in.text());
+  in.at(kMembers.name, "fingerprint");
+  const auto text = in.text();
+  const auto fp = core::parse_fingerprint_hex(text);
+  if (!fp) return in.corrupt(text);
+  mark.fingerprint = *fp;
+  in.at(kMembers.name, "journal_pos");
+  mark.journal_pos = static_cast<uint64_t>(in.integer());
+  return mark;
 }
 
 core::Result<core::Problem> read_problem(FieldReader& in) {

@@ -204,9 +204,16 @@ const std::string& audit_select();
 const std::string& silence_select();
 const std::string& problem_select();
 
+/// load_journal_marks: tenant, fingerprint and the highest journal_pos of
+/// every alert (tenant, fingerprint) with a member whose journal_pos is
+/// above the first parameter (`after`), of incidents in any status, ordered
+/// by tenant and fingerprint in byte order. Read by read_journal_mark.
+std::string journal_marks_sql(Dialect dialect);
+
 core::Result<core::Incident> read_incident(FieldReader& in);
 core::Result<core::Member> read_member(FieldReader& in);
 core::Result<core::Silence> read_silence(FieldReader& in);
 core::Result<core::Problem> read_problem(FieldReader& in);
+core::Result<core::JournalMark> read_journal_mark(FieldReader& in);
 
 }  // namespace alertd::sinks::schema

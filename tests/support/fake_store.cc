@@ -323,6 +323,25 @@ core::Result<core::ActiveState> FakeStore::load_active() {
   return state;
 }
 
+core::Result<std::vector<core::JournalMark>> FakeStore::load_journal_marks(uint64_t after) {
+  auto lock = state_->enter();
+  // Keyed as the SQL stores group and order: tenant, then fingerprint as hex
+  // text (which orders as the number).
+  std::map<std::pair<std::string, uint64_t>, uint64_t> marks;
+  for (const auto& [seq, of_incident] : state_->members) {
+    const std::string& tenant = state_->incidents.at(seq).tenant;
+    for (const auto& [fp, m] : of_incident) {
+      if (m.journal_pos == 0 || m.journal_pos <= after) continue;
+      uint64_t& pos = marks[{tenant, fp}];
+      pos = std::max(pos, m.journal_pos);
+    }
+  }
+  std::vector<core::JournalMark> out;
+  out.reserve(marks.size());
+  for (const auto& [key, pos] : marks) out.push_back(core::JournalMark{key.first, key.second, pos});
+  return out;
+}
+
 core::Result<sinks::AuditVerification> FakeStore::verify_audit() {
   auto lock = state_->enter();
   sinks::ChainVerifier verifier;

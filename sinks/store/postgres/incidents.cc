@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include "sinks/store/postgres/audit_log.h"
 #include "sinks/store/postgres/retention.h"
@@ -50,13 +51,14 @@ struct Statements {
                      "WHERE " +
                      std::string(kActive) + ") ORDER BY incident_seq, " + std::string(kMemberOrder);
     max_seq = std::string(kMaxIncidentSeqSql);
+    journal_marks = schema::journal_marks_sql(schema::Dialect::postgres);
     opened_since =
         "SELECT " + incident_cols +
         " FROM incidents WHERE tenant = $1 AND opened_at >= $2 ORDER BY opened_at LIMIT $3";
     for (unsigned shape = 0; shape < kListShapes; ++shape) list[shape] = list_sql(shape);
   }
   std::string incident_by_id, members_of, timeline, active_incidents, active_members, max_seq;
-  std::string opened_since;
+  std::string opened_since, journal_marks;
   std::array<std::string, kListShapes> list;
 };
 
@@ -203,6 +205,25 @@ core::Result<core::ActiveState> load_active(Reader& r) {
   if (!max_seq.ok()) return max_seq.error();
   state.max_seq = max_seq->int64(0, 0);
   return state;
+}
+
+core::Result<std::vector<core::JournalMark>> load_journal_marks(Reader& r, uint64_t after) {
+  std::vector<core::JournalMark> marks;
+  // Stored positions are below 2^63 (the column is a bigint): none is above this.
+  if (after > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return marks;
+  Params& p = r.params;
+  p.clear();
+  p.int64(static_cast<int64_t>(after));
+  auto rows = r.conn.query(sql().journal_marks, p, "load journal marks");
+  if (!rows.ok()) return rows.error();
+  marks.reserve(static_cast<size_t>(rows->size()));
+  for (int i = 0; i < rows->size(); ++i) {
+    RowFields row(*rows, i);
+    auto mark = schema::read_journal_mark(row);
+    if (!mark.ok()) return mark.error();
+    marks.push_back(std::move(*mark));
+  }
+  return marks;
 }
 
 core::Result<AuditVerification> verify_audit(Reader& r) {

@@ -25,6 +25,7 @@ core::Result<std::vector<core::AuditEntry>> timeline(Reader& r, std::string_view
 core::Result<std::vector<core::Incident>> opened_since(Reader& r, const std::string& tenant,
                                                        core::TimePoint since, size_t limit);
 core::Result<core::ActiveState> load_active(Reader& r);
+core::Result<std::vector<core::JournalMark>> load_journal_marks(Reader& r, uint64_t after);
 core::Result<AuditVerification> verify_audit(Reader& r);
 
 }  // namespace alertd::sinks::postgres

@@ -68,6 +68,10 @@ class PostgresStore final : public Store {
     auto lease = readers_->acquire();
     return postgres::load_active(*lease);
   }
+  core::Result<std::vector<core::JournalMark>> load_journal_marks(uint64_t after) override {
+    auto lease = readers_->acquire();
+    return postgres::load_journal_marks(*lease, after);
+  }
   core::Result<AuditVerification> verify_audit() override {
     auto lease = readers_->acquire();
     return postgres::verify_audit(*lease);

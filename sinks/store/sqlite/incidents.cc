@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "sinks/store/sqlite/audit_log.h"
 #include "sinks/store/sqlite/rows.h"
@@ -147,6 +148,24 @@ core::Result<core::ActiveState> load_active(Reader& r) {
   if (rc != SQLITE_ROW) return stmt.error("read max seq", rc);
   state.max_seq = stmt.column_int(0);
   return state;
+}
+
+core::Result<std::vector<core::JournalMark>> load_journal_marks(Reader& r, uint64_t after) {
+  std::vector<core::JournalMark> marks;
+  // Stored positions are below 2^63 (the column is signed): none is above this.
+  if (after > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return marks;
+  Statement& stmt = r.journal_marks;
+  ResetGuard guard(stmt);
+  stmt.bind_int(1, static_cast<int64_t>(after));
+  int rc;
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    StatementReader in(stmt, 0);
+    auto mark = schema::read_journal_mark(in);
+    if (!mark.ok()) return mark.error();
+    marks.push_back(std::move(*mark));
+  }
+  if (rc != SQLITE_DONE) return stmt.error("load journal marks", rc);
+  return marks;
 }
 
 core::Result<AuditVerification> verify_audit(Reader& r) {

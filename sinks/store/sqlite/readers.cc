@@ -62,6 +62,7 @@ core::Result<std::unique_ptr<Reader>> open_connection(const std::string& path,
            " FROM incident_members WHERE incident_seq IN (SELECT seq FROM incidents WHERE " +
            active + ") ORDER BY incident_seq, first_seen, fingerprint"},
       {&conn->max_seq, std::string(kMaxIncidentSeqSql)},
+      {&conn->journal_marks, schema::journal_marks_sql(schema::Dialect::sqlite)},
       {&conn->silences_of_tenant,
        "SELECT " + schema::silence_select() + " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
       {&conn->silence_by_seq,

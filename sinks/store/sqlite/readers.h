@@ -41,6 +41,7 @@ struct Reader {
   Statement active_incidents;
   Statement active_members;
   Statement max_seq;
+  Statement journal_marks;       // journal_pos > ?1 (schema::journal_marks_sql)
   Statement silences_of_tenant;  // newest first
   Statement silence_by_seq;
   Statement silences_unended;               // ends_at > ?1, oldest first

@@ -69,6 +69,10 @@ class SqliteStore final : public Store {
     auto lease = readers_->acquire();
     return sqlite::load_active(*lease);
   }
+  core::Result<std::vector<core::JournalMark>> load_journal_marks(uint64_t after) override {
+    auto lease = readers_->acquire();
+    return sqlite::load_journal_marks(*lease, after);
+  }
   core::Result<AuditVerification> verify_audit() override {
     auto lease = readers_->acquire();
     return sqlite::verify_audit(*lease);

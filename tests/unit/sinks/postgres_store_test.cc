@@ -385,6 +385,55 @@ TEST(PostgresAuditMigration, EmptyVersionTwoLogGetsAGenesisHead) {
   EXPECT_EQ(*head, 1);
 }
 
+// A database of the release before the write-ahead journal (version 5)
+// upgrades on open: old members read as not journaled and give no marks;
+// members written after carry their position, which load_journal_marks reads.
+TEST(PostgresJournalMigration, UpgradesVersionFiveMembersToJournalPositions) {
+  auto db = PgTestDb::make();
+  ASSERT_NE(db, nullptr);
+  {
+    auto conn = connect_raw(db->store_conninfo());
+    ASSERT_NE(conn, nullptr);
+    auto st = postgres::run_migrations(*conn, postgres::migrations().first(5));
+    ASSERT_TRUE(st.ok()) << st.error().message;
+  }
+  const char* v5_rows = R"sql(
+    INSERT INTO incidents (seq, id, tenant, title, service, status, priority, severity,
+      group_key, rule, opened_at, updated_at, last_alert_at, alert_count, firing_count)
+    VALUES (1, 'INC-1', 'default', 'old', 'db', 'resolved', 'P2', 'sev2', '{service="db"}',
+      'default', 1767225600000, 1767225600000, 1767225600000, 1, 0);
+    INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status,
+      source, first_seen, last_seen, resolved_at, event_count)
+    VALUES (1, '00000000000000ab', '{"alertname":"Old"}', '{}', 'resolved', 'prometheus',
+      1767225600000, 1767225600000, 1767225600000, 3);
+  )sql";
+  ASSERT_TRUE(db->exec(v5_rows).ok());
+
+  auto store = db->open(1);
+  ASSERT_NE(store, nullptr);
+  auto detail = get_ok(*store, "INC-1");
+  ASSERT_EQ(detail.members.size(), 1u);
+  EXPECT_EQ(detail.members[0].journal_pos, 0u);
+  auto marks = store->load_journal_marks(0);
+  ASSERT_TRUE(marks.ok()) << marks.error().message;
+  EXPECT_TRUE(marks->empty());
+
+  core::Member member = detail.members[0];
+  member.journal_pos = core::journal_position(12, 4);
+  ASSERT_TRUE(store->apply(std::vector{make_update(detail.incident, {member})}).ok());
+  marks = store->load_journal_marks(0);
+  ASSERT_TRUE(marks.ok()) << marks.error().message;
+  EXPECT_EQ(*marks, (std::vector<core::JournalMark>{{"default", 0xab, member.journal_pos}}));
+  auto version = db->query_int("SELECT MAX(version) FROM schema_migrations");
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, postgres::latest_schema_version());
+  auto index = db->query_int(
+      "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND "
+      "indexname = 'incident_members_journal_pos'");
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(*index, 1);
+}
+
 // PostgreSQL text cannot hold a NUL byte; libpq would cut the value at it.
 // The store refuses such text instead of storing less than it was given.
 TEST_F(PostgresStoreTest, TextWithANulByteIsRefusedNotCut) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include "sinks/store/schema.h"
 #include "sinks/store/sqlite/migrations.h"
 #include "store_test_util.h"
 
@@ -196,6 +198,68 @@ TEST(SqliteMigrations, UpgradesAVersionOneFile) {
   EXPECT_EQ(*sqlite::schema_version(db), sqlite::latest_schema_version());
   EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM schema_migrations"),
             sqlite::latest_schema_version());
+  auto check = db.query_text("PRAGMA integrity_check", "integrity check");
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ(*check, "ok");
+}
+
+// A file of the release before the write-ahead journal (schema version 5)
+// upgrades on open: its members read as not journaled (journal_pos 0) and
+// give no journal marks; members written after carry their position, and
+// load_journal_marks reads them through the new partial index.
+TEST(SqliteMigrations, UpgradesAVersionFiveFileWithJournalPositions) {
+  TempDir dir;
+  const auto path = dir.file("v5.db");
+  {
+    auto db = raw_connection(path);
+    ASSERT_TRUE(sqlite::run_migrations(db, sqlite::migrations().first(5)).ok());
+    const char* v5_rows = R"sql(
+      INSERT INTO incidents (seq, id, tenant, title, service, status, priority, severity,
+        group_key, rule, opened_at, updated_at, last_alert_at, alert_count, firing_count)
+      VALUES (1, 'INC-1', 'default', 'old', 'db', 'open', 'P2', 'sev2', '{service="db"}',
+        'default', 1767225600000, 1767225600000, 1767225600000, 1, 1);
+      INSERT INTO incident_members (incident_seq, fingerprint, labels, annotations, status,
+        source, first_seen, last_seen, resolved_at, event_count, flapping, suppressed_by)
+      VALUES (1, '00000000000000ab', '{"alertname":"Old"}', '{}', 'firing', 'prometheus',
+        1767225600000, 1767225600000, NULL, 3, 0, '');
+    )sql";
+    ASSERT_TRUE(db.exec(v5_rows, "write v5 rows").ok());
+  }
+
+  auto store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  auto state = store->load_active();
+  ASSERT_TRUE(state.ok()) << state.error().message;
+  ASSERT_EQ(state->members.size(), 1u);
+  core::Member member = state->members[0].second;
+  EXPECT_EQ(member.event_count, 3u);
+  EXPECT_EQ(member.journal_pos, 0u);
+  auto marks = store->load_journal_marks(0);
+  ASSERT_TRUE(marks.ok()) << marks.error().message;
+  EXPECT_TRUE(marks->empty());
+
+  member.journal_pos = core::journal_position(12, 4);
+  ASSERT_TRUE(store->apply(std::vector{make_update(state->incidents[0], {member})}).ok());
+  store.reset();
+  store = open_store(path);
+  ASSERT_NE(store, nullptr);
+  testing::expect_same_member((*store->get("INC-1"))->members.at(0), member);
+  marks = store->load_journal_marks(0);
+  ASSERT_TRUE(marks.ok()) << marks.error().message;
+  EXPECT_EQ(*marks, (std::vector<core::JournalMark>{{"default", 0xab, member.journal_pos}}));
+
+  auto db = raw_connection(path);
+  EXPECT_EQ(*sqlite::schema_version(db), sqlite::latest_schema_version());
+  EXPECT_EQ(count_rows(db, "SELECT COUNT(*) FROM schema_migrations"),
+            sqlite::latest_schema_version());
+  // The read walks the partial index, not every member.
+  auto plan = sqlite::Statement::prepare(
+      db, "EXPLAIN QUERY PLAN " + schema::journal_marks_sql(schema::Dialect::sqlite));
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  plan->bind_int(1, 0);
+  std::string details;
+  while (plan->step() == SQLITE_ROW) details += std::string(plan->column_text(3)) + "\n";
+  EXPECT_NE(details.find("incident_members_journal_pos"), std::string::npos) << details;
   auto check = db.query_text("PRAGMA integrity_check", "integrity check");
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(*check, "ok");

@@ -191,6 +191,7 @@ inline void expect_same_member(const core::Member& got, const core::Member& want
   EXPECT_EQ(got.event_count, want.event_count);
   EXPECT_EQ(got.flapping, want.flapping);
   EXPECT_EQ(got.suppressed_by, want.suppressed_by);
+  EXPECT_EQ(got.journal_pos, want.journal_pos);
 }
 
 inline core::Silence make_silence(std::vector<std::string> matchers, int64_t starts_ms,
