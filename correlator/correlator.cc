@@ -84,8 +84,16 @@ void Correlator::end_batch() {
 
 void Correlator::apply(core::AlertEvent&& event, std::vector<core::IncidentUpdate>& out) {
   begin_batch(out);
+  // Due timers run even before an event the replay guard skips: the time it
+  // carries is real (the replay feeds the journal in order), so what fell
+  // due before it is run before it, as in the run that journaled it, and
+  // the events after it find the timers where they found them then.
   advance(event.at, batch_);
-  dispatch(std::move(event), batch_);
+  if (replay_guard_holds(event)) {
+    ++counters_.replay_skipped_total;
+  } else {
+    dispatch(std::move(event), batch_);
+  }
   end_batch();
 }
 
@@ -167,6 +175,7 @@ void Correlator::on_refire(IncidentState& inc, uint32_t index, core::AlertEvent&
   }
   m.last_seen = std::max(m.last_seen, event.at);
   count_event(m);
+  note_journal_pos(m, event.alert.journal_pos);
   incident.updated_at = std::max(incident.updated_at, event.at);
   refresh_priority(inc, event.at, batch);
   if (event.alert.labels.empty()) {
@@ -332,6 +341,7 @@ void Correlator::on_resolved(core::AlertEvent&& event, UpdateBatch& batch) {
   member_stopped_firing(inc, ref.index, labels, affected);
   m.status = core::AlertStatus::resolved;
   m.resolved_at = alert.ends_at != core::kNoTime ? alert.ends_at : event.at;
+  note_journal_pos(m, alert.journal_pos);
   if (!alert.labels.empty()) {  // nothing was received at a lease expiry
     m.last_seen = std::max(m.last_seen, event.at);
     count_event(m);
@@ -380,6 +390,8 @@ void Correlator::on_touch(core::AlertEvent&& event, UpdateBatch& batch) {
   MemberState& m = inc->members[it->second.index];
   m.last_seen = std::max(m.last_seen, event.at);
   count_event(m);
+  // Also when touches are not emitted: snapshot_active() carries it then.
+  note_journal_pos(m, event.alert.journal_pos);
   if (!config_.emit_touches) return;
 
   batch.note_receipt(*inc, event.alert.received_mono_ns);

@@ -98,6 +98,9 @@ struct CorrelatorCounters {
   uint64_t topology_joins_total = 0;
   uint64_t invalid_silences_total = 0;  // skipped by set_silences(): matchers do not parse
   uint64_t evicted_resolved_total = 0;
+  // Replayed alert events skipped because the store holds their effect
+  // (set_replay_guard).
+  uint64_t replay_skipped_total = 0;
 };
 
 class Correlator {
@@ -107,6 +110,21 @@ class Correlator {
   // After a restart, before any apply(): the store's active incidents with
   // their members; incident numbering continues after max_seq.
   void restore(core::ActiveState&& state);
+
+  // Replay after a crash (the write-ahead journal, issue 12): after
+  // restore(), before the journal records after the checkpoint are replayed,
+  // the store's marks of those records (IncidentStore::load_journal_marks of
+  // the checkpoint's position). Until clear_replay_guard(), apply() skips an
+  // event whose alert is journaled (journal_pos != 0) at or before its
+  // (tenant, fingerprint)'s mark: the store already holds its effect, so
+  // applying it again would open, add or resolve twice. It only counts
+  // (counters().replay_skipped_total); due timers still run (see apply()).
+  // Events without a position (timers, synthetic alerts) are never skipped.
+  // Several marks of one alert: the highest counts. O(1) per event.
+  void set_replay_guard(std::vector<core::JournalMark> marks);
+  // Ends the replay: every event applies again; the guard's memory is freed.
+  void clear_replay_guard();
+  size_t replay_guard_size() const { return replay_guard_.size(); }
 
   // Starts the settle period (after restore(), before the first apply();
   // set_silences() may come before or after): until now + settle, alerts
@@ -215,6 +233,8 @@ class Correlator {
   IncidentState& reopen(int64_t seq, core::TimePoint at, uint64_t fingerprint, UpdateBatch& batch);
   void evict_resolved(int64_t seq, UpdateBatch& batch);
   void restore_member(const std::string& incident_id, core::Member&& member);
+  // Whether the replay guard skips `event` (see set_replay_guard()).
+  bool replay_guard_holds(const core::AlertEvent& event) const;
 
   // correlator_commands.cc: lifecycle commands and the SLA clock.
   // Arms the incident's next SLA event. A due time before `not_before` (a
@@ -302,6 +322,9 @@ class Correlator {
   // Firing members of active incidents per suppression reason.
   absl::flat_hash_map<std::string, absl::flat_hash_set<MemberKey>> suppressed_index_;
   absl::flat_hash_map<std::string, uint32_t> tenant_ids_;
+  // Replay guard: the store's highest journal position per alert; empty
+  // when no replay runs.
+  absl::flat_hash_map<MemberKey, uint64_t> replay_guard_;
 
   // Timers, in due order; every entry is removed when its subject goes.
   std::set<std::pair<core::TimePoint, int64_t>> hold_timers_;

@@ -1,8 +1,9 @@
-// Correlator: resolving, reopening and forgetting incidents; restore and
-// snapshots.
+// Correlator: resolving, reopening and forgetting incidents; restore,
+// snapshots and the replay guard.
 
 #include <algorithm>
 
+#include "absl/strings/string_view.h"
 #include "correlator/audit.h"
 #include "correlator/correlator.h"
 
@@ -190,6 +191,33 @@ void Correlator::restore_member(const std::string& incident_id, core::Member&& m
     ++inc.firing_by_severity[m.severity - 1];
   }
   inc.members.push_back(std::move(m));
+}
+
+void Correlator::set_replay_guard(std::vector<core::JournalMark> marks) {
+  replay_guard_.clear();
+  replay_guard_.reserve(marks.size());
+  for (const auto& mark : marks) {
+    if (mark.journal_pos == 0) continue;  // guards nothing: 0 is never skipped
+    uint64_t& pos = replay_guard_[MemberKey{mark.fingerprint, tenant_id(mark.tenant)}];
+    pos = std::max(pos, mark.journal_pos);
+  }
+}
+
+void Correlator::clear_replay_guard() {
+  // clear() may keep the table's storage; a fresh map gives it back.
+  absl::flat_hash_map<MemberKey, uint64_t>().swap(replay_guard_);
+}
+
+bool Correlator::replay_guard_holds(const core::AlertEvent& event) const {
+  const uint64_t pos = event.alert.journal_pos;
+  if (replay_guard_.empty() || pos == 0) return false;
+  // A tenant the correlator has never seen has no marks (set_replay_guard
+  // names each marked one): look it up without adding it.
+  const std::string& tenant = event.alert.tenant;
+  auto id = tenant_ids_.find(absl::string_view(tenant.data(), tenant.size()));
+  if (id == tenant_ids_.end()) return false;
+  auto it = replay_guard_.find(MemberKey{event.alert.fingerprint, id->second});
+  return it != replay_guard_.end() && pos <= it->second;
 }
 
 }  // namespace alertd::correlator

@@ -161,6 +161,7 @@ MemberState member_from_alert(const core::Alert& alert, core::TimePoint at) {
   m.event_count = std::max<uint32_t>(1, alert.counted_events);
   m.status = core::AlertStatus::firing;
   m.severity = severity_rank(alert.labels.get("severity"));
+  m.journal_pos = alert.journal_pos;
   return m;
 }
 
@@ -176,6 +177,7 @@ MemberState member_from_snapshot(const core::Member& member) {
   m.status = member.status;
   m.severity = severity_rank(member.labels.get("severity"));
   m.flapping = member.flapping;
+  m.journal_pos = member.journal_pos;  // so the next snapshot does not move it back
   if (!member.suppressed_by.empty()) m.ensure_extra().suppressed_by = member.suppressed_by;
   return m;
 }
@@ -191,6 +193,7 @@ void copy_lifecycle(const MemberState& state, core::Member& m) {
   m.event_count = state.event_count;
   m.flapping = state.flapping;
   m.suppressed_by = state.suppressed_by();
+  m.journal_pos = state.journal_pos;
 }
 }  // namespace
 

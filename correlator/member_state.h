@@ -4,6 +4,7 @@
 // keep memory per active alert small they live packed in one string (one
 // allocation instead of two per label) and are expanded only for a snapshot.
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -65,6 +66,10 @@ struct MemberState {
   core::AlertStatus status = core::AlertStatus::firing;
   uint8_t severity = 3;  // rank 1..4 from the `severity` label
   bool flapping = false;
+  // core::Member::journal_pos: the journal position of the last alert
+  // applied to it (0: none was journaled), carried by every snapshot so the
+  // store can tell a replay after a crash what it already holds.
+  uint64_t journal_pos = 0;
   std::unique_ptr<MemberExtra> extra;
 
   MemberExtra& ensure_extra() {
@@ -100,6 +105,14 @@ bool matches_all(const core::Matchers& matchers, const LabelView& labels);
 // Counts one more event, saturating rather than wrapping.
 inline void count_event(MemberState& m) {
   if (m.event_count != std::numeric_limits<uint32_t>::max()) ++m.event_count;
+}
+
+// Records that an alert at journal position `pos` was applied to the member.
+// It only grows: an alert that is not journaled (0: timers, synthetic ones)
+// or comes out of journal order (released from the settle queue after a
+// later one) leaves the position of the latest applied alert in place.
+inline void note_journal_pos(MemberState& m, uint64_t pos) {
+  m.journal_pos = std::max(m.journal_pos, pos);
 }
 
 // Length-prefixed (varint) encoding: no separator byte can collide with data.

@@ -61,6 +61,8 @@ bool Correlator::held_touch(const MemberKey& key, core::AlertEvent& event) {
   if (!event.alert.labels.empty())
     held.event.alert.annotations = std::move(event.alert.annotations);
   held.last_touch = std::max(held.last_touch, event.at);
+  // The member it becomes on release has had this alert applied too.
+  held.event.alert.journal_pos = std::max(held.event.alert.journal_pos, event.alert.journal_pos);
   return true;
 }
 
