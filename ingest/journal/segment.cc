@@ -124,16 +124,20 @@ ScanResult scan_segment(std::string_view data, const ScanOptions& options, const
   // The LSN the next record must follow: the header says where this segment starts.
   uint64_t prev = options.first_lsn - 1;
   if (options.repair && options.prev_lsn > prev) prev = options.prev_lsn;
+  bool resynced = false;
   while (offset < data.size()) {
     Record r;
     auto bad = read_record(data, offset, r);
-    if (!bad && r.lsn != prev + 1 && !(options.repair && r.lsn > prev)) {
+    // A whole record with the wrong LSN is no crash mid-write, even at the end.
+    const bool whole = !bad;
+    // LSNs skip only over damage, where resync already held them to the bounds.
+    if (!bad && r.lsn != prev + 1 && !resynced) {
       bad = fmt::format("lsn {} where {} was expected", r.lsn, prev + 1);
     }
     if (bad) {
       auto next = resync(data, offset, prev, options);
       Damage damage{offset, (next ? *next : data.size()) - offset, std::move(*bad)};
-      if (!next) {
+      if (!next && !whole) {
         result.tail = std::move(damage);
         break;
       }
@@ -142,10 +146,13 @@ ScanResult scan_segment(std::string_view data, const ScanOptions& options, const
         break;
       }
       result.skipped.push_back(std::move(damage));
+      if (!next) break;
       offset = *next;
+      resynced = true;
       continue;
     }
     if (prev + 1 != r.lsn) result.lost_lsns += r.lsn - prev - 1;
+    resynced = false;
     if (result.records++ == 0) result.first_lsn = r.lsn;
     result.last_lsn = prev = r.lsn;
     offset += kRecordHeaderBytes + r.payload.size();

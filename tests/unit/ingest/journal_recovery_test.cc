@@ -235,18 +235,30 @@ TEST_F(RecoveryTest, MissingSegmentIsAnLsnGap) {
   expect_continues(*repaired, {1, 2, 3, 4, 9, 10}, 11);
 }
 
+// Whole records with a wrong LSN are damage, never a torn tail: in the
+// middle and at the end alike.
 TEST_F(RecoveryTest, RecordWithAValidCrcButTheWrongLsnIsDamage) {
   write_records(3);
-  // Record 2 rewritten in place as a well-formed record claiming lsn 7.
-  auto bytes = read_bytes(first_segment());
-  char header[kRecordHeaderBytes];
-  encode_record_header(7, payload(2), header);
-  bytes.replace(offset_of(2), kRecordHeaderBytes, header, kRecordHeaderBytes);
-  write_bytes(first_segment(), bytes);
-  auto j = Journal::open(options_);
-  ASSERT_FALSE(j.ok());
-  EXPECT_NE(j.error().message.find("lsn 7 where 2 was expected"), std::string::npos)
-      << j.error().message;
+  const auto original = read_bytes(first_segment());
+  for (uint64_t lsn : {2, 3}) {
+    auto bytes = original;
+    char header[kRecordHeaderBytes];
+    encode_record_header(7, payload(lsn), header);
+    bytes.replace(offset_of(lsn), kRecordHeaderBytes, header, kRecordHeaderBytes);
+    write_bytes(first_segment(), bytes);
+    options_.repair = false;
+    auto j = Journal::open(options_);
+    ASSERT_FALSE(j.ok()) << lsn;
+    EXPECT_NE(j.error().message.find("lsn 7 where " + std::to_string(lsn) + " was expected"),
+              std::string::npos)
+        << j.error().message;
+    options_.repair = true;
+    auto repaired = open_ok(options_);
+    ASSERT_TRUE(repaired);
+    EXPECT_FALSE(repaired->report().tail_cut);
+    EXPECT_EQ(repaired->report().repaired_bytes, kRecord);
+    EXPECT_EQ(repaired->report().records, 2u);
+  }
 }
 
 }  // namespace
