@@ -117,6 +117,7 @@ void Journal::append(std::string payload, Completion done) {
 // writer did already, at group_bytes).
 void Journal::run() {
   std::vector<Pending> batch;
+  if (state_->options.repair) writer_->begin_fresh_segment();
   std::unique_lock lock(mu_);
   for (;;) {
     auto ready = [this] { return !queue_.empty() || stopping_; };

@@ -93,6 +93,11 @@ bool Writer::open_segment(uint64_t record_bytes) {
   return create_segment();
 }
 
+void Writer::begin_fresh_segment() {
+  tried_last_ = true;
+  if (fd_ < 0) create_segment();  // a failure is counted; the next write tries again
+}
+
 // Keeps writing the segment open() left, so restarts do not leave a trail of
 // small files. Only at the first write: later ones rotate or recover into a
 // fresh segment.

@@ -24,6 +24,10 @@ class Writer {
   /// fsyncs and completes everything written since the last fsync.
   void sync();
   bool has_unsynced() const { return !unsynced_.empty(); }
+  /// After a repairing open: later writes go to a new segment, so that the
+  /// damaged ones, once a checkpoint covers them, can be deleted whole and
+  /// the next start needs no repair.
+  void begin_fresh_segment();
   /// When the oldest unsynced record has waited fsync_interval.
   std::chrono::steady_clock::time_point deadline() const { return deadline_; }
 
