@@ -19,10 +19,22 @@ class Engine {
  public:
   virtual ~Engine() = default;
 
-  enum class Offer { accepted, queue_full, stopping };
-  /// Runs the stateless rule stage, then queues all of `alerts` or none
-  /// (moved out when accepted).
-  virtual Offer offer(std::vector<core::Alert>& alerts) = 0;
+  enum class Offer {
+    accepted,        // queued (mode none) or journaled (mode journal): answer 2xx
+    queue_full,      // mode none: the shard queues are full (429)
+    stopping,        // shutting down or still recovering (503)
+    journal_full,    // the journal holds durability.max_bytes (503)
+    journal_failed,  // the journal could not be written: disk full, I/O error (503)
+    too_large,       // one batch over the journal's record limit (413)
+  };
+  using OfferDone = std::function<void(Offer)>;
+  /// The one way alerts enter the pipeline, for every ingest path. Runs the
+  /// stateless rule stage, then takes all of `alerts` or none (moved out
+  /// either way). `done` is called exactly once: at once when the batch is
+  /// refused or the journal is off; otherwise after the journal's group
+  /// commit covers the batch, on the journal's thread (so it must only hand
+  /// the answer on). A 2xx must wait for it.
+  virtual void offer(std::vector<core::Alert>& alerts, OfferDone done) = 0;
 
   /// Queues a person's lifecycle command; its answer (the incident as
   /// committed, or why not) goes to cmd.reply. False when the control

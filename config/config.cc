@@ -26,6 +26,12 @@ http:
 pipeline:
   shards: 0            # one per core
   queue_capacity: 65536
+  queue_bytes: 256MiB
+durability:
+  mode: journal        # every accepted alert is journaled before its 2xx
+  # dir: ./data/journal  (default: journal/ beside the SQLite file)
+  fsync_interval: 2ms
+  max_bytes: 1GiB
 ingest:
   resolve_timeout: 5m  # Alertmanager semantics for alerts without endsAt
 dedup:
@@ -103,7 +109,11 @@ void parse_store(const YAML::Node& s, StoreConfig& store) {
 
 void parse_runtime(const YAML::Node& root, DaemonConfig& cfg) {
   if (const auto& p = root["pipeline"]) {
-    check_keys(p, {"shards", "queue_capacity"}, "pipeline");
+    check_keys(p, {"shards", "queue_capacity", "queue_bytes"}, "pipeline");
+    if (p["queue_bytes"]) {
+      cfg.pipeline.queue_bytes =
+          get_bytes(p["queue_bytes"], "pipeline.queue_bytes", 1 << 20, 1ull << 40);
+    }
     if (p["shards"]) cfg.pipeline.shards = get_size(p["shards"], "pipeline.shards", 0, 256);
     if (p["queue_capacity"]) {
       cfg.pipeline.queue_capacity =
@@ -135,7 +145,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
         check_keys(
             root,
             {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup", "correlation",
-             "rules", "inhibit", "priority", "maintenance", "auth", "incidents"},
+             "rules", "inhibit", "priority", "maintenance", "auth", "incidents", "durability"},
             "the top level");
       })) {
     return;
@@ -151,6 +161,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
     read_incidents(root["incidents"], diag, cfg.correlation.lifecycle, cfg.problems, cfg.retention);
   }
   if (root["auth"]) read_auth(root["auth"], diag, cfg.auth);
+  if (root["durability"]) read_durability(root["durability"], diag, cfg.durability);
 }
 }  // namespace
 
@@ -177,6 +188,12 @@ core::Result<DaemonConfig> parse_config_node(const YAML::Node& root, std::string
   if (!diag.ok()) return core::Error{"invalid_config", diag.joined()};
   // One body limit: the server stops reading at it, the decoders check it too.
   cfg.limits.max_body_bytes = cfg.http.max_body_bytes;
+  if (cfg.durability.dir.empty()) {
+    auto data_dir = cfg.store.uses_postgres()
+                        ? std::filesystem::path("./data")
+                        : std::filesystem::path(cfg.store.sqlite_path).parent_path();
+    cfg.durability.dir = (data_dir.empty() ? std::filesystem::path(".") : data_dir) / "journal";
+  }
   if (cfg.pipeline.shards == 0) {
     cfg.pipeline.shards = std::max(1u, std::thread::hardware_concurrency());
   }

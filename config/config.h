@@ -47,6 +47,29 @@ struct StoreConfig {
 struct PipelineConfig {
   size_t shards = 0;              // 0: one per core
   size_t queue_capacity = 65536;  // alerts per shard queue; beyond it ingest answers 429
+  // Bytes of alerts held in memory between the journal and the shards. With
+  // the journal on, what does not fit waits in the journal and is read back
+  // from disk; with it off, ingest answers 429 beyond it.
+  size_t queue_bytes = 256ull << 20;
+};
+
+/// `durability:` (docs/operations.md): accepted means kept.
+struct DurabilityConfig {
+  // journal: every accepted alert is in the write-ahead journal before its
+  // 2xx. none: a 2xx means queued in memory; a crash loses what the store
+  // has not committed yet.
+  bool journal = true;
+  // "": `journal/` beside the SQLite file, or ./data/journal with PostgreSQL.
+  std::string dir;
+  core::Duration fsync_interval = std::chrono::milliseconds(2);
+  size_t segment_bytes = 64ull << 20;
+  size_t max_bytes = 1ull << 30;  // beyond it ingest answers 503 journal_full
+  // How often the shard state is checkpointed with the journal position it
+  // covers; segments before the checkpoint are then deleted.
+  core::Duration checkpoint_interval = std::chrono::seconds(30);
+  // SIGTERM: how long the drain may wait for the store before alertd exits
+  // anyway (the journal keeps what was not committed).
+  core::Duration shutdown_timeout = std::chrono::seconds(30);
 };
 
 /// The ingest endpoints by the name `auth.ingest[].source` gives them
@@ -92,6 +115,7 @@ struct DaemonConfig {
   HttpConfig http;
   StoreConfig store;
   PipelineConfig pipeline;
+  DurabilityConfig durability;
   ingest::Limits limits;
   core::Duration resolve_timeout = std::chrono::minutes(5);
   rules::ShardConfig dedup;

@@ -36,4 +36,10 @@ void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);
 void read_incidents(const YAML::Node& n, Diagnostics& diag, correlator::LifecyclePolicy& lifecycle,
                     core::ProblemPolicy& problems, RetentionConfig& retention);
 
+/// `durability:` (durability.cc) — the journal's mode, place, sizes and
+/// timings; and `pipeline.queue_bytes`, read there too (sizes take KiB,
+/// MiB and GiB).
+void read_durability(const YAML::Node& n, Diagnostics& diag, DurabilityConfig& out);
+size_t get_bytes(const YAML::Node& n, std::string_view what, size_t min, size_t max);
+
 }  // namespace alertd::config

@@ -16,6 +16,7 @@
 #include "api/router.h"
 #include "api/server.h"
 #include "config/settings.h"
+#include "daemon/journal_open.h"
 #include "daemon/pipeline.h"
 #include "daemon/store_open.h"
 #include "daemon/store_readers.h"
@@ -207,20 +208,41 @@ void add_routes(api::Router& router, api::ApiContext& api) {
 // What the pipeline starts from: the store and what it holds, and the settings.
 struct StartState {
   std::unique_ptr<sinks::Store> store;
-  core::ActiveState active;
-  std::vector<core::Silence> silences;
+  OpenedJournal journal;
+  StartPoint from;
   std::shared_ptr<const config::Settings> settings;
 };
 
-std::optional<StartState> open_start_state(const config::DaemonConfig& config) {
+bool stop_pending() {
+  sigset_t pending;
+  sigemptyset(&pending);
+  return sigpending(&pending) == 0 &&
+         (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+}
+
+// What the store holds past the checkpoint: the replay skips it.
+bool load_marks(sinks::Store& store, StartState& state) {
+  if (!state.journal.journal) return true;
+  uint64_t after = state.journal.checkpoint ? state.journal.checkpoint->lsn : 0;
+  auto marks = store.load_journal_marks(core::journal_position(after + 1, 0) - 1);
+  if (!marks) {
+    spdlog::critical("cannot read journal positions from the store: {}", marks.error().message);
+    return false;
+  }
+  state.from.marks = std::move(*marks);
+  state.from.checkpoint = std::move(state.journal.checkpoint);
+  return true;
+}
+
+std::optional<StartState> open_start_state(const config::DaemonConfig& config,
+                                           const RunOptions& options, telemetry::Metrics& metrics) {
+  auto journal = open_journal(config.durability, options.journal_repair, metrics);
+  if (!journal) {
+    spdlog::critical("cannot open the journal: {}", journal.error().message);
+    return std::nullopt;
+  }
   // The signals are blocked (sigwait takes them): a stop asked for while
   // start-up waits for a PostgreSQL server shows as pending.
-  auto stop_pending = [] {
-    sigset_t pending;
-    sigemptyset(&pending);
-    return sigpending(&pending) == 0 &&
-           (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
-  };
   auto store = open_configured_store(config.store, stop_pending);
   if (!store) {
     spdlog::critical("cannot open the store: {}", store.error().message);
@@ -246,15 +268,20 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config) {
   spdlog::info("rules: {}; {} silences not yet ended",
                config::rules_summary((*settings)->rules->size(), (*settings)->correlation),
                silences->size());
-  return StartState{std::move(*store), std::move(*active), std::move(*silences),
-                    std::move(*settings)};
+  StartState state{std::move(*store), std::move(*journal),
+                   StartPoint{std::move(*active), std::move(*silences), std::nullopt, {}},
+                   std::move(*settings)};
+  if (!load_marks(*state.store, state)) return std::nullopt;
+  return state;
 }
 
 // Runs the pipeline behind the API until a stop signal, then drains it.
 void serve(const config::DaemonConfig& config, const RunOptions& options, api::ApiContext& api,
            StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers) {
-  Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock);
-  pipeline.start(std::move(state.active), std::move(state.silences));
+  auto* journal = state.journal.journal.get();
+  if (journal != nullptr) journal->start();
+  Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock, journal);
+  pipeline.start(std::move(state.from));
   Reloader reloader(config, options, api.metrics, pipeline);
   api.reload = [&reloader] { return reloader(); };
   // Called on the writer thread after a silence write.
@@ -267,11 +294,18 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
     pipeline.set_silences(std::move(*current));
   };
   api.store.store(state.store.get(), std::memory_order_release);
-  api.pipeline.store(&pipeline, std::memory_order_release);
-  spdlog::info("ready: {} shards, queue capacity {} per shard", config.pipeline.shards,
-               config.pipeline.queue_capacity);
-
-  int sig = wait_for_stop(signals, api.reload);
+  // /-/ready and ingest answer 503 until the journal's tail is replayed.
+  while (!pipeline.wait_recovered(std::chrono::milliseconds(100))) {
+    if (stop_pending()) break;
+  }
+  int sig = 0;
+  if (!stop_pending()) {
+    api.pipeline.store(&pipeline, std::memory_order_release);
+    spdlog::info("ready: {} shards, queue capacity {} per shard, durability {}",
+                 config.pipeline.shards, config.pipeline.queue_capacity,
+                 journal != nullptr ? "journal" : "none");
+  }
+  sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
   readers.stop();  // before the store closes
@@ -283,6 +317,9 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
 
 int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   const sigset_t signals = block_stop_signals();
+  // A write past a file-size limit then fails with EFBIG, which the journal
+  // answers with 503, instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
   spdlog::info("alertd {} ({}) starting with config from {}", kVersion, kRevision, config.origin);
   telemetry::Registry registry;
   telemetry::Metrics metrics(registry, ingest::reason::kAll, {kVersion, kRevision});
@@ -309,7 +346,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     return 1;
   }
   server.start();  // /-/healthy answers from here on; /-/ready once the store is open
-  auto state = open_start_state(config);
+  auto state = open_start_state(config, options, metrics);
   if (!state) {
     server.stop();
     return 1;

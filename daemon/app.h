@@ -9,8 +9,9 @@
 namespace alertd::daemon {
 
 struct RunOptions {
-  std::string port_file;    // where to write the bound HOST:PORT, if set
-  std::string config_file;  // re-read on reload; empty: the embedded defaults
+  std::string port_file;        // where to write the bound HOST:PORT, if set
+  std::string config_file;      // re-read on reload; empty: the embedded defaults
+  bool journal_repair = false;  // skip damaged journal records instead of refusing to start
 };
 
 /// Runs the daemon; returns the process exit code. Call from the main thread

@@ -56,11 +56,17 @@ class BoundedQueue {
 
   /// For pipeline stages: waits for room, then moves every item in. The wait
   /// is the backpressure: the stage stops consuming its own input meanwhile.
-  void push_wait(std::vector<T>& items) {
-    if (items.empty()) return;
-    while (!try_reserve(items.size())) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  /// Gives up (false, items kept) once `abandon` is set: a shutdown that
+  /// stopped waiting for a stalled stage downstream.
+  bool push_wait(std::vector<T>& items, const std::atomic<bool>* abandon = nullptr) {
+    if (items.empty()) return true;
+    while (!try_reserve(items.size())) {
+      if (abandon != nullptr && abandon->load(std::memory_order_acquire)) return false;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     push_reserved(items.begin(), items.size());
     items.clear();
+    return true;
   }
 
   /// Moves up to `max` items into `out`, waiting at most `wait` for the first.

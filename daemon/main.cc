@@ -20,9 +20,11 @@
 namespace {
 
 constexpr const char* kUsage = R"(usage:
-  alertd [--config FILE] [--listen HOST:PORT] [--port-file FILE]
+  alertd [--config FILE] [--listen HOST:PORT] [--port-file FILE] [--journal-repair]
       Run the daemon. Without --config it runs on embedded defaults:
-      HTTP on 127.0.0.1:9880, SQLite store at ./data/alertd.db.
+      HTTP on 127.0.0.1:9880, SQLite store at ./data/alertd.db, journal in
+      ./data/journal. --journal-repair starts past damaged journal records,
+      skipping and counting them (docs/operations.md).
   alertd replay [--config FILE] [--stats] INPUT.ndjson
       Run the rules and correlator over a file of generic events, with the
       clock driven by the events' timestamps; print one JSON line per incident.
@@ -43,6 +45,7 @@ struct Args {
   std::string listen;
   std::string port_file;
   bool stats = false;
+  bool journal_repair = false;
   std::vector<std::string> positional;
 };
 
@@ -68,6 +71,8 @@ bool parse_args(int argc, char** argv, Args& args) {
       if (!value(args.port_file)) return false;
     } else if (a == "--stats") {
       args.stats = true;
+    } else if (a == "--journal-repair") {
+      args.journal_repair = true;
     } else if (a == "--help" || a == "-h") {
       args.command = "help";
     } else if (!a.empty() && a[0] == '-') {
@@ -158,5 +163,5 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!args.listen.empty()) config->http.listen = args.listen;
-  return run_daemon(*config, RunOptions{args.port_file, args.config_file});
+  return run_daemon(*config, RunOptions{args.port_file, args.config_file, args.journal_repair});
 }

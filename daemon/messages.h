@@ -12,6 +12,7 @@
 #include "core/incident.h"
 #include "core/lifecycle.h"
 #include "core/silence.h"
+#include "daemon/checkpoint_sync.h"
 
 namespace alertd::daemon {
 
@@ -35,7 +36,7 @@ struct DeferredCommand {
 struct WriterJob {
   std::function<void()> run;
 };
-using WriterItem = std::variant<core::IncidentUpdate, DeferredCommand, WriterJob>;
+using WriterItem = std::variant<core::IncidentUpdate, DeferredCommand, WriterJob, CommitBarrier>;
 
 /// Answers a command: a success takes the status the correlator chose for
 /// the commit (201 for create).

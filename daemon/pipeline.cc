@@ -3,15 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 
+#include "core/byte_codec.h"
 #include "correlator/correlator.h"
-#include "daemon/bounded_queue.h"
-#include "daemon/messages.h"
-#include "daemon/published.h"
-#include "daemon/store_writer.h"
-#include "rules/counting_stage.h"
-#include "rules/dedup_stage.h"
+#include "daemon/journal_batch.h"
+#include "daemon/pipeline_shared.h"
 
 namespace alertd::daemon {
 
@@ -109,46 +108,40 @@ void handle(correlator::Correlator& correlator, ControlMessage&& message, core::
 
 }  // namespace
 
-struct Pipeline::Shared {
-  Shared(const config::DaemonConfig& c, std::shared_ptr<const config::Settings> r,
-         telemetry::Metrics& m, sinks::Store& s, core::Clock& clk)
-      : config(c),
-        settings(std::move(r)),
-        metrics(m),
-        clock(clk),
-        events(kEventQueueCapacity),
-        control(kControlQueueCapacity),
-        writes(kUpdateQueueCapacity),
-        writer(c, settings, m, s, clk, control) {
-    for (size_t i = 0; i < config.pipeline.shards; ++i) {
-      shards.push_back(std::make_unique<BoundedQueue<core::Alert>>(config.pipeline.queue_capacity));
-    }
-    shard_active = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
-    shard_groups = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
+Pipeline::Shared::Shared(const config::DaemonConfig& c, std::shared_ptr<const config::Settings> r,
+                         telemetry::Metrics& m, sinks::Store& s, core::Clock& clk,
+                         ingest::journal::Journal* j)
+    : config(c),
+      settings(std::move(r)),
+      metrics(m),
+      clock(clk),
+      journal(j),
+      events(kEventQueueCapacity),
+      control(kControlQueueCapacity),
+      writes(kUpdateQueueCapacity),
+      checkpoints(c.pipeline.shards),
+      writer(c, settings, m, s, clk, control) {
+  for (size_t i = 0; i < config.pipeline.shards; ++i) {
+    shards.push_back(std::make_unique<BoundedQueue<core::Alert>>(config.pipeline.queue_capacity));
+    stages.push_back(std::make_unique<ShardStages>(config.dedup, i, config.pipeline.shards));
   }
+  shard_active = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
+  shard_groups = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
+}
 
-  const config::DaemonConfig& config;
-  Published<config::Settings> settings;  // each thread reads it through its own Reader
-  telemetry::Metrics& metrics;
-  core::Clock& clock;
-  std::vector<std::unique_ptr<BoundedQueue<core::Alert>>> shards;
-  std::unique_ptr<std::atomic<size_t>[]> shard_active;  // firing alerts per shard, for the gauge
-  std::unique_ptr<std::atomic<size_t>[]> shard_groups;  // counting-rule groups per shard
-  BoundedQueue<core::AlertEvent> events;                // shards -> correlator
-  BoundedQueue<ControlMessage> control;                 // API and writer -> correlator
-  BoundedQueue<WriterItem> writes;                      // correlator and API -> writer
-  std::atomic<bool> accepting{true};
-  // Each stage stops once the stage before it has stopped and its queue is empty.
-  std::atomic<bool> shards_stop{false};
-  std::atomic<bool> correlator_stop{false};
-  std::atomic<bool> writer_stop{false};
-  StoreWriter writer;  // run by the writer thread; trouble() from any
-};
+std::string shard_checkpoint(const ShardStages& stages) {
+  std::string bytes;
+  core::ByteWriter out(bytes);
+  stages.dedup.checkpoint(out);
+  stages.counting.checkpoint(out);
+  return bytes;
+}
 
 Pipeline::Pipeline(const config::DaemonConfig& config,
                    std::shared_ptr<const config::Settings> settings, telemetry::Metrics& metrics,
-                   sinks::Store& store, core::Clock& clock)
-    : shared_(std::make_unique<Shared>(config, std::move(settings), metrics, store, clock)) {
+                   sinks::Store& store, core::Clock& clock, ingest::journal::Journal* journal)
+    : shared_(
+          std::make_unique<Shared>(config, std::move(settings), metrics, store, clock, journal)) {
   Shared* s = shared_.get();
   metrics.registry.on_collect([s] {
     size_t shard_depth = 0, active = 0, groups = 0;
@@ -163,6 +156,24 @@ Pipeline::Pipeline(const config::DaemonConfig& config,
     s->metrics.queue_depth.with({"correlator"}).set(static_cast<double>(s->events.depth()));
     s->metrics.queue_depth.with({"store"}).set(static_cast<double>(s->writes.depth()));
     s->metrics.active_alerts.set(static_cast<double>(active));
+    if (s->journal == nullptr) return;
+    auto& j = s->metrics.journal;
+    static_assert(std::size(ingest::journal::kErrorReasons) <= kJournalReasonSlots);
+    for (size_t i = 0; i < std::size(ingest::journal::kErrorReasons); ++i) {
+      auto reason = ingest::journal::kErrorReasons[i];
+      uint64_t total = s->journal->errors(reason);
+      if (total > s->journal_errors_seen[i]) {
+        j.errors.with({std::string(reason)}).inc(total - s->journal_errors_seen[i]);
+        s->journal_errors_seen[i] = total;
+      }
+    }
+    j.bytes.set(static_cast<double>(s->journal->bytes()));
+    j.segments.set(static_cast<double>(s->journal->segments()));
+    if (s->feed) j.feed_bytes.set(static_cast<double>(s->feed->memory_bytes()));
+    if (int64_t at = s->last_checkpoint_ns.load(std::memory_order_relaxed); at != 0) {
+      auto now = s->clock.now().time_since_epoch().count();
+      j.checkpoint_age_seconds.set(static_cast<double>(now - at) / 1e9);
+    }
   });
 }
 
@@ -170,16 +181,68 @@ Pipeline::~Pipeline() {
   stop_and_drain();
 }
 
-void Pipeline::start(core::ActiveState&& restored, std::vector<core::Silence> silences) {
-  shared_->metrics.lifecycle.restore(restored.incidents);
+void Pipeline::start(StartPoint&& from) {
+  shared_->metrics.lifecycle.restore(from.restored.incidents);
+  restore_shards(from);
+  if (shared_->journal != nullptr) {
+    uint64_t next = from.checkpoint ? from.checkpoint->lsn + 1 : 1;
+    shared_->feed = std::make_unique<JournalFeed>(*shared_->journal,
+                                                  shared_->config.pipeline.queue_bytes, next);
+    shared_->replay_through = shared_->journal->durable_lsn();
+    shared_->last_checkpoint_lsn = next - 1;
+    shared_->replaying.store(next <= shared_->replay_through, std::memory_order_release);
+    if (from.checkpoint) {
+      shared_->last_checkpoint_ns.store(from.checkpoint->written_at.time_since_epoch().count());
+    }
+  }
+  shared_->recovered.store(!shared_->replaying.load(), std::memory_order_release);
   for (size_t i = 0; i < shared_->shards.size(); ++i) {
     shard_threads_.emplace_back([this, i] { run_shard(i); });
   }
   correlator_thread_ =
-      std::thread([this, r = std::move(restored), s = std::move(silences)]() mutable {
-        run_correlator(std::move(r), std::move(s));
-      });
+      std::thread([this, f = std::move(from)]() mutable { run_correlator(std::move(f)); });
   writer_thread_ = std::thread([s = shared_.get()] { s->writer.run(s->writes, s->writer_stop); });
+  if (shared_->journal != nullptr) feeder_thread_ = std::thread([this] { run_feeder(); });
+}
+
+// The shards' state as the checkpoint has it. Without one, or when the
+// shard count changed, they start empty: the dedup state is then rebuilt by
+// the alerts senders re-send, as after any restart before the journal.
+void Pipeline::restore_shards(const StartPoint& from) {
+  const auto& settings = *shared_->settings.load();
+  const size_t n = shared_->stages.size();
+  if (!from.checkpoint || from.checkpoint->shards.empty()) return;
+  if (from.checkpoint->shards.size() != n) {
+    spdlog::warn("checkpoint: written with {} shards, running {}: the shards start empty",
+                 from.checkpoint->shards.size(), n);
+    return;
+  }
+  std::vector<core::AlertEvent> events;
+  const auto now = shared_->clock.now();
+  for (size_t i = 0; i < n; ++i) {
+    auto& st = *shared_->stages[i];
+    core::ByteReader in(from.checkpoint->shards[i]);
+    auto dedup = st.dedup.restore(in);
+    auto counting = dedup.ok() ? st.counting.restore(in, settings.rules, now, events) : dedup;
+    if (!counting.ok()) {
+      spdlog::error("checkpoint: shard {} state unreadable, it starts empty: {}", i,
+                    counting.error().message);
+      shared_->metrics.journal.errors.with({"checkpoint_invalid"}).inc();
+      shared_->stages[i] = std::make_unique<ShardStages>(shared_->config.dedup, i, n);
+      continue;
+    }
+    st.rules_version = settings.version;
+  }
+  shared_->events.push_wait(events);
+}
+
+bool Pipeline::wait_recovered(std::chrono::milliseconds wait) const {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (!shared_->recovered.load(std::memory_order_acquire)) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 void Pipeline::reload(std::shared_ptr<const config::Settings> settings) {
@@ -208,106 +271,185 @@ std::optional<std::string> Pipeline::store_trouble() const {
   return shared_->writer.trouble();
 }
 
-Pipeline::Offer Pipeline::offer(std::vector<core::Alert>& alerts) {
-  if (!shared_->accepting.load(std::memory_order_acquire)) return Offer::stopping;
-  if (alerts.empty()) return Offer::accepted;
-  const size_t n_shards = shared_->shards.size();
+namespace {
+api::Engine::Offer offer_of(ingest::journal::AppendError error) {
+  using E = ingest::journal::AppendError;
+  switch (error) {
+    case E::none: return api::Engine::Offer::accepted;
+    case E::full: return api::Engine::Offer::journal_full;
+    case E::too_large: return api::Engine::Offer::too_large;
+    case E::io: return api::Engine::Offer::journal_failed;
+    case E::stopped: break;
+  }
+  return api::Engine::Offer::stopping;
+}
+}  // namespace
+
+void Pipeline::offer(std::vector<core::Alert>& alerts, OfferDone done) {
+  if (!shared_->accepting.load(std::memory_order_acquire)) {
+    alerts.clear();
+    return done(Offer::stopping);
+  }
   // Each receiving thread keeps its own view of the settings.
   thread_local Published<config::Settings>::Reader view;
   const auto& settings = view.get(shared_->settings);
+  size_t kept = 0;
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    if (!settings.rules->apply(alerts[i])) continue;
+    if (kept != i) alerts[kept] = std::move(alerts[i]);  // never onto itself
+    ++kept;
+  }
+  if (kept < alerts.size()) shared_->metrics.dropped_by_rules.inc(alerts.size() - kept);
+  alerts.resize(kept);
+  if (shared_->journal == nullptr) {
+    auto offer = route_to_shards(alerts);
+    alerts.clear();
+    return done(offer);
+  }
+  if (alerts.empty()) return done(Offer::accepted);
+  size_t bytes = 0;
+  for (const auto& a : alerts) bytes += alert_bytes(a);
+  auto payload = encode_batch(alerts);
+  // The batch waits beside the journal's write; once durable it goes on
+  // to the feed (daemon/journal_feed.h), then the answer.
+  auto batch = std::make_shared<std::vector<core::Alert>>(std::move(alerts));
+  alerts.clear();
+  shared_->journal->append(
+      std::move(payload), [s = shared_.get(), batch, bytes, done = std::move(done)](
+                              uint64_t lsn, ingest::journal::AppendError error) {
+        if (error == ingest::journal::AppendError::none) {
+          s->feed->put(lsn, std::move(*batch), bytes);
+        } else if (error == ingest::journal::AppendError::full) {
+          s->metrics.journal.errors.with({"full"}).inc();
+        }  // write failures: the journal counts them by reason (synced on collect)
+        done(offer_of(error));
+      });
+}
+
+// Mode none: straight into the shard queues, all or nothing.
+Pipeline::Offer Pipeline::route_to_shards(std::vector<core::Alert>& alerts) {
+  if (alerts.empty()) return Offer::accepted;
+  const size_t n_shards = shared_->shards.size();
   // Route by fingerprint so that one alert's whole history meets one shard;
   // alerts a counting rule gates go by (rule, group), so one shard sees the group.
   thread_local std::vector<std::vector<core::Alert>> by_shard;
   by_shard.resize(n_shards);
-  size_t dropped = 0;
   for (auto& a : alerts) {
-    if (!settings.rules->apply(a)) {
-      ++dropped;
-      continue;
-    }
     uint64_t route = a.route_key != 0 ? a.route_key : a.fingerprint;
     by_shard[route % n_shards].push_back(std::move(a));
   }
-  alerts.clear();
   size_t reserved = 0;
   for (; reserved < n_shards; ++reserved) {
     if (!shared_->shards[reserved]->try_reserve(by_shard[reserved].size())) break;
   }
   if (reserved < n_shards) {
     for (size_t i = 0; i < reserved; ++i) shared_->shards[i]->release(by_shard[i].size());
-    for (auto& v : by_shard) {  // give the alerts back untouched
-      std::move(v.begin(), v.end(), std::back_inserter(alerts));
-      v.clear();
-    }
+    for (auto& v : by_shard) v.clear();
     return Offer::queue_full;
   }
   for (size_t i = 0; i < n_shards; ++i) {
     shared_->shards[i]->push_reserved(by_shard[i].begin(), by_shard[i].size());
     by_shard[i].clear();
   }
-  if (dropped > 0) shared_->metrics.dropped_by_rules.inc(dropped);
   return Offer::accepted;
 }
 
+namespace {
+// How long a shard waits, its state written, for the rest of a checkpoint.
+constexpr auto kCheckpointShardWait = std::chrono::seconds(10);
+
+// A shard's counters, mirrored into the metrics after each batch.
+struct ShardCounters {
+  explicit ShardCounters(telemetry::Metrics& m)
+      : dedup(m.deduplicated),
+        held(m.rule_held),
+        released(m.rule_released),
+        absent(m.absence_fired) {}
+  void sync(const ShardStages& st) {
+    dedup.sync(st.dedup.deduplicated_total());
+    held.sync(st.counting.held_total());
+    released.sync(st.counting.released_total());
+    absent.sync(st.counting.absent_fired_total());
+  }
+  CounterSync dedup, held, released, absent;
+};
+}  // namespace
+
 void Pipeline::run_shard(size_t index) {
   auto& queue = *shared_->shards[index];
-  auto& m = shared_->metrics;
-  rules::DedupStage stage(shared_->config.dedup);
-  rules::CountingStage counting(index, shared_->shards.size());
+  auto& st = *shared_->stages[index];
   std::vector<core::Alert> batch(kShardBatch);
   std::vector<core::Alert> passed;
   std::vector<core::AlertEvent> events;
-  CounterSync dedup(m.deduplicated), held(m.rule_held), released(m.rule_released),
-      absent(m.absence_fired);
-  uint64_t rules_version = 0;
+  ShardCounters counters(shared_->metrics);
+  counters.sync(st);  // restored totals are not new
+  uint64_t checkpoint_answered = 0;
   Published<config::Settings>::Reader view;
   auto next_tick = shared_->clock.now() + kTickEvery;
-  while (true) {
+  while (!shared_->abandon.load(std::memory_order_acquire)) {
     bool stopping = shared_->shards_stop.load(std::memory_order_acquire);
     size_t n = queue.pop(batch.data(), batch.size(), kPollWait);
     // After the pop: alerts offered after a reload meet the new rules.
-    if (const auto& settings = view.get(shared_->settings); settings.version != rules_version) {
-      counting.set_rules(settings.rules, shared_->clock.now(), events);
-      rules_version = settings.version;
+    if (const auto& settings = view.get(shared_->settings); settings.version != st.rules_version) {
+      st.counting.set_rules(settings.rules, shared_->clock.now(), events);
+      st.rules_version = settings.version;
     }
     for (size_t i = 0; i < n; ++i) {
       auto at = batch[i].received_at;
-      counting.process(std::move(batch[i]), at, passed, events);
-      for (auto& a : passed) stage.process(std::move(a), at, events);
+      st.counting.process(std::move(batch[i]), at, passed, events);
+      for (auto& a : passed) st.dedup.process(std::move(a), at, events);
       passed.clear();
     }
+    // Replayed records carry their own times; the wall clock waits.
     auto now = shared_->clock.now();
-    if (now >= next_tick) {
-      counting.tick(now, events);
-      stage.tick(now, events);
+    if (now >= next_tick && !shared_->replaying.load(std::memory_order_acquire)) {
+      st.counting.tick(now, events);
+      st.dedup.tick(now, events);
       next_tick = now + kTickEvery;
     }
-    shared_->events.push_wait(events);
-    dedup.sync(stage.deduplicated_total());
-    held.sync(counting.held_total());
-    released.sync(counting.released_total());
-    absent.sync(counting.absent_fired_total());
-    shared_->shard_active[index].store(stage.active_alerts(), std::memory_order_relaxed);
-    shared_->shard_groups[index].store(counting.groups(), std::memory_order_relaxed);
+    if (!shared_->events.push_wait(events, &shared_->abandon)) break;
+    counters.sync(st);
+    shared_->shard_active[index].store(st.dedup.active_alerts(), std::memory_order_relaxed);
+    shared_->shard_groups[index].store(st.counting.groups(), std::memory_order_relaxed);
+    // A checkpoint asks once the feeder stopped feeding: the queue empties.
+    if (uint64_t g = shared_->checkpoints.pending(checkpoint_answered);
+        g != 0 && n == 0 && queue.depth() == 0) {
+      checkpoint_answered = g;
+      shared_->checkpoints.snapshot_and_wait(index, g, shard_checkpoint(st), kCheckpointShardWait);
+    }
     if (n == 0 && stopping && queue.depth() == 0) break;
   }
 }
 
-void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Silence> silences) {
+namespace {
+// Sends a requested checkpoint barrier once everything the shards emitted
+// before it has gone through: they are waiting, so nothing more comes.
+void send_barrier(CheckpointSync& sync, const BoundedQueue<core::AlertEvent>& events,
+                  const correlator::Correlator& correlator, BoundedQueue<WriterItem>& writes) {
+  if (events.depth() != 0) return;
+  auto barrier = sync.take_barrier();
+  if (!barrier) return;
+  barrier->held_alerts = correlator.counters().held_alerts;
+  writes.push_over_bound(CommitBarrier{std::move(barrier)});
+}
+}  // namespace
+
+void Pipeline::run_correlator(StartPoint from) {
   Published<config::Settings>::Reader view(shared_->settings);
   uint64_t settings_version = view.get(shared_->settings).version;
   correlator::Correlator correlator(view.get(shared_->settings).correlation);
-  correlator.restore(std::move(restored));
+  correlator.restore(std::move(from.restored));
+  if (!from.marks.empty()) correlator.set_replay_guard(std::move(from.marks));
   std::vector<core::AlertEvent> batch(kCorrelatorBatch);
   std::vector<ControlMessage> control(kControlBatch);
   std::vector<core::IncidentUpdate> updates;
   std::vector<WriterItem> out;
   auto now = shared_->clock.now();
   correlator.start(now);
-  correlator.set_silences(std::move(silences), now, updates);
+  correlator.set_silences(std::move(from.silences), now, updates);
   CorrelatorMetrics metrics(shared_->metrics, correlator);
   auto next_tick = now + kTickEvery;
-  while (true) {
+  while (!shared_->abandon.load(std::memory_order_acquire)) {
     bool stopping = shared_->correlator_stop.load(std::memory_order_acquire);
     size_t n = shared_->events.pop(batch.data(), batch.size(), kPollWait);
     // After the pop, so that an alert received after a silence was created
@@ -317,18 +459,21 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
       settings_version = settings.version;
       correlator.reconfigure(settings.correlation, now, updates);
     }
+    if (shared_->clear_replay_guard.exchange(false)) correlator.clear_replay_guard();
     size_t c = shared_->control.pop(control.data(), control.size(), std::chrono::microseconds(0));
     for (size_t i = 0; i < c; ++i) handle(correlator, std::move(control[i]), now, updates, out);
     for (size_t i = 0; i < n; ++i) correlator.apply(std::move(batch[i]), updates);
     now = shared_->clock.now();
-    if (now >= next_tick) {
+    if (now >= next_tick && !shared_->replaying.load(std::memory_order_acquire)) {
       correlator.tick(now, updates);
       next_tick = now + kTickEvery;
     }
     bool changed = !updates.empty() || !out.empty();
     move_updates(updates, out);
-    shared_->writes.push_wait(out);
+    if (!shared_->writes.push_wait(out, &shared_->abandon)) break;
+    send_barrier(shared_->checkpoints, shared_->events, correlator, shared_->writes);
     if (changed) metrics.sync();
+    shared_->correlator_rounds.fetch_add(1, std::memory_order_release);
     if (n == 0 && c == 0 && stopping && shared_->events.depth() == 0 &&
         shared_->control.depth() == 0) {
       break;
@@ -337,7 +482,29 @@ void Pipeline::run_correlator(core::ActiveState restored, std::vector<core::Sile
 }
 
 void Pipeline::stop_and_drain() {
-  shared_->accepting.store(false, std::memory_order_release);
+  if (!shared_->accepting.exchange(false, std::memory_order_acq_rel) && shard_threads_.empty()) {
+    return;  // stopped already
+  }
+  // Past the timeout, every stage gives up waiting on the one after it.
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool drained = false;
+  std::thread watchdog([&] {
+    std::unique_lock lock(mutex);
+    if (cv.wait_for(lock, shared_->config.durability.shutdown_timeout, [&] { return drained; })) {
+      return;
+    }
+    spdlog::warn("shutdown: the drain took longer than durability.shutdown_timeout ({}); {}",
+                 core::format_duration(shared_->config.durability.shutdown_timeout),
+                 shared_->journal ? "what was not committed stays in the journal for the next start"
+                                  : "alerts not yet committed are lost (durability mode none)");
+    shared_->abandon.store(true, std::memory_order_release);
+    shared_->writer.abandon();
+  });
+  if (shared_->journal != nullptr) shared_->journal->stop();  // durable, answered
+  shared_->feeder_stop.store(true, std::memory_order_release);
+  if (shared_->feed) shared_->feed->wake();
+  if (feeder_thread_.joinable()) feeder_thread_.join();
   shared_->shards_stop.store(true, std::memory_order_release);
   for (auto& t : shard_threads_) t.join();
   shard_threads_.clear();
@@ -345,6 +512,13 @@ void Pipeline::stop_and_drain() {
   if (correlator_thread_.joinable()) correlator_thread_.join();
   shared_->writer_stop.store(true, std::memory_order_release);
   if (writer_thread_.joinable()) writer_thread_.join();
+  {
+    std::lock_guard lock(mutex);
+    drained = true;
+  }
+  cv.notify_all();
+  watchdog.join();
+  if (!shared_->abandon.load() && shared_->journal != nullptr) write_final_checkpoint();
 }
 
 size_t Pipeline::shard_queue_depth() const {

@@ -64,6 +64,11 @@ void StoreWriter::run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& 
         continue;
       }
       flush();  // everything queued before it, first
+      if (auto* barrier = std::get_if<CommitBarrier>(&batch[i])) {
+        barrier->done();
+        batch[i] = core::IncidentUpdate{};
+        continue;
+      }
       call_started();
       if (auto* deferred = std::get_if<DeferredCommand>(&batch[i])) {
         run_deferred(deferred->command);
@@ -75,6 +80,7 @@ void StoreWriter::run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& 
       batch[i] = core::IncidentUpdate{};  // frees what the item held
     }
     flush();
+    if (abandoned()) break;
     if (n > 0) continue;
     keep_health(now);
     if (stopping && input.depth() == 0) break;
@@ -86,8 +92,16 @@ void StoreWriter::commit(std::vector<core::IncidentUpdate>& writes) {
   int failures = 0;
   const auto first_failure = std::chrono::steady_clock::now();
   auto last_logged = first_failure;
-  // Accepted means kept: a failed transaction is retried until it commits.
+  // Accepted means kept: a failed transaction is retried until it commits,
+  // or until a shutdown gives up on the store (the journal keeps the alerts).
   while (!commit_once(writes, failures, first_failure)) {
+    if (abandoned()) {
+      spdlog::warn(
+          "shutdown: {} incident updates not committed; the store did not take them "
+          "within durability.shutdown_timeout",
+          writes.size());
+      return;
+    }
     ++failures;
     const auto now = std::chrono::steady_clock::now();
     if (failures == 1 || now - last_logged >= kFailureLogEvery) {

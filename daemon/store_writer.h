@@ -36,6 +36,12 @@ class StoreWriter {
   /// store call has been waiting for longer than a few seconds. Any thread.
   std::optional<std::string> trouble() const;
 
+  /// Shutdown after durability.shutdown_timeout: stop retrying the store
+  /// and leave run() with what is queued. With the journal on, nothing is
+  /// lost: the next start replays what was not committed. Any thread.
+  void abandon() { abandon_.store(true, std::memory_order_release); }
+  bool abandoned() const { return abandon_.load(std::memory_order_acquire); }
+
  private:
   void commit(std::vector<core::IncidentUpdate>& writes);
   bool commit_once(std::vector<core::IncidentUpdate>& writes, int failures,
@@ -59,6 +65,7 @@ class StoreWriter {
   StoreUpkeep upkeep_;
   core::TimePoint last_call_ = core::kNoTime;
 
+  std::atomic<bool> abandon_{false};
   std::atomic<int64_t> call_started_ns_{0};  // monotonic; 0 when no call is running
   mutable std::mutex trouble_mutex_;         // held only to copy the string
   std::string last_error_;                   // "" after a call that succeeded

@@ -17,7 +17,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "core/alert.h"
+#include "core/byte_codec.h"
 #include "core/incident.h"
+#include "core/result.h"
 #include "core/time.h"
 #include "rules/due_index.h"
 #include "rules/rule_set.h"
@@ -51,6 +53,16 @@ class CountingStage {
   /// Fires absence timers that ran out before `now` and evicts groups idle
   /// for longer than their window. Cost follows due work, not state size.
   void tick(core::TimePoint now, std::vector<core::AlertEvent>& events);
+
+  /// Checkpoints (rules/stage_checkpoint.cc): every group with what it
+  /// counts, holds and fires, and the totals. A group refers to its rule by
+  /// name and meaning: restore() maps it onto `rules`, the rules in force
+  /// now, and drops the groups whose rule is gone or changed as a reload
+  /// would (a firing absence alert resolved into `events`). For a freshly
+  /// constructed stage; on malformed bytes it fails and leaves it empty.
+  void checkpoint(core::ByteWriter& out) const;
+  core::Status restore(core::ByteReader& in, std::shared_ptr<const RuleSet> rules,
+                       core::TimePoint now, std::vector<core::AlertEvent>& events);
 
   size_t groups() const { return groups_.size(); }
   uint64_t held_total() const { return held_total_; }            // alerts put on hold
@@ -96,6 +108,8 @@ class CountingStage {
     std::unique_ptr<Absence> absence;
   };
   static constexpr core::TimePoint kNever = kUnscheduled;
+  // restore(): a group whose rule is gone, until it is dropped.
+  static constexpr uint32_t kDroppedRule = UINT32_MAX;
 
   Group* find_or_create(uint64_t key, size_t rule, const core::Alert& alert);
   void process_window(uint64_t key, Group& g, core::Alert&& alert, core::TimePoint now,
@@ -117,6 +131,8 @@ class CountingStage {
   void drop_changed_groups(const RuleSet* next, core::TimePoint now,
                            std::vector<core::AlertEvent>& events);
   void arm_absence(core::TimePoint now);
+  void checkpoint_group(core::ByteWriter& out, uint64_t key, const Group& g) const;
+  bool restore_group(core::ByteReader& in, const std::vector<int64_t>& remap);
 
   size_t shard_index_;
   size_t shard_count_;

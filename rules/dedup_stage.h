@@ -12,7 +12,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "core/alert.h"
+#include "core/byte_codec.h"
 #include "core/incident.h"
+#include "core/result.h"
 #include "core/time.h"
 #include "rules/due_index.h"
 
@@ -42,6 +44,13 @@ class DedupStage {
   // alerts not heard of for longer than resolved_retention. Touches only the
   // entries that are due (time-ordered index), so it is cheap to call often.
   void tick(core::TimePoint now, std::vector<core::AlertEvent>& out);
+
+  // Checkpoints (daemon/checkpoint_file.h; rules/stage_checkpoint.cc):
+  // every entry and the totals. restore() is for a freshly constructed
+  // stage; on malformed bytes it fails and leaves the stage empty. The
+  // restored stage behaves exactly as the one checkpointed.
+  void checkpoint(core::ByteWriter& out) const;
+  core::Status restore(core::ByteReader& in);
 
   size_t active_alerts() const { return active_; }           // firing entries
   size_t tracked_alerts() const { return entries_.size(); }  // all entries

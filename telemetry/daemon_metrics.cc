@@ -98,6 +98,7 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                               "by task: problems, retention.",
                               {"task"})),
       lifecycle(r),
+      journal(r),
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
       rejected_family_(r.counter("alertd_alerts_rejected_total",

@@ -7,14 +7,15 @@
 #include <string_view>
 
 #include "core/alert.h"
+#include "telemetry/journal_metrics.h"
 #include "telemetry/lifecycle_metrics.h"
 #include "telemetry/registry.h"
 
 namespace alertd::telemetry {
 
 /// Refusals decided by the daemon rather than the decoders.
-inline constexpr std::string_view kRequestRejectReasons[] = {"queue_full", "headers_too_large",
-                                                             "unsupported_media_type"};
+inline constexpr std::string_view kRequestRejectReasons[] = {
+    "queue_full", "headers_too_large", "unsupported_media_type", "journal_full", "journal_failed"};
 
 /// What alertd_build_info reports.
 struct BuildInfo {
@@ -62,6 +63,7 @@ class Metrics {
   telemetry::CounterFamily& upkeep_errors;     // {task}: problems, retention
   telemetry::Counter& reloads(bool ok);
   LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
+  JournalMetrics journal;      // the write-ahead journal and its checkpoints
   /// API requests refused by access control: "unauthenticated" or "forbidden".
   telemetry::Counter& auth_failures(std::string_view reason);
   /// GET /api/v1/audit/verify answers, by outcome: the chain intact or broken.

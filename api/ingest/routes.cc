@@ -1,5 +1,6 @@
 // Ingest endpoints: decode on the receiving thread, hand the alerts to the
-// shard queues in one all-or-nothing offer, answer as the sender expects.
+// pipeline in one all-or-nothing offer (journaled before the answer), and
+// answer as the sender expects once the offer is decided.
 // A source with ingest tokens (`auth.ingest`) needs one, and its alerts
 // belong to that token's tenant; a source without is open (tenant default).
 
@@ -67,64 +68,102 @@ std::string_view auth_source(Format format) {
   return format == Format::alertmanager_v2 ? "alertmanager" : "generic";
 }
 
-Response ingest(ApiContext& ctx, Request& request, Format format) {
-  auto caller = authorize_ingest(ctx, request, auth_source(format));
-  if (auto* refused = std::get_if<Response>(&caller)) return std::move(*refused);
-  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
-  if (pipeline == nullptr) return not_ready_response();
+// What the sender hears once the pipeline took the batch (or refused it).
+struct IngestOutcome {
+  Format format;
+  size_t alerts = 0;
+  std::vector<std::pair<std::string_view, size_t>> runs;  // per source, for the counters
+  std::optional<ingest::DecodeError> error;               // NDJSON: the lines before it were taken
+};
 
-  auto type = request[bhttp::field::content_type];
-  if (!is_acceptable_type(type)) {
-    ctx.metrics.rejected("unsupported_media_type").inc();
-    return error_response(415, "unsupported_media_type",
-                          "Content-Type \"" + std::string(type) +
-                              "\" is not accepted; send application/json "
-                              "(or application/x-ndjson on /api/v1/events)");
+Response refusal(ApiContext& ctx, Engine::Offer offer, size_t alerts) {
+  switch (offer) {
+    case Engine::Offer::queue_full:
+      ctx.metrics.rejected("queue_full").inc(alerts);
+      return error_response(429, "queue_full",
+                            "alertd is at capacity; retry this request after the Retry-After delay",
+                            {.index = std::nullopt, .accepted = 0, .retry_after_seconds = 1});
+    case Engine::Offer::journal_full:
+      ctx.metrics.rejected("journal_full").inc(alerts);
+      return error_response(503, "journal_full",
+                            "the journal holds durability.max_bytes of alerts the store has not "
+                            "taken yet; retry after the Retry-After delay",
+                            {.accepted = 0, .retry_after_seconds = 5});
+    case Engine::Offer::journal_failed:
+      ctx.metrics.rejected("journal_failed").inc(alerts);
+      return error_response(503, "journal_failed",
+                            "the journal could not be written (disk full or I/O error); nothing "
+                            "was accepted; retry after the Retry-After delay",
+                            {.accepted = 0, .retry_after_seconds = 5});
+    case Engine::Offer::too_large:
+      ctx.metrics.rejected("body_too_large").inc(alerts);
+      return error_response(413, "body_too_large",
+                            "the alerts of this request exceed the journal's record limit; "
+                            "send them in smaller requests");
+    case Engine::Offer::stopping:
+    case Engine::Offer::accepted: break;
   }
+  return error_response(503, "shutting_down", "alertd is shutting down",
+                        {.retry_after_seconds = 5});
+}
 
+Response answer(ApiContext& ctx, const IngestOutcome& outcome, Engine::Offer offer) {
+  if (offer != Engine::Offer::accepted) return refusal(ctx, offer, outcome.alerts);
+  for (const auto& [source, count] : outcome.runs) ctx.metrics.received(source).inc(count);
+  if (outcome.error) {
+    const auto& e = *outcome.error;
+    ctx.metrics.rejected(e.reason).inc();
+    return error_response(status_for(e.reason), e.reason, e.message,
+                          {.index = e.index, .accepted = outcome.alerts});
+  }
+  // As Alertmanager answers.
+  if (outcome.format == Format::alertmanager_v2) return json_response(200, "");
+  return json_response(200, "{\"accepted\":" + std::to_string(outcome.alerts) + "}");
+}
+
+ingest::DecodeResult decode(ApiContext& ctx, Request& request, Format format,
+                            const IngestCaller& caller, std::vector<core::Alert>& alerts) {
   ingest::DecodeContext dc;
   dc.now = ctx.clock.now();
   dc.received_mono_ns = core::monotonic_nanos();
   dc.resolve_timeout = ctx.config.resolve_timeout;
-  dc.tenant = std::get<IngestCaller>(caller).tenant;  // lives in ctx.credentials
+  dc.tenant = caller.tenant;  // lives in ctx.credentials
   auto& decoder = thread_decoder(ctx.config.limits);
+  switch (format) {
+    case Format::alertmanager_v2: return decoder.alertmanager_v2(request.body(), dc, alerts);
+    case Format::generic_json: return decoder.generic_json(request.body(), dc, alerts);
+    case Format::generic_ndjson: return decoder.generic_ndjson(request.body(), dc, alerts);
+  }
+  return {};
+}
+
+// Answers once the journal's group commit covers the batch; the io thread
+// goes on meanwhile.
+void ingest(ApiContext& ctx, Request& request, Format format, Responder responder) {
+  auto caller = authorize_ingest(ctx, request, auth_source(format));
+  if (auto* refused = std::get_if<Response>(&caller)) return responder.send(std::move(*refused));
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (pipeline == nullptr) return responder.send(not_ready_response());
+
+  auto type = request[bhttp::field::content_type];
+  if (!is_acceptable_type(type)) {
+    ctx.metrics.rejected("unsupported_media_type").inc();
+    return responder.send(error_response(415, "unsupported_media_type",
+                                         "Content-Type \"" + std::string(type) +
+                                             "\" is not accepted; send application/json "
+                                             "(or application/x-ndjson on /api/v1/events)"));
+  }
   thread_local std::vector<core::Alert> alerts;
   alerts.clear();
-
-  ingest::DecodeResult result;
-  switch (format) {
-    case Format::alertmanager_v2:
-      result = decoder.alertmanager_v2(request.body(), dc, alerts);
-      break;
-    case Format::generic_json: result = decoder.generic_json(request.body(), dc, alerts); break;
-    case Format::generic_ndjson: result = decoder.generic_ndjson(request.body(), dc, alerts); break;
-  }
+  auto result = decode(ctx, request, format, std::get<IngestCaller>(caller), alerts);
   // JSON documents are all or nothing; NDJSON keeps the lines before the bad one.
   if (result.error && format != Format::generic_ndjson) alerts.clear();
 
-  const size_t n = alerts.size();
-  auto runs = source_runs(alerts);
-  switch (pipeline->offer(alerts)) {
-    case Engine::Offer::accepted: break;
-    case Engine::Offer::queue_full:
-      ctx.metrics.rejected("queue_full").inc(n);
-      return error_response(429, "queue_full",
-                            "alertd is at capacity; retry this request after the Retry-After delay",
-                            {.index = std::nullopt, .accepted = 0, .retry_after_seconds = 1});
-    case Engine::Offer::stopping:
-      return error_response(503, "shutting_down", "alertd is shutting down",
-                            {.retry_after_seconds = 5});
-  }
-  for (const auto& [source, count] : runs) ctx.metrics.received(source).inc(count);
-
-  if (result.error) {
-    const auto& e = *result.error;
-    ctx.metrics.rejected(e.reason).inc();
-    return error_response(status_for(e.reason), e.reason, e.message,
-                          {.index = e.index, .accepted = n});
-  }
-  if (format == Format::alertmanager_v2) return json_response(200, "");  // as Alertmanager answers
-  return json_response(200, "{\"accepted\":" + std::to_string(n) + "}");
+  auto outcome = std::make_shared<IngestOutcome>(
+      IngestOutcome{format, alerts.size(), source_runs(alerts), std::move(result.error)});
+  pipeline->offer(alerts, [&ctx, outcome, responder](Engine::Offer offer) {
+    responder.send(answer(ctx, *outcome, offer));
+  });
 }
 
 }  // namespace
@@ -135,12 +174,16 @@ Response not_ready_response() {
 }
 
 void add_ingest_routes(Router& router, ApiContext& ctx) {
-  router.add(bhttp::verb::post, "/api/v2/alerts",
-             [&ctx](RouteContext& rc) { return ingest(ctx, rc.request, Format::alertmanager_v2); });
-  router.add(bhttp::verb::post, "/api/v1/events", [&ctx](RouteContext& rc) {
-    return ingest(ctx, rc.request,
-                  is_ndjson(rc.request) ? Format::generic_ndjson : Format::generic_json);
-  });
+  router.add_async(bhttp::verb::post, "/api/v2/alerts",
+                   [&ctx](RouteContext& rc, Responder responder) {
+                     ingest(ctx, rc.request, Format::alertmanager_v2, std::move(responder));
+                   });
+  router.add_async(bhttp::verb::post, "/api/v1/events",
+                   [&ctx](RouteContext& rc, Responder responder) {
+                     ingest(ctx, rc.request,
+                            is_ndjson(rc.request) ? Format::generic_ndjson : Format::generic_json,
+                            std::move(responder));
+                   });
 }
 
 }  // namespace alertd::api

@@ -135,8 +135,9 @@ def metric_sum(samples, name, **labels):
 class Daemon:
     """One alertd process. Use through DaemonTestCase.start_daemon()."""
 
-    def __init__(self, workdir, config=None, extra_args=(), env=None):
+    def __init__(self, workdir, config=None, extra_args=(), env=None, preexec=None):
         self.workdir = workdir
+        self.preexec = preexec  # run in the child before exec (e.g. a resource limit)
         self.config = config
         self.extra_args = list(extra_args)
         self.env = dict(env or {})  # added to this process's environment for the child
@@ -167,7 +168,8 @@ class Daemon:
         self._out = open(out_path, "wb")
         self.proc = subprocess.Popen(args, cwd=self.workdir, stdin=subprocess.DEVNULL,
                                      stdout=self._out, stderr=self._log,
-                                     env={**os.environ, **self.env})
+                                     env={**os.environ, **self.env},
+                                     preexec_fn=self.preexec)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             self._check_alive("while starting")
@@ -357,9 +359,9 @@ class DaemonTestCase(unittest.TestCase):
         self._tmpdirs.append(d)
         return d
 
-    def start_daemon(self, config=None, workdir=None, extra_args=(), env=None):
+    def start_daemon(self, config=None, workdir=None, extra_args=(), env=None, preexec=None):
         """env: variables set for the daemon only (e.g. the tokens of an auth section)."""
-        d = Daemon(workdir or self.make_workdir(), config, extra_args, env)
+        d = Daemon(workdir or self.make_workdir(), config, extra_args, env, preexec)
         self._daemons.append(d)
         self.addCleanup(d.kill)
         d.start()

@@ -34,6 +34,14 @@ void expect_same_config(const config::DaemonConfig& a, const config::DaemonConfi
   EXPECT_EQ(a.store.batch_max, b.store.batch_max);
   EXPECT_EQ(a.pipeline.shards, b.pipeline.shards);
   EXPECT_EQ(a.pipeline.queue_capacity, b.pipeline.queue_capacity);
+  EXPECT_EQ(a.pipeline.queue_bytes, b.pipeline.queue_bytes);
+  EXPECT_EQ(a.durability.journal, b.durability.journal);
+  EXPECT_EQ(a.durability.dir, b.durability.dir);
+  EXPECT_EQ(a.durability.fsync_interval, b.durability.fsync_interval);
+  EXPECT_EQ(a.durability.segment_bytes, b.durability.segment_bytes);
+  EXPECT_EQ(a.durability.max_bytes, b.durability.max_bytes);
+  EXPECT_EQ(a.durability.checkpoint_interval, b.durability.checkpoint_interval);
+  EXPECT_EQ(a.durability.shutdown_timeout, b.durability.shutdown_timeout);
   EXPECT_EQ(a.limits.max_body_bytes, b.limits.max_body_bytes);
   EXPECT_EQ(a.limits.max_alerts_per_request, b.limits.max_alerts_per_request);
   EXPECT_EQ(a.limits.max_labels, b.limits.max_labels);
@@ -56,6 +64,7 @@ void expect_same_config(const config::DaemonConfig& a, const config::DaemonConfi
 config::DaemonConfig resolved_struct_defaults() {
   config::DaemonConfig d;
   d.pipeline.shards = expected_default_shards();
+  d.durability.dir = "./data/journal";  // beside the default SQLite file
   return d;
 }
 
