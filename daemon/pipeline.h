@@ -102,6 +102,7 @@ class Pipeline final : public api::Engine {
   void feed_batch(JournaledBatch& batch);
   void finish_replay();
   void take_checkpoint();
+  bool journal_filling() const;
   void write_final_checkpoint();
 
   std::unique_ptr<Shared> shared_;

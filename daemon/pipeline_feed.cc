@@ -18,6 +18,8 @@ constexpr auto kProgressEvery = std::chrono::seconds(5);
 // attempt gives up and the shards go on.
 constexpr auto kSnapshotWait = std::chrono::seconds(2);
 constexpr auto kCommitWait = std::chrono::seconds(5);
+// Checkpoints the journal's size asks for come at most this often.
+constexpr auto kMinCheckpointGap = std::chrono::seconds(1);
 
 bool wait_until(const std::function<bool()>& done, const std::atomic<bool>& abandon) {
   while (!done()) {
@@ -57,12 +59,22 @@ void Pipeline::run_feeder() {
     if (s.replaying.load(std::memory_order_relaxed) && s.feed->next_lsn() > s.replay_through) {
       finish_replay();
     }
-    if (!stopping && !s.replaying.load() && std::chrono::steady_clock::now() >= next_checkpoint) {
+    if (!stopping && !s.replaying.load() &&
+        (std::chrono::steady_clock::now() >= next_checkpoint || journal_filling())) {
       take_checkpoint();
       next_checkpoint = std::chrono::steady_clock::now() + s.config.durability.checkpoint_interval;
     }
     if (stopping && handed && *handed == 0 && s.feed->drained()) break;
   }
+}
+
+// Under heavy ingest the interval alone would let the journal fill up to
+// max_bytes; a quarter of it since the last checkpoint calls for one sooner.
+bool Pipeline::journal_filling() const {
+  const auto& s = *shared_;
+  auto now = std::chrono::steady_clock::now();
+  if (now - s.last_checkpoint_attempt < kMinCheckpointGap) return false;
+  return s.journal->bytes() > s.config.durability.max_bytes / 4;
 }
 
 // Routes as the live path always did (daemon/pipeline.cc route_to_shards),
@@ -106,6 +118,7 @@ void Pipeline::finish_replay() {
 
 void Pipeline::take_checkpoint() {
   auto& s = *shared_;
+  s.last_checkpoint_attempt = std::chrono::steady_clock::now();
   const uint64_t lsn = s.feed->next_lsn() - 1;
   auto outcome = [&](std::string_view what) {
     s.metrics.journal.checkpoints.with({std::string(what)}).inc();

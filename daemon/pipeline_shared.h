@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -63,6 +64,7 @@ struct Pipeline::Shared {
   std::atomic<uint64_t> correlator_rounds{0};                       // loops the correlator finished
   std::atomic<int64_t> last_checkpoint_ns{0};                       // wall clock, for the age gauge
   uint64_t last_checkpoint_lsn = 0;                                 // feeder thread only
+  std::chrono::steady_clock::time_point last_checkpoint_attempt{};  // feeder thread only
   std::array<uint64_t, kJournalReasonSlots> journal_errors_seen{};  // metrics collect only
   // Each stage stops once the stage before it has stopped and its queue is empty.
   std::atomic<bool> feeder_stop{false};

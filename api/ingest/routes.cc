@@ -169,7 +169,8 @@ void ingest(ApiContext& ctx, Request& request, Format format, Responder responde
 }  // namespace
 
 Response not_ready_response() {
-  return error_response(503, "not_ready", "alertd is starting: the store is not open yet",
+  return error_response(503, "not_ready",
+                        "alertd is starting: opening the store or replaying the journal",
                         {.retry_after_seconds = 1});
 }
 
