@@ -17,14 +17,7 @@ namespace {
 using namespace test_util;  // NOLINT: test helpers
 using namespace std::chrono_literals;
 
-constexpr size_t kPayload = 50;
 const uint64_t kRecord = record_size(kPayload);
-
-std::string payload(int i) {
-  std::string p = "payload-" + std::to_string(i);
-  p.resize(kPayload, '.');
-  return p;
-}
 
 // Runs `body` in a child process under RLIMIT_FSIZE = `limit`; its return
 // value is the exit status (0: every check held).

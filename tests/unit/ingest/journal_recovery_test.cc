@@ -12,14 +12,7 @@ namespace {
 using namespace test_util;  // NOLINT: test helpers
 using namespace std::chrono_literals;
 
-constexpr size_t kPayload = 50;
 const uint64_t kRecord = record_size(kPayload);
-
-std::string payload(uint64_t i) {
-  std::string p = "payload-" + std::to_string(i);
-  p.resize(kPayload, '.');
-  return p;
-}
 
 // Offset of record `lsn` in a segment starting at `first` (fixed-size records).
 uint64_t offset_of(uint64_t lsn, uint64_t first = 1) {

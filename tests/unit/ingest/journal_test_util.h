@@ -126,4 +126,12 @@ inline uint64_t record_size(size_t n) {
   return kRecordHeaderBytes + n;
 }
 
+// Fixed-size payloads, so that every record's offset is known.
+constexpr size_t kPayload = 50;
+inline std::string payload(uint64_t i) {
+  std::string p = "payload-" + std::to_string(i);
+  p.resize(kPayload, '.');
+  return p;
+}
+
 }  // namespace alertd::ingest::journal::test_util
