@@ -5,7 +5,10 @@
 namespace alertd::daemon {
 
 JournalFeed::JournalFeed(ingest::journal::Journal& journal, size_t max_bytes, uint64_t next_lsn)
-    : journal_(journal), max_bytes_(max_bytes), next_lsn_(next_lsn) {}
+    : journal_(journal),
+      max_bytes_(max_bytes),
+      next_lsn_(next_lsn),
+      on_disk_through_(journal.durable_lsn()) {}
 
 void JournalFeed::put(uint64_t lsn, std::vector<core::Alert>&& alerts, size_t bytes) {
   {
@@ -15,9 +18,13 @@ void JournalFeed::put(uint64_t lsn, std::vector<core::Alert>&& alerts, size_t by
     if (!contiguous || bytes_ + bytes > max_bytes_) {
       // Let go of everything held: the feeder reads the gap back from the
       // journal, and memory holds one contiguous run again from here on.
+      on_disk_through_ = std::max(on_disk_through_, held_.empty() ? 0 : held_.back().batch.lsn);
       held_.clear();
       bytes_ = 0;
-      if (bytes > max_bytes_) return;
+      if (bytes > max_bytes_) {
+        on_disk_through_ = std::max(on_disk_through_, lsn);
+        return;
+      }
     }
     held_.push_back(Held{JournaledBatch{lsn, std::move(alerts)}, bytes});
     bytes_ += bytes;
@@ -35,8 +42,8 @@ core::Result<size_t> JournalFeed::take(const BatchFn& fn, size_t max_alerts,
       held_.pop_front();
     }
     if (held_.empty() || held_.front().batch.lsn != next_lsn_) {
-      // Durable records not in memory: read them back, up to the first one held.
-      uint64_t through = journal_.durable_lsn();
+      // Records only on disk: read them back, up to the first one held.
+      uint64_t through = std::min(on_disk_through_, journal_.durable_lsn());
       if (!held_.empty()) through = std::min(through, held_.front().batch.lsn - 1);
       if (next_lsn_ <= through) {
         lock.unlock();  // put() goes on meanwhile

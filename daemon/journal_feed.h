@@ -63,6 +63,10 @@ class JournalFeed {
   std::deque<Held> held_;  // contiguous LSNs, the newest last
   size_t bytes_ = 0;
   uint64_t next_lsn_;  // written by the feeder under mutex_
+  // Records up to it are on disk only: there at start-up, or let go from
+  // memory. The journal calls put() just after a record becomes durable,
+  // so durable alone does not mean "not in memory".
+  uint64_t on_disk_through_;
 };
 
 }  // namespace alertd::daemon
