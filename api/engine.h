@@ -48,6 +48,10 @@ class Engine {
   /// Why the store is not healthy (as the writer last saw it), or nullopt.
   virtual std::optional<std::string> store_trouble() const = 0;
 
+  /// Why the journal cannot take alerts (its last write failed, or it is
+  /// full), or nullopt; always nullopt without one.
+  virtual std::optional<std::string> journal_trouble() const = 0;
+
   /// The settings in force (rules, correlation, problems, retention).
   virtual std::shared_ptr<const config::Settings> settings() const = 0;
 };

@@ -327,6 +327,20 @@ void Pipeline::offer(std::vector<core::Alert>& alerts, OfferDone done) {
 }
 
 // Mode none: straight into the shard queues, all or nothing.
+std::optional<std::string> Pipeline::journal_trouble() const {
+  const auto* journal = shared_->journal;
+  if (journal == nullptr) return std::nullopt;
+  if (!journal->healthy()) {
+    return "the journal's last write failed (disk full or I/O error: "
+           "alertd_journal_errors_total); it retries with every batch";
+  }
+  // Within one group commit (1 MiB) of durability.max_bytes: batches are refused.
+  if (journal->bytes() + (1u << 20) >= shared_->config.durability.max_bytes) {
+    return "the journal is full (durability.max_bytes): the store has not taken what it holds";
+  }
+  return std::nullopt;
+}
+
 Pipeline::Offer Pipeline::route_to_shards(std::vector<core::Alert>& alerts) {
   if (alerts.empty()) return Offer::accepted;
   const size_t n_shards = shared_->shards.size();

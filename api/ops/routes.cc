@@ -29,6 +29,10 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
     if (auto trouble = pipeline->store_trouble()) {
       return store_unavailable_response(*trouble);
     }
+    // A journal that cannot be written answers every ingest 503.
+    if (auto trouble = pipeline->journal_trouble()) {
+      return error_response(503, "journal_unavailable", *trouble, {.retry_after_seconds = 5});
+    }
     return json_response(200, R"({"status":"ready"})");
   });
   // Like Prometheus' /-/reload: re-reads the rule files; a bad file leaves

@@ -330,6 +330,46 @@ class StopDuringStoreOutage(DaemonTestCase):
         d.stop()
         self.assertLessEqual(set(names) | {"x"}, stored_instances(workdir))
 
+    def test_a_store_outage_fills_the_journal_to_max_bytes_then_503(self):
+        workdir = self.make_workdir()
+        config = {"durability": {"segment_bytes": "1MiB", "max_bytes": "4MiB",
+                                 "shutdown_timeout": "3s"}}
+        d = self.start_daemon(config=config, workdir=workdir)
+        db = os.path.join(workdir, "data", "alertd.db")
+        lock = sqlite3.connect(db, isolation_level=None, timeout=5)
+        lock.execute("BEGIN IMMEDIATE")
+        acked, statuses = set(), []
+        try:
+            for n in range(200):
+                names = [f"out-{n}-{i}" for i in range(10)]
+                batch = [am_alert({"alertname": "Out", "service": "db", "instance": name},
+                                  annotations={"summary": "y" * 4000}) for name in names]
+                r = d.request("POST", "/api/v2/alerts", body=json.dumps(batch),
+                              headers=POST_HEADERS)
+                statuses.append(r.status)
+                if r.status == 200:
+                    acked.update(names)
+                elif r.status == 503:
+                    self.assertEqual(r.json()["error"], "journal_full", r)
+                    self.assertIn("retry-after", r.headers)
+                    break
+            self.assertEqual(statuses[-1], 503, "the journal never filled")
+            self.assertNotIn(429, statuses)
+            self.assertEqual(d.get("/-/ready").status, 503)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        # The store takes the journal's alerts, a checkpoint frees the
+        # segments, and ingest answers 200 again by itself.
+        def accepted_again():
+            batch = [am_alert({"alertname": "After", "service": "db", "instance": "after"})]
+            return d.request("POST", "/api/v2/alerts", body=json.dumps(batch),
+                             headers=POST_HEADERS).status == 200
+        d.wait_for(accepted_again, what="ingest accepted again after the outage")
+        d.wait_for(lambda: d.get("/-/ready").status == 200, what="/-/ready after the outage")
+        d.stop()
+        self.assertLessEqual(acked | {"after"}, stored_instances(workdir))
+
 
 if __name__ == "__main__":
     unittest.main()
