@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import DaemonTestCase, alertd_bin, am_alert, free_port, metric_sum
@@ -169,6 +170,31 @@ class PostgresStore(DaemonTestCase):
         # Retries are logged without flooding: the first failure, then at
         # most one line per 30 s.
         self.assertLess(log.count("retrying with backoff"), 5, log)
+
+
+    def test_sigterm_while_the_server_is_down_exits_in_time_and_loses_nothing(self):
+        config = dict(self.config, durability={"shutdown_timeout": "3s"})
+        workdir = self.make_workdir()
+        d = self.start_daemon(config, workdir=workdir)
+        d.post_alerts([am_alert({"alertname": "Before", "service": "svc-before"})])
+        d.wait_for(lambda: d.incidents(service="svc-before"), what="first incident stored")
+        pg_ctl("stop")
+        self.addCleanup(lambda: subprocess.run([pg_env("ALERTD_TEST_PG_CTL"), "start"],
+                                               capture_output=True, timeout=120))
+        services = [f"svc-down-{n}" for n in range(5)]
+        d.post_alerts([am_alert({"alertname": "Down", "service": s}) for s in services])
+        stopped_at = time.monotonic()
+        d.stop()  # exit code 0: the journal keeps what the store did not take
+        self.assertLess(time.monotonic() - stopped_at, 20, "SIGTERM waited past the timeout")
+        self.assertIn("shutdown_timeout", d.read_log())
+
+        pg_ctl("start")
+        # Start-up waits for the server (store.connect_timeout), then replays.
+        d = self.start_daemon(config, workdir=workdir)
+        stored = d.wait_for(lambda: (lambda s: all(x in s for x in services) and s)(
+            incident_services(d)), what="the alerts accepted while the server was down")
+        self.assertIn("svc-before", stored)
+        d.stop()
 
 
 class PostgresStartup(unittest.TestCase):
