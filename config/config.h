@@ -47,9 +47,10 @@ struct StoreConfig {
 struct PipelineConfig {
   size_t shards = 0;              // 0: one per core
   size_t queue_capacity = 65536;  // alerts per shard queue; beyond it ingest answers 429
-  // Bytes of alerts held in memory between the journal and the shards. With
-  // the journal on, what does not fit waits in the journal and is read back
-  // from disk; with it off, ingest answers 429 beyond it.
+  // Bytes of alerts the shard queues hold, all shards together (besides
+  // queue_capacity), and again the journal's feed in front of them: with the
+  // journal on, what does not fit waits in the journal and is read back from
+  // disk; with it off, ingest answers 429 beyond it.
   size_t queue_bytes = 256ull << 20;
 };
 

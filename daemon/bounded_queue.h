@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <iterator>
 #include <thread>
 #include <vector>
@@ -17,20 +18,32 @@ namespace alertd::daemon {
 template <typename T>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  /// `max_bytes`: a second bound, on what the items hold (the shard queues:
+  /// alerts are up to megabytes each), for producers that say what they
+  /// push; the consumer gives the bytes back with release_bytes().
+  explicit BoundedQueue(size_t capacity, size_t max_bytes = SIZE_MAX)
+      : capacity_(capacity), max_bytes_(max_bytes) {}
 
-  /// Reserves room for n items; false when they would not fit. A batch larger
-  /// than the whole capacity fits only into an empty queue, so that no batch
-  /// can be refused forever.
-  bool try_reserve(size_t n) {
+  /// Reserves room for n items (of `bytes`); false when they would not fit.
+  /// A batch larger than the whole capacity fits only into an empty queue,
+  /// so that no batch can be refused forever.
+  bool try_reserve(size_t n, size_t bytes = 0) {
     size_t before = depth_.fetch_add(n, std::memory_order_acq_rel);
     if (before + n > capacity_ && before != 0) {
+      depth_.fetch_sub(n, std::memory_order_acq_rel);
+      return false;
+    }
+    if (bytes == 0) return true;
+    size_t bytes_before = bytes_.fetch_add(bytes, std::memory_order_acq_rel);
+    if (bytes_before + bytes > max_bytes_ && bytes_before != 0) {
+      bytes_.fetch_sub(bytes, std::memory_order_acq_rel);
       depth_.fetch_sub(n, std::memory_order_acq_rel);
       return false;
     }
     return true;
   }
   void release(size_t n) { depth_.fetch_sub(n, std::memory_order_acq_rel); }
+  void release_bytes(size_t bytes) { bytes_.fetch_sub(bytes, std::memory_order_acq_rel); }
 
   /// Enqueues items whose room was reserved with try_reserve().
   template <typename It>
@@ -58,9 +71,10 @@ class BoundedQueue {
   /// is the backpressure: the stage stops consuming its own input meanwhile.
   /// Gives up (false, items kept) once `abandon` is set: a shutdown that
   /// stopped waiting for a stalled stage downstream.
-  bool push_wait(std::vector<T>& items, const std::atomic<bool>* abandon = nullptr) {
+  bool push_wait(std::vector<T>& items, const std::atomic<bool>* abandon = nullptr,
+                 size_t bytes = 0) {
     if (items.empty()) return true;
-    while (!try_reserve(items.size())) {
+    while (!try_reserve(items.size(), bytes)) {
       if (abandon != nullptr && abandon->load(std::memory_order_acquire)) return false;
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
@@ -77,12 +91,15 @@ class BoundedQueue {
   }
 
   size_t depth() const { return depth_.load(std::memory_order_relaxed); }
+  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   size_t capacity() const { return capacity_; }
 
  private:
   moodycamel::BlockingConcurrentQueue<T> queue_;
   std::atomic<size_t> depth_{0};
+  std::atomic<size_t> bytes_{0};
   const size_t capacity_;
+  const size_t max_bytes_;
 };
 
 }  // namespace alertd::daemon

@@ -122,7 +122,10 @@ Pipeline::Shared::Shared(const config::DaemonConfig& c, std::shared_ptr<const co
       checkpoints(c.pipeline.shards),
       writer(c, settings, m, s, clk, control) {
   for (size_t i = 0; i < config.pipeline.shards; ++i) {
-    shards.push_back(std::make_unique<BoundedQueue<core::Alert>>(config.pipeline.queue_capacity));
+    // pipeline.queue_bytes shared by the shard queues (and again by the feed).
+    shards.push_back(std::make_unique<BoundedQueue<core::Alert>>(
+        config.pipeline.queue_capacity,
+        std::max<size_t>(1, config.pipeline.queue_bytes / config.pipeline.shards)));
     stages.push_back(std::make_unique<ShardStages>(config.dedup, i, config.pipeline.shards));
   }
   shard_active = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
@@ -347,17 +350,23 @@ Pipeline::Offer Pipeline::route_to_shards(std::vector<core::Alert>& alerts) {
   // Route by fingerprint so that one alert's whole history meets one shard;
   // alerts a counting rule gates go by (rule, group), so one shard sees the group.
   thread_local std::vector<std::vector<core::Alert>> by_shard;
+  thread_local std::vector<size_t> bytes;
   by_shard.resize(n_shards);
+  bytes.assign(n_shards, 0);
   for (auto& a : alerts) {
     uint64_t route = a.route_key != 0 ? a.route_key : a.fingerprint;
+    bytes[route % n_shards] += alert_bytes(a);
     by_shard[route % n_shards].push_back(std::move(a));
   }
   size_t reserved = 0;
   for (; reserved < n_shards; ++reserved) {
-    if (!shared_->shards[reserved]->try_reserve(by_shard[reserved].size())) break;
+    if (!shared_->shards[reserved]->try_reserve(by_shard[reserved].size(), bytes[reserved])) break;
   }
   if (reserved < n_shards) {
-    for (size_t i = 0; i < reserved; ++i) shared_->shards[i]->release(by_shard[i].size());
+    for (size_t i = 0; i < reserved; ++i) {
+      shared_->shards[i]->release(by_shard[i].size());
+      shared_->shards[i]->release_bytes(bytes[i]);
+    }
     for (auto& v : by_shard) v.clear();
     return Offer::queue_full;
   }
@@ -403,6 +412,9 @@ void Pipeline::run_shard(size_t index) {
   while (!shared_->abandon.load(std::memory_order_acquire)) {
     bool stopping = shared_->shards_stop.load(std::memory_order_acquire);
     size_t n = queue.pop(batch.data(), batch.size(), kPollWait);
+    size_t popped_bytes = 0;
+    for (size_t i = 0; i < n; ++i) popped_bytes += alert_bytes(batch[i]);
+    queue.release_bytes(popped_bytes);
     // After the pop: alerts offered after a reload meet the new rules.
     if (const auto& settings = view.get(shared_->settings); settings.version != st.rules_version) {
       st.counting.set_rules(settings.rules, shared_->clock.now(), events);

@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "daemon/journal_batch.h"
 #include "daemon/pipeline_shared.h"
 
 namespace alertd::daemon {
@@ -82,15 +83,20 @@ bool Pipeline::journal_filling() const {
 void Pipeline::feed_batch(JournaledBatch& batch) {
   const size_t n_shards = shared_->shards.size();
   thread_local std::vector<std::vector<core::Alert>> by_shard;
+  thread_local std::vector<size_t> bytes;
   by_shard.resize(n_shards);
+  bytes.assign(n_shards, 0);
   for (size_t i = 0; i < batch.alerts.size(); ++i) {
     auto& a = batch.alerts[i];
     a.journal_pos = core::journal_position(batch.lsn, i);
     uint64_t route = a.route_key != 0 ? a.route_key : a.fingerprint;
+    bytes[route % n_shards] += alert_bytes(a);
     by_shard[route % n_shards].push_back(std::move(a));
   }
   for (size_t i = 0; i < n_shards; ++i) {
-    if (!shared_->shards[i]->push_wait(by_shard[i], &shared_->abandon)) by_shard[i].clear();
+    if (!shared_->shards[i]->push_wait(by_shard[i], &shared_->abandon, bytes[i])) {
+      by_shard[i].clear();
+    }
   }
 }
 

@@ -123,6 +123,24 @@ TEST_F(PipelineTest, FullShardQueueRefusesTheWholeOffer) {
   ASSERT_TRUE(wait_for_members(10));
 }
 
+TEST_F(PipelineTest, ShardQueuesAreBoundedInBytesToo) {
+  config_.pipeline.shards = 1;
+  config_.pipeline.queue_bytes = 64 << 10;  // room for a few big alerts, not for many
+  make_pipeline();  // not started: nothing drains the shard queue yet
+  auto big = [&](int i) {
+    auto a = alert("web", "Big" + std::to_string(i));
+    a.annotations.set("summary", std::string(20 << 10, 'x'));
+    return a;
+  };
+  ASSERT_EQ(offer({big(0), big(1)}), api::Engine::Offer::accepted);
+  EXPECT_EQ(offer({big(2), big(3)}), api::Engine::Offer::queue_full);  // 80 KiB > 64 KiB
+  EXPECT_EQ(offer({alert("web", "small")}), api::Engine::Offer::accepted);
+  start();
+  ASSERT_TRUE(wait_for_members(3));
+  EXPECT_EQ(offer({big(2), big(3)}), api::Engine::Offer::accepted);  // drained: room again
+  ASSERT_TRUE(wait_for_members(5));
+}
+
 TEST_F(PipelineTest, CommandAnswersAfterAStallWhileIngestKeepsAccepting) {
   make_pipeline();
   start();
