@@ -11,6 +11,7 @@ JournalFeed::JournalFeed(ingest::journal::Journal& journal, size_t max_bytes, ui
       on_disk_through_(journal.durable_lsn()) {}
 
 void JournalFeed::put(uint64_t lsn, std::vector<core::Alert>&& alerts, size_t bytes) {
+  bool wake;
   {
     std::lock_guard lock(mutex_);
     if (lsn < next_lsn_) return;  // the feeder read it back from the journal already
@@ -21,15 +22,18 @@ void JournalFeed::put(uint64_t lsn, std::vector<core::Alert>&& alerts, size_t by
       on_disk_through_ = std::max(on_disk_through_, held_.empty() ? 0 : held_.back().batch.lsn);
       held_.clear();
       bytes_ = 0;
-      if (bytes > max_bytes_) {
+      if (bytes > max_bytes_) {  // read back from the journal instead
         on_disk_through_ = std::max(on_disk_through_, lsn);
-        return;
+        alerts.clear();
       }
     }
-    held_.push_back(Held{JournaledBatch{lsn, std::move(alerts)}, bytes});
-    bytes_ += bytes;
+    if (lsn > on_disk_through_) {
+      held_.push_back(Held{JournaledBatch{lsn, std::move(alerts)}, bytes});
+      bytes_ += bytes;
+    }
+    wake = feeder_waiting_;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 core::Result<size_t> JournalFeed::take(const BatchFn& fn, size_t max_alerts,
@@ -49,7 +53,9 @@ core::Result<size_t> JournalFeed::take(const BatchFn& fn, size_t max_alerts,
         lock.unlock();  // put() goes on meanwhile
         return read_back(through, fn);
       }
+      feeder_waiting_ = true;
       cv_.wait_for(lock, wait);
+      feeder_waiting_ = false;
       return size_t{0};
     }
     size_t alerts = 0;

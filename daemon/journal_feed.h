@@ -67,6 +67,7 @@ class JournalFeed {
   // memory. The journal calls put() just after a record becomes durable,
   // so durable alone does not mean "not in memory".
   uint64_t on_disk_through_;
+  bool feeder_waiting_ = false;  // put() wakes the feeder only then: no futex call per batch
 };
 
 }  // namespace alertd::daemon
