@@ -130,6 +130,7 @@ Pipeline::Shared::Shared(const config::DaemonConfig& c, std::shared_ptr<const co
   }
   shard_active = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
   shard_groups = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
+  shard_rounds = std::make_unique<std::atomic<uint64_t>[]>(config.pipeline.shards);
 }
 
 std::string shard_checkpoint(const ShardStages& stages) {
@@ -443,6 +444,7 @@ void Pipeline::run_shard(size_t index) {
       checkpoint_answered = g;
       shared_->checkpoints.snapshot_and_wait(index, g, shard_checkpoint(st), kCheckpointShardWait);
     }
+    shared_->shard_rounds[index].fetch_add(1, std::memory_order_release);
     if (n == 0 && stopping && queue.depth() == 0) break;
   }
 }

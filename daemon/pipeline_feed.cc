@@ -104,14 +104,25 @@ void Pipeline::feed_batch(JournaledBatch& batch) {
 // correlator have taken all of it, alertd goes live.
 void Pipeline::finish_replay() {
   auto& s = *shared_;
-  auto idle = [&] {
+  auto queues_empty = [&] {
     for (const auto& q : s.shards) {
       if (q->depth() != 0) return false;
     }
+    return true;
+  };
+  if (!wait_until(queues_empty, s.abandon)) return;
+  // Two rounds of each stage after its queue is empty: the round that took
+  // the last items has finished and handed on what it made.
+  const size_t n = s.shards.size();
+  std::vector<uint64_t> rounds(n);
+  for (size_t i = 0; i < n; ++i) rounds[i] = s.shard_rounds[i].load();
+  auto shards_done = [&] {
+    for (size_t i = 0; i < n; ++i) {
+      if (s.shard_rounds[i].load() < rounds[i] + 2) return false;
+    }
     return s.events.depth() == 0;
   };
-  if (!wait_until(idle, s.abandon)) return;
-  // Two rounds: the one that took the last events has finished.
+  if (!wait_until(shards_done, s.abandon)) return;
   uint64_t round = s.correlator_rounds.load();
   if (!wait_until([&] { return s.correlator_rounds.load() >= round + 2; }, s.abandon)) return;
   s.clear_replay_guard.store(true, std::memory_order_release);

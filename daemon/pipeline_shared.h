@@ -48,11 +48,12 @@ struct Pipeline::Shared {
   std::unique_ptr<JournalFeed> feed;  // with the journal: its batches on their way to the shards
   std::vector<std::unique_ptr<ShardStages>> stages;
   std::vector<std::unique_ptr<BoundedQueue<core::Alert>>> shards;
-  std::unique_ptr<std::atomic<size_t>[]> shard_active;  // firing alerts per shard, for the gauge
-  std::unique_ptr<std::atomic<size_t>[]> shard_groups;  // counting-rule groups per shard
-  BoundedQueue<core::AlertEvent> events;                // shards -> correlator
-  BoundedQueue<ControlMessage> control;                 // API and writer -> correlator
-  BoundedQueue<WriterItem> writes;                      // correlator and API -> writer
+  std::unique_ptr<std::atomic<size_t>[]> shard_active;    // firing alerts per shard, for the gauge
+  std::unique_ptr<std::atomic<size_t>[]> shard_groups;    // counting-rule groups per shard
+  std::unique_ptr<std::atomic<uint64_t>[]> shard_rounds;  // loops each shard finished
+  BoundedQueue<core::AlertEvent> events;                  // shards -> correlator
+  BoundedQueue<ControlMessage> control;                   // API and writer -> correlator
+  BoundedQueue<WriterItem> writes;                        // correlator and API -> writer
   CheckpointSync checkpoints;
   std::atomic<bool> accepting{true};
   // Start-up: the journal's tail is going through; no timer runs on the
