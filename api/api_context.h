@@ -52,6 +52,7 @@ void add_ops_routes(Router& router, ApiContext& ctx);
 void add_silence_routes(Router& router, ApiContext& ctx);
 void add_audit_routes(Router& router, ApiContext& ctx);
 void add_problem_routes(Router& router, ApiContext& ctx);
+void add_store_routes(Router& router, ApiContext& ctx);
 
 /// 503 for requests that arrive before start-up finished.
 Response not_ready_response();

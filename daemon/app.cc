@@ -202,6 +202,7 @@ void add_routes(api::Router& router, api::ApiContext& api) {
   api::add_ops_routes(router, api);
   api::add_silence_routes(router, api);
   api::add_audit_routes(router, api);
+  api::add_store_routes(router, api);
   api::add_problem_routes(router, api);
 }
 

@@ -33,9 +33,15 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                                    "Failed store transactions (each is retried with backoff).")
                              .with({})),
       store_updates_dropped(r.counter("alertd_store_updates_dropped_total",
-                                      "Incident updates the store refused as invalid (a bug); "
-                                      "logged and skipped so other incidents keep flowing.")
+                                      "Incident updates the store refused for good and could not "
+                                      "quarantine either; logged and skipped so other incidents "
+                                      "keep flowing.")
                                 .with({})),
+      store_quarantined(r.counter("alertd_store_quarantined_total",
+                                  "Incident updates the store refused for good, kept in the "
+                                  "quarantine (GET /api/v1/store/quarantine) instead, by the "
+                                  "store's reason.",
+                                  {"reason"})),
       store_batch_seconds(r.histogram("alertd_store_batch_seconds",
                                       "Duration of one store transaction.",
                                       telemetry::exponential_buckets(0.0001, 2, 16))
@@ -124,6 +130,9 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
   for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
   for (auto action : {"archive", "delete"}) incidents_purged.with({action});
   for (auto task : {"problems", "retention"}) upkeep_errors.with({task});
+  for (auto reason : {"store_limit", "store_invalid_input", "store_constraint"}) {
+    store_quarantined.with({reason});
+  }
   reloads_family_.with({"success"});
   reloads_family_.with({"failure"});
   auth_failures_family_.with({"unauthenticated"});

@@ -42,6 +42,7 @@ class Metrics {
   telemetry::Counter& store_batches;
   telemetry::Counter& store_write_errors;
   telemetry::Counter& store_updates_dropped;
+  telemetry::CounterFamily& store_quarantined;  // {reason}: the store's error reason
   telemetry::Histogram& store_batch_seconds;
   telemetry::Counter& orphan_resolves;
   telemetry::Gauge& active_alerts;

@@ -11,7 +11,9 @@
 #include "api/auth.h"
 #include "api/responses.h"
 #include "api/router.h"
+#include "config/settings.h"
 #include "ingest/formats/decoder.h"
+#include "ingest/formats/storable.h"
 
 namespace alertd::api {
 
@@ -137,6 +139,20 @@ ingest::DecodeResult decode(ApiContext& ctx, Request& request, Format format,
   return {};
 }
 
+// An alert the store could not index is refused here, never answered 2xx and
+// dropped later. It is reported like a decoder error at its index, so NDJSON
+// keeps the lines before it, as for any bad line.
+void refuse_unstorable(const config::Settings& settings, Format format,
+                       std::vector<core::Alert>& alerts, ingest::DecodeResult& result) {
+  ingest::DecodeError err;
+  const auto noun = format == Format::alertmanager_v2 ? "alert" : "event";
+  const size_t bad = ingest::check_storable(alerts, settings.indexed, noun, err);
+  if (bad == alerts.size()) return;
+  alerts.resize(bad);
+  result.accepted = bad;
+  result.error = std::move(err);
+}
+
 // Answers once the journal's group commit covers the batch; the io thread
 // goes on meanwhile.
 void ingest(ApiContext& ctx, Request& request, Format format, Responder responder) {
@@ -156,6 +172,7 @@ void ingest(ApiContext& ctx, Request& request, Format format, Responder responde
   thread_local std::vector<core::Alert> alerts;
   alerts.clear();
   auto result = decode(ctx, request, format, std::get<IngestCaller>(caller), alerts);
+  refuse_unstorable(*pipeline->settings(), format, alerts, result);
   // JSON documents are all or nothing; NDJSON keeps the lines before the bad one.
   if (result.error && format != Format::generic_ndjson) alerts.clear();
 

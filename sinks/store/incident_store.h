@@ -21,6 +21,7 @@
 #include "core/incident.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "sinks/store/quarantine.h"
 
 namespace alertd::sinks {
 
@@ -89,6 +90,15 @@ class IncidentStore {
   /// recorded head. A broken chain is a result (ok = false), not an error;
   /// errors are the store failing to read. Rows are streamed, not loaded.
   virtual core::Result<AuditVerification> verify_audit() = 0;
+
+  // --- quarantine (sinks/store/quarantine.h) ---
+
+  /// Keeps `record` (its seq assigned here) and its `quarantine` audit entry
+  /// in one transaction, on the writer thread. Returns the seq.
+  virtual core::Result<int64_t> quarantine(QuarantineRecord record) = 0;
+  /// Records newest first: at most `limit` (1..1000), with seq < before_seq when set.
+  virtual core::Result<QuarantinePage> list_quarantine(std::optional<int64_t> before_seq,
+                                                       size_t limit) = 0;
 
   // --- retention ---
 

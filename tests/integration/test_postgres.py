@@ -18,6 +18,7 @@ import time
 import unittest
 
 from harness import DaemonTestCase, alertd_bin, am_alert, free_port, metric_sum
+from test_poison import PoisonChecks
 from test_audit import GENESIS, chain_hash
 
 _db_numbers = itertools.count(1)
@@ -238,3 +239,7 @@ class PostgresStartup(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PostgresPoison(PoisonChecks, PostgresStore):
+    """The poison cases of test_poison on PostgreSQL (issue 13)."""
