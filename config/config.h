@@ -106,10 +106,14 @@ struct RetentionConfig {
 };
 
 /// `auth:`. Without the section (enabled false) the API is open.
+/// With `enabled`, every endpoint needs a token: an ingest endpoint takes one
+/// of its source's `ingest` tokens or an API token of role sender or above,
+/// unless the source is listed in `open_ingest`.
 struct AuthConfig {
   bool enabled = false;
   std::vector<ApiToken> tokens;
   std::vector<IngestToken> ingest;
+  std::vector<std::string> open_ingest;  // of kIngestEndpointSources
 };
 
 struct DaemonConfig {

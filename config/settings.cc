@@ -34,6 +34,8 @@ core::Result<std::shared_ptr<const Settings>> make_settings(const DaemonConfig& 
   settings->correlation = correlator_config(config, *settings->rules);
   settings->problems = config.problems;
   settings->retention = config.retention;
+  settings->limits = config.limits;
+  settings->resolve_timeout = config.resolve_timeout;
   std::vector<std::vector<std::string>> rule_lists;
   size_t longest_rule = 0;
   for (const auto& [rule, labels] : settings->correlation.rule_group_by) {

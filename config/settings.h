@@ -23,6 +23,9 @@ struct Settings {
   RetentionConfig retention;
   // The labels whose values reach a store index, from the grouping lists above.
   ingest::IndexedLabels indexed;
+  // What ingest takes: the `limits` section and the resolve timeout.
+  ingest::Limits limits;
+  core::Duration resolve_timeout{0};
 };
 
 /// "3 rules, 1 inhibit rules, 12 services in the topology": for logs,
