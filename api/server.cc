@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <mutex>
@@ -25,9 +26,12 @@ using tcp = asio::ip::tcp;
 // cause lasts: the next attempt waits, 10 ms doubling up to 1 s.
 constexpr auto kFirstAcceptDelay = std::chrono::milliseconds(10);
 constexpr auto kLastAcceptDelay = std::chrono::seconds(1);
-// Bytes the read buffer may hold past the limit it enforces: the CRLF of the
-// previous chunk and the line's own CRLF.
-constexpr size_t kLineSlack = 4;
+// The most the read buffer holds (or the header limit, if larger). The parser
+// consumes the buffer as it goes, so the buffer holds the element in hand: the
+// headers, a chunk line, the trailer, or one read of body bytes (Beast reads
+// at most 64 KiB at a time anyway). Without a bound, Beast 1.81 buffers a
+// chunk line or a trailer for as long as its end does not come.
+constexpr size_t kReadBufferBytes = 64 << 10;
 constexpr size_t kDiscardChunk = 16 << 10;
 
 // Open connections per client address. Taken by the accept handler (context
@@ -123,21 +127,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     parser_->on_chunk_header(on_chunk_header_);
     chunk_line_too_long_ = false;
-    // The parser consumes the buffer as it goes, so what the buffer holds is
-    // the one element being parsed: headers here, a chunk line after them.
-    buffer_.max_size(std::max(options_.max_header_bytes, buffer_.size()));
+    // Over it, the read fails with buffer_overflow (refusal() says what for).
+    buffer_.max_size(std::max({kReadBufferBytes, options_.max_header_bytes, buffer_.size()}));
     stream_.expires_after(options_.read_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
-  }
-
-  void on_header(beast::error_code ec, size_t) {
-    if (ec) return on_read(ec, 0);
-    // Beast waits for a chunk line's end (and the trailer's) however long it
-    // is; a smaller buffer makes the read fail with buffer_overflow instead.
-    if (parser_->chunked()) {
-      buffer_.max_size(std::max(options_.max_chunk_line_bytes + kLineSlack, buffer_.size()));
-    }
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -171,9 +163,9 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (chunk_line_too_long_ || overflow) {
       auto limit = std::to_string(options_.max_chunk_line_bytes);
-      return options_.refuse(
-          400, "chunk_line_too_long",
-          "a chunk-size line with its extensions, or the trailer, exceeds " + limit + " bytes");
+      return options_.refuse(400, "chunk_line_too_long",
+                             "a chunk-size line with its extensions exceeds " + limit +
+                                 " bytes, or the trailer is too large");
     }
     return std::nullopt;
   }
@@ -253,10 +245,19 @@ class Session : public std::enable_shared_from_this<Session> {
     discard();
   }
 
-  // Beast calls this once a chunk line is read whole; the buffer bound above
-  // keeps an endless one from being read at all.
+  // Beast calls this once a chunk line is read whole, with the extensions
+  // (from the first ';'); the buffer bound keeps an endless line from being
+  // read at all. The line's length counts the chunk-size digits before the
+  // extensions too, found in the buffer the parser reads from.
   void check_chunk_header(std::uint64_t, beast::string_view extensions, beast::error_code& ec) {
-    if (extensions.size() <= options_.max_chunk_line_bytes) return;
+    size_t line = extensions.size();
+    auto in = buffer_.data();
+    const char* begin = static_cast<const char*>(in.data());
+    const char* at = extensions.data();
+    if (at >= begin && at <= begin + in.size()) {
+      while (at > begin && std::isxdigit(static_cast<unsigned char>(at[-1]))) --at, ++line;
+    }
+    if (line <= options_.max_chunk_line_bytes) return;
     chunk_line_too_long_ = true;
     ec = bhttp::error::bad_chunk_extension;
   }

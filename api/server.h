@@ -57,8 +57,10 @@ struct ServerOptions {
   size_t threads = 2;
   size_t max_body_bytes = 10 << 20;
   size_t max_header_bytes = 16 << 10;
-  /// A chunk-size line with its extensions, and the trailer after the last
-  /// chunk: beyond it 400 chunk_line_too_long (Beast itself bounds neither).
+  /// A chunk-size line with its extensions: beyond it 400
+  /// chunk_line_too_long. Beast 1.81 bounds neither it nor the trailer; the
+  /// read buffer's own bound (64 KiB, or max_header_bytes if larger) caps
+  /// both while they are read.
   size_t max_chunk_line_bytes = 4 << 10;
   core::Duration read_timeout = std::chrono::seconds(30);
   size_t max_connections = 10000;

@@ -113,6 +113,14 @@ class HttpHardening(DaemonTestCase):
         self.assert_json_error(status, answer, 400, "chunk_line_too_long")
         self.assertEqual(d.incidents(service="long-ext"), [])
 
+    def test_chunk_size_digits_count_in_the_line(self):
+        """5000 leading zeros and no extension: the line is over 4 KiB too."""
+        d = self.start_daemon({"durability": {"mode": "none"}})
+        event = json.dumps({"labels": {"alertname": "Zeros", "service": "zeros"}}).encode()
+        body = b"0" * 5000 + chunk(event) + b"0\r\n\r\n"
+        status, _, answer = self.send_and_answer(d, chunked_head() + body)
+        self.assert_json_error(status, answer, 400, "chunk_line_too_long")
+
     def test_chunk_extension_within_the_limit_is_accepted(self):
         d = self.start_daemon({"durability": {"mode": "none"}})
         event = json.dumps({"labels": {"alertname": "Ext", "service": "short-ext"}}).encode()
@@ -122,7 +130,7 @@ class HttpHardening(DaemonTestCase):
         d.wait_for(lambda: d.incidents(service="short-ext"), what="the chunked event's incident")
 
     def test_endless_trailer_is_refused(self):
-        """The trailer after the last chunk is read under the same bound."""
+        """The trailer after the last chunk is read under the buffer's bound."""
         d = self.start_daemon({"durability": {"mode": "none"}})
         event = json.dumps({"labels": {"alertname": "Trailer"}}).encode()
         payload = chunked_head() + chunk(event) + b"0\r\nX-Trailer: " + b"t" * (256 << 10)
