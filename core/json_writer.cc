@@ -34,36 +34,52 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return n;
 }
 
+// Printable ASCII that JSON takes as it is: written in runs, not per byte.
+bool is_plain(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+// Appends the escape of s[i] (a byte that is not plain, or the start of a
+// UTF-8 sequence) and returns how many bytes of s it took.
+size_t append_special(std::string& out, std::string_view s, size_t i) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto c = static_cast<unsigned char>(s[i]);
+  switch (c) {
+    case '"': out += "\\\""; return 1;
+    case '\\': out += "\\\\"; return 1;
+    case '\n': out += "\\n"; return 1;
+    case '\r': out += "\\r"; return 1;
+    case '\t': out += "\\t"; return 1;
+    default: break;
+  }
+  if (c < 0x20) {
+    out += "\\u00";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+    return 1;
+  }
+  if (size_t n = utf8_sequence_length(s, i); n > 0) {
+    out.append(s.substr(i, n));
+    return n;
+  }
+  out += "\\ufffd";
+  return 1;
+}
+
 }  // namespace
 
 // JSON text must be UTF-8 (RFC 8259 §8.1), and what is written here may hold
 // bytes from the network (a URL-decoded path, a header): every byte that is
 // not part of a well-formed sequence is written as \ufffd.
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else if (c < 0x80) {
-          out += s[i];
-        } else if (size_t n = utf8_sequence_length(s, i); n > 0) {
-          out.append(s.substr(i, n));
-          i += n - 1;
-        } else {
-          out += "\\ufffd";
-        }
-    }
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t run = i;
+    while (run < s.size() && is_plain(static_cast<unsigned char>(s[run]))) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    i = run + append_special(out, s, run);
   }
   out += '"';
 }

@@ -52,6 +52,7 @@ TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacters) {
   // Each byte outside a well-formed sequence is one \ufffd; valid ones stay.
   const std::pair<std::string_view, std::string_view> cases[] = {
       {"\xff\xfe", R"("\ufffd\ufffd")"},
+      {"id \"\xff\"\n", R"("id \"\ufffd\"\n")"},              // among escapes and plain runs
       {"a\xc3", R"("a\ufffd")"},                              // truncated at the end
       {"\xc3(", R"("\ufffd(")"},                              // bad continuation
       {"\xc0\xaf", R"("\ufffd\ufffd")"},                      // overlong '/'
