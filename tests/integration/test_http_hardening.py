@@ -199,6 +199,41 @@ class HttpHardening(DaemonTestCase):
         self.assertEqual(metric_sum(d.metrics(), API_ERRORS, reason="too_many_connections"),
                          before + len(refusals) + 1)
 
+    def test_connections_over_max_connections_are_closed_and_counted(self):
+        d = self.start_daemon({"http": {"max_connections": 2}})
+        before = metric_sum(d.metrics(), API_ERRORS, reason="connection_limit")
+        held = []
+
+        def hold_a_place():
+            sock = connect(d)
+            sock.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: alertd\r\n\r\n")
+            try:
+                if read_answer(sock)[0] == 200:
+                    held.append(sock)
+                    return True
+            except (AssertionError, ConnectionResetError):
+                pass  # closed unanswered: a connection closed a moment ago still counts
+            sock.close()
+            return False
+
+        try:
+            d.wait_for(hold_a_place, what="a first connection")
+            d.wait_for(hold_a_place, what="a second connection")
+            with connect(d) as sock:
+                sock.sendall(b"GET /-/healthy HTTP/1.1\r\nHost: alertd\r\n\r\n")
+                try:
+                    data = sock.recv(100)
+                except ConnectionResetError:
+                    data = b""
+                self.assertEqual(data, b"", "over max_connections: closed with no answer")
+        finally:
+            for sock in held:
+                sock.close()
+        d.wait_for(lambda: d.get("/-/healthy").status == 200, what="a connection after the close")
+        self.assertGreaterEqual(
+            d.wait_for(lambda: metric_sum(d.metrics(), API_ERRORS, reason="connection_limit")
+                       - before, what="the refusal counted"), 1)
+
     # -- accept errors ---------------------------------------------------------
     def test_accept_errors_back_off(self):
         """With its descriptors used up, accept fails with EMFILE at once and
