@@ -30,6 +30,8 @@ struct HttpConfig {
   size_t max_body_bytes = 10 << 20;
   core::Duration read_timeout = std::chrono::seconds(30);
   size_t max_connections = 10000;
+  size_t header_limit = 16 << 10;        // request line and headers; beyond it 431
+  size_t max_connections_per_ip = 1000;  // beyond it a new connection gets 503
 };
 
 struct StoreConfig {

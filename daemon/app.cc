@@ -53,10 +53,17 @@ api::ServerOptions server_options(const config::DaemonConfig& config, telemetry:
   o.max_body_bytes = config.http.max_body_bytes;
   o.read_timeout = config.http.read_timeout;
   o.max_connections = config.http.max_connections;
+  o.max_header_bytes = config.http.header_limit;
+  o.max_connections_per_ip = config.http.max_connections_per_ip;
   o.refuse = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
     metrics.rejected(reason).inc();
     return api::error_response(status, reason, detail);
   };
+  o.fail = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
+    metrics.api_errors(reason).inc();
+    return api::error_response(status, reason, detail);
+  };
+  o.dropped = [&metrics](std::string_view reason) { metrics.api_errors(reason).inc(); };
   return o;
 }
 

@@ -119,7 +119,11 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
           r.counter("alertd_audit_verifications_total",
                     "Checks of the audit trail's hash chain (GET /api/v1/audit/verify), by "
                     "result: ok or broken.",
-                    {"result"})) {
+                    {"result"})),
+      api_errors_family_(r.counter("alertd_api_errors_total",
+                                   "API requests refused or failed outside the alerts path, by "
+                                   "reason (the HTTP server's own, the silences API).",
+                                   {"reason"})) {
   for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
     received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
   }
@@ -140,6 +144,7 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
   // A broken chain is what one alerts on: the series exists at 0 before it happens.
   audit_verifications_family_.with({"ok"});
   audit_verifications_family_.with({"broken"});
+  for (auto reason : kServerErrorReasons) api_errors_family_.with({reason});
   last_reload_ok.set(1);
   r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
       .with({build.version, build.revision})
@@ -168,6 +173,10 @@ telemetry::Counter& Metrics::audit_verifications(bool ok) {
 
 telemetry::Counter& Metrics::rejected(std::string_view reason) {
   return rejected_family_.with({reason});
+}
+
+telemetry::Counter& Metrics::api_errors(std::string_view reason) {
+  return api_errors_family_.with({reason});
 }
 
 }  // namespace alertd::telemetry
