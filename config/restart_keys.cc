@@ -23,6 +23,8 @@ void http_changes(Changes& c, const HttpConfig& a, const HttpConfig& b) {
   c.check("http.max_body_bytes", a.max_body_bytes, b.max_body_bytes);
   c.check("http.read_timeout", a.read_timeout, b.read_timeout);
   c.check("http.max_connections", a.max_connections, b.max_connections);
+  c.check("http.header_limit", a.header_limit, b.header_limit);
+  c.check("http.max_connections_per_ip", a.max_connections_per_ip, b.max_connections_per_ip);
 }
 
 void store_changes(Changes& c, const StoreConfig& a, const StoreConfig& b) {
