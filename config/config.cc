@@ -68,11 +68,27 @@ void parse_http(const YAML::Node& n, HttpConfig& http) {
   }
 }
 
+// The limits the shards enforce: how many alerts may be active, and how long
+// one is held without a re-send.
+void parse_state_limits(const YAML::Node& n, DaemonConfig& cfg) {
+  if (n["max_active_alerts"]) {
+    cfg.pipeline.max_active_alerts =
+        get_size(n["max_active_alerts"], "limits.max_active_alerts", 1, 1ull << 32);
+  }
+  if (n["max_lease"]) {
+    cfg.dedup.max_lease = get_duration(n["max_lease"], "limits.max_lease");
+    if (cfg.dedup.max_lease < std::chrono::minutes(1)) {
+      throw ConfigError(n["max_lease"], "limits.max_lease: at least 1m");
+    }
+  }
+}
+
 void parse_limits(const YAML::Node& n, ingest::Limits& l) {
-  check_keys(n,
-             {"max_alerts_per_request", "max_labels", "max_annotations", "max_label_name_bytes",
-              "max_label_value_bytes", "max_annotation_value_bytes"},
-             "limits");
+  check_keys(
+      n,
+      {"max_alerts_per_request", "max_labels", "max_annotations", "max_label_name_bytes",
+       "max_label_value_bytes", "max_annotation_value_bytes", "max_active_alerts", "max_lease"},
+      "limits");
   constexpr size_t kMax = 1 << 24;
   if (n["max_alerts_per_request"]) {
     l.max_alerts_per_request =
@@ -163,7 +179,10 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   if (root["http"]) diag.guard([&] { parse_http(root["http"], cfg.http); });
   if (root["listen"]) diag.guard([&] { cfg.http.listen = get_string(root["listen"], "listen"); });
   if (root["store"]) diag.guard([&] { parse_store(root["store"], cfg.store); });
-  if (root["limits"]) diag.guard([&] { parse_limits(root["limits"], cfg.limits); });
+  if (root["limits"]) {
+    diag.guard([&] { parse_limits(root["limits"], cfg.limits); });
+    diag.guard([&] { parse_state_limits(root["limits"], cfg); });
+  }
   diag.guard([&] { parse_runtime(root, cfg); });
   if (root["rules"]) read_rules(root["rules"], base_dir, diag, cfg.rules);
   read_correlation(root, base_dir, diag, cfg.correlation);

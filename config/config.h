@@ -54,6 +54,9 @@ struct PipelineConfig {
   // journal on, what does not fit waits in the journal and is read back from
   // disk; with it off, ingest answers 429 beyond it.
   size_t queue_bytes = 256ull << 20;
+  // limits.max_active_alerts: beyond it a new firing alert is answered 429
+  // active_alert_limit; re-sends and resolves of active alerts still pass.
+  size_t max_active_alerts = 1000000;
 };
 
 /// `durability:` (docs/operations.md): accepted means kept.

@@ -49,6 +49,8 @@ void pipeline_changes(Changes& c, const DaemonConfig& a, const DaemonConfig& b) 
   c.check("durability.shutdown_timeout", da.shutdown_timeout, db.shutdown_timeout);
   c.check("dedup.touch_interval", a.dedup.touch_interval, b.dedup.touch_interval);
   c.check("dedup.resolved_retention", a.dedup.resolved_retention, b.dedup.resolved_retention);
+  c.check("limits.max_lease", a.dedup.max_lease, b.dedup.max_lease);
+  c.check("limits.max_active_alerts", a.pipeline.max_active_alerts, b.pipeline.max_active_alerts);
 }
 
 }  // namespace

@@ -289,6 +289,26 @@ api::Engine::Offer offer_of(ingest::journal::AppendError error) {
 }
 }  // namespace
 
+// limits.max_active_alerts: below it (the common case) one sum of the shards'
+// counts decides. At it, a batch that would add a firing alert refuses
+// whole; re-sends and resolves of active alerts still pass. The counts lag
+// what is queued, so the limit holds to within the queues' capacity.
+bool Pipeline::adds_beyond_active_limit(const std::vector<core::Alert>& alerts) const {
+  const Shared& s = *shared_;
+  const size_t n_shards = s.stages.size();
+  size_t active = 0;
+  for (size_t i = 0; i < n_shards; ++i) active += s.shard_active[i].load(std::memory_order_relaxed);
+  if (active < s.config.pipeline.max_active_alerts) return false;
+  for (const auto& a : alerts) {
+    if (a.status != core::AlertStatus::firing) continue;
+    const uint64_t route = a.route_key != 0 ? a.route_key : a.fingerprint;
+    const auto& stages = *s.stages[route % n_shards];
+    std::shared_lock lock(stages.mu);
+    if (!stages.dedup.is_firing(a.tenant, a.fingerprint)) return true;
+  }
+  return false;
+}
+
 void Pipeline::offer(std::vector<core::Alert>& alerts, OfferDone done) {
   if (!shared_->accepting.load(std::memory_order_acquire)) {
     alerts.clear();
@@ -305,6 +325,10 @@ void Pipeline::offer(std::vector<core::Alert>& alerts, OfferDone done) {
   }
   if (kept < alerts.size()) shared_->metrics.dropped_by_rules.inc(alerts.size() - kept);
   alerts.resize(kept);
+  if (adds_beyond_active_limit(alerts)) {
+    alerts.clear();
+    return done(Offer::active_alert_limit);
+  }
   if (shared_->journal == nullptr) {
     auto offer = route_to_shards(alerts);
     alerts.clear();
@@ -388,14 +412,16 @@ struct ShardCounters {
       : dedup(m.deduplicated),
         held(m.rule_held),
         released(m.rule_released),
-        absent(m.absence_fired) {}
+        absent(m.absence_fired),
+        leases_capped(m.leases_capped) {}
   void sync(const ShardStages& st) {
     dedup.sync(st.dedup.deduplicated_total());
+    leases_capped.sync(st.dedup.leases_capped_total());
     held.sync(st.counting.held_total());
     released.sync(st.counting.released_total());
     absent.sync(st.counting.absent_fired_total());
   }
-  CounterSync dedup, held, released, absent;
+  CounterSync dedup, held, released, absent, leases_capped;
 };
 }  // namespace
 
@@ -421,18 +447,22 @@ void Pipeline::run_shard(size_t index) {
       st.counting.set_rules(settings.rules, shared_->clock.now(), events);
       st.rules_version = settings.version;
     }
-    for (size_t i = 0; i < n; ++i) {
-      auto at = batch[i].received_at;
-      st.counting.process(std::move(batch[i]), at, passed, events);
-      for (auto& a : passed) st.dedup.process(std::move(a), at, events);
-      passed.clear();
-    }
-    // Replayed records carry their own times; the wall clock waits.
-    auto now = shared_->clock.now();
-    if (now >= next_tick && !shared_->replaying.load(std::memory_order_acquire)) {
-      st.counting.tick(now, events);
-      st.dedup.tick(now, events);
-      next_tick = now + kTickEvery;
+    {
+      // Never held across a wait: ingest threads read the dedup state under it.
+      std::unique_lock lock(st.mu);
+      for (size_t i = 0; i < n; ++i) {
+        auto at = batch[i].received_at;
+        st.counting.process(std::move(batch[i]), at, passed, events);
+        for (auto& a : passed) st.dedup.process(std::move(a), at, events);
+        passed.clear();
+      }
+      // Replayed records carry their own times; the wall clock waits.
+      auto now = shared_->clock.now();
+      if (now >= next_tick && !shared_->replaying.load(std::memory_order_acquire)) {
+        st.counting.tick(now, events);
+        st.dedup.tick(now, events);
+        next_tick = now + kTickEvery;
+      }
     }
     if (!shared_->events.push_wait(events, &shared_->abandon)) break;
     counters.sync(st);

@@ -63,6 +63,10 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
       absence_fired(r.counter("alertd_absence_alerts_fired_total",
                               "Synthetic alerts raised because a heartbeat stopped (absent_for).")
                         .with({})),
+      leases_capped(r.counter("alertd_alert_leases_capped_total",
+                              "Firing alerts whose endsAt was later than now + limits.max_lease, "
+                              "or missing: held until then without a re-send, not for ever.")
+                        .with({})),
       rule_groups(
           r.gauge("alertd_rule_groups", "Groups tracked by counting and absence rules, all shards.")
               .with({})),

@@ -57,6 +57,7 @@ class Metrics {
   telemetry::Counter& rule_held;
   telemetry::Counter& rule_released;
   telemetry::Counter& absence_fired;
+  telemetry::Counter& leases_capped;
   telemetry::Gauge& rule_groups;
   telemetry::Gauge& rules_loaded;
   telemetry::Gauge& last_reload_ok;

@@ -107,6 +107,13 @@ Response refusal(ApiContext& ctx, Engine::Offer offer, size_t alerts) {
       return error_response(413, "body_too_large",
                             "the alerts of this request exceed the journal's record limit; "
                             "send them in smaller requests");
+    case Engine::Offer::active_alert_limit:
+      ctx.metrics.rejected("active_alert_limit").inc(alerts);
+      return error_response(429, "active_alert_limit",
+                            "alertd holds limits.max_active_alerts firing alerts and this request "
+                            "has a new one; nothing was taken (re-sends and resolves of active "
+                            "alerts are still accepted)",
+                            {.accepted = 0, .retry_after_seconds = 30});
     case Engine::Offer::stopping:
     case Engine::Offer::accepted: break;
   }

@@ -86,5 +86,35 @@ class PoisonSqlite(PoisonChecks, DaemonTestCase):
     config = {}
 
 
+class ActiveAlertLimit(DaemonTestCase):
+    """limits.max_active_alerts (issue 13): a new alert beyond it is 429
+    active_alert_limit and counted; re-sends and resolves still pass."""
+
+    def test_new_alerts_beyond_the_limit_are_refused_and_active_ones_still_pass(self):
+        d = self.start_daemon({"limits": {"max_active_alerts": 3}})
+        alerts = [am_alert({"alertname": "A", "service": "svc", "instance": str(i)})
+                  for i in range(3)]
+        d.post_alerts(alerts)
+        d.wait_for(lambda: metric_sum(d.metrics(), "alertd_active_alerts") == 3,
+                   what="3 active alerts")
+        new = am_alert({"alertname": "A", "service": "svc", "instance": "new"})
+        r = d.post("/api/v2/alerts", [new])
+        self.assertEqual(r.status, 429, r)
+        self.assertEqual(r.json()["error"], "active_alert_limit")
+        self.assertIn("retry-after", r.headers)
+        # All or nothing: a re-send beside the new alert is refused with it.
+        self.assertEqual(d.post("/api/v2/alerts", [alerts[0], new]).status, 429)
+        d.post_alerts(alerts)  # re-sends of active alerts pass
+        d.post_alerts([am_alert({"alertname": "A", "service": "svc", "instance": "0"},
+                                resolved=True)])
+        d.wait_for(lambda: metric_sum(d.metrics(), "alertd_active_alerts") == 2,
+                   what="2 active alerts after a resolve")
+        d.post_alerts([new])  # room again
+        m = d.metrics()
+        self.assertEqual(metric_sum(m, "alertd_alerts_rejected_total",
+                                    reason="active_alert_limit"), 3)
+        d.stop()
+
+
 if __name__ == "__main__":
     unittest.main()
