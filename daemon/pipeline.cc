@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <span>
 
 #include "core/byte_codec.h"
 #include "correlator/correlator.h"
@@ -26,6 +27,13 @@ constexpr size_t kEventQueueCapacity = 1 << 18;
 constexpr size_t kUpdateQueueCapacity = 1 << 17;
 // Commands and silence changes come from people: a few per second at most.
 constexpr size_t kControlQueueCapacity = 4096;
+
+// What the events of one push hold, for the events queue's byte bound.
+size_t event_bytes(std::span<const core::AlertEvent> events) {
+  size_t bytes = 0;
+  for (const auto& e : events) bytes += alert_bytes(e.alert);
+  return bytes;
+}
 // Mirrors a stage's running total into a counter, adding what is new.
 class CounterSync {
  public:
@@ -116,7 +124,8 @@ Pipeline::Shared::Shared(const config::DaemonConfig& c, std::shared_ptr<const co
       metrics(m),
       clock(clk),
       journal(j),
-      events(kEventQueueCapacity),
+      // Bounded in bytes too: one alert may carry megabytes of annotations.
+      events(kEventQueueCapacity, c.pipeline.queue_bytes),
       control(kControlQueueCapacity),
       writes(kUpdateQueueCapacity),
       checkpoints(c.pipeline.shards),
@@ -237,7 +246,7 @@ void Pipeline::restore_shards(const StartPoint& from) {
     }
     st.rules_version = settings.version;
   }
-  shared_->events.push_wait(events);
+  shared_->events.push_wait(events, nullptr, event_bytes(events));
 }
 
 bool Pipeline::wait_recovered(std::chrono::milliseconds wait) const {
@@ -464,7 +473,7 @@ void Pipeline::run_shard(size_t index) {
         next_tick = now + kTickEvery;
       }
     }
-    if (!shared_->events.push_wait(events, &shared_->abandon)) break;
+    if (!shared_->events.push_wait(events, &shared_->abandon, event_bytes(events))) break;
     counters.sync(st);
     shared_->shard_active[index].store(st.dedup.active_alerts(), std::memory_order_relaxed);
     shared_->shard_groups[index].store(st.counting.groups(), std::memory_order_relaxed);
@@ -510,6 +519,7 @@ void Pipeline::run_correlator(StartPoint from) {
   while (!shared_->abandon.load(std::memory_order_acquire)) {
     bool stopping = shared_->correlator_stop.load(std::memory_order_acquire);
     size_t n = shared_->events.pop(batch.data(), batch.size(), kPollWait);
+    shared_->events.release_bytes(event_bytes({batch.data(), n}));
     // After the pop, so that an alert received after a silence was created
     // (or the rules reloaded) always meets it.
     now = shared_->clock.now();
