@@ -207,6 +207,14 @@ std::optional<Acting> acting_as(const Principal& p, std::optional<std::string> b
   return Acting{std::move(*body_actor), "", false};
 }
 
+std::variant<Acting, Response> require_actor(const Principal& p,
+                                             std::optional<std::string> body_actor) {
+  if (auto acting = acting_as(p, std::move(body_actor))) return std::move(*acting);
+  return error_response(400, "missing_field",
+                        "required and missing or empty: actor (who acts; with an auth section "
+                        "the token names them)");
+}
+
 bool can_see(const Principal& p, std::string_view tenant) {
   return !p.authenticated || p.tenant == tenant;
 }

@@ -66,6 +66,9 @@ struct Acting {
 /// open loopback API) the body's actor is taken on trust, unauthenticated;
 /// nullopt then when the body names none (the caller answers 400).
 std::optional<Acting> acting_as(const Principal& p, std::optional<std::string> body_actor);
+/// acting_as(), or the 400 missing_field to answer when it has no actor.
+std::variant<Acting, Response> require_actor(const Principal& p,
+                                             std::optional<std::string> body_actor);
 
 /// Whether `p` may see a record of `tenant`: always without auth (the API
 /// is open), else only its own tenant's.

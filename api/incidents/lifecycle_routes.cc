@@ -142,15 +142,12 @@ std::variant<core::LifecycleCommand, Response> read_command(ApiContext& ctx, Rou
   }
   auto& cmd = std::get<core::LifecycleCommand>(built);
   if (auto id = rc.param("id")) cmd.incident_id = std::string(*id);
-  auto acting = acting_as(who, cmd.actor.empty() ? std::nullopt : std::optional(cmd.actor));
-  if (!acting) {
-    return error_response(400, "missing_field",
-                          "required and missing or empty: actor (who acts; with an auth "
-                          "section the token names them)");
-  }
-  cmd.actor = std::move(acting->actor);
-  cmd.on_behalf_of = std::move(acting->on_behalf_of);
-  cmd.authenticated = acting->authenticated;
+  auto acting = require_actor(who, cmd.actor.empty() ? std::nullopt : std::optional(cmd.actor));
+  if (auto* refused = std::get_if<Response>(&acting)) return std::move(*refused);
+  auto& by = std::get<Acting>(acting);
+  cmd.actor = std::move(by.actor);
+  cmd.on_behalf_of = std::move(by.on_behalf_of);
+  cmd.authenticated = by.authenticated;
   cmd.role = who.role;
   cmd.tenant = who.tenant;
   return std::move(cmd);

@@ -152,15 +152,12 @@ Response act(ApiContext& ctx, RouteContext& rc, ProblemAction action) {
   core::ProblemCommand cmd;
   cmd.action = action;
   cmd.problem_id = std::string(*rc.param("id"));
-  auto acting = acting_as(who, take(f, "actor"));
-  if (!acting) {
-    return error_response(400, "missing_field",
-                          "required and missing or empty: actor (who acts; with an auth "
-                          "section the token names them)");
-  }
-  cmd.actor = std::move(acting->actor);
-  cmd.on_behalf_of = std::move(acting->on_behalf_of);
-  cmd.authenticated = acting->authenticated;
+  auto acting = require_actor(who, take(f, "actor"));
+  if (auto* refused = std::get_if<Response>(&acting)) return std::move(*refused);
+  auto& by = std::get<Acting>(acting);
+  cmd.actor = std::move(by.actor);
+  cmd.on_behalf_of = std::move(by.on_behalf_of);
+  cmd.authenticated = by.authenticated;
   cmd.workaround = take(f, "workaround").value_or("");
   cmd.root_cause = take(f, "root_cause").value_or("");
   cmd.text = take(f, "resolution").value_or(take(f, "notes").value_or(""));
