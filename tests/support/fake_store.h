@@ -92,7 +92,9 @@ class FakeStore final : public sinks::Store {
                                                          size_t limit) override;
   core::Result<core::ActiveState> load_active() override;
   core::Result<std::vector<core::JournalMark>> load_journal_marks(uint64_t after) override;
-  core::Result<sinks::AuditVerification> verify_audit() override;
+  core::Result<sinks::AuditVerification> verify_audit(
+      const sinks::AuditVerifyRequest& request = {}) override;
+  core::Result<int64_t> re_anchor_audit(const core::AuditEntry& entry) override;
   core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
                                     core::TimePoint now, const sinks::Archiver& archive) override;
   core::Status ping() override;

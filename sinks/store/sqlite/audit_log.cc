@@ -43,7 +43,18 @@ core::Result<std::optional<AuditChainHead>> read_audit_head(Statement& head_quer
   return std::optional<AuditChainHead>(std::move(head));
 }
 
-core::Status AuditAppender::open(Connection& db) {
+core::Result<std::optional<std::string>> audit_hash_at(Statement& hash_at, int64_t seq) {
+  ResetGuard guard(hash_at);
+  hash_at.bind_int(1, seq);
+  const int rc = hash_at.step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return hash_at.error("read audit entry hash", rc);
+  return std::optional<std::string>(hash_at.column_text(0));
+}
+
+core::Status AuditAppender::open(Connection& db, AuditContext& ctx) {
+  ctx_ = &ctx;
+  hasher_ = AuditHasher(ctx.settings().key);
   auto insert = prepare(db, insert_audit_sql());
   if (!insert.ok()) return insert.error();
   auto set_head = prepare(db, kSetHeadSql);
@@ -68,6 +79,9 @@ core::Status AuditAppender::open(Connection& db) {
   head_ = recorded->value_or(AuditChainHead{});
   if (last_row->has_value() && (*last_row)->seq > head_.seq) head_ = std::move(**last_row);
   batch_start_ = head_;
+  auto hash_at = prepare(db, kAuditHashAtSql);
+  if (!hash_at.ok()) return hash_at.error();
+  ctx.anchor.open(head_, [&](int64_t seq) { return audit_hash_at(*hash_at, seq); });
   return {};
 }
 
@@ -100,26 +114,35 @@ core::Status AuditAppender::end_batch() {
   return set_head_.run("update audit head");
 }
 
+void AuditAppender::committed_batch() {
+  if (head_.seq == batch_start_.seq || ctx_ == nullptr) return;
+  ctx_->anchor.committed(batch_start_, head_);
+  batch_start_ = head_;
+}
+
 void AuditAppender::undo_batch() {
   head_ = batch_start_;
 }
 
-core::Result<AuditVerification> verify_audit_log(Statement& head_query, Statement& rows) {
-  auto head = read_audit_head(head_query);
-  if (!head.ok()) return head.error();
-  ChainVerifier verifier;
-  ResetGuard guard(rows);
+core::Result<std::optional<AuditChainHead>> SqliteAuditRows::head() {
+  return read_audit_head(head_query_);
+}
+
+core::Result<std::optional<std::string>> SqliteAuditRows::hash_at(int64_t seq) {
+  return audit_hash_at(hash_at_, seq);
+}
+
+core::Status SqliteAuditRows::walk(int64_t after, ChainVerifier& verifier) {
+  ResetGuard guard(rows_);
+  rows_.bind_int(1, after);
   core::AuditEntry row;  // reused: its strings keep their capacity across rows
   int rc = SQLITE_DONE;
-  while (verifier.ok() && (rc = rows.step()) == SQLITE_ROW) {
-    read_audit_into(rows, 0, row);
-    if (auto st = verifier.add(row); !st.ok()) return st.error();
+  while (verifier.ok() && (rc = rows_.step()) == SQLITE_ROW) {
+    read_audit_into(rows_, 0, row);
+    if (auto st = verifier.add(row); !st.ok()) return st;
   }
-  if (verifier.ok()) {
-    if (rc != SQLITE_DONE) return rows.error("read audit log", rc);
-    verifier.finish(*head);
-  }
-  return verifier.result();
+  if (verifier.ok() && rc != SQLITE_DONE) return rows_.error("read audit log", rc);
+  return {};
 }
 
 core::Status backfill_audit_chain(Connection& db) {

@@ -36,7 +36,8 @@ struct Reader {
   Statement members_of;
   Statement timeline;
   Statement audit_head;    // the recorded head of the audit chain
-  Statement audit_chain;   // every audit entry in seq order, for verify_audit
+  Statement audit_chain;   // the audit entries after seq ?1 in seq order, for verify_audit
+  Statement audit_hash_at;  // the hash of audit entry ?1
   Statement opened_since;  // tenant ?1, opened_at >= ?2, oldest first, LIMIT ?3
   Statement active_incidents;
   Statement active_members;
