@@ -101,9 +101,9 @@ void AuditVerifyState::verified(const ChainPosition& position) {
 }
 
 core::Result<AuditVerification> verify_audit_chain(AuditRows& rows, const AuditSettings& settings,
-                                                   const AnchorSeen& anchor,
-                                                   AuditVerifyState& state,
+                                                   const AnchorSeen& seen, AuditVerifyState& state,
                                                    const AuditVerifyRequest& request) {
+  const AnchorSeen& anchor = request.ignore_anchor ? AnchorSeen{} : seen;
   auto head = rows.head();
   if (!head.ok()) return head.error();
   ChainPosition from = request.full ? ChainPosition{} : state.position();

@@ -74,6 +74,9 @@ struct AuditVerification {
 /// entry verified before is found only by a full walk.
 struct AuditVerifyRequest {
   bool full = false;
+  // Checks the chain and its recorded head only, not the anchor: what
+  // `alertd audit re-anchor` needs before it writes a new one.
+  bool ignore_anchor = false;
 };
 
 /// Keeps closed incidents somewhere else before retention deletes them; an
