@@ -169,7 +169,15 @@ void AuditAnchor::open(const AuditChainHead& db_head, const AuditHashAt& hash_at
   auto file = read_anchor_file(settings_.anchor_file, settings_.key);
   if (!file.ok()) return hold(file.error().message);
   if (!file->has_value()) {
-    if (db_head.seq == 0) return;  // a new chain: the first commit anchors it
+    if (db_head.seq == 0) {
+      // A new chain is anchored at once, at seq 0: from then on a missing
+      // file is always a deleted one, never one a first commit has yet to
+      // write (a verify in between would report it missing).
+      if (auto st = write_anchor_file(settings_.anchor_file, db_head, settings_.key); !st.ok()) {
+        hold(st.error().message);
+      }
+      return;
+    }
     return hold("anchor_missing: " + settings_.anchor_file +
                 " does not exist while the chain has " + std::to_string(db_head.seq) + " entries");
   }

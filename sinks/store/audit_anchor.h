@@ -22,6 +22,9 @@
 // (truncated). The anchor is written once per commit that moved the head,
 // so once per store batch.
 //
+// A store opened on an empty chain writes the anchor at once (seq 0), so a
+// missing file means a deleted one.
+//
 // The anchor never moves onto a chain it does not continue: when, at open,
 // the file is missing while the chain has entries, is invalid, is ahead of
 // the database, or names another hash than the database's entry at its seq,

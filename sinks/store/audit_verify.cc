@@ -93,6 +93,11 @@ int64_t AuditVerifyState::highest_verified() const {
   return highest_;
 }
 
+void AuditVerifyState::restart() {
+  std::lock_guard lock(mutex_);
+  position_ = ChainPosition{};
+}
+
 void AuditVerifyState::verified(const ChainPosition& position) {
   std::lock_guard lock(mutex_);
   // Two verifies may end in either order: keep the further position.
@@ -121,7 +126,13 @@ core::Result<AuditVerification> verify_audit_chain(AuditRows& rows, const AuditS
   if (auto st = rows.walk(from.head.seq, verifier); !st.ok()) return st.error();
   verifier.finish(*head);
   const int64_t highest = state.highest_verified();
-  if (verifier.ok()) state.verified(verifier.position());
+  if (verifier.ok()) {
+    state.verified(verifier.position());
+  } else if (from.head.seq == 0 && verifier.result().status == "broken") {
+    // A full walk found a break: the position verified before is no proof
+    // any more, so later calls walk from the start and report it too.
+    state.restart();
+  }
   AuditVerification v = verifier.result();
   v.full = from.head.seq == 0;
   v.head_seq = head->has_value() ? (*head)->seq : 0;

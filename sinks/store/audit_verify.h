@@ -56,6 +56,8 @@ class AuditVerifyState {
   int64_t highest_verified() const;
   /// After a walk that verified the chain up to `position`.
   void verified(const ChainPosition& position);
+  /// After a full walk found a break: the next calls start from the start.
+  void restart();
 
  private:
   mutable std::mutex mutex_;

@@ -230,7 +230,7 @@ core::Result<AuditVerification> verify_audit(Reader& r, AuditContext& audit,
                                              const AuditVerifyRequest& request) {
   // The anchor before the snapshot (audit_verify.h says why).
   const AnchorSeen anchor = read_anchor_for_verify(audit.settings());
-  // The head and the rows from one snapshot: a batch committed meanwhile
+  // The head and the rows from one commit: a batch committed meanwhile
   // would otherwise look like rows beyond the head.
   ReadSnapshot snapshot(r);
   if (auto st = snapshot.begin(); !st.ok()) return st.error();
