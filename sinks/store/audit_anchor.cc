@@ -153,7 +153,50 @@ core::Status write_anchor_file(const std::string& path, const AuditChainHead& he
   return fsync_dir(target.parent_path(), path);
 }
 
-AuditAnchor::AuditAnchor(AuditSettings settings) : settings_(std::move(settings)) {}
+AuditAnchor::AuditAnchor(AuditSettings settings) : settings_(std::move(settings)) {
+  if (enabled()) thread_ = std::thread([this] { run(); });
+}
+
+AuditAnchor::~AuditAnchor() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AuditAnchor::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [&] { return stopping_ || pending_.has_value(); });
+    if (!pending_) return;  // stopping, and nothing left to write
+    const AuditChainHead head = std::move(*pending_);
+    pending_.reset();
+    writing_ = true;
+    lock.unlock();
+    write(head, false);
+    lock.lock();
+    writing_ = false;
+    idle_.notify_all();
+  }
+}
+
+void AuditAnchor::write(const AuditChainHead& head, bool always) {
+  std::lock_guard file_lock(file_mu_);
+  if (!always && head.seq <= written_seq_) return;
+  if (auto st = write_anchor_file(settings_.anchor_file, head, settings_.key); !st.ok()) {
+    // Behind is safe (verify accepts it); the next commit tries again.
+    if (settings_.on_warning) settings_.on_warning(st.error().message);
+    return;
+  }
+  written_seq_ = head.seq;
+}
+
+void AuditAnchor::flush() {
+  std::unique_lock lock(mutex_);
+  idle_.wait(lock, [&] { return !pending_ && !writing_; });
+}
 
 void AuditAnchor::hold(std::string reason) {
   held_ = std::move(reason);
@@ -174,8 +217,10 @@ void AuditAnchor::open(const AuditChainHead& db_head, const AuditHashAt& hash_at
       // file is always a deleted one, never one a first commit has yet to
       // write (a verify in between would report it missing).
       if (auto st = write_anchor_file(settings_.anchor_file, db_head, settings_.key); !st.ok()) {
-        hold(st.error().message);
+        return hold(st.error().message);
       }
+      std::lock_guard file_lock(file_mu_);
+      written_seq_ = 0;
       return;
     }
     return hold("anchor_missing: " + settings_.anchor_file +
@@ -194,36 +239,49 @@ void AuditAnchor::open(const AuditChainHead& db_head, const AuditHashAt& hash_at
                   " is not the anchored one");
     }
   }
-  anchored_ = anchored;
+  accepted_ = anchored;
+  std::lock_guard file_lock(file_mu_);
+  written_seq_ = anchored.seq;
 }
 
 void AuditAnchor::committed(const AuditChainHead& before, const AuditChainHead& after) {
-  std::lock_guard lock(mutex_);
-  if (settings_.on_head) settings_.on_head(after);
-  if (!enabled() || !held_.empty()) return;
-  // Normally the commit continues from the anchored head. Further on, the
-  // head was moved by another writer on the same PostgreSQL database (or an
-  // earlier anchor write failed): moving on is right. Behind it, or at it
-  // with another hash, is a chain that does not continue the anchored one.
-  if (before.seq < anchored_.seq ||
-      (before.seq == anchored_.seq && before.hash != anchored_.hash)) {
-    return hold("the store's head (entry " + std::to_string(before.seq) +
-                ") does not continue the anchored entry " + std::to_string(anchored_.seq));
+  {
+    std::lock_guard lock(mutex_);
+    if (settings_.on_head) settings_.on_head(after);
+    if (!enabled() || !held_.empty()) return;
+    // Normally the commit continues from the last head handed over. Further
+    // on, the head was moved by another writer on the same PostgreSQL
+    // database: moving on is right. Behind it, or at it with another hash,
+    // is a chain that does not continue the anchored one.
+    if (before.seq < accepted_.seq ||
+        (before.seq == accepted_.seq && before.hash != accepted_.hash)) {
+      return hold("the store's head (entry " + std::to_string(before.seq) +
+                  ") does not continue the anchored entry " + std::to_string(accepted_.seq));
+    }
+    accepted_ = after;
+    pending_ = after;  // replaces an older head not written yet: the newest is enough
   }
-  if (auto st = write_anchor_file(settings_.anchor_file, after, settings_.key); !st.ok()) {
-    // Behind is safe (verify accepts it); the next commit tries again.
-    if (settings_.on_warning) settings_.on_warning(st.error().message);
-    return;
-  }
-  anchored_ = after;
+  wake_.notify_one();
 }
 
 core::Status AuditAnchor::force(const AuditChainHead& head) {
-  std::lock_guard lock(mutex_);
-  if (settings_.on_head) settings_.on_head(head);
   if (!enabled()) return core::Error{"anchor_io", "no audit.anchor_file is configured"};
-  if (auto st = write_anchor_file(settings_.anchor_file, head, settings_.key); !st.ok()) return st;
-  anchored_ = head;
+  flush();
+  {
+    std::lock_guard lock(mutex_);
+    if (settings_.on_head) settings_.on_head(head);
+    pending_.reset();
+  }
+  {
+    std::lock_guard file_lock(file_mu_);
+    // Unconditionally: after a restore the new head may be below the old one.
+    if (auto st = write_anchor_file(settings_.anchor_file, head, settings_.key); !st.ok()) {
+      return st;
+    }
+    written_seq_ = head.seq;
+  }
+  std::lock_guard lock(mutex_);
+  accepted_ = head;
   held_.clear();
   return {};
 }

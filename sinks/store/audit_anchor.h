@@ -14,13 +14,17 @@
 // (newlines included): without the key nobody can write an anchor that a
 // keyed alertd accepts.
 //
-// Ordering: the store commits first, then writes the anchor (temp file,
-// fsync, rename, fsync of the folder) before the write call returns. A crash
-// between the two leaves the anchor behind the database by that commit's
-// entries, which verifies (behind is never tampering); the anchor ahead of
-// the database means entries the database once committed are gone
-// (truncated). The anchor is written once per commit that moved the head,
-// so once per store batch.
+// Ordering: the store commits first, then hands the new head to the
+// anchor's own thread, which writes it (temp file, fsync, rename, fsync of
+// the folder). The store writer never waits for those fsyncs (~12 ms on the
+// dev machine's disk, far more than a small batch's commit); when commits
+// come faster than anchor writes, the thread writes only the newest head, so
+// the anchor is written at most once per commit batch and trails the
+// database by at most the commits of one anchor write. A crash in between
+// leaves the anchor behind the database, which verifies (behind is never
+// tampering); the anchor ahead of the database means entries the database
+// once committed are gone (truncated). Closing the store writes what is
+// pending.
 //
 // A store opened on an empty chain writes the anchor at once (seq 0), so a
 // missing file means a deleted one.
@@ -32,14 +36,17 @@
 // audit re-anchor` writes it again (force()).
 //
 // Threads: committed() and force() are called by the store's writer (under
-// its write mutex); the reads of the file (read_anchor_file) from any thread.
+// its write mutex); one thread of its own writes the file; the reads of the
+// file (read_anchor_file) come from any thread.
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "core/result.h"
 #include "sinks/store/audit_chain.h"
@@ -82,6 +89,10 @@ using AuditHashAt = std::function<core::Result<std::optional<std::string>>(int64
 class AuditAnchor {
  public:
   explicit AuditAnchor(AuditSettings settings);
+  /// Writes the head still pending, then stops the thread.
+  ~AuditAnchor();
+  AuditAnchor(const AuditAnchor&) = delete;
+  AuditAnchor& operator=(const AuditAnchor&) = delete;
 
   const AuditSettings& settings() const { return settings_; }
   bool enabled() const { return !settings_.anchor_file.empty(); }
@@ -90,8 +101,11 @@ class AuditAnchor {
   /// whether the writer may move it (see the top of this file).
   void open(const AuditChainHead& db_head, const AuditHashAt& hash_at);
   /// After a commit that moved the head from `before` (as the transaction
-  /// found it) to `after`: writes the anchor at `after` unless held.
+  /// found it) to `after`: has the anchor written at `after` unless held.
+  /// Does not wait for the write.
   void committed(const AuditChainHead& before, const AuditChainHead& after);
+  /// Waits until every head handed to committed() is written (or failed).
+  void flush();
   /// `alertd audit re-anchor`: writes the anchor at `head` and ends a hold.
   core::Status force(const AuditChainHead& head);
   /// Why the anchor is held; "" when the writer moves it.
@@ -99,11 +113,22 @@ class AuditAnchor {
 
  private:
   void hold(std::string reason);
+  void run();  // the anchor thread
+  /// Writes `head` unless a newer one was written already (or `always`).
+  void write(const AuditChainHead& head, bool always);
 
   AuditSettings settings_;
-  mutable std::mutex mutex_;
-  AuditChainHead anchored_;
+  mutable std::mutex mutex_;  // guards what follows, up to file_mu_
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  AuditChainHead accepted_;                // the head the next commit must continue
+  std::optional<AuditChainHead> pending_;  // the newest head not written yet
+  bool writing_ = false;
+  bool stopping_ = false;
   std::string held_;
+  std::mutex file_mu_;        // one write of the file at a time
+  int64_t written_seq_ = -1;  // the last head written (under file_mu_)
+  std::thread thread_;        // declared last: started when everything above is
 };
 
 }  // namespace alertd::sinks

@@ -142,6 +142,7 @@ class StoreAnchorTest : public StoreTest {
 
   std::unique_ptr<TempDir> dir_;
   std::string anchor_path_;
+  std::string key_;  // the key the store is open with
 };
 
 class StoreProblemsTest : public StoreTest {
