@@ -62,13 +62,27 @@ core::Status AuditAppender::open(Connection& db, AuditContext& ctx) {
   insert_ = std::move(*insert);
   set_head_ = std::move(*set_head);
 
-  auto head_query = prepare(db, kAuditHeadSql);
-  if (!head_query.ok()) return head_query.error();
-  auto recorded = read_audit_head(*head_query);
+  const std::pair<Statement*, std::string_view> reads[] = {
+      {&head_query_, kAuditHeadSql},
+      {&last_query_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"},
+      {&data_version_, "PRAGMA data_version"},
+  };
+  for (const auto& [stmt, sql] : reads) {
+    auto prepared = prepare(db, sql);
+    if (!prepared.ok()) return prepared.error();
+    *stmt = std::move(*prepared);
+  }
+  if (auto st = load_head(); !st.ok()) return st;
+  auto hash_at = prepare(db, kAuditHashAtSql);
+  if (!hash_at.ok()) return hash_at.error();
+  ctx.anchor.open(head_, [&](int64_t seq) { return audit_hash_at(*hash_at, seq); });
+  return {};
+}
+
+core::Status AuditAppender::load_head() {
+  auto recorded = read_audit_head(head_query_);
   if (!recorded.ok()) return recorded.error();
-  auto last_query = prepare(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-  if (!last_query.ok()) return last_query.error();
-  auto last_row = read_audit_head(*last_query);
+  auto last_row = read_audit_head(last_query_);
   if (!last_row.ok()) return last_row.error();
   // Normally both are the same entry. After tampering they may not be, and
   // appending must still work (a stuck sink would stop every write):
@@ -79,14 +93,29 @@ core::Status AuditAppender::open(Connection& db, AuditContext& ctx) {
   head_ = recorded->value_or(AuditChainHead{});
   if (last_row->has_value() && (*last_row)->seq > head_.seq) head_ = std::move(**last_row);
   batch_start_ = head_;
-  auto hash_at = prepare(db, kAuditHashAtSql);
-  if (!hash_at.ok()) return hash_at.error();
-  ctx.anchor.open(head_, [&](int64_t seq) { return audit_hash_at(*hash_at, seq); });
+  auto version = read_data_version();
+  if (!version.ok()) return version.error();
+  data_version_seen_ = *version;
   return {};
 }
 
-void AuditAppender::begin_batch() {
+core::Result<int64_t> AuditAppender::read_data_version() {
+  ResetGuard guard(data_version_);
+  const int rc = data_version_.step();
+  if (rc != SQLITE_ROW) return data_version_.error("read data_version", rc);
+  return data_version_.column_int(0);
+}
+
+core::Status AuditAppender::begin_batch() {
+  // Another connection committed since this one last looked (an `alertd
+  // audit re-anchor`, a second process): the head in memory may be stale,
+  // and appending after it would reuse seqs. Read it again then; else the
+  // memory is right and costs no read.
+  auto version = read_data_version();
+  if (!version.ok()) return version.error();
+  if (*version != data_version_seen_) return load_head();
   batch_start_ = head_;
+  return {};
 }
 
 core::Status AuditAppender::append(const core::AuditEntry& entry) {

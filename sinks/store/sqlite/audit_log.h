@@ -31,7 +31,8 @@ core::Result<std::optional<AuditChainHead>> read_audit_head(Statement& head_quer
 
 /// Writer side: numbers, hashes and inserts entries, one batch (transaction)
 /// at a time. The head lives in memory between batches (loaded at open), so
-/// appending costs no read.
+/// appending costs no read, unless another connection wrote meanwhile (one
+/// `PRAGMA data_version` per batch tells): then it is read again.
 class AuditAppender {
  public:
   /// Prepares the statements and loads the head: audit_head's row, or the
@@ -39,8 +40,9 @@ class AuditAppender {
   /// Entries are hashed with `ctx`'s key, and its anchor is opened on this head.
   core::Status open(Connection& db, AuditContext& ctx);
 
-  /// Call after BEGIN: remembers the head so a rollback can restore it.
-  void begin_batch();
+  /// Call after BEGIN: remembers the head so a rollback can restore it, and
+  /// reads it again when another connection wrote since (PRAGMA data_version).
+  core::Status begin_batch();
   /// Appends one entry as number head.seq + 1 chained to the head.
   core::Status append(const core::AuditEntry& entry);
   /// Call before COMMIT: writes the head row if this batch appended entries.
@@ -61,6 +63,13 @@ class AuditAppender {
   AuditHasher hasher_;
   AuditChainHead head_;
   AuditChainHead batch_start_;
+  Statement head_query_;
+  Statement last_query_;
+  Statement data_version_;
+  int64_t data_version_seen_ = 0;
+
+  core::Status load_head();
+  core::Result<int64_t> read_data_version();
 };
 
 /// The audit tables through a read connection's statements (`rows`: SELECT

@@ -120,8 +120,8 @@ core::Status in_write_transaction(Writer& w, const std::function<core::Status()>
   // of failing half-way through the batch when another writer holds it.
   core::Status st = w.begin.run("begin write transaction");
   if (!st.ok()) return st;
-  w.audit.begin_batch();
-  st = body();
+  st = w.audit.begin_batch();
+  if (st.ok()) st = body();
   if (st.ok()) st = w.audit.end_batch();
   if (st.ok()) st = w.commit.run("commit");
   if (st.ok()) {

@@ -241,6 +241,22 @@ TEST_P(StoreAnchorTest, ReAnchorRecordsItselfAndMovesTheAnchor) {
   EXPECT_EQ(anchor()->seq, 7);
 }
 
+// `alertd audit re-anchor` run beside a writer (or a second process): the
+// writer's next entries chain after the other's, not over them.
+TEST_P(StoreAnchorTest, EntriesOfAnotherWriterAreChainedAfter) {
+  apply_three_batches();
+  auto other = db_->open_audited(2, AuditSettings{.anchor_file = dir_->file("other.anchor")});
+  ASSERT_NE(other, nullptr);
+  auto seq = other->re_anchor_audit(make_audit("audit-anchor", "re_anchor", 8));
+  ASSERT_TRUE(seq.ok()) << seq.error().message;
+  EXPECT_EQ(*seq, 8);
+  apply_ok({make_update(make_incident(1), {}, {make_audit("INC-1", "resolve", 9)})});
+  other.reset();
+  auto v = verify_ok(true);
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.entries, 9);
+}
+
 TEST_P(StoreAnchorTest, KeyMakesHmacEntriesAfterTheShaOnes) {
   apply_ok({make_update(make_incident(1), {}, {make_audit("INC-1", "create", 1)})});
   reopen_audited(kKey);
