@@ -46,7 +46,10 @@ correlation:
 )";
 
 void parse_http(const YAML::Node& n, HttpConfig& http) {
-  check_keys(n, {"threads", "max_body_bytes", "read_timeout", "max_connections", "listen"}, "http");
+  check_keys(n,
+             {"threads", "max_body_bytes", "read_timeout", "max_connections", "listen",
+              "header_limit", "max_connections_per_ip"},
+             "http");
   if (n["listen"]) http.listen = get_string(n["listen"], "http.listen");
   if (n["threads"]) http.threads = get_size(n["threads"], "http.threads", 1, 256);
   if (n["max_body_bytes"]) {
@@ -55,6 +58,13 @@ void parse_http(const YAML::Node& n, HttpConfig& http) {
   if (n["read_timeout"]) http.read_timeout = get_duration(n["read_timeout"], "http.read_timeout");
   if (n["max_connections"]) {
     http.max_connections = get_size(n["max_connections"], "http.max_connections", 1, 1000000);
+  }
+  if (n["header_limit"]) {
+    http.header_limit = get_bytes(n["header_limit"], "http.header_limit", 1 << 10, 1 << 20);
+  }
+  if (n["max_connections_per_ip"]) {
+    http.max_connections_per_ip =
+        get_size(n["max_connections_per_ip"], "http.max_connections_per_ip", 1, 1000000);
   }
 }
 

@@ -30,6 +30,8 @@ struct HttpConfig {
   size_t max_body_bytes = 10 << 20;
   core::Duration read_timeout = std::chrono::seconds(30);
   size_t max_connections = 10000;
+  size_t header_limit = 16 << 10;        // request line and headers; beyond it 431
+  size_t max_connections_per_ip = 1000;  // beyond it a new connection gets 503
 };
 
 struct StoreConfig {
@@ -106,10 +108,14 @@ struct RetentionConfig {
 };
 
 /// `auth:`. Without the section (enabled false) the API is open.
+/// With `enabled`, every endpoint needs a token: an ingest endpoint takes one
+/// of its source's `ingest` tokens or an API token of role sender or above,
+/// unless the source is listed in `open_ingest`.
 struct AuthConfig {
   bool enabled = false;
   std::vector<ApiToken> tokens;
   std::vector<IngestToken> ingest;
+  std::vector<std::string> open_ingest;  // of kIngestEndpointSources
 };
 
 /// `audit:` (config/audit.cc): the audit chain's key and its anchor file.

@@ -178,5 +178,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!args.listen.empty()) config->http.listen = args.listen;
-  return run_daemon(*config, RunOptions{args.port_file, args.config_file, args.journal_repair});
+  return run_daemon(*config,
+                    RunOptions{args.port_file, args.config_file, args.journal_repair, args.listen});
 }

@@ -33,9 +33,15 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                                    "Failed store transactions (each is retried with backoff).")
                              .with({})),
       store_updates_dropped(r.counter("alertd_store_updates_dropped_total",
-                                      "Incident updates the store refused as invalid (a bug); "
-                                      "logged and skipped so other incidents keep flowing.")
+                                      "Incident updates the store refused for good and could not "
+                                      "quarantine either; logged and skipped so other incidents "
+                                      "keep flowing.")
                                 .with({})),
+      store_quarantined(r.counter("alertd_store_quarantined_total",
+                                  "Incident updates the store refused for good, kept in the "
+                                  "quarantine (GET /api/v1/store/quarantine) instead, by the "
+                                  "store's reason.",
+                                  {"reason"})),
       store_batch_seconds(r.histogram("alertd_store_batch_seconds",
                                       "Duration of one store transaction.",
                                       telemetry::exponential_buckets(0.0001, 2, 16))
@@ -120,7 +126,11 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
       audit_chain_ok_family_(r.gauge("alertd_audit_chain_ok",
                                      "1 when the last check of the audit chain (start-up or "
                                      "GET /api/v1/audit/verify) found it intact and anchored, "
-                                     "else 0.")) {
+                                     "else 0.")),
+      api_errors_family_(r.counter("alertd_api_errors_total",
+                                   "API requests refused or failed outside the alerts path, by "
+                                   "reason (the HTTP server's own, the silences API).",
+                                   {"reason"})) {
   for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
     received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
   }
@@ -131,6 +141,9 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
   for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
   for (auto action : {"archive", "delete"}) incidents_purged.with({action});
   for (auto task : {"problems", "retention"}) upkeep_errors.with({task});
+  for (auto reason : {"store_limit", "store_invalid_input", "store_constraint"}) {
+    store_quarantined.with({reason});
+  }
   reloads_family_.with({"success"});
   reloads_family_.with({"failure"});
   auth_failures_family_.with({"unauthenticated"});
@@ -138,6 +151,7 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
   // A broken chain is what one alerts on: the series exists at 0 before it happens.
   audit_verifications_family_.with({"ok"});
   audit_verifications_family_.with({"broken"});
+  for (auto reason : kServerErrorReasons) api_errors_family_.with({reason});
   last_reload_ok.set(1);
   r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
       .with({build.version, build.revision})
@@ -170,6 +184,10 @@ void Metrics::audit_chain_checked(bool ok) {
 
 telemetry::Counter& Metrics::rejected(std::string_view reason) {
   return rejected_family_.with({reason});
+}
+
+telemetry::Counter& Metrics::api_errors(std::string_view reason) {
+  return api_errors_family_.with({reason});
 }
 
 }  // namespace alertd::telemetry

@@ -21,6 +21,7 @@
 #include "core/incident.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "sinks/store/quarantine.h"
 
 namespace alertd::sinks {
 
@@ -121,6 +122,15 @@ class IncidentStore {
   /// one transaction and then writes the anchor at the new head, whatever
   /// the anchor said before. Returns the new head's seq.
   virtual core::Result<int64_t> re_anchor_audit(const core::AuditEntry& entry) = 0;
+
+  // --- quarantine (sinks/store/quarantine.h) ---
+
+  /// Keeps `record` (its seq assigned here) and its `quarantine` audit entry
+  /// in one transaction, on the writer thread. Returns the seq.
+  virtual core::Result<int64_t> quarantine(QuarantineRecord record) = 0;
+  /// Records newest first: at most `limit` (1..1000), with seq < before_seq when set.
+  virtual core::Result<QuarantinePage> list_quarantine(std::optional<int64_t> before_seq,
+                                                       size_t limit) = 0;
 
   // --- retention ---
 

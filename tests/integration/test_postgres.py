@@ -18,6 +18,7 @@ import time
 import unittest
 
 from harness import DaemonTestCase, alertd_bin, am_alert, free_port, metric_sum
+from test_poison import PoisonChecks
 from test_audit import GENESIS, AnchorCases, chain_hash
 
 _db_numbers = itertools.count(1)
@@ -267,3 +268,7 @@ class AnchorPostgres(AnchorCases, DaemonTestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PostgresPoison(PoisonChecks, PostgresStore):
+    """The poison cases of test_poison on PostgreSQL (issue 13)."""

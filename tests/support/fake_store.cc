@@ -424,6 +424,32 @@ core::Result<size_t> FakeStore::purge_closed(core::TimePoint closed_before, size
   return closed.size();
 }
 
+core::Result<int64_t> FakeStore::quarantine(sinks::QuarantineRecord record) {
+  auto lock = state_->enter();
+  State& s = *state_;
+  if (auto st = s.write_allowed(); !st.ok()) return st.error();
+  record.seq = static_cast<int64_t>(s.quarantine.size()) + 1;
+  const core::AuditEntry entry = sinks::quarantine_audit_entry(record);
+  if (auto st = s.append_audit({&entry, 1}); !st.ok()) return st.error();
+  s.quarantine.push_back(std::move(record));
+  return s.quarantine.back().seq;
+}
+
+core::Result<sinks::QuarantinePage> FakeStore::list_quarantine(std::optional<int64_t> before_seq,
+                                                               size_t limit) {
+  auto lock = state_->enter();
+  sinks::QuarantinePage page;
+  for (auto it = state_->quarantine.rbegin(); it != state_->quarantine.rend(); ++it) {
+    if (before_seq && it->seq >= *before_seq) continue;
+    if (page.records.size() == limit) {
+      page.next_cursor = page.records.back().seq;
+      break;
+    }
+    page.records.push_back(*it);
+  }
+  return page;
+}
+
 core::Status FakeStore::ping() {
   auto lock = state_->enter();
   return state_->write_allowed();

@@ -43,6 +43,7 @@ struct FakeStore::State {
   std::map<std::string, int64_t, std::less<>> incident_ids;     // id -> seq (UNIQUE)
   std::map<int64_t, std::map<uint64_t, core::Member>> members;  // seq -> fingerprint -> member
   std::vector<core::AuditEntry> audit;                          // in seq order, 1, 2, 3, ...
+  std::vector<sinks::QuarantineRecord> quarantine;              // in seq order, 1, 2, 3, ...
   sinks::AuditChainHead head;
   sinks::AuditVerifyState verified;  // verify_audit's last position (no key, no anchor file)
   sinks::AuditHasher hasher;

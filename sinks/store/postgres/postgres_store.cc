@@ -6,6 +6,7 @@
 #include "sinks/store/postgres/incidents.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "sinks/store/postgres/problems.h"
+#include "sinks/store/postgres/quarantine.h"
 #include "sinks/store/postgres/readers.h"
 #include "sinks/store/postgres/retention.h"
 #include "sinks/store/postgres/silences.h"
@@ -86,6 +87,15 @@ class PostgresStore final : public Store {
     const AuditChainHead head = writer_.audit.last_committed();
     if (auto forced = audit_->anchor.force(head); !forced.ok()) return forced.error();
     return head.seq;
+  }
+  core::Result<int64_t> quarantine(QuarantineRecord record) override {
+    std::lock_guard lock(write_mu_);
+    return after_write(postgres::quarantine(writer_, std::move(record)));
+  }
+  core::Result<QuarantinePage> list_quarantine(std::optional<int64_t> before_seq,
+                                               size_t limit) override {
+    auto lease = readers_->acquire();
+    return postgres::list_quarantine(*lease, before_seq, limit);
   }
   core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
                                     core::TimePoint now, const Archiver& archive) override {

@@ -10,6 +10,7 @@
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/incidents.h"
 #include "sinks/store/sqlite/problems.h"
+#include "sinks/store/sqlite/quarantine.h"
 #include "sinks/store/sqlite/readers.h"
 #include "sinks/store/sqlite/retention.h"
 #include "sinks/store/sqlite/silences.h"
@@ -86,6 +87,15 @@ class SqliteStore final : public Store {
       return forced.error();
     }
     return writer_.audit.head().seq;
+  }
+  core::Result<int64_t> quarantine(QuarantineRecord record) override {
+    std::lock_guard lock(write_mu_);
+    return sqlite::quarantine(writer_, std::move(record));
+  }
+  core::Result<QuarantinePage> list_quarantine(std::optional<int64_t> before_seq,
+                                               size_t limit) override {
+    auto lease = readers_->acquire();
+    return sqlite::list_quarantine(*lease, before_seq, limit);
   }
   core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
                                     core::TimePoint now, const Archiver& archive) override {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "config/restart_keys.h"
 
 namespace alertd::config {
 namespace {
@@ -53,6 +54,17 @@ TEST(ConfigAudit, RefusesAMissingVariableAShortKeyAndUnknownKeysWithoutQuotingTh
   EXPECT_THAT(parse_error("audit: {anchor_file: \"\"}\n"),
               HasSubstr("audit.anchor_file: must not be empty"));
   EXPECT_THAT(parse_error("audit: {keys: x}\n"), HasSubstr("unknown key \"keys\" in audit"));
+}
+
+// The store is opened with the audit settings: a reload names them.
+TEST(ConfigAudit, ReloadSaysAChangedKeyOrAnchorNeedsARestart) {
+  DaemonConfig running;
+  DaemonConfig loaded = running;
+  loaded.audit.key = "0123456789abcdef";
+  loaded.audit.anchor_file = "/srv/other.anchor";
+  EXPECT_THAT(restart_needed(running, loaded),
+              ::testing::ElementsAre("audit.key", "audit.anchor_file"));
+  EXPECT_TRUE(restart_needed(running, running).empty());
 }
 
 }  // namespace

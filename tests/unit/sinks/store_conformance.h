@@ -2,7 +2,7 @@
 // The store conformance suite: every Store backend must pass the same
 // tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
 // store_concurrency_test.cc, store_audit_test.cc, store_anchor_test.cc, store_problems_test.cc,
-// store_retention_test.cc, store_journal_test.cc). A backend provides a
+// store_retention_test.cc, store_journal_test.cc, store_poison_test.cc). A backend provides a
 // TestDb per test (a fresh, empty database) and instantiates the suites with
 // ALERTD_INSTANTIATE_STORE_SUITES: SQLite in sqlite_store_test.cc,
 // PostgreSQL in postgres_store_test.cc, the in-memory fake of tests/support
@@ -116,6 +116,7 @@ class StoreListTest : public StoreTest {
 class StoreSilencesTest : public StoreTest {};
 class StoreJournalTest : public StoreTest {};
 class StoreConcurrencyTest : public StoreTest {};
+class StorePoisonTest : public StoreTest {};  // store_poison_test.cc: hostile values, quarantine
 class StoreAuditTest : public StoreTest {
  protected:
   // Defined in store_audit_test.cc.
@@ -183,4 +184,6 @@ class StoreRetentionTest : public StoreTest {
   INSTANTIATE_TEST_SUITE_P(prefix, StoreRetentionTest, ::testing::Values(backend),   \
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreJournalTest, ::testing::Values(backend),     \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StorePoisonTest, ::testing::Values(backend),      \
                            ::alertd::sinks::testing::backend_name)
