@@ -122,9 +122,12 @@ std::string tenant_verification_json(sinks::Store& store, const sinks::AuditVeri
       w.field("reason", printable(v.reason));
     } else {
       w.key("seq").null().key("incident_id").null();
+      // The token says what kind of break; where it is belongs to another
+      // tenant, or to no entry at all (a missing anchor, a cut tail).
       w.field("reason", printable(reason.substr(0, reason.find(':'))) +
-                            ": the first broken entry is not one of this tenant's (an admin "
-                            "sees where)");
+                            (v.broken_incident_id.empty()
+                                 ? ": the chain as a whole (an admin sees the details)"
+                                 : ": an entry that is not this tenant's (an admin sees where)"));
     }
     w.field("own_tenant", own).end_object();
   }

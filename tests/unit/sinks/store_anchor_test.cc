@@ -12,6 +12,7 @@
 
 #include "sinks/store/audit_anchor.h"
 #include "sinks/store/audit_chain.h"
+#include "sinks/store/quarantine.h"
 #include "store_conformance.h"
 
 namespace alertd::sinks::testing {
@@ -239,6 +240,20 @@ TEST_P(StoreAnchorTest, ReAnchorRecordsItselfAndMovesTheAnchor) {
   // The anchor moves with commits again.
   apply_ok({make_update(make_incident(1), {}, {make_audit("INC-1", "resolve", 10)})});
   EXPECT_EQ(anchor()->seq, 7);
+}
+
+// Every write that appends entries moves the anchor, not only apply(): a
+// silence, a quarantined update.
+TEST_P(StoreAnchorTest, OtherWritesMoveTheAnchorToo) {
+  apply_three_batches();
+  auto created = store_->create_silence(
+      make_silence({"service=\"db\""}, 1'767'225'600'000, 4'102'444'800'000));
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  const core::Error refused{"store_limit", "too long"};
+  ASSERT_TRUE(
+      store_->quarantine(quarantine_record(make_update(make_incident(4)), refused, at_ms(9))).ok());
+  EXPECT_EQ(anchor()->seq, 9);
+  EXPECT_TRUE(verify_ok().ok);
 }
 
 // `alertd audit re-anchor` run beside a writer (or a second process): the
