@@ -29,9 +29,12 @@ bool is_env_name(std::string_view name) {
   return true;
 }
 
+}  // namespace
+
 /// The string at `n` with every `${NAME}` replaced by that environment
-/// variable. An unset or empty variable is an error: a token that silently
-/// expanded to "" would lock everyone out, or worse, match an empty header.
+/// variable (declared in sections.h: `audit.key` uses it too). An unset or empty variable is an
+/// error: a token that silently expanded to "" would lock everyone out, or worse, match an empty
+/// header.
 std::string expand_env(const YAML::Node& n, const std::string& what) {
   const std::string text = get_string(n, what);
   std::string out;
@@ -59,6 +62,8 @@ std::string expand_env(const YAML::Node& n, const std::string& what) {
   out.append(text, pos);
   return out;
 }
+
+namespace {
 
 // Tokens already read, with the entry that holds each, to refuse a repeat.
 using SeenTokens = std::map<std::string, std::string>;

@@ -168,11 +168,11 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
                 DaemonConfig& cfg) {
   if (root.IsNull()) return;  // an empty file means all defaults
   if (!diag.guard([&] {
-        check_keys(
-            root,
-            {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup", "correlation",
-             "rules", "inhibit", "priority", "maintenance", "auth", "incidents", "durability"},
-            "the top level");
+        check_keys(root,
+                   {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
+                    "correlation", "rules", "inhibit", "priority", "maintenance", "auth",
+                    "incidents", "durability", "audit"},
+                   "the top level");
       })) {
     return;
   }
@@ -191,6 +191,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   }
   if (root["auth"]) read_auth(root["auth"], diag, cfg.auth);
   if (root["durability"]) read_durability(root["durability"], diag, cfg.durability);
+  if (root["audit"]) read_audit(root["audit"], diag, cfg.audit);
 }
 }  // namespace
 
@@ -223,6 +224,7 @@ core::Result<DaemonConfig> parse_config_node(const YAML::Node& root, std::string
                         : std::filesystem::path(cfg.store.sqlite_path).parent_path();
     cfg.durability.dir = (data_dir.empty() ? std::filesystem::path(".") : data_dir) / "journal";
   }
+  if (cfg.audit.anchor_file.empty()) cfg.audit.anchor_file = default_anchor_file(cfg.store);
   if (cfg.pipeline.shards == 0) {
     cfg.pipeline.shards = std::max(1u, std::thread::hardware_concurrency());
   }

@@ -121,6 +121,12 @@ struct AuthConfig {
   std::vector<std::string> open_ingest;  // of kIngestEndpointSources
 };
 
+/// `audit:` (config/audit.cc): the audit chain's key and its anchor file.
+struct AuditConfig {
+  std::string key;          // after ${VAR} expansion; "" for the SHA-256 chain; never logged
+  std::string anchor_file;  // "": `audit.anchor` beside the SQLite file, or ./data with PostgreSQL
+};
+
 struct DaemonConfig {
   HttpConfig http;
   StoreConfig store;
@@ -134,6 +140,7 @@ struct DaemonConfig {
   RetentionConfig retention;           // incidents.retention
   std::vector<rules::RuleSpec> rules;  // in file order
   AuthConfig auth;
+  AuditConfig audit;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 

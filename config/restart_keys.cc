@@ -34,6 +34,13 @@ void store_changes(Changes& c, const StoreConfig& a, const StoreConfig& b) {
   c.check("store.batch_max", a.batch_max, b.batch_max);
 }
 
+// The store is opened with them (sinks::AuditSettings). The key is compared,
+// never named with its value.
+void audit_changes(Changes& c, const AuditConfig& a, const AuditConfig& b) {
+  c.check("audit.key", a.key, b.key);
+  c.check("audit.anchor_file", a.anchor_file, b.anchor_file);
+}
+
 void pipeline_changes(Changes& c, const DaemonConfig& a, const DaemonConfig& b) {
   c.check("pipeline.shards", a.pipeline.shards, b.pipeline.shards);
   c.check("pipeline.queue_capacity", a.pipeline.queue_capacity, b.pipeline.queue_capacity);
@@ -60,6 +67,7 @@ std::vector<std::string> restart_needed(const DaemonConfig& running, const Daemo
   http_changes(c, running.http, loaded.http);
   store_changes(c, running.store, loaded.store);
   pipeline_changes(c, running, loaded);
+  audit_changes(c, running.audit, loaded.audit);
   return c.take();
 }
 

@@ -16,6 +16,7 @@
 #include "api/router.h"
 #include "api/server.h"
 #include "config/settings.h"
+#include "daemon/audit_check.h"
 #include "daemon/journal_open.h"
 #include "daemon/pipeline.h"
 #include "daemon/reloader.h"
@@ -177,7 +178,11 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config,
   }
   // The signals are blocked (sigwait takes them): a stop asked for while
   // start-up waits for a PostgreSQL server shows as pending.
-  auto store = open_configured_store(config.store, stop_pending);
+  spdlog::info("audit chain: {}, anchored in {}",
+               config.audit.key.empty() ? "SHA-256 (no audit.key)" : "HMAC-SHA256 (audit.key set)",
+               config.audit.anchor_file);
+  auto store =
+      open_configured_store(config.store, audit_settings(config.audit, &metrics), stop_pending);
   if (!store) {
     spdlog::critical("cannot open the store: {}", store.error().message);
     return std::nullopt;
@@ -228,6 +233,11 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
     pipeline.set_silences(std::move(*current));
   };
   api.store.store(state.store.get(), std::memory_order_release);
+  // The chain's start-up check walks every entry: on a store reader, beside
+  // the replay, not in front of it.
+  if (!readers.submit([&api, s = state.store.get()] { check_audit_chain(*s, api.metrics); })) {
+    spdlog::error("audit chain start-up check: the store readers refused it");
+  }
   // /-/ready and ingest answer 503 until the journal's tail is replayed.
   while (!pipeline.wait_recovered(std::chrono::milliseconds(100))) {
     if (stop_pending()) break;

@@ -109,6 +109,9 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                               {"task"})),
       lifecycle(r),
       journal(r),
+      audit_head_seq(r.gauge("alertd_audit_head_seq",
+                             "Seq of the audit chain's last committed entry (the anchored head).")
+                         .with({})),
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
       rejected_family_(r.counter("alertd_alerts_rejected_total",
@@ -124,6 +127,10 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                     "Checks of the audit trail's hash chain (GET /api/v1/audit/verify), by "
                     "result: ok or broken.",
                     {"result"})),
+      audit_chain_ok_family_(r.gauge("alertd_audit_chain_ok",
+                                     "1 when the last check of the audit chain (start-up or "
+                                     "GET /api/v1/audit/verify) found it intact and anchored, "
+                                     "else 0.")),
       api_errors_family_(r.counter("alertd_api_errors_total",
                                    "API requests refused or failed outside the alerts path, by "
                                    "reason (the HTTP server's own, the silences API).",
@@ -173,6 +180,10 @@ telemetry::Counter& Metrics::auth_failures(std::string_view reason) {
 
 telemetry::Counter& Metrics::audit_verifications(bool ok) {
   return audit_verifications_family_.with({ok ? "ok" : "broken"});
+}
+
+void Metrics::audit_chain_checked(bool ok) {
+  audit_chain_ok_family_.with({}).set(ok ? 1 : 0);
 }
 
 telemetry::Counter& Metrics::rejected(std::string_view reason) {

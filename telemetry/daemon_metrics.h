@@ -71,8 +71,13 @@ class Metrics {
   telemetry::CounterFamily& incidents_purged;  // {action}: archive, delete
   telemetry::CounterFamily& upkeep_errors;     // {task}: problems, retention
   telemetry::Counter& reloads(bool ok);
-  LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
-  JournalMetrics journal;      // the write-ahead journal and its checkpoints
+  LifecycleMetrics lifecycle;        // MTTA, MTTR, SLA, escalations, open incidents
+  JournalMetrics journal;            // the write-ahead journal and its checkpoints
+  telemetry::Gauge& audit_head_seq;  // the audit chain's head, set after each commit that moves it
+  /// 1 when the last check of the audit chain (start-up or GET
+  /// /api/v1/audit/verify) found it intact and anchored, else 0. Absent
+  /// until the first check ends.
+  void audit_chain_checked(bool ok);
   /// API requests refused by access control: "unauthenticated" or "forbidden".
   telemetry::Counter& auth_failures(std::string_view reason);
   /// GET /api/v1/audit/verify answers, by outcome: the chain intact or broken.
@@ -87,6 +92,7 @@ class Metrics {
   telemetry::CounterFamily& reloads_family_;
   telemetry::CounterFamily& auth_failures_family_;
   telemetry::CounterFamily& audit_verifications_family_;
+  telemetry::GaugeFamily& audit_chain_ok_family_;
   telemetry::CounterFamily& api_errors_family_;
   std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
 };
