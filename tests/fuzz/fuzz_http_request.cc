@@ -116,7 +116,7 @@ struct Daemon {
         metrics(registry, ingest::reason::kAll, {"fuzz", "fuzz"}),
         engine(config),
         ctx{config, metrics, clock} {
-    ctx.store.store(&store);
+    fresh_store();
     ctx.pipeline.store(&engine);
     ctx.reload = [] { return core::Result<std::string>(std::string("0 rules")); };
     api::add_ingest_routes(router, ctx);
@@ -147,11 +147,19 @@ struct Daemon {
     server->start();
   }
 
+  // Each input meets an empty store, so that an input replays alike alone
+  // and what earlier inputs created (silences) does not pile up.
+  void fresh_store() {
+    auto empty = std::make_unique<testing::FakeStore>();
+    ctx.store.store(empty.get());
+    store = std::move(empty);
+  }
+
   config::DaemonConfig config;
   telemetry::Registry registry;
   telemetry::Metrics metrics;
   core::SystemClock clock;
-  testing::FakeStore store;
+  std::unique_ptr<testing::FakeStore> store;
   AcceptingEngine engine;
   api::ApiContext ctx;
   api::Router router;
@@ -279,6 +287,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Daemon* with_auth = new Daemon(true);
   const std::string_view request(reinterpret_cast<const char*>(data), size);
   Daemon* daemon = has_authorization(request) ? with_auth : open_api;
+  daemon->fresh_store();  // no request is in flight between inputs
   if (trace()) std::fprintf(stderr, "  input of %zu bytes\n", size);
   bool reset = false;
   const std::string answer = exchange(daemon->port, request, reset);
