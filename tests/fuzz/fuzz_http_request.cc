@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -117,6 +118,7 @@ struct Daemon {
         engine(config),
         ctx{config, metrics, clock} {
     fresh_store();
+    spdlog::set_level(spdlog::level::warn);  // routes log each silence and reload at info
     ctx.pipeline.store(&engine);
     ctx.reload = [] { return core::Result<std::string>(std::string("0 rules")); };
     api::add_ingest_routes(router, ctx);
