@@ -1,6 +1,7 @@
 // Fuzz target: the config reader, as `alertd check-config`, start-up and
 // POST /-/reload run it: YAML text -> validated DaemonConfig -> the compiled
-// rule set (make_settings), which is what the daemon would run.
+// rule set (make_settings), which is what the daemon would run; then one
+// alert decoded with the config's ingest limits and resolve_timeout.
 //
 // Paths in the config resolve against a folder that does not exist, so rule
 // and topology files are mostly "does not exist". Inputs that name /proc,
@@ -9,7 +10,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "config/settings.h"
@@ -44,5 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // What check-config accepts must compile: the daemon builds this at start-up.
   auto settings = config::make_settings(cfg, 1);
   (void)settings;
+  // And the ingest settings must work on an alert: Prometheus's re-send
+  // without endsAt gets a lease of resolve_timeout from now.
+  ingest::Decoder decoder(cfg.limits);
+  ingest::DecodeContext ctx = fuzz::fixed_context();
+  ctx.resolve_timeout = cfg.resolve_timeout;
+  std::string body = R"([{"labels":{"alertname":"Fuzz"}}])";
+  std::vector<core::Alert> out;
+  decoder.alertmanager_v2(body, ctx, out);
   return 0;
 }
