@@ -6,6 +6,15 @@ target_compile_options(alertd_options INTERFACE -Wall -Wextra -Wpedantic -Wshado
 if(ALERTD_WERROR)
   target_compile_options(alertd_options INTERFACE -Werror)
 endif()
+if(ALERTD_BUILD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "ALERTD_BUILD_FUZZ needs clang (CXX=clang++-14), not ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  # Coverage feedback for libFuzzer in every library; the fuzz targets link
+  # the driver (tests/fuzz). The sanitizers come with it.
+  target_compile_options(alertd_options INTERFACE -fsanitize=fuzzer-no-link)
+  set(ALERTD_SANITIZE ON)
+endif()
 if(ALERTD_SANITIZE)
   # -O1 keeps sanitized test runs fast enough for CI on two cores.
   target_compile_options(alertd_options INTERFACE -O1 -fsanitize=address,undefined

@@ -101,6 +101,12 @@ core::Duration get_duration(const YAML::Node& n, std::string_view what, bool all
   if (!allow_zero && d->count() == 0) {
     throw ConfigError(n, std::string(what) + ": must be longer than 0");
   }
+  // Durations are added to the current time (a lease of resolve_timeout,
+  // windows, SLA targets); up to 292y parses, and now + that overflows
+  // int64 nanoseconds (found by tests/fuzz/fuzz_config).
+  if (*d > kMaxConfigDuration) {
+    throw ConfigError(n, std::string(what) + ": \"" + text + "\" is longer than 100y");
+  }
   return *d;
 }
 

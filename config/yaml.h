@@ -89,7 +89,11 @@ void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> a
 std::string get_string(const YAML::Node& n, std::string_view what);
 size_t get_size(const YAML::Node& n, std::string_view what, size_t min, size_t max);
 bool get_bool(const YAML::Node& n, std::string_view what);
-/// A positive duration ("30s", "5m", "1h30m"); zero only when allow_zero.
+/// The longest duration a config may give: far beyond any real window, and
+/// short enough that the current time plus two of them fits in a TimePoint.
+inline constexpr core::Duration kMaxConfigDuration = std::chrono::hours(24 * 365 * 100);
+/// A positive duration ("30s", "5m", "1h30m") up to kMaxConfigDuration (100y);
+/// zero only when allow_zero.
 core::Duration get_duration(const YAML::Node& n, std::string_view what, bool allow_zero = true);
 std::vector<std::string> get_string_list(const YAML::Node& n, std::string_view what);
 /// A mapping of strings to strings, in file order of keys sorted by name.

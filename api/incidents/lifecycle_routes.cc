@@ -180,9 +180,11 @@ void add_lifecycle_routes(Router& router, ApiContext& ctx) {
       {"comment", LifecycleAction::comment},         {"reopen", LifecycleAction::reopen},
   };
   for (auto [name, action] : actions) {
-    router.add_async(
-        bhttp::verb::post, "/api/v1/incidents/{id}/" + std::string(name),
-        [&ctx, action](RouteContext& rc, Responder responder) { run(ctx, rc, responder, action); });
+    router.add_async(bhttp::verb::post, "/api/v1/incidents/{id}/" + std::string(name),
+                     // `action = action`: clang 14 cannot capture a structured binding.
+                     [&ctx, action = action](RouteContext& rc, Responder responder) {
+                       run(ctx, rc, responder, action);
+                     });
   }
   router.add_async(bhttp::verb::patch, "/api/v1/incidents/{id}",
                    [&ctx](RouteContext& rc, Responder responder) {

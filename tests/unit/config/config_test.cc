@@ -228,6 +228,18 @@ TEST(ConfigTest, HttpLimitsOutOfRangeAreErrors) {
               HasSubstr("http.max_connections_per_ip"));
 }
 
+// Found by tests/fuzz/fuzz_config: a 290y resolve_timeout parsed, and the
+// decoder's now + resolve_timeout overflowed (UBSan: signed overflow).
+TEST(ConfigTest, DurationsOverAHundredYearsAreRefused) {
+  auto msg = parse_error("ingest:\n  resolve_timeout: 290y\n");
+  EXPECT_THAT(msg, StartsWith("test.yaml:2: "));
+  EXPECT_THAT(msg, HasSubstr("ingest.resolve_timeout: \"290y\" is longer than 100y"));
+  EXPECT_THAT(parse_error("correlation:\n  group_window: 101y\n"), HasSubstr("longer than 100y"));
+  auto longest = parse_config("ingest:\n  resolve_timeout: 100y\n", "test.yaml");
+  ASSERT_TRUE(longest) << longest.error().message;
+  EXPECT_EQ(longest->resolve_timeout, std::chrono::hours(24 * 365 * 100));
+}
+
 TEST(ConfigTest, PostgresAndSqliteTogetherIsAnErrorAtTheLine) {
   auto msg = parse_error("store:\n  sqlite: x.db\n  postgres: \"dbname=x password=s3cret\"\n");
   EXPECT_THAT(msg, StartsWith("test.yaml:3: "));

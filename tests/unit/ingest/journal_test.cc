@@ -72,7 +72,7 @@ TEST_F(JournalTest, CompletionsRunInLsnOrderAfterTheFsync) {
   std::atomic<uint64_t> durable_seen{0};
   for (size_t i = 0; i < 300; ++i) {
     j->append("p" + std::to_string(i),
-              [&, i, c = collector.completion(i)](uint64_t lsn, AppendError e) {
+              [&, c = collector.completion(i)](uint64_t lsn, AppendError e) {
                 // The completion must never run before its record is durable.
                 if (j->durable_lsn() < lsn) durable_seen = lsn;
                 c(lsn, e);
