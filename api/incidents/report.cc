@@ -114,7 +114,14 @@ std::string report_markdown(const ReportInput& in) {
     any = true;
   }
   if (!any) md += "None.\n";
-  md += "\n## Timeline\n\n| time | actor | action | detail |\n|---|---|---|---|\n";
+  md += "\n## Timeline\n\n";
+  if (in.timeline_truncated) {
+    md += fmt::format(
+        "Only the first {} entries are shown here (and counted under Escalations and Actors); "
+        "the whole trail is at `GET /api/v1/incidents/{}/timeline`.\n\n",
+        in.timeline.size(), i.id);
+  }
+  md += "| time | actor | action | detail |\n|---|---|---|---|\n";
   for (const auto& e : in.timeline) {
     md += fmt::format("| {} | {} | {} | `{}` |\n", when(e.at), cell(e.actor), cell(e.action),
                       cell(e.detail));
@@ -165,7 +172,11 @@ std::string report_json(const ReportInput& in) {
     w.begin_object().key("at").time(e.at).field("actor", e.actor);
     w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : e.detail).end_object();
   }
-  w.end_array().key("timeline").begin_array();
+  w.end_array();
+  // true: `timeline` (and escalations, actors) holds only the first entries;
+  // GET /api/v1/incidents/{id}/timeline pages through all of them.
+  w.field("timeline_truncated", in.timeline_truncated);
+  w.key("timeline").begin_array();
   for (const auto& e : in.timeline) {
     w.begin_object().key("at").time(e.at).field("actor", e.actor).field("action", e.action);
     w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : e.detail).end_object();
