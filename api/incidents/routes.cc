@@ -199,12 +199,9 @@ Response get_report(ApiContext& ctx, RouteContext& rc) {
   auto page = store->timeline(id, {.after_seq = std::nullopt, .limit = sinks::kMaxTimelineRead});
   if (!page) return store_error(page.error());
   const auto rules = pipeline->settings();
-  ReportInput in{detail.incident,
-                 detail.members,
-                 page->entries,
-                 rules->correlation.lifecycle,
-                 ctx.clock.now(),
-                 page->next_cursor.has_value()};
+  ReportInput in{detail.incident, detail.members,
+                 page->entries,   rules->correlation.lifecycle,
+                 ctx.clock.now(), page->next_cursor.has_value()};
   auto accept = rc.request[bhttp::field::accept];
   if (accept.find("application/json") != std::string_view::npos) {
     return json_response(200, report_json(in));

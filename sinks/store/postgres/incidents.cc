@@ -59,8 +59,8 @@ struct Statements {
         " FROM incidents WHERE tenant = $1 AND opened_at >= $2 ORDER BY opened_at LIMIT $3";
     for (unsigned shape = 0; shape < kListShapes; ++shape) list[shape] = list_sql(shape);
   }
-  std::string incident_by_id, members_of, timeline, timeline_last, active_incidents,
-      active_members, max_seq;
+  std::string incident_by_id, members_of, timeline, timeline_last, active_incidents, active_members,
+      max_seq;
   std::string opened_since, journal_marks;
   std::array<std::string, kListShapes> list;
 };

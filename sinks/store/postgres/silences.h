@@ -13,9 +13,9 @@
 #include "core/result.h"
 #include "core/silence.h"
 #include "core/time.h"
-#include "sinks/store/silence_store.h"
 #include "sinks/store/postgres/readers.h"
 #include "sinks/store/postgres/writer.h"
+#include "sinks/store/silence_store.h"
 
 namespace alertd::sinks::postgres {
 

@@ -27,17 +27,22 @@ std::string list_sql(unsigned shape) {
 }
 
 // Active and pending silences are the few unended ones (limits.max_silences
-// caps them), so those lists read them by ends_at rather than walk every
-// silence the tenant ever had. SQLite would pick the tenant index for its
-// equality, so the ends_at index is named.
+// caps them), so those lists find them by ends_at rather than walk every
+// silence the tenant ever had (SQLite would pick the tenant index for its
+// equality, so the ends_at index is named), and sort only their seqs before
+// reading the rows of one page.
 std::string silence_list_sql(unsigned shape) {
   static constexpr std::string_view kState[kSilenceListShapes] = {
       "", " AND starts_at <= ?3 AND ends_at > ?3", " AND starts_at > ?3 AND ends_at > ?3",
       " AND ends_at <= ?3"};
-  const bool unended = shape == kSilencesActive || shape == kSilencesPending;
-  return "SELECT " + schema::silence_select() + " FROM silences" +
-         (unended ? " INDEXED BY silences_ends_at" : "") + " WHERE tenant = ?1 AND seq < ?2" +
-         std::string(kState[shape]) + " ORDER BY seq DESC LIMIT ?4";
+  const std::string select = "SELECT " + schema::silence_select() + " FROM silences";
+  const std::string where = " WHERE tenant = ?1 AND seq < ?2" + std::string(kState[shape]);
+  const std::string newest_first = " ORDER BY seq DESC LIMIT ?4";
+  if (shape == kSilencesActive || shape == kSilencesPending) {
+    return select + " WHERE seq IN (SELECT seq FROM silences INDEXED BY silences_ends_at" + where +
+           newest_first + ") ORDER BY seq DESC";
+  }
+  return select + where + newest_first;
 }
 
 core::Status prepare_into(Connection& db, Statement& out, std::string_view sql) {
@@ -65,8 +70,9 @@ core::Result<std::unique_ptr<Reader>> open_connection(const std::string& path,
       {&conn->timeline, "SELECT " + schema::audit_select() +
                             " FROM audit_log WHERE incident_id = ?1 AND seq > ?2"
                             " ORDER BY seq LIMIT ?3"},
-      {&conn->timeline_last, "SELECT " + schema::audit_select() +
-                                 " FROM audit_log WHERE incident_id = ?1 ORDER BY seq DESC LIMIT 1"},
+      {&conn->timeline_last,
+       "SELECT " + schema::audit_select() +
+           " FROM audit_log WHERE incident_id = ?1 ORDER BY seq DESC LIMIT 1"},
       {&conn->audit_head, std::string(kAuditHeadSql)},
       {&conn->audit_chain, "SELECT " + schema::audit_select() + " FROM audit_log ORDER BY seq"},
       {&conn->opened_since, "SELECT " + schema::incident_select() +

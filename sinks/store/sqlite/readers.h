@@ -29,7 +29,12 @@ enum ListShape : unsigned {
 inline constexpr size_t kListShapes = 16;
 
 /// The silence list statements, by the state asked for (SilenceFilter::state).
-enum SilenceListShape : unsigned { kSilencesAny, kSilencesActive, kSilencesPending, kSilencesExpired };
+enum SilenceListShape : unsigned {
+  kSilencesAny,
+  kSilencesActive,
+  kSilencesPending,
+  kSilencesExpired
+};
 inline constexpr size_t kSilenceListShapes = 4;
 
 struct Reader {
@@ -40,13 +45,13 @@ struct Reader {
   Statement members_of;
   Statement timeline;       // incident_id ?1, seq > ?2, oldest first, LIMIT ?3
   Statement timeline_last;  // incident_id ?1: the highest seq
-  Statement audit_head;    // the recorded head of the audit chain
-  Statement audit_chain;   // every audit entry in seq order, for verify_audit
-  Statement opened_since;  // tenant ?1, opened_at >= ?2, oldest first, LIMIT ?3
+  Statement audit_head;     // the recorded head of the audit chain
+  Statement audit_chain;    // every audit entry in seq order, for verify_audit
+  Statement opened_since;   // tenant ?1, opened_at >= ?2, oldest first, LIMIT ?3
   Statement active_incidents;
   Statement active_members;
   Statement max_seq;
-  Statement journal_marks;       // journal_pos > ?1 (schema::journal_marks_sql)
+  Statement journal_marks;  // journal_pos > ?1 (schema::journal_marks_sql)
   // tenant ?1, seq < ?2, the state at ?3 (not in kSilencesAny), newest first, LIMIT ?4
   std::array<Statement, kSilenceListShapes> silence_list;
   Statement silence_by_seq;

@@ -29,8 +29,8 @@ core::Silence fixture_silence(int n) {
   const std::string tenant = n % 6 == 3 ? "other" : "default";
   const std::string matcher = "n=\"" + std::to_string(n) + "\"";
   switch (n % 3) {
-    case 0: return make_silence({matcher}, kT0 - 2 * kHour, kT0 - kHour, tenant);  // expired
-    case 1: return make_silence({matcher}, kT0 - kHour, kT0 + kHour, tenant);      // active
+    case 0: return make_silence({matcher}, kT0 - 2 * kHour, kT0 - kHour, tenant);   // expired
+    case 1: return make_silence({matcher}, kT0 - kHour, kT0 + kHour, tenant);       // active
     default: return make_silence({matcher}, kT0 + kHour, kT0 + 2 * kHour, tenant);  // pending
   }
 }
@@ -132,8 +132,8 @@ TEST_P(StorePagesTest, SilencePageThatEndsTheListHasNoCursor) {
   EXPECT_FALSE(whole->next_cursor.has_value());
   auto first = store_->list_silences({.tenant = "default", .limit = 125});
   ASSERT_TRUE(first.ok() && first->next_cursor);
-  auto second = store_->list_silences(
-      {.tenant = "default", .limit = 125, .before_seq = first->next_cursor});
+  auto second =
+      store_->list_silences({.tenant = "default", .limit = 125, .before_seq = first->next_cursor});
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->silences.size(), 125u);
   EXPECT_FALSE(second->next_cursor.has_value());
@@ -167,10 +167,8 @@ TEST_P(StorePagesTest, StateIsFilteredBeforeThePageIsCut) {
     EXPECT_EQ(walk_silences(*store_, filter), want) << core::to_string(state);
   }
   // Judged at the filter's time: an hour later the pending ones are active.
-  SilenceFilter later{.tenant = "default",
-                      .state = SilenceState::active,
-                      .now = at_ms(kT0 + kHour),
-                      .limit = 1000};
+  SilenceFilter later{
+      .tenant = "default", .state = SilenceState::active, .now = at_ms(kT0 + kHour), .limit = 1000};
   EXPECT_EQ(walk_silences(*store_, later), expected_silences("default", SilenceState::pending));
 }
 
