@@ -2,7 +2,8 @@
 silence timelines take ?limit= and ?cursor= and answer next_cursor, as
 GET /api/v1/incidents does; and limits.max_silences refuses a silence beyond
 the cap with 429 silence_limit (counted), while ended silences do not count
-and a reload changes the cap."""
+and a reload changes the cap. The checks are a mixin (PageChecks), run here
+on the default SQLite store and in test_postgres.py on PostgreSQL."""
 
 import json
 import os
@@ -10,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from harness import DaemonTestCase, alertd_bin, metric_sum, rfc3339
+from harness import DaemonTestCase, alertd_bin, metric_sum, rfc3339, to_yaml
 
 API_ERRORS = "alertd_api_errors_total"
 
@@ -22,7 +23,18 @@ def silence(n, **fields):
     return body
 
 
-class PagesCase(DaemonTestCase):
+class PageChecks:
+    """Mixed into a DaemonTestCase; self.config is the store's config (None: the SQLite default)."""
+
+    config = None
+
+    def config_with(self, **sections):
+        return {**(self.config or {}), **sections}
+
+    def daemon(self, **sections):
+        config = self.config_with(**sections)
+        return self.start_daemon(config=config or None)
+
     def create_silence(self, d, n, expect=201, **fields):
         r = d.post("/api/v1/silences", silence(n, **fields))
         self.assertEqual(r.status, expect, r)
@@ -53,9 +65,8 @@ class PagesCase(DaemonTestCase):
         self.assertEqual((r.status, r.json()["error"]), (400, reason), r)
 
 
-class SilencePages(PagesCase):
     def test_250_silences_page_newest_first(self):
-        d = self.start_daemon()
+        d = self.daemon()
         made = [self.create_silence(d, n)["id"] for n in range(250)]
         expired = made[::10]  # 25 of them ended, still listed
         for sid in expired:
@@ -93,7 +104,7 @@ class SilencePages(PagesCase):
         self.assertEqual(page, {"silences": [], "next_cursor": None})
 
     def test_bad_page_queries_are_refused_and_counted(self):
-        d = self.start_daemon()
+        d = self.daemon()
         self.create_silence(d, 1)
         for query, reason in [("limit=0", "invalid_limit"), ("limit=1001", "invalid_limit"),
                               ("limit=ten", "invalid_limit"), ("cursor=0", "invalid_cursor"),
@@ -109,7 +120,7 @@ class SilencePages(PagesCase):
         self.assertEqual(len(d.get_json("/api/v1/silences?limit=1")["silences"]), 1)
 
     def test_silence_timeline_pages(self):
-        d = self.start_daemon()
+        d = self.daemon()
         sid = self.create_silence(d, 1)["id"]
         self.assertEqual(d.request("DELETE", f"/api/v1/silences/{sid}").status, 200)
         entries, sizes = self.walk(d, f"/api/v1/silences/{sid}/timeline", limit=1, key="entries")
@@ -120,9 +131,8 @@ class SilencePages(PagesCase):
         self.assertEqual(whole["entries"], entries)
 
 
-class TimelinePages(PagesCase):
     def test_a_long_incident_timeline_pages_oldest_first(self):
-        d = self.start_daemon()
+        d = self.daemon()
         headers = {"Content-Type": "application/json"}
         r = d.request("POST", "/api/v1/incidents", headers=headers,
                       body=json.dumps({"actor": "ann", "title": "checkout is down"}))
@@ -160,11 +170,8 @@ class TimelinePages(PagesCase):
         self.assertEqual(d.get("/api/v1/incidents/INC-999/timeline?cursor=5").status, 404)
 
 
-class SilenceLimit(PagesCase):
-    CONFIG = "limits:\n  max_silences: 3\n"
-
     def test_max_silences_refuses_beyond_the_cap(self):
-        d = self.start_daemon(config=self.CONFIG)
+        d = self.daemon(limits={"max_silences": 3})
         made = [self.create_silence(d, n)["id"] for n in range(2)]
         # A pending silence counts as much as an active one.
         self.create_silence(d, 2, starts_at=rfc3339(time.time() + 3600), duration="1h")
@@ -183,11 +190,18 @@ class SilenceLimit(PagesCase):
 
         # A reload changes the cap in force.
         with open(os.path.join(d.workdir, "alertd.yaml"), "w") as f:
-            f.write("limits:\n  max_silences: 4\n")
+            f.write(to_yaml(self.config_with(limits={"max_silences": 4})) + "\n")
         self.assertEqual(d.request("POST", "/-/reload").status, 200)
         self.create_silence(d, 6)
         self.create_silence(d, 7, expect=429)
 
+
+
+class Pages(PageChecks, DaemonTestCase):
+    """The checks on the default SQLite store."""
+
+
+class SilenceLimitConfig(DaemonTestCase):
     def test_bad_max_silences_is_a_config_error(self):
         workdir = self.make_workdir()
         path = os.path.join(workdir, "bad.yaml")
