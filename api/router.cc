@@ -200,24 +200,31 @@ std::optional<int64_t> parse_int(std::string_view s) {
 }
 }  // namespace
 
-std::optional<Response> read_page_query(const RouteContext& rc, size_t& limit,
-                                        std::optional<int64_t>& before) {
+std::optional<PageQueryRefusal> check_page_query(const RouteContext& rc, size_t& limit,
+                                                 std::optional<int64_t>& cursor) {
   if (auto s = rc.query_value("limit")) {
     auto v = parse_int(*s);
     if (!v || *v < 1 || *v > kMaxPageSize) {
-      return error_response(400, "invalid_limit", "limit must be a whole number from 1 to 1000");
+      return PageQueryRefusal{"invalid_limit", "limit must be a whole number from 1 to 1000"};
     }
     limit = static_cast<size_t>(*v);
   }
   if (auto s = rc.query_value("cursor")) {
     auto v = parse_int(*s);
     if (!v || *v < 1) {
-      return error_response(400, "invalid_cursor",
-                            "cursor must be the next_cursor value of a previous page");
+      return PageQueryRefusal{"invalid_cursor",
+                              "cursor must be the next_cursor value of a previous page"};
     }
-    before = *v;
+    cursor = *v;
   }
   return std::nullopt;
+}
+
+std::optional<Response> read_page_query(const RouteContext& rc, size_t& limit,
+                                        std::optional<int64_t>& cursor) {
+  auto refused = check_page_query(rc, limit, cursor);
+  if (!refused) return std::nullopt;
+  return error_response(400, refused->reason, refused->detail);
 }
 
 }  // namespace alertd::api

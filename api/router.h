@@ -86,10 +86,18 @@ class Router {
 Response store_wait_expired();
 
 /// The page of a list endpoint: `?limit=` (1..1000, else `limit` is kept)
-/// and `?cursor=` (a previous page's next_cursor, into `before`). The 400
-/// to answer when either is malformed.
+/// and `?cursor=` (a previous page's next_cursor, into `cursor`: a seq the
+/// next page starts below, or for a timeline above). The 400 to answer when
+/// either is malformed.
 std::optional<Response> read_page_query(const RouteContext& rc, size_t& limit,
-                                        std::optional<int64_t>& before);
+                                        std::optional<int64_t>& cursor);
+/// The same check, for a caller that counts its refusals by reason.
+struct PageQueryRefusal {
+  std::string_view reason;  // invalid_limit, invalid_cursor
+  std::string_view detail;
+};
+std::optional<PageQueryRefusal> check_page_query(const RouteContext& rc, size_t& limit,
+                                                 std::optional<int64_t>& cursor);
 
 /// Percent-decodes a URL component ('+' as space); nullopt on bad escapes.
 std::optional<std::string> url_decode(std::string_view s);

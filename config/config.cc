@@ -84,11 +84,11 @@ void parse_state_limits(const YAML::Node& n, DaemonConfig& cfg) {
 }
 
 void parse_limits(const YAML::Node& n, ingest::Limits& l) {
-  check_keys(
-      n,
-      {"max_alerts_per_request", "max_labels", "max_annotations", "max_label_name_bytes",
-       "max_label_value_bytes", "max_annotation_value_bytes", "max_active_alerts", "max_lease"},
-      "limits");
+  check_keys(n,
+             {"max_alerts_per_request", "max_labels", "max_annotations", "max_label_name_bytes",
+              "max_label_value_bytes", "max_annotation_value_bytes", "max_active_alerts",
+              "max_lease", "max_silences"},
+             "limits");
   constexpr size_t kMax = 1 << 24;
   if (n["max_alerts_per_request"]) {
     l.max_alerts_per_request =
@@ -109,6 +109,9 @@ void parse_limits(const YAML::Node& n, ingest::Limits& l) {
   if (n["max_annotation_value_bytes"]) {
     l.max_annotation_value_bytes =
         get_size(n["max_annotation_value_bytes"], "limits.max_annotation_value_bytes", 1, kMax);
+  }
+  if (n["max_silences"]) {
+    l.max_silences = get_size(n["max_silences"], "limits.max_silences", 1, 1'000'000);
   }
 }
 

@@ -74,6 +74,23 @@ std::map<std::string, size_t> actors(const std::vector<core::AuditEntry>& timeli
   return out;
 }
 
+// The timeline table, after a note when it holds only the first entries.
+std::string timeline_markdown(const ReportInput& in) {
+  std::string md = "\n## Timeline\n\n";
+  if (in.timeline_truncated) {
+    md += fmt::format(
+        "Only the first {} entries are shown here (and counted under Escalations and Actors); "
+        "the whole trail is at `GET /api/v1/incidents/{}/timeline`.\n\n",
+        in.timeline.size(), in.incident.id);
+  }
+  md += "| time | actor | action | detail |\n|---|---|---|---|\n";
+  for (const auto& e : in.timeline) {
+    md += fmt::format("| {} | {} | {} | `{}` |\n", when(e.at), cell(e.actor), cell(e.action),
+                      cell(e.detail));
+  }
+  return md;
+}
+
 }  // namespace
 
 std::string report_markdown(const ReportInput& in) {
@@ -114,11 +131,7 @@ std::string report_markdown(const ReportInput& in) {
     any = true;
   }
   if (!any) md += "None.\n";
-  md += "\n## Timeline\n\n| time | actor | action | detail |\n|---|---|---|---|\n";
-  for (const auto& e : in.timeline) {
-    md += fmt::format("| {} | {} | {} | `{}` |\n", when(e.at), cell(e.actor), cell(e.action),
-                      cell(e.detail));
-  }
+  md += timeline_markdown(in);
   md += fmt::format("\n## Member alerts ({})\n\n", in.members.size());
   md += "| fingerprint | alertname | status | first seen | last seen |\n|---|---|---|---|---|\n";
   for (const auto& m : in.members) {
@@ -165,7 +178,11 @@ std::string report_json(const ReportInput& in) {
     w.begin_object().key("at").time(e.at).field("actor", e.actor);
     w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : e.detail).end_object();
   }
-  w.end_array().key("timeline").begin_array();
+  w.end_array();
+  // true: `timeline` (and escalations, actors) holds only the first entries;
+  // GET /api/v1/incidents/{id}/timeline pages through all of them.
+  w.field("timeline_truncated", in.timeline_truncated);
+  w.key("timeline").begin_array();
   for (const auto& e : in.timeline) {
     w.begin_object().key("at").time(e.at).field("actor", e.actor).field("action", e.action);
     w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : e.detail).end_object();

@@ -18,6 +18,9 @@ struct ReportInput {
   const std::vector<core::AuditEntry>& timeline;  // oldest first
   const correlator::LifecyclePolicy& policy;      // the SLA targets
   core::TimePoint now;                            // the end of the duration while still unresolved
+  // The timeline holds only the first entries of a longer trail (the
+  // caller reads at most sinks::kMaxTimelineRead): the report says so.
+  bool timeline_truncated = false;
 };
 
 std::string report_markdown(const ReportInput& in);

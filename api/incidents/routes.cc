@@ -109,37 +109,54 @@ Response get_incident(ApiContext& ctx, RouteContext& rc) {
 }
 
 // The tenant a purged incident had, from its last (purge) entry; "" if none.
-std::string purged_tenant(const std::vector<core::AuditEntry>& entries) {
-  if (entries.empty() || entries.back().action != "purge") return "";
+std::string purged_tenant(const std::optional<core::AuditEntry>& last) {
+  if (!last || last->action != "purge") return "";
   simdjson::dom::parser parser;
   std::string_view tenant;
-  if (parser.parse(entries.back().detail)["tenant"].get(tenant)) return "";
+  if (parser.parse(last->detail)["tenant"].get(tenant)) return "";
   return std::string(tenant);
 }
 
-// An incident's audit trail; it outlives the incident when retention purged it.
+/// Whether `who` may read the trail of incident `id`, or the error to answer:
+/// a live incident by its row, one purged by retention by its purge entry.
+std::optional<Response> timeline_refused(sinks::Store& store, const Principal& who,
+                                         std::string_view id) {
+  auto detail = store.get(id);
+  if (!detail) return store_error(detail.error());
+  if (*detail) {
+    if (!can_see(who, (*detail)->incident.tenant)) return not_found(id);
+    return std::nullopt;
+  }
+  auto last = store.last_timeline_entry(id);
+  if (!last) return store_error(last.error());
+  const auto tenant = purged_tenant(*last);
+  if (tenant.empty() || !can_see(who, tenant)) return not_found(id);
+  return std::nullopt;
+}
+
+// An incident's audit trail, oldest first, a page at a time (the cursor is
+// the seq the next page starts after); it outlives the incident when
+// retention purged it.
 Response get_timeline(ApiContext& ctx, RouteContext& rc) {
   auto who = authorize(ctx, rc.request, core::Role::viewer);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = ctx.store.load(std::memory_order_acquire);
   if (store == nullptr) return not_ready_response();
+  sinks::TimelineQuery query;
+  if (auto refused = read_page_query(rc, query.limit, query.after_seq)) return std::move(*refused);
   auto id = *rc.param("id");
-  const auto& principal = std::get<Principal>(who);
-  // Distinguishes "unknown" from "no entries", and checks the tenant.
-  auto detail = store->get(id);
-  if (!detail) return store_error(detail.error());
-  if (*detail && !can_see(principal, (*detail)->incident.tenant)) return not_found(id);
-  auto entries = store->timeline(id);
-  if (!entries) return store_error(entries.error());
-  if (!*detail) {
-    const auto tenant = purged_tenant(*entries);
-    if (tenant.empty() || !can_see(principal, tenant)) return not_found(id);
+  if (auto refused = timeline_refused(*store, std::get<Principal>(who), id)) {
+    return std::move(*refused);
   }
+  auto page = store->timeline(id, query);
+  if (!page) return store_error(page.error());
   std::string body;
   core::JsonWriter w(body);
   w.begin_object().field("incident_id", id).key("entries").begin_array();
-  for (const auto& e : *entries) write_audit_entry(w, e);
-  w.end_array().end_object();
+  for (const auto& e : page->entries) write_audit_entry(w, e);
+  w.end_array();
+  write_next_cursor(w, page->next_cursor);
+  w.end_object();
   return json_response(200, std::move(body));
 }
 
@@ -178,11 +195,13 @@ Response get_report(ApiContext& ctx, RouteContext& rc) {
   auto visible = visible_incident(*store, std::get<Principal>(who), id);
   if (auto* refused = std::get_if<Response>(&visible)) return std::move(*refused);
   const auto& detail = std::get<sinks::IncidentDetail>(visible);
-  auto entries = store->timeline(id);
-  if (!entries) return store_error(entries.error());
+  // The first kMaxTimelineRead entries: the report says when there are more.
+  auto page = store->timeline(id, {.after_seq = std::nullopt, .limit = sinks::kMaxTimelineRead});
+  if (!page) return store_error(page.error());
   const auto rules = pipeline->settings();
-  ReportInput in{detail.incident, detail.members, *entries, rules->correlation.lifecycle,
-                 ctx.clock.now()};
+  ReportInput in{detail.incident, detail.members,
+                 page->entries,   rules->correlation.lifecycle,
+                 ctx.clock.now(), page->next_cursor.has_value()};
   auto accept = rc.request[bhttp::field::accept];
   if (accept.find("application/json") != std::string_view::npos) {
     return json_response(200, report_json(in));

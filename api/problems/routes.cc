@@ -31,6 +31,7 @@ using core::ProblemAction;
 constexpr size_t kMaxBodyBytes = 64 << 10;
 constexpr size_t kMaxNameBytes = 256;
 constexpr size_t kMaxTextBytes = 16 << 10;
+constexpr size_t kMaxProblemTimeline = 1000;  // entries in GET /api/v1/problems/{id}
 
 Response not_found(std::string_view id) {
   return error_response(404, "not_found", "no problem with id \"" + clip(id) + "\"");
@@ -94,7 +95,9 @@ Response get_problem(ApiContext& ctx, RouteContext& rc) {
   if (!*detail || !can_see(std::get<Principal>(who), (*detail)->problem.tenant)) {
     return not_found(id);
   }
-  auto entries = store->timeline(id);
+  // A problem's own entries (known_error, resolve, close) are few, but the
+  // read is bounded all the same, and the answer says when it was cut.
+  auto entries = store->timeline(id, {.after_seq = std::nullopt, .limit = kMaxProblemTimeline});
   if (!entries) return store_unavailable_response(entries.error().message);
   std::string body;
   core::JsonWriter w(body);
@@ -115,8 +118,8 @@ Response get_problem(ApiContext& ctx, RouteContext& rc) {
     w.end_object();
   }
   w.end_array().key("timeline").begin_array();
-  for (const auto& e : *entries) write_audit_entry(w, e);
-  w.end_array().end_object();
+  for (const auto& e : entries->entries) write_audit_entry(w, e);
+  w.end_array().field("timeline_truncated", entries->next_cursor.has_value()).end_object();
   return json_response(200, std::move(body));
 }
 

@@ -63,7 +63,7 @@ constexpr std::string_view kReasons[] = {
     "matches_everything", "invalid_time",    "invalid_duration",  "conflicting_fields",
     "ends_before_start",  "ends_in_past",    "duration_too_long", "starts_too_late",
     "invalid_state",      "invalid_silence", "not_found",         "not_ready",
-    "store_unavailable"};
+    "store_unavailable",  "silence_limit",   "invalid_limit",     "invalid_cursor"};
 
 struct SilenceApi {
   ApiContext& ctx;
@@ -81,6 +81,19 @@ struct SilenceApi {
   }
   Response store_error(const core::Error& e) const {
     return fail(503, "store_unavailable", e.message, {.retry_after_seconds = 1});
+  }
+  /// ?limit= and ?cursor=, or the 400 (counted) to answer.
+  std::optional<Response> page_query(const RouteContext& rc, size_t& limit,
+                                     std::optional<int64_t>& cursor) const {
+    auto refused = check_page_query(rc, limit, cursor);
+    if (!refused) return std::nullopt;
+    return fail(400, refused->reason, refused->detail);
+  }
+  /// limits.max_silences as in force: a reload may change it.
+  size_t max_silences() const {
+    auto* engine = ctx.pipeline.load(std::memory_order_acquire);
+    return engine != nullptr ? engine->settings()->limits.max_silences
+                             : ctx.config.limits.max_silences;
   }
 };
 
@@ -338,6 +351,23 @@ void notify(const SilenceApi& api) {
   if (api.ctx.silences_changed) api.ctx.silences_changed();
 }
 
+/// 429 silence_limit when the store already holds limits.max_silences
+/// silences that have not ended, of any tenant: the correlator keeps every
+/// one of them in memory and checks alerts against them. Ended silences do
+/// not count. Runs on the store writer thread, which makes every silence of
+/// this daemon, so the count cannot move between the check and the insert.
+std::optional<Response> over_silence_limit(const SilenceApi& api, sinks::Store& store,
+                                           core::TimePoint now) {
+  auto unended = store.count_unended_silences(now);
+  if (!unended) return api.store_error(unended.error());
+  const size_t limit = api.max_silences();
+  if (static_cast<uint64_t>(*unended) < limit) return std::nullopt;
+  return api.fail(429, "silence_limit",
+                  std::to_string(*unended) + " silences are active or pending, limit " +
+                      std::to_string(limit) +
+                      " (limits.max_silences): expire some, or wait for them to end");
+}
+
 Response create(const SilenceApi& api, RouteContext& rc) {
   auto who = authorize(api.ctx, rc.request, core::Role::responder);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
@@ -349,6 +379,7 @@ Response create(const SilenceApi& api, RouteContext& rc) {
   if (auto* r = std::get_if<Refusal>(&built)) return api.fail(r->status, r->reason, r->detail);
   auto& silence = std::get<core::Silence>(built);
   if (auto refused = tenant_forbidden(api.ctx, principal, silence.tenant)) return *refused;
+  if (auto refused = over_silence_limit(api, *store, now)) return std::move(*refused);
   auto created = store->create_silence(std::move(silence));
   if (!created) {
     if (created.error().reason == "store_invalid_input") {
@@ -365,35 +396,47 @@ Response create(const SilenceApi& api, RouteContext& rc) {
   return response;
 }
 
+/// The list filter from ?state=, ?limit= and ?cursor=, or the 400 to answer.
+std::variant<sinks::SilenceFilter, Response> parse_list_query(const SilenceApi& api,
+                                                              const RouteContext& rc) {
+  sinks::SilenceFilter filter;
+  if (auto s = rc.query_value("state")) {
+    for (auto state :
+         {core::SilenceState::active, core::SilenceState::pending, core::SilenceState::expired}) {
+      if (*s == core::to_string(state)) filter.state = state;
+    }
+    if (!filter.state) {
+      return api.fail(400, "invalid_state", "state must be one of active, pending, expired");
+    }
+  }
+  if (auto refused = api.page_query(rc, filter.limit, filter.before_seq)) return *refused;
+  return filter;
+}
+
+// Newest first, a page at a time; ?state= is applied by the store, so a
+// page is full whenever more silences in that state exist.
 Response list(const SilenceApi& api, RouteContext& rc) {
   auto who = authorize(api.ctx, rc.request, core::Role::viewer);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
-  std::optional<core::SilenceState> want;
-  if (auto s = rc.query_value("state")) {
-    for (auto state :
-         {core::SilenceState::active, core::SilenceState::pending, core::SilenceState::expired}) {
-      if (*s == core::to_string(state)) want = state;
-    }
-    if (!want) {
-      return api.fail(400, "invalid_state", "state must be one of active, pending, expired");
-    }
-  }
-  const std::string& tenant = std::get<Principal>(who).tenant;  // ?tenant= without auth
-  if (tenant.empty() || tenant.size() > kMaxTenantBytes) {
+  auto parsed = parse_list_query(api, rc);
+  if (auto* refused = std::get_if<Response>(&parsed)) return std::move(*refused);
+  auto& filter = std::get<sinks::SilenceFilter>(parsed);
+  filter.tenant = std::get<Principal>(who).tenant;  // ?tenant= without auth
+  if (filter.tenant.empty() || filter.tenant.size() > kMaxTenantBytes) {
     return api.fail(400, "invalid_tenant", "tenant must be 1 to 128 bytes");
   }
-  auto silences = store->list_silences(tenant);
-  if (!silences) return api.store_error(silences.error());
-  const core::TimePoint now = api.ctx.clock.now();
+  filter.now = api.ctx.clock.now();
+  auto page = store->list_silences(filter);
+  if (!page) return api.store_error(page.error());
   std::string body;
   core::JsonWriter w(body);
   w.begin_object().key("silences").begin_array();
-  for (const auto& s : *silences) {
-    if (!want || core::silence_state(s, now) == *want) write_silence(w, s, now);
-  }
-  w.end_array().end_object();
+  for (const auto& s : page->silences) write_silence(w, s, filter.now);
+  w.end_array();
+  write_next_cursor(w, page->next_cursor);
+  w.end_object();
   return json_response(200, std::move(body));
 }
 
@@ -441,22 +484,27 @@ Response expire(const SilenceApi& api, RouteContext& rc) {
   return silence_response(200, **expired, now);
 }
 
-// The silence's audit entries, oldest first; tenant-checked as get_one.
+// The silence's audit entries, oldest first, a page at a time (the cursor
+// is the seq the next page starts after); tenant-checked as get_one.
 Response get_timeline(const SilenceApi& api, RouteContext& rc) {
   auto who = authorize(api.ctx, rc.request, core::Role::viewer);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
+  sinks::TimelineQuery query;
+  if (auto refused = api.page_query(rc, query.limit, query.after_seq)) return std::move(*refused);
   auto got = visible_silence(api, *store, std::get<Principal>(who), *rc.param("id"));
   if (auto* refused = std::get_if<Response>(&got)) return std::move(*refused);
   const auto& silence = std::get<core::Silence>(got);
-  auto entries = store->timeline(silence.id);
-  if (!entries) return api.store_error(entries.error());
+  auto page = store->timeline(silence.id, query);
+  if (!page) return api.store_error(page.error());
   std::string body;
   core::JsonWriter w(body);
   w.begin_object().field("silence_id", silence.id).key("entries").begin_array();
-  for (const auto& e : *entries) write_audit_entry(w, e);
-  w.end_array().end_object();
+  for (const auto& e : page->entries) write_audit_entry(w, e);
+  w.end_array();
+  write_next_cursor(w, page->next_cursor);
+  w.end_object();
   return json_response(200, std::move(body));
 }
 

@@ -63,6 +63,9 @@ struct Limits {
   size_t max_annotation_value_bytes = 65536;  // also for the generator URL
   size_t max_source_bytes = 64;
   size_t max_depth = 16;  // JSON nesting, counted from the document root (root = 1)
+  // Not a decoder limit: silences active or pending at once, all tenants
+  // (the silences API reads it from the settings in force, so reload applies it).
+  size_t max_silences = 10000;
 };
 
 struct DecodeContext {

@@ -6,7 +6,7 @@
 // problems so a caller names only the part it uses.
 //
 // Threads: apply() and purge_closed() are called by exactly one store writer thread.
-// The read calls (list, get, timeline, opened_since, load_active,
+// The read calls (list, get, timeline, last_timeline_entry, opened_since, load_active,
 // load_journal_marks, verify_audit) may be called concurrently from any thread, including while
 // apply() runs.
 
@@ -38,6 +38,22 @@ struct IncidentPage {
   std::vector<core::Incident> incidents;  // newest (highest seq) first
   std::optional<int64_t> next_cursor;     // pass as before_seq for the next page
 };
+
+/// One page of a subject's audit trail, oldest (lowest seq) first.
+struct TimelineQuery {
+  std::optional<int64_t> after_seq;  // cursor: entries with seq > this
+  size_t limit = 100;                // 1..kMaxTimelineRead; the API takes 1..1000
+};
+
+struct TimelinePage {
+  std::vector<core::AuditEntry> entries;  // lowest seq first
+  std::optional<int64_t> next_cursor;     // more exist: pass as after_seq for the next page
+};
+
+/// The most entries one timeline call returns: what a reader that needs a
+/// whole trail (the post-incident report) takes at most, so a subject with
+/// a million entries never loads a million rows.
+inline constexpr size_t kMaxTimelineRead = 10'000;
 
 struct IncidentDetail {
   core::Incident incident;
@@ -95,8 +111,22 @@ class IncidentStore {
   virtual core::Result<IncidentPage> list(const IncidentFilter& filter) = 0;
   /// nullopt when no incident has that id.
   virtual core::Result<std::optional<IncidentDetail>> get(std::string_view id) = 0;
-  /// Audit entries of one subject (an incident, problem or silence id), oldest first.
-  virtual core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) = 0;
+  /// Audit entries of one subject (an incident, problem or silence id),
+  /// oldest first: at most query.limit (clamped to 1..kMaxTimelineRead),
+  /// those with seq > query.after_seq when set; next_cursor is set when more exist.
+  virtual core::Result<TimelinePage> timeline(std::string_view id, const TimelineQuery& query) = 0;
+  /// The first kMaxTimelineRead entries of one subject, oldest first, for
+  /// callers (tests among them) that know a subject's trail is short. A
+  /// caller that must know whether it got everything uses the paged call.
+  core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) {
+    auto page = timeline(id, TimelineQuery{.after_seq = std::nullopt, .limit = kMaxTimelineRead});
+    if (!page.ok()) return page.error();
+    return std::move(page->entries);
+  }
+  /// The last (highest seq) audit entry of one subject, nullopt when it has
+  /// none: for a purged incident, its purge entry, which names the tenant.
+  virtual core::Result<std::optional<core::AuditEntry>> last_timeline_entry(
+      std::string_view id) = 0;
   /// Incidents of a tenant opened at or after `since`, oldest first, at most
   /// `limit` (for GET /api/v1/incidents/stats).
   virtual core::Result<std::vector<core::Incident>> opened_since(const std::string& tenant,

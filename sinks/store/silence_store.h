@@ -18,6 +18,20 @@
 
 namespace alertd::sinks {
 
+/// Which silences GET /api/v1/silences lists: one tenant's, newest first, a page at a time.
+struct SilenceFilter {
+  std::string tenant = "default";
+  std::optional<core::SilenceState> state;  // only those in this state at `now`
+  core::TimePoint now;                      // what `state` is judged at
+  size_t limit = 100;                       // 1..1000
+  std::optional<int64_t> before_seq;        // cursor: silences with seq < this
+};
+
+struct SilencePage {
+  std::vector<core::Silence> silences;  // newest (highest seq) first
+  std::optional<int64_t> next_cursor;   // more exist: pass as before_seq for the next page
+};
+
 class SilenceStore {
  public:
   virtual ~SilenceStore() = default;
@@ -32,8 +46,14 @@ class SilenceStore {
   /// (store_invalid_input, nothing written): no matchers, an empty tenant,
   /// unset times, ends_at <= starts_at, text that is not valid UTF-8.
   virtual core::Result<core::Silence> create_silence(core::Silence silence) = 0;
-  /// Every silence of a tenant, ended ones included, newest first.
-  virtual core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) = 0;
+  /// One page of a tenant's silences, ended ones included unless
+  /// filter.state says otherwise, newest first: at most filter.limit
+  /// (clamped to 1..1000); next_cursor is set when more exist.
+  virtual core::Result<SilencePage> list_silences(const SilenceFilter& filter) = 0;
+  /// How many silences, of any tenant, have ends_at after `now` (active or
+  /// pending): what limits.max_silences caps. An index count over the few
+  /// unended rows, never a read of the silences themselves.
+  virtual core::Result<int64_t> count_unended_silences(core::TimePoint now) = 0;
   /// nullopt when no silence has that id (a malformed id included).
   virtual core::Result<std::optional<core::Silence>> get_silence(std::string_view id) = 0;
   /// Ends a silence early: ends_at = min(ends_at, now), starts_at =

@@ -318,7 +318,19 @@ class Daemon:
         return self.get_json(f"/api/v1/incidents/{urlquote(inc_id)}")
 
     def timeline(self, inc_id):
-        return self.get_json(f"/api/v1/incidents/{urlquote(inc_id)}/timeline")
+        """The whole timeline (every page), oldest first, as one answer."""
+        path = f"/api/v1/incidents/{urlquote(inc_id)}/timeline"
+        answer, cursor = None, None
+        for _ in range(1000):  # bounded: 1000 pages
+            page = self.get_json(path + (f"?cursor={cursor}" if cursor is not None else ""))
+            if answer is None:
+                answer = page
+            else:
+                answer["entries"].extend(page["entries"])
+            cursor = page.get("next_cursor")
+            if cursor is None:
+                return answer
+        raise AssertionError("timeline pagination did not end after 1000 pages")
 
     def wait_for(self, predicate, timeout=WAIT_TIMEOUT, what="condition"):
         """Poll predicate() until it returns a truthy value; returns it.

@@ -18,6 +18,7 @@ import time
 import unittest
 
 from harness import DaemonTestCase, alertd_bin, am_alert, free_port, metric_sum
+from test_pages import PageChecks
 from test_poison import PoisonChecks
 from test_audit import GENESIS, AnchorCases, chain_hash
 
@@ -49,7 +50,9 @@ def incident_services(d):
     return {i["service"]: i for i in d.incidents()}
 
 
-class PostgresStore(DaemonTestCase):
+class PostgresDatabase(DaemonTestCase):
+    """A fresh database per test, as self.config; the base of the cases below."""
+
     def setUp(self):
         super().setUp()
         base = pg_env("ALERTD_TEST_PG")
@@ -59,6 +62,8 @@ class PostgresStore(DaemonTestCase):
         self.conninfo = f"{base} dbname={name}"
         self.config = {"store": {"postgres": self.conninfo}}
 
+
+class PostgresStore(PostgresDatabase):
     def test_incidents_and_ids_survive_a_restart(self):
         d = self.start_daemon(self.config)
         d.post_alerts([am_alert({"alertname": "A", "service": "svc-a", "instance": "1"}),
@@ -270,5 +275,9 @@ if __name__ == "__main__":
     unittest.main()
 
 
-class PostgresPoison(PoisonChecks, PostgresStore):
+class PostgresPoison(PoisonChecks, PostgresDatabase):
     """The poison cases of test_poison on PostgreSQL (issue 13)."""
+
+
+class PostgresPages(PageChecks, PostgresDatabase):
+    """The pages and limits.max_silences of test_pages on PostgreSQL (issue 13)."""

@@ -283,13 +283,28 @@ core::Result<std::optional<sinks::IncidentDetail>> FakeStore::get(std::string_vi
   return std::optional<sinks::IncidentDetail>(std::move(detail));
 }
 
-core::Result<std::vector<core::AuditEntry>> FakeStore::timeline(std::string_view id) {
+core::Result<sinks::TimelinePage> FakeStore::timeline(std::string_view id,
+                                                      const sinks::TimelineQuery& query) {
   auto lock = state_->enter();
-  std::vector<core::AuditEntry> out;
-  for (const auto& e : state_->audit) {
-    if (e.incident_id == id) out.push_back(e);
+  const size_t limit = std::clamp<size_t>(query.limit, 1, sinks::kMaxTimelineRead);
+  sinks::TimelinePage page;
+  for (const auto& e : state_->audit) {  // in seq order
+    if (e.incident_id != id || e.seq <= query.after_seq.value_or(0)) continue;
+    if (page.entries.size() == limit) {
+      page.next_cursor = page.entries.back().seq;  // one more exists: another page
+      break;
+    }
+    page.entries.push_back(e);
   }
-  return out;
+  return page;
+}
+
+core::Result<std::optional<core::AuditEntry>> FakeStore::last_timeline_entry(std::string_view id) {
+  auto lock = state_->enter();
+  for (auto it = state_->audit.rbegin(); it != state_->audit.rend(); ++it) {
+    if (it->incident_id == id) return std::optional<core::AuditEntry>(*it);
+  }
+  return std::optional<core::AuditEntry>();
 }
 
 core::Result<std::vector<core::Incident>> FakeStore::opened_since(const std::string& tenant,

@@ -86,7 +86,10 @@ class FakeStore final : public sinks::Store {
   core::Status apply(std::span<const core::IncidentUpdate> batch) override;
   core::Result<sinks::IncidentPage> list(const sinks::IncidentFilter& filter) override;
   core::Result<std::optional<sinks::IncidentDetail>> get(std::string_view id) override;
-  core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) override;
+  core::Result<sinks::TimelinePage> timeline(std::string_view id,
+                                             const sinks::TimelineQuery& query) override;
+  using sinks::IncidentStore::timeline;
+  core::Result<std::optional<core::AuditEntry>> last_timeline_entry(std::string_view id) override;
   core::Result<std::vector<core::Incident>> opened_since(const std::string& tenant,
                                                          core::TimePoint since,
                                                          size_t limit) override;
@@ -105,7 +108,8 @@ class FakeStore final : public sinks::Store {
   // --- sinks::SilenceStore ---
 
   core::Result<core::Silence> create_silence(core::Silence silence) override;
-  core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override;
+  core::Result<sinks::SilencePage> list_silences(const sinks::SilenceFilter& filter) override;
+  core::Result<int64_t> count_unended_silences(core::TimePoint now) override;
   core::Result<std::optional<core::Silence>> get_silence(std::string_view id) override;
   core::Result<std::optional<core::Silence>> expire_silence(std::string_view id,
                                                             core::TimePoint now,

@@ -120,13 +120,32 @@ core::Result<core::Silence> FakeStore::create_silence(core::Silence silence) {
   return silence;
 }
 
-core::Result<std::vector<core::Silence>> FakeStore::list_silences(const std::string& tenant) {
+core::Result<sinks::SilencePage> FakeStore::list_silences(const sinks::SilenceFilter& filter) {
   auto lock = state_->enter();
-  std::vector<core::Silence> out;
+  const size_t limit = std::clamp<size_t>(filter.limit, 1, 1000);
+  const core::TimePoint now = to_stored(filter.now);  // as the SQL stores compare
+  sinks::SilencePage page;
   for (auto it = state_->silences.rbegin(); it != state_->silences.rend(); ++it) {
-    if (it->second.tenant == tenant) out.push_back(it->second);
+    const core::Silence& s = it->second;
+    if (s.tenant != filter.tenant || (filter.before_seq && it->first >= *filter.before_seq)) {
+      continue;
+    }
+    if (filter.state && core::silence_state(s, now) != *filter.state) continue;
+    if (page.silences.size() == limit) {
+      page.next_cursor = sinks::parse_silence_id(page.silences.back().id);
+      break;
+    }
+    page.silences.push_back(s);
   }
-  return out;
+  return page;
+}
+
+core::Result<int64_t> FakeStore::count_unended_silences(core::TimePoint now) {
+  auto lock = state_->enter();
+  const core::TimePoint at = to_stored(now);
+  int64_t n = 0;
+  for (const auto& [seq, silence] : state_->silences) n += silence.ends_at > at ? 1 : 0;
+  return n;
 }
 
 core::Result<std::optional<core::Silence>> FakeStore::get_silence(std::string_view id) {

@@ -42,8 +42,10 @@ struct Statements {
     incident_by_id = "SELECT " + incident_cols + " FROM incidents WHERE id = $1";
     members_of = "SELECT " + member_cols + " FROM incident_members WHERE incident_seq = $1" +
                  " ORDER BY " + std::string(kMemberOrder);
-    timeline =
-        "SELECT " + schema::audit_select() + " FROM audit_log WHERE incident_id = $1 ORDER BY seq";
+    timeline = "SELECT " + schema::audit_select() +
+               " FROM audit_log WHERE incident_id = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+    timeline_last = "SELECT " + schema::audit_select() +
+                    " FROM audit_log WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1";
     active_incidents = "SELECT " + incident_cols + " FROM incidents WHERE " + std::string(kActive) +
                        " ORDER BY seq";
     active_members = "SELECT incident_seq, " + member_cols +
@@ -57,7 +59,8 @@ struct Statements {
         " FROM incidents WHERE tenant = $1 AND opened_at >= $2 ORDER BY opened_at LIMIT $3";
     for (unsigned shape = 0; shape < kListShapes; ++shape) list[shape] = list_sql(shape);
   }
-  std::string incident_by_id, members_of, timeline, active_incidents, active_members, max_seq;
+  std::string incident_by_id, members_of, timeline, timeline_last, active_incidents, active_members,
+      max_seq;
   std::string opened_since, journal_marks;
   std::array<std::string, kListShapes> list;
 };
@@ -158,18 +161,36 @@ core::Result<std::optional<IncidentDetail>> get_incident(Reader& r, std::string_
   return std::optional<IncidentDetail>(std::move(detail));
 }
 
-core::Result<std::vector<core::AuditEntry>> timeline(Reader& r, std::string_view id) {
+core::Result<TimelinePage> timeline(Reader& r, std::string_view id, const TimelineQuery& query) {
+  const size_t limit = std::clamp<size_t>(query.limit, 1, kMaxTimelineRead);
   r.params.clear();
   r.params.text(id);
+  r.params.int64(query.after_seq.value_or(0));  // seqs start at 1
+  // One row more than asked tells whether another page exists.
+  r.params.int64(static_cast<int64_t>(limit + 1));
   auto rows = r.conn.query(sql().timeline, r.params, "read timeline");
   if (!rows.ok()) return rows.error();
-  std::vector<core::AuditEntry> entries;
-  entries.reserve(static_cast<size_t>(rows->size()));
+  TimelinePage page;
+  page.entries.reserve(static_cast<size_t>(rows->size()));
   for (int i = 0; i < rows->size(); ++i) {
     RowFields row(*rows, i);
-    entries.push_back(read_audit(row));
+    page.entries.push_back(read_audit(row));
   }
-  return entries;
+  if (page.entries.size() > limit) {
+    page.entries.pop_back();
+    page.next_cursor = page.entries.back().seq;
+  }
+  return page;
+}
+
+core::Result<std::optional<core::AuditEntry>> last_timeline_entry(Reader& r, std::string_view id) {
+  r.params.clear();
+  r.params.text(id);
+  auto rows = r.conn.query(sql().timeline_last, r.params, "read last timeline entry");
+  if (!rows.ok()) return rows.error();
+  if (rows->size() == 0) return std::optional<core::AuditEntry>();
+  RowFields row(*rows, 0);
+  return std::optional<core::AuditEntry>(read_audit(row));
 }
 
 core::Result<core::ActiveState> load_active(Reader& r) {

@@ -56,9 +56,14 @@ class PostgresStore final : public Store {
     auto lease = readers_->acquire();
     return postgres::get_incident(*lease, id);
   }
-  core::Result<std::vector<core::AuditEntry>> timeline(std::string_view id) override {
+  core::Result<TimelinePage> timeline(std::string_view id, const TimelineQuery& query) override {
     auto lease = readers_->acquire();
-    return postgres::timeline(*lease, id);
+    return postgres::timeline(*lease, id, query);
+  }
+  using IncidentStore::timeline;
+  core::Result<std::optional<core::AuditEntry>> last_timeline_entry(std::string_view id) override {
+    auto lease = readers_->acquire();
+    return postgres::last_timeline_entry(*lease, id);
   }
   core::Result<std::vector<core::Incident>> opened_since(const std::string& tenant,
                                                          core::TimePoint since,
@@ -122,9 +127,13 @@ class PostgresStore final : public Store {
     std::lock_guard lock(write_mu_);
     return after_write(postgres::expire_silence(writer_, *seq, now, actor));
   }
-  core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override {
+  core::Result<SilencePage> list_silences(const SilenceFilter& filter) override {
     auto lease = readers_->acquire();
-    return postgres::list_silences(*lease, tenant);
+    return postgres::list_silences(*lease, filter);
+  }
+  core::Result<int64_t> count_unended_silences(core::TimePoint now) override {
+    auto lease = readers_->acquire();
+    return postgres::count_unended_silences(*lease, now);
   }
   core::Result<std::optional<core::Silence>> get_silence(std::string_view id) override {
     const auto seq = parse_silence_id(id);

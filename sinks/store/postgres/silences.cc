@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <limits>
 #include <span>
 
 #include "sinks/store/label_json.h"
@@ -12,6 +14,8 @@
 namespace alertd::sinks::postgres {
 
 namespace {
+
+constexpr size_t kMaxSilencePage = 1000;
 
 struct Statements {
   Statements() {
@@ -27,10 +31,27 @@ struct Statements {
         "ends_at = $2, updated_at = $2 WHERE seq = $1 AND ends_at > $2 RETURNING " +
         cols + ") SELECT " + cols + " FROM ended UNION ALL SELECT " + cols +
         " FROM silences WHERE seq = $1 AND NOT EXISTS (SELECT 1 FROM ended)";
-    of_tenant = "SELECT " + cols + " FROM silences WHERE tenant = $1 ORDER BY seq DESC";
+    // $1 tenant, $2 before seq, $3 the limit, $4 now (in the shapes with a state).
+    const std::string page = "SELECT " + cols + " FROM silences WHERE tenant = $1 AND seq < $2";
+    const std::string newest_first = " ORDER BY seq DESC LIMIT $3";
+    list_any = page + newest_first;
+    list_active = page + " AND starts_at <= $4 AND ends_at > $4" + newest_first;
+    list_pending = page + " AND starts_at > $4 AND ends_at > $4" + newest_first;
+    list_expired = page + " AND ends_at <= $4" + newest_first;
     unended = "SELECT " + cols + " FROM silences WHERE ends_at > $1 ORDER BY seq";
+    unended_count = "SELECT COUNT(*) FROM silences WHERE ends_at > $1";
   }
-  std::string by_seq, by_seq_for_update, expire, of_tenant, unended;
+  const std::string& list(std::optional<core::SilenceState> state) const {
+    if (!state) return list_any;
+    switch (*state) {
+      case core::SilenceState::active: return list_active;
+      case core::SilenceState::pending: return list_pending;
+      case core::SilenceState::expired: return list_expired;
+    }
+    return list_any;
+  }
+  std::string by_seq, by_seq_for_update, expire, list_any, list_active, list_pending, list_expired;
+  std::string unended, unended_count;
 };
 
 const Statements& sql() {
@@ -117,14 +138,24 @@ core::Result<std::optional<core::Silence>> expire_silence(Writer& w, int64_t seq
   return result;
 }
 
-core::Result<std::vector<core::Silence>> list_silences(Reader& r, const std::string& tenant) {
-  Connection& conn = r.conn;
-  simdjson::dom::parser& parser = r.parser;
+core::Result<SilencePage> list_silences(Reader& r, const SilenceFilter& filter) {
+  const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxSilencePage);
   Params params;
-  params.view(tenant);
-  auto rows = conn.query(sql().of_tenant, params, "list silences");
+  params.view(filter.tenant);
+  params.int64(filter.before_seq.value_or(std::numeric_limits<int64_t>::max()));
+  // One row more than asked tells whether another page exists.
+  params.int64(static_cast<int64_t>(limit + 1));
+  if (filter.state) params.time(to_stored(filter.now));
+  auto rows = r.conn.query(sql().list(filter.state), params, "list silences");
   if (!rows.ok()) return rows.error();
-  return read_silences(*rows, parser);
+  auto silences = read_silences(*rows, r.parser);
+  if (!silences.ok()) return silences.error();
+  SilencePage page{std::move(*silences), std::nullopt};
+  if (page.silences.size() > limit) {
+    page.silences.pop_back();
+    page.next_cursor = parse_silence_id(page.silences.back().id);
+  }
+  return page;
 }
 
 core::Result<std::optional<core::Silence>> get_silence(Reader& r, int64_t seq) {
@@ -145,6 +176,14 @@ core::Result<std::vector<core::Silence>> load_silences(Reader& r, core::TimePoin
   auto rows = conn.query(sql().unended, params, "load silences");
   if (!rows.ok()) return rows.error();
   return read_silences(*rows, parser);
+}
+
+core::Result<int64_t> count_unended_silences(Reader& r, core::TimePoint now) {
+  Params params;
+  params.time(to_stored(now));
+  auto rows = r.conn.query(sql().unended_count, params, "count silences");
+  if (!rows.ok()) return rows.error();
+  return rows->int64(0, 0);
 }
 
 }  // namespace alertd::sinks::postgres

@@ -80,15 +80,33 @@ core::Result<std::optional<IncidentDetail>> get_incident(Reader& r, std::string_
   return std::optional<IncidentDetail>(std::move(detail));
 }
 
-core::Result<std::vector<core::AuditEntry>> timeline(Reader& r, std::string_view id) {
+core::Result<TimelinePage> timeline(Reader& r, std::string_view id, const TimelineQuery& query) {
+  const size_t limit = std::clamp<size_t>(query.limit, 1, kMaxTimelineRead);
   Statement& stmt = r.timeline;
   ResetGuard guard(stmt);
   stmt.bind_text(1, id);
-  std::vector<core::AuditEntry> entries;
+  stmt.bind_int(2, query.after_seq.value_or(0));  // seqs start at 1
+  // One row more than asked tells whether another page exists.
+  stmt.bind_int(3, static_cast<int64_t>(limit + 1));
+  TimelinePage page;
   int rc;
-  while ((rc = stmt.step()) == SQLITE_ROW) entries.push_back(read_audit(stmt, 0));
+  while ((rc = stmt.step()) == SQLITE_ROW) page.entries.push_back(read_audit(stmt, 0));
   if (rc != SQLITE_DONE) return stmt.error("read timeline", rc);
-  return entries;
+  if (page.entries.size() > limit) {
+    page.entries.pop_back();
+    page.next_cursor = page.entries.back().seq;
+  }
+  return page;
+}
+
+core::Result<std::optional<core::AuditEntry>> last_timeline_entry(Reader& r, std::string_view id) {
+  Statement& stmt = r.timeline_last;
+  ResetGuard guard(stmt);
+  stmt.bind_text(1, id);
+  const int rc = stmt.step();
+  if (rc == SQLITE_DONE) return std::optional<core::AuditEntry>();
+  if (rc != SQLITE_ROW) return stmt.error("read last timeline entry", rc);
+  return std::optional<core::AuditEntry>(read_audit(stmt, 0));
 }
 
 core::Result<std::vector<core::Incident>> opened_since(Reader& r, const std::string& tenant,

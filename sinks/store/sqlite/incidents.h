@@ -22,7 +22,8 @@ namespace alertd::sinks::sqlite {
 
 core::Result<IncidentPage> list_incidents(Reader& r, const IncidentFilter& filter);
 core::Result<std::optional<IncidentDetail>> get_incident(Reader& r, std::string_view id);
-core::Result<std::vector<core::AuditEntry>> timeline(Reader& r, std::string_view id);
+core::Result<TimelinePage> timeline(Reader& r, std::string_view id, const TimelineQuery& query);
+core::Result<std::optional<core::AuditEntry>> last_timeline_entry(Reader& r, std::string_view id);
 core::Result<std::vector<core::Incident>> opened_since(Reader& r, const std::string& tenant,
                                                        core::TimePoint since, size_t limit);
 core::Result<core::ActiveState> load_active(Reader& r);

@@ -26,6 +26,25 @@ std::string list_sql(unsigned shape) {
   return sql;
 }
 
+// Active and pending silences are the few unended ones (limits.max_silences
+// caps them), so those lists find them by ends_at rather than walk every
+// silence the tenant ever had (SQLite would pick the tenant index for its
+// equality, so the ends_at index is named), and sort only their seqs before
+// reading the rows of one page.
+std::string silence_list_sql(unsigned shape) {
+  static constexpr std::string_view kState[kSilenceListShapes] = {
+      "", " AND starts_at <= ?3 AND ends_at > ?3", " AND starts_at > ?3 AND ends_at > ?3",
+      " AND ends_at <= ?3"};
+  const std::string select = "SELECT " + schema::silence_select() + " FROM silences";
+  const std::string where = " WHERE tenant = ?1 AND seq < ?2" + std::string(kState[shape]);
+  const std::string newest_first = " ORDER BY seq DESC LIMIT ?4";
+  if (shape == kSilencesActive || shape == kSilencesPending) {
+    return select + " WHERE seq IN (SELECT seq FROM silences INDEXED BY silences_ends_at" + where +
+           newest_first + ") ORDER BY seq DESC";
+  }
+  return select + where + newest_first;
+}
+
 core::Status prepare_into(Connection& db, Statement& out, std::string_view sql) {
   auto stmt = Statement::prepare(db, sql);
   if (!stmt.ok()) return stmt.error();
@@ -48,8 +67,12 @@ core::Result<std::unique_ptr<Reader>> open_connection(const std::string& path,
       {&conn->members_of, "SELECT " + schema::member_select() +
                               " FROM incident_members WHERE incident_seq = ?1"
                               " ORDER BY first_seen, fingerprint"},
-      {&conn->timeline,
-       "SELECT " + schema::audit_select() + " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
+      {&conn->timeline, "SELECT " + schema::audit_select() +
+                            " FROM audit_log WHERE incident_id = ?1 AND seq > ?2"
+                            " ORDER BY seq LIMIT ?3"},
+      {&conn->timeline_last,
+       "SELECT " + schema::audit_select() +
+           " FROM audit_log WHERE incident_id = ?1 ORDER BY seq DESC LIMIT 1"},
       {&conn->audit_head, std::string(kAuditHeadSql)},
       {&conn->audit_chain,
        "SELECT " + schema::audit_select() + " FROM audit_log WHERE seq > ?1 ORDER BY seq"},
@@ -65,12 +88,15 @@ core::Result<std::unique_ptr<Reader>> open_connection(const std::string& path,
            active + ") ORDER BY incident_seq, first_seen, fingerprint"},
       {&conn->max_seq, std::string(kMaxIncidentSeqSql)},
       {&conn->journal_marks, schema::journal_marks_sql(schema::Dialect::sqlite)},
-      {&conn->silences_of_tenant,
-       "SELECT " + schema::silence_select() + " FROM silences WHERE tenant = ?1 ORDER BY seq DESC"},
+      {&conn->silence_list[kSilencesAny], silence_list_sql(kSilencesAny)},
+      {&conn->silence_list[kSilencesActive], silence_list_sql(kSilencesActive)},
+      {&conn->silence_list[kSilencesPending], silence_list_sql(kSilencesPending)},
+      {&conn->silence_list[kSilencesExpired], silence_list_sql(kSilencesExpired)},
       {&conn->silence_by_seq,
        "SELECT " + schema::silence_select() + " FROM silences WHERE seq = ?1"},
       {&conn->silences_unended,
        "SELECT " + schema::silence_select() + " FROM silences WHERE ends_at > ?1 ORDER BY seq"},
+      {&conn->silences_unended_count, "SELECT COUNT(*) FROM silences WHERE ends_at > ?1"},
   };
   for (const auto& [stmt, sql] : statements) {
     if (auto st = prepare_into(conn->db, *stmt, sql); !st.ok()) return st.error();

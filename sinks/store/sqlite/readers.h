@@ -28,13 +28,23 @@ enum ListShape : unsigned {
 };
 inline constexpr size_t kListShapes = 16;
 
+/// The silence list statements, by the state asked for (SilenceFilter::state).
+enum SilenceListShape : unsigned {
+  kSilencesAny,
+  kSilencesActive,
+  kSilencesPending,
+  kSilencesExpired
+};
+inline constexpr size_t kSilenceListShapes = 4;
+
 struct Reader {
   Connection db;
   Statement begin;  // BEGIN: one snapshot across the statements of a call
   Statement end;    // ROLLBACK: a read transaction has nothing to keep
   Statement incident_by_id;
   Statement members_of;
-  Statement timeline;
+  Statement timeline;       // incident_id ?1, seq > ?2, oldest first, LIMIT ?3
+  Statement timeline_last;  // incident_id ?1: the highest seq
   Statement audit_head;     // the recorded head of the audit chain
   Statement audit_chain;    // the audit entries after seq ?1 in seq order, for verify_audit
   Statement audit_hash_at;  // the hash of audit entry ?1
@@ -42,10 +52,12 @@ struct Reader {
   Statement active_incidents;
   Statement active_members;
   Statement max_seq;
-  Statement journal_marks;       // journal_pos > ?1 (schema::journal_marks_sql)
-  Statement silences_of_tenant;  // newest first
+  Statement journal_marks;  // journal_pos > ?1 (schema::journal_marks_sql)
+  // tenant ?1, seq < ?2, the state at ?3 (not in kSilencesAny), newest first, LIMIT ?4
+  std::array<Statement, kSilenceListShapes> silence_list;
   Statement silence_by_seq;
   Statement silences_unended;               // ends_at > ?1, oldest first
+  Statement silences_unended_count;         // ends_at > ?1
   std::array<Statement, kListShapes> list;  // prepared on first use
   StatementCache cache;                     // the rare reads (problems)
   simdjson::dom::parser parser;

@@ -3,6 +3,9 @@
 #include <simdjson.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <limits>
+
 #include "sinks/store/silence_store.h"
 #include "sinks/store/sqlite/rows.h"
 #include "sinks/store/store_input.h"
@@ -10,6 +13,8 @@
 namespace alertd::sinks::sqlite {
 
 namespace {
+
+constexpr size_t kMaxSilencePage = 1000;
 
 /// Steps a silence query (SELECT schema::silence_select() ...) to the end.
 core::Result<std::vector<core::Silence>> read_silences(Statement& stmt,
@@ -91,11 +96,31 @@ core::Result<std::optional<core::Silence>> expire_silence(Writer& w, int64_t seq
   return result;
 }
 
-core::Result<std::vector<core::Silence>> list_silences(Reader& r, const std::string& tenant) {
-  Statement& stmt = r.silences_of_tenant;
+core::Result<SilencePage> list_silences(Reader& r, const SilenceFilter& filter) {
+  const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxSilencePage);
+  unsigned shape = kSilencesAny;
+  if (filter.state) {
+    switch (*filter.state) {
+      case core::SilenceState::active: shape = kSilencesActive; break;
+      case core::SilenceState::pending: shape = kSilencesPending; break;
+      case core::SilenceState::expired: shape = kSilencesExpired; break;
+    }
+  }
+  Statement& stmt = r.silence_list.at(shape);
   ResetGuard guard(stmt);
-  stmt.bind_text(1, tenant);
-  return read_silences(stmt, r.parser, "list silences");
+  stmt.bind_text(1, filter.tenant);
+  stmt.bind_int(2, filter.before_seq.value_or(std::numeric_limits<int64_t>::max()));
+  if (shape != kSilencesAny) stmt.bind_time(3, to_stored(filter.now));
+  // One row more than asked tells whether another page exists.
+  stmt.bind_int(4, static_cast<int64_t>(limit + 1));
+  auto rows = read_silences(stmt, r.parser, "list silences");
+  if (!rows.ok()) return rows.error();
+  SilencePage page{std::move(*rows), std::nullopt};
+  if (page.silences.size() > limit) {
+    page.silences.pop_back();
+    page.next_cursor = parse_silence_id(page.silences.back().id);
+  }
+  return page;
 }
 
 core::Result<std::optional<core::Silence>> get_silence(Reader& r, int64_t seq) {
@@ -110,6 +135,15 @@ core::Result<std::vector<core::Silence>> load_silences(Reader& r, core::TimePoin
   ResetGuard guard(stmt);
   stmt.bind_time(1, to_stored(now));
   return read_silences(stmt, r.parser, "load silences");
+}
+
+core::Result<int64_t> count_unended_silences(Reader& r, core::TimePoint now) {
+  Statement& stmt = r.silences_unended_count;
+  ResetGuard guard(stmt);
+  stmt.bind_time(1, to_stored(now));
+  const int rc = stmt.step();
+  if (rc != SQLITE_ROW) return stmt.error("count silences", rc);
+  return stmt.column_int(0);
 }
 
 }  // namespace alertd::sinks::sqlite

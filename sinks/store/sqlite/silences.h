@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "core/silence.h"
 #include "core/time.h"
+#include "sinks/store/silence_store.h"
 #include "sinks/store/sqlite/readers.h"
 #include "sinks/store/sqlite/writer.h"
 
@@ -28,8 +29,9 @@ core::Result<std::optional<core::Silence>> expire_silence(Writer& w, int64_t seq
                                                           std::string_view actor);
 
 // The reads, on a leased reader.
-core::Result<std::vector<core::Silence>> list_silences(Reader& r, const std::string& tenant);
+core::Result<SilencePage> list_silences(Reader& r, const SilenceFilter& filter);
 core::Result<std::optional<core::Silence>> get_silence(Reader& r, int64_t seq);
 core::Result<std::vector<core::Silence>> load_silences(Reader& r, core::TimePoint now);
+core::Result<int64_t> count_unended_silences(Reader& r, core::TimePoint now);
 
 }  // namespace alertd::sinks::sqlite

@@ -106,6 +106,25 @@ TEST(IncidentReportTest, SlaAgainstTargetsTimelineMembersAndActors) {
   EXPECT_EQ(uint64_t(doc["actors"]["ann"]), 1u);
 }
 
+TEST(IncidentReportTest, ACutTimelineIsSaidSo) {
+  auto i = incident(9, core::Priority::P2, 0s, 0s);
+  std::vector<core::Member> none;
+  std::vector<core::AuditEntry> timeline(2);
+  correlator::LifecyclePolicy policy;
+  ReportInput whole{i, none, timeline, policy, kT0 + 1h};
+  EXPECT_EQ(report_markdown(whole).find("Only the first"), std::string::npos);
+  simdjson::dom::parser parser;
+  EXPECT_FALSE(bool(parser.parse(report_json(whole)).value()["timeline_truncated"]));
+
+  ReportInput cut{i, none, timeline, policy, kT0 + 1h, /*timeline_truncated=*/true};
+  const auto md = report_markdown(cut);
+  EXPECT_NE(md.find("Only the first 2 entries are shown"), std::string::npos) << md;
+  EXPECT_NE(md.find("GET /api/v1/incidents/INC-9/timeline"), std::string::npos) << md;
+  auto doc = parser.parse(report_json(cut)).value();
+  EXPECT_TRUE(bool(doc["timeline_truncated"]));
+  EXPECT_EQ(simdjson::dom::array(doc["timeline"]).size(), 2u);
+}
+
 TEST(IncidentReportTest, UnresolvedRunsUntilNow) {
   auto i = incident(8, core::Priority::P3, 0s, 0s);
   std::vector<core::Member> none;

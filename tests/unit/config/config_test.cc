@@ -53,6 +53,7 @@ void expect_same_config(const config::DaemonConfig& a, const config::DaemonConfi
   EXPECT_EQ(a.limits.max_annotation_value_bytes, b.limits.max_annotation_value_bytes);
   EXPECT_EQ(a.limits.max_source_bytes, b.limits.max_source_bytes);
   EXPECT_EQ(a.limits.max_depth, b.limits.max_depth);
+  EXPECT_EQ(a.limits.max_silences, b.limits.max_silences);
   EXPECT_EQ(a.resolve_timeout, b.resolve_timeout);
   EXPECT_EQ(a.dedup.touch_interval, b.dedup.touch_interval);
   EXPECT_EQ(a.dedup.resolved_retention, b.dedup.resolved_retention);
@@ -238,6 +239,15 @@ TEST(ConfigTest, DurationsOverAHundredYearsAreRefused) {
   auto longest = parse_config("ingest:\n  resolve_timeout: 100y\n", "test.yaml");
   ASSERT_TRUE(longest) << longest.error().message;
   EXPECT_EQ(longest->resolve_timeout, std::chrono::hours(24 * 365 * 100));
+}
+
+TEST(ConfigTest, MaxSilencesDefaultsToTenThousandAndIsChecked) {
+  EXPECT_EQ(config::DaemonConfig{}.limits.max_silences, 10000u);
+  auto r = config::parse_config("limits:\n  max_silences: 3\n", "t.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->limits.max_silences, 3u);
+  EXPECT_THAT(parse_error("limits:\n  max_silences: 0\n"), HasSubstr("limits.max_silences"));
+  EXPECT_THAT(parse_error("limits:\n  max_silences: 1000001\n"), HasSubstr("limits.max_silences"));
 }
 
 TEST(ConfigTest, PostgresAndSqliteTogetherIsAnErrorAtTheLine) {

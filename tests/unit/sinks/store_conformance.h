@@ -2,7 +2,8 @@
 // The store conformance suite: every Store backend must pass the same
 // tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
 // store_concurrency_test.cc, store_audit_test.cc, store_anchor_test.cc, store_problems_test.cc,
-// store_retention_test.cc, store_journal_test.cc, store_poison_test.cc). A backend provides a
+// store_retention_test.cc, store_journal_test.cc, store_poison_test.cc,
+// store_pages_test.cc). A backend provides a
 // TestDb per test (a fresh, empty database) and instantiates the suites with
 // ALERTD_INSTANTIATE_STORE_SUITES: SQLite in sqlite_store_test.cc,
 // PostgreSQL in postgres_store_test.cc, the in-memory fake of tests/support
@@ -12,8 +13,10 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "sinks/store/audit_anchor.h"
@@ -114,6 +117,15 @@ class StoreListTest : public StoreTest {
   void SetUp() override;  // store_list_test.cc: 300 incidents
 };
 class StoreSilencesTest : public StoreTest {};
+class StorePagesTest : public StoreTest {
+ protected:
+  // Defined in store_pages_test.cc.
+  static constexpr int kFixtureSilences = 300;  // 250 in "default", 50 in "other"
+  void SetUp() override;
+  /// The fixture's silence seqs of a tenant (in `state` at the fixture's time), newest first.
+  static std::vector<int64_t> expected_silences(const std::string& tenant,
+                                                std::optional<core::SilenceState> state);
+};
 class StoreJournalTest : public StoreTest {};
 class StoreConcurrencyTest : public StoreTest {};
 class StorePoisonTest : public StoreTest {};  // store_poison_test.cc: hostile values, quarantine
@@ -186,4 +198,6 @@ class StoreRetentionTest : public StoreTest {
   INSTANTIATE_TEST_SUITE_P(prefix, StoreJournalTest, ::testing::Values(backend),     \
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StorePoisonTest, ::testing::Values(backend),      \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StorePagesTest, ::testing::Values(backend),       \
                            ::alertd::sinks::testing::backend_name)
