@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/engine.h"
 #include "api/server.h"
@@ -23,12 +24,19 @@ namespace alertd::api {
 class Credentials;
 std::shared_ptr<const Credentials> make_credentials(const config::AuthConfig& auth);
 
+struct ReloadOutcome {
+  std::string summary;                      // rules, correlation, auth in force
+  std::vector<std::string> restart_needed;  // changed keys that apply only after a restart
+};
+
 struct ApiContext {
   const config::DaemonConfig& config;
   telemetry::Metrics& metrics;
   core::Clock& clock;
-  /// Built once from config.auth; handlers ask authorize() (auth.h), not this.
-  std::shared_ptr<const Credentials> credentials = make_credentials(config.auth);
+  /// Built from config.auth, and again by each reload that changes `auth`
+  /// (swapped whole, so a request sees the old tokens or the new, never a
+  /// mix). Handlers ask authorize() (auth.h), not this.
+  std::atomic<std::shared_ptr<const Credentials>> credentials{make_credentials(config.auth)};
   /// Set once the store is open and the pipeline runs; until then the API
   /// answers 503 (and /-/ready says so).
   std::atomic<sinks::Store*> store{nullptr};
@@ -37,9 +45,11 @@ struct ApiContext {
   /// Called after a silence was created or expired, with the store already
   /// updated: hands the current silences to the correlator. Set by the app.
   std::function<void()> silences_changed;
-  /// POST /-/reload and SIGHUP: re-reads the rule files and swaps them in
-  /// atomically. Returns a summary, or the errors (old rules keep running).
-  std::function<core::Result<std::string>()> reload;
+  /// POST /-/reload and SIGHUP: re-reads the config file and applies what
+  /// can change while running (rules, correlation, limits, auth), each
+  /// swapped in atomically. Returns what was applied and which changed keys
+  /// need a restart, or the errors (the running settings stay).
+  std::function<core::Result<ReloadOutcome>()> reload;
 
   bool ready() const { return pipeline.load(std::memory_order_acquire) != nullptr; }
 };
@@ -52,6 +62,7 @@ void add_ops_routes(Router& router, ApiContext& ctx);
 void add_silence_routes(Router& router, ApiContext& ctx);
 void add_audit_routes(Router& router, ApiContext& ctx);
 void add_problem_routes(Router& router, ApiContext& ctx);
+void add_store_routes(Router& router, ApiContext& ctx);
 
 /// 503 for requests that arrive before start-up finished.
 Response not_ready_response();

@@ -3,6 +3,7 @@
 #include <absl/container/flat_hash_map.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/beast/http.hpp>
 #include <map>
@@ -49,13 +50,13 @@ class Credentials {
     std::string source;  // ingest tokens only
   };
 
-  explicit Credentials(const config::AuthConfig& auth) : enabled_(auth.enabled) {
+  explicit Credentials(const config::AuthConfig& auth)
+      : enabled_(auth.enabled), open_sources_(auth.open_ingest) {
     for (const auto& t : auth.tokens) {
       by_digest_.emplace(sha256(t.token), Entry{false, t.name, t.role, t.tenant, {}});
     }
     for (const auto& t : auth.ingest) {
       by_digest_.emplace(sha256(t.token), Entry{true, t.name, {}, t.tenant, t.source});
-      if (!is_protected(t.source)) protected_sources_.push_back(t.source);
     }
   }
 
@@ -64,8 +65,11 @@ class Credentials {
     auto it = by_digest_.find(sha256(token));
     return it == by_digest_.end() ? nullptr : &it->second;
   }
-  bool is_protected(std::string_view source) const {
-    for (const auto& s : protected_sources_) {
+  /// Whether alerts to `source` need no token: always without auth, else
+  /// only when auth.open_ingest names it.
+  bool is_open(std::string_view source) const {
+    if (!enabled_) return true;
+    for (const auto& s : open_sources_) {
       if (s == source) return true;
     }
     return false;
@@ -82,7 +86,7 @@ class Credentials {
   };
   bool enabled_;
   absl::flat_hash_map<Digest, Entry, DigestHash> by_digest_;
-  std::vector<std::string> protected_sources_;  // sources with ingest tokens
+  std::vector<std::string> open_sources_;  // auth.open_ingest
 };
 
 std::shared_ptr<const Credentials> make_credentials(const config::AuthConfig& auth) {
@@ -163,7 +167,8 @@ std::vector<std::string> query_tenants(const Request& req) {
 std::variant<Principal, Response> authorize(const ApiContext& ctx, const Request& req,
                                             core::Role needed) {
   auto tenants = query_tenants(req);
-  const Credentials& creds = *ctx.credentials;
+  const auto held = ctx.credentials.load(std::memory_order_acquire);
+  const Credentials& creds = *held;
   if (!creds.enabled()) {
     return Principal{std::string(kAnonymous), core::Role::admin,
                      tenants.empty() ? std::string(kDefaultTenant) : std::move(tenants.front()),
@@ -192,6 +197,24 @@ std::variant<Principal, Response> authorize(const ApiContext& ctx, const Request
   return Principal{entry->name, entry->role, entry->tenant, true};
 }
 
+std::optional<Acting> acting_as(const Principal& p, std::optional<std::string> body_actor) {
+  if (p.authenticated) {
+    Acting a{p.name, "", true};
+    if (body_actor && *body_actor != p.name) a.on_behalf_of = std::move(*body_actor);
+    return a;
+  }
+  if (!body_actor || body_actor->empty()) return std::nullopt;
+  return Acting{std::move(*body_actor), "", false};
+}
+
+std::variant<Acting, Response> require_actor(const Principal& p,
+                                             std::optional<std::string> body_actor) {
+  if (auto acting = acting_as(p, std::move(body_actor))) return std::move(*acting);
+  return error_response(400, "missing_field",
+                        "required and missing or empty: actor (who acts; with an auth section "
+                        "the token names them)");
+}
+
 bool can_see(const Principal& p, std::string_view tenant) {
   return !p.authenticated || p.tenant == tenant;
 }
@@ -204,16 +227,22 @@ std::optional<Response> tenant_forbidden(const ApiContext& ctx, const Principal&
 
 std::variant<IngestCaller, Response> authorize_ingest(const ApiContext& ctx, const Request& req,
                                                       std::string_view source) {
-  const Credentials& creds = *ctx.credentials;
-  if (!creds.is_protected(source)) return IngestCaller{kAnonymous, kDefaultTenant, false};
+  const auto held = ctx.credentials.load(std::memory_order_acquire);
+  const Credentials& creds = *held;
+  // An open source still takes a token that is sent: its tenant applies.
+  if (creds.is_open(source) &&
+      (!creds.enabled() || req.find(bhttp::field::authorization) == req.end())) {
+    return IngestCaller{std::string(kAnonymous), std::string(kDefaultTenant), false};
+  }
   auto token = bearer_token(ctx, req);
   if (auto* refused = std::get_if<Response>(&token)) return std::move(*refused);
   const Credentials::Entry* entry = creds.find(std::get<std::string_view>(token));
   if (entry == nullptr) return unauthenticated(ctx, "the Bearer token is not known");
-  if (!entry->ingest || entry->source != source) {
-    return forbidden(ctx,
-                     "token " + entry->name + " is not an ingest token for " + std::string(source));
+  if (entry->ingest && entry->source != source) {
+    return forbidden(ctx, "token " + entry->name + " is an ingest token for " + entry->source +
+                              ", not " + std::string(source));
   }
+  // Every API role includes sender's right to send alerts.
   return IngestCaller{entry->name, entry->tenant, true};
 }
 
@@ -233,8 +262,11 @@ std::string auth_summary(const config::AuthConfig& auth) {
   for (auto source : config::kIngestEndpointSources) {
     size_t n = 0;
     for (const auto& t : auth.ingest) n += t.source == source ? 1 : 0;
+    const bool open = std::find(auth.open_ingest.begin(), auth.open_ingest.end(), source) !=
+                      auth.open_ingest.end();
     out += " " + std::string(source) +
-           (n == 0 ? " open" : " needs a token (" + std::to_string(n) + ")");
+           (open ? " OPEN (auth.open_ingest: anyone may send)"
+                 : " needs a token (" + std::to_string(n) + " ingest tokens, or any API token)");
     if (source != config::kIngestEndpointSources[std::size(config::kIngestEndpointSources) - 1])
       out += ",";
   }

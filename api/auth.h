@@ -17,8 +17,9 @@
 //                      knows the priority), and problem management: POST
 //                      /api/v1/problems/{id}/{known_error|resolve|close}
 //   admin              POST /-/reload
-//   ingest             POST /api/v2/alerts (source "alertmanager"), POST /api/v1/events
-//                      ("generic"): authorize_ingest(), with the source's ingest tokens
+//   sender             POST /api/v2/alerts (source "alertmanager"), POST /api/v1/events
+//                      ("generic"): authorize_ingest(); the source's ingest tokens too,
+//                      and none for a source named in auth.open_ingest
 //
 // Tenants: with auth on, a request acts for its token's tenant only. A
 // request that names another tenant (`?tenant=` here, a body `tenant` via
@@ -53,6 +54,22 @@ struct Principal {
 std::variant<Principal, Response> authorize(const ApiContext& ctx, const Request& req,
                                             core::Role needed);
 
+/// Who a request acts as, for the audit trail and the segregation of duties.
+struct Acting {
+  std::string actor;         // the token's name with auth; else the body's actor
+  std::string on_behalf_of;  // with auth: the body's actor, when it names someone else
+  bool authenticated = false;
+};
+
+/// With auth, the identity is the token's name and a body `actor` is only
+/// on_behalf_of: a token cannot speak as another person. Without auth (the
+/// open loopback API) the body's actor is taken on trust, unauthenticated;
+/// nullopt then when the body names none (the caller answers 400).
+std::optional<Acting> acting_as(const Principal& p, std::optional<std::string> body_actor);
+/// acting_as(), or the 400 missing_field to answer when it has no actor.
+std::variant<Acting, Response> require_actor(const Principal& p,
+                                             std::optional<std::string> body_actor);
+
 /// Whether `p` may see a record of `tenant`: always without auth (the API
 /// is open), else only its own tenant's.
 bool can_see(const Principal& p, std::string_view tenant);
@@ -64,15 +81,16 @@ std::optional<Response> tenant_forbidden(const ApiContext& ctx, const Principal&
 
 /// Who sent alerts to an ingest endpoint.
 struct IngestCaller {
-  std::string_view name;    // "anonymous" for an open source
-  std::string_view tenant;  // the tenant the alerts belong to
+  std::string name;    // "anonymous" for an open source
+  std::string tenant;  // the tenant the alerts belong to
   bool authenticated;
 };
 
-/// For an ingest endpoint of `source` (one of kIngestEndpointSources): a
-/// source with ingest tokens needs one of them (401 without a known token,
-/// 403 with a token that is not for this source); a source with none is open
-/// and its alerts go to tenant "default". The views live as long as `ctx`.
+/// For an ingest endpoint of `source` (one of kIngestEndpointSources). With
+/// auth, a token is needed (401 without a known one): an ingest token of this
+/// source, or an API token of any role (sender and above); an ingest token
+/// of another source is 403. A source in auth.open_ingest, and every source
+/// without auth, takes alerts without a token, for tenant "default".
 std::variant<IngestCaller, Response> authorize_ingest(const ApiContext& ctx, const Request& req,
                                                       std::string_view source);
 

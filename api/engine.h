@@ -20,12 +20,13 @@ class Engine {
   virtual ~Engine() = default;
 
   enum class Offer {
-    accepted,        // queued (mode none) or journaled (mode journal): answer 2xx
-    queue_full,      // mode none: the shard queues are full (429)
-    stopping,        // shutting down or still recovering (503)
-    journal_full,    // the journal holds durability.max_bytes (503)
-    journal_failed,  // the journal could not be written: disk full, I/O error (503)
-    too_large,       // one batch over the journal's record limit (413)
+    accepted,            // queued (mode none) or journaled (mode journal): answer 2xx
+    queue_full,          // mode none: the shard queues are full (429)
+    stopping,            // shutting down or still recovering (503)
+    journal_full,        // the journal holds durability.max_bytes (503)
+    journal_failed,      // the journal could not be written: disk full, I/O error (503)
+    too_large,           // one batch over the journal's record limit (413)
+    active_alert_limit,  // limits.max_active_alerts reached and the batch has a new alert (429)
   };
   using OfferDone = std::function<void(Offer)>;
   /// The one way alerts enter the pipeline, for every ingest path. Runs the

@@ -29,6 +29,12 @@ std::optional<Refusal> read_string(od::value& v, std::string_view field,
   }
   std::string_view text;
   if (auto code = v.get_string().get(text)) return json_refusal(code, field);
+  // \u0000 decodes to a NUL byte, which PostgreSQL text cannot hold.
+  if (text.find('\0') != std::string_view::npos) {
+    return Refusal{
+        400, "nul_byte",
+        std::string(field) + " contains a NUL byte (\\u0000), which the store cannot hold"};
+  }
   out.emplace(text);
   return std::nullopt;
 }

@@ -1,6 +1,9 @@
 #pragma once
 // Response builders, so every endpoint answers errors the same way:
 // {"error": "<reason token>", "detail": "<what is wrong>"} (DESIGN.md §5).
+// A detail may quote the request (a path, an id): the body stays valid UTF-8
+// JSON whatever it holds, since core::JsonWriter writes every byte that is
+// not well-formed UTF-8 as \ufffd.
 
 #include <optional>
 #include <span>

@@ -167,8 +167,16 @@ void Router::run_elsewhere(const Route& route, std::shared_ptr<Request> request,
                            Responder responder) const {
   const Submit& submit =
       route.runs == Runs::store_writer ? places_.store_writer : places_.store_reader;
+  // Off the io thread the server's catch does not reach: a handler that
+  // throws must still answer (500 internal) and leave the thread running.
   auto job = [&route, request = std::move(request), ctx = std::move(ctx), responder]() mutable {
-    responder.send(route.handler(ctx));
+    try {
+      responder.send(route.handler(ctx));
+    } catch (const std::exception& e) {
+      responder.fail_internal(e.what());
+    } catch (...) {
+      responder.fail_internal("an exception that is not a std::exception");
+    }
   };
   responder.answer_by(places_.store_wait, store_wait_expired);
   if (!submit || !submit(std::move(job))) {

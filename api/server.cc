@@ -1,9 +1,17 @@
 #include "api/server.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <cctype>
 #include <charconv>
+#include <map>
+#include <mutex>
 #include <optional>
+
+#include "api/responses.h"
 
 namespace alertd::api {
 
@@ -14,31 +22,113 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+// A failed accept (EMFILE, ENFILE, ENOBUFS) fails again at once while its
+// cause lasts: the next attempt waits, 10 ms doubling up to 1 s.
+constexpr auto kFirstAcceptDelay = std::chrono::milliseconds(10);
+constexpr auto kLastAcceptDelay = std::chrono::seconds(1);
+// The most the read buffer holds (or the header limit, if larger). The parser
+// consumes the buffer as it goes, so the buffer holds the element in hand: the
+// headers, a chunk line, the trailer, or one read of body bytes (Beast reads
+// at most 64 KiB at a time anyway). Without a bound, Beast 1.81 buffers a
+// chunk line or a trailer for as long as its end does not come.
+constexpr size_t kReadBufferBytes = 64 << 10;
+constexpr size_t kDiscardChunk = 16 << 10;
+
+// Open connections per client address. Taken by the accept handler (context
+// 0), released by sessions ending on any io thread: a mutex, held for a map
+// lookup, once per connection (never per request).
+class AddressCounts {
+ public:
+  explicit AddressCounts(size_t limit) : limit_(limit) {}
+  bool try_add(const asio::ip::address& address) {
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = counts_.try_emplace(address, 0);
+    if (it->second >= limit_) return false;
+    ++it->second;
+    return true;
+  }
+  void remove(const asio::ip::address& address) {
+    std::lock_guard lock(mutex_);
+    auto it = counts_.find(address);
+    if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  }
+
+ private:
+  const size_t limit_;
+  std::mutex mutex_;
+  std::map<asio::ip::address, size_t> counts_;
+};
+
+ServerOptions with_defaults(ServerOptions o) {
+  auto plain = [](unsigned status, std::string_view reason, std::string_view detail) {
+    return error_response(status, reason, detail);
+  };
+  if (!o.refuse) o.refuse = plain;
+  if (!o.fail) o.fail = plain;
+  if (!o.dropped) o.dropped = [](std::string_view) {};
+  return o;
+}
+
+// What every session shares with the server; lives as long as the server.
+struct Shared {
+  Shared(ServerOptions o, Handler h)
+      : options(with_defaults(std::move(o))),
+        handler(std::move(h)),
+        per_address(options.max_connections_per_ip) {}
+  const ServerOptions options;
+  const Handler handler;
+  std::atomic<size_t> open{0};
+  AddressCounts per_address;
+};
+
 // One connection: read a request, answer it, repeat while keep-alive. The
 // object lives as long as an async operation holds shared_from_this().
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, asio::io_context& context, const ServerOptions& options,
-          const Handler& handler, std::atomic<size_t>& open)
+  // `counted`: the client address this connection holds a place of.
+  Session(tcp::socket&& socket, asio::io_context& context, Shared& shared,
+          std::optional<asio::ip::address> counted)
       : stream_(std::move(socket)),
         context_(context),
-        options_(options),
-        handler_(handler),
-        open_(open) {
-    ++open_;
+        shared_(shared),
+        options_(shared.options),
+        counted_(std::move(counted)) {
+    ++shared_.open;
   }
-  ~Session() { --open_; }
+  ~Session() {
+    if (counted_) shared_.per_address.remove(*counted_);
+    --shared_.open;
+  }
 
   void run() {
     asio::dispatch(stream_.get_executor(),
                    beast::bind_front_handler(&Session::do_read, shared_from_this()));
   }
 
+  // Its address is at max_connections_per_ip: answer 503 without reading.
+  void refuse_connection() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      self->stream_.expires_after(self->options_.linger_timeout);
+      auto limit = std::to_string(self->options_.max_connections_per_ip);
+      auto answer = self->options_.fail(
+          503, "too_many_connections",
+          "this client address already has " + limit + " open connections, the limit");
+      answer.set(bhttp::field::retry_after, "1");
+      self->send(std::move(answer), After::linger);
+    });
+  }
+
  private:
+  enum class After { read_next, close, linger };
+
   void do_read() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    parser_->on_chunk_header(on_chunk_header_);
+    chunk_line_too_long_ = false;
+    // Over it, the read fails with buffer_overflow (refusal() says what for).
+    buffer_.max_size(std::max({kReadBufferBytes, options_.max_header_bytes, buffer_.size()}));
     stream_.expires_after(options_.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_read, shared_from_this()));
@@ -47,47 +137,84 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, size_t) {
     if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted)
       return do_close();
-    if (ec == bhttp::error::body_limit) {
-      auto limit = std::to_string(options_.max_body_bytes);
-      return send(options_.refuse(413, "body_too_large",
-                                  "request body exceeds the limit of " + limit + " bytes"),
-                  /*close=*/true);
+    if (ec) {
+      // Refused before the request was read whole: the client may still be
+      // sending, so the connection lingers to let it read the answer.
+      if (auto answer = refusal(ec)) return send(std::move(*answer), After::linger);
+      return do_close();  // timeout, reset, malformed HTTP: nothing to answer
     }
-    if (ec == bhttp::error::header_limit) {
-      return send(options_.refuse(431, "headers_too_large", "request headers are too large"), true);
-    }
-    if (ec) return do_close();  // timeout, reset, malformed HTTP: nothing to answer
     Request request = parser_->release();
     keep_alive_ = request.keep_alive();
     version_ = request.version();
-    handler_(std::move(request), Responder(std::make_shared<Responder::State>(shared_from_this())));
+    call_handler(std::move(request));
+  }
+
+  std::optional<Response> refusal(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      auto limit = std::to_string(options_.max_body_bytes);
+      return options_.refuse(413, "body_too_large",
+                             "request body exceeds the limit of " + limit + " bytes");
+    }
+    bool overflow = ec == bhttp::error::buffer_overflow;
+    if (ec == bhttp::error::header_limit || (overflow && !parser_->is_header_done())) {
+      auto limit = std::to_string(options_.max_header_bytes);
+      return options_.refuse(431, "headers_too_large",
+                             "request headers exceed the limit of " + limit + " bytes");
+    }
+    if (chunk_line_too_long_ || overflow) {
+      auto limit = std::to_string(options_.max_chunk_line_bytes);
+      return options_.refuse(400, "chunk_line_too_long",
+                             "a chunk-size line with its extensions exceeds " + limit +
+                                 " bytes, or the trailer is too large");
+    }
+    return std::nullopt;
+  }
+
+  void call_handler(Request&& request) {
+    Responder responder(std::make_shared<Responder::State>(shared_from_this()));
+    try {
+      shared_.handler(std::move(request), responder);
+    } catch (const std::exception& e) {
+      responder.fail_internal(e.what());
+    } catch (...) {
+      responder.fail_internal("an exception that is not a std::exception");
+    }
   }
 
  public:
   // The answer to the request in hand; on this connection's thread.
   void reply(Response&& response) {
     response.version(version_);
-    send(std::move(response), !keep_alive_);
+    send(std::move(response), keep_alive_ ? After::read_next : After::close);
   }
   // No answer will come (the Responder was dropped): the client must not wait.
   void abandon() { do_close(); }
+  // 500 internal: the handler failed. Any thread.
+  Response internal_error() {
+    return options_.fail(500, "internal",
+                         "the server failed while handling the request; the error is logged");
+  }
   asio::any_io_executor executor() { return stream_.get_executor(); }
   // Stopped once the server stops: nothing may be posted to it any more.
   bool stopped() const { return context_.stopped(); }
 
  private:
-  void send(Response&& response, bool close) {
-    response.keep_alive(!close);
+  void send(Response&& response, After after) {
+    response.keep_alive(after == After::read_next);
     response.prepare_payload();
     response_ = std::make_shared<Response>(std::move(response));
     bhttp::async_write(stream_, *response_,
-                       beast::bind_front_handler(&Session::on_write, shared_from_this(), close));
+                       beast::bind_front_handler(&Session::on_write, shared_from_this(), after));
   }
 
-  void on_write(bool close, beast::error_code ec, size_t) {
+  void on_write(After after, beast::error_code ec, size_t) {
     response_.reset();
-    if (ec || close) return do_close();
-    do_read();
+    if (ec) return do_close();
+    switch (after) {
+      case After::read_next: return do_read();
+      case After::close: return do_close();
+      case After::linger: return linger();
+    }
   }
 
   void do_close() {
@@ -95,16 +222,64 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // A close with unread input makes the kernel reset the connection, and the
+  // client may lose the answer it has not read yet. So: end our side, then
+  // read and drop what still comes, up to linger_bytes or linger_timeout.
+  void linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return;
+    linger_left_ = options_.linger_bytes;
+    discard_ = std::make_unique<char[]>(kDiscardChunk);
+    stream_.expires_after(options_.linger_timeout);
+    discard();
+  }
+  void discard() {
+    stream_.async_read_some(asio::buffer(discard_.get(), kDiscardChunk),
+                            beast::bind_front_handler(&Session::on_discarded, shared_from_this()));
+  }
+  void on_discarded(beast::error_code ec, size_t n) {
+    // The end of input, the timeout, or enough: the socket closes with us.
+    if (ec || n >= linger_left_) return;
+    linger_left_ -= n;
+    discard();
+  }
+
+  // Beast calls this once a chunk line is read whole, with the extensions
+  // (from the first ';'); the buffer bound keeps an endless line from being
+  // read at all. The line's length counts the chunk-size digits before the
+  // extensions too, found in the buffer the parser reads from.
+  void check_chunk_header(std::uint64_t, beast::string_view extensions, beast::error_code& ec) {
+    size_t line = extensions.size();
+    auto in = buffer_.data();
+    const char* begin = static_cast<const char*>(in.data());
+    const char* at = extensions.data();
+    if (at >= begin && at <= begin + in.size()) {
+      while (at > begin && std::isxdigit(static_cast<unsigned char>(at[-1]))) --at, ++line;
+    }
+    if (line <= options_.max_chunk_line_bytes) return;
+    chunk_line_too_long_ = true;
+    ec = bhttp::error::bad_chunk_extension;
+  }
+
   beast::tcp_stream stream_;
   asio::io_context& context_;
+  Shared& shared_;
+  const ServerOptions& options_;
+  const std::optional<asio::ip::address> counted_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // The parser keeps a reference to it: it lives as long as the session.
+  std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> on_chunk_header_ =
+      [this](std::uint64_t size, beast::string_view extensions, beast::error_code& ec) {
+        check_chunk_header(size, extensions, ec);
+      };
+  bool chunk_line_too_long_ = false;
   std::shared_ptr<Response> response_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
-  const ServerOptions& options_;
-  const Handler& handler_;
-  std::atomic<size_t>& open_;
+  size_t linger_left_ = 0;
+  std::unique_ptr<char[]> discard_;
 };
 
 }  // namespace
@@ -134,6 +309,12 @@ void Responder::send(Response&& response) const {
   });
 }
 
+void Responder::fail_internal(std::string_view what) const {
+  spdlog::error("a request handler failed: {}", what);
+  if (state_->answered.load(std::memory_order_acquire)) return;  // its answer is out already
+  send(state_->session->internal_error());
+}
+
 void Responder::answer_by(core::Duration wait, std::function<Response()> fallback) const {
   asio::dispatch(
       state_->executor, [state = state_, wait, fallback = std::move(fallback)]() mutable {
@@ -151,38 +332,66 @@ void Responder::answer_by(core::Duration wait, std::function<Response()> fallbac
 // needed) and the contexts share no scheduler lock. Measured: the shared
 // multi-threaded io_context spent a large share of its time in futex waits.
 struct Server::Impl {
-  Impl(ServerOptions o, Handler h) : options(std::move(o)), handler(std::move(h)) {
-    for (size_t i = 0; i < options.threads; ++i) {
+  Impl(ServerOptions o, Handler h) : shared(std::move(o), std::move(h)) {
+    for (size_t i = 0; i < shared.options.threads; ++i) {
       contexts.push_back(std::make_unique<asio::io_context>(1));  // 1: single-threaded hint
       guards.emplace_back(asio::make_work_guard(*contexts.back()));
     }
     acceptor.emplace(*contexts.front());
+    accept_timer.emplace(*contexts.front());
   }
 
   void do_accept() {
     auto& target = *contexts[next_context++ % contexts.size()];
     acceptor->async_accept(target, [this, &target](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-      if (!ec) {
-        if (open.load() >= options.max_connections) {
-          socket.close(ec);  // over the connection limit: refuse by closing
-        } else {
-          socket.set_option(tcp::no_delay(true), ec);
-          std::make_shared<Session>(std::move(socket), target, options, handler, open)->run();
-        }
-      }
+      if (ec) return back_off(ec);
+      accept_delay = kFirstAcceptDelay;
+      admit(std::move(socket), target);
       do_accept();
     });
   }
 
-  ServerOptions options;
-  Handler handler;
+  // Out of descriptors (or buffers), accept fails again at once and the loop
+  // would spin: wait before the next attempt.
+  void back_off(const beast::error_code& ec) {
+    shared.options.dropped("accept_failed");
+    spdlog::warn("accepting a connection failed ({}); next attempt in {} ms", ec.message(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(accept_delay).count());
+    accept_timer->expires_after(accept_delay);
+    accept_delay = std::min<core::Duration>(accept_delay * 2, kLastAcceptDelay);
+    accept_timer->async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && acceptor->is_open()) do_accept();
+    });
+  }
+
+  void admit(tcp::socket socket, asio::io_context& target) {
+    beast::error_code ec;
+    if (shared.open.load() >= shared.options.max_connections) {
+      socket.close(ec);  // over the connection limit: refuse by closing, at no cost
+      shared.options.dropped("connection_limit");
+      return;
+    }
+    auto peer = socket.remote_endpoint(ec);
+    if (ec) return;  // the client is gone already
+    socket.set_option(tcp::no_delay(true), ec);
+    if (!shared.per_address.try_add(peer.address())) {
+      std::make_shared<Session>(std::move(socket), target, shared, std::nullopt)
+          ->refuse_connection();
+      return;
+    }
+    std::make_shared<Session>(std::move(socket), target, shared, peer.address())->run();
+  }
+
+  Shared shared;
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::optional<tcp::acceptor> acceptor;
-  size_t next_context = 0;  // touched only by the accept handler, on context 0
+  // Touched only by the accept handler, on context 0.
+  std::optional<asio::steady_timer> accept_timer;
+  core::Duration accept_delay = kFirstAcceptDelay;
+  size_t next_context = 0;
   std::vector<std::thread> threads;
-  std::atomic<size_t> open{0};
   bool stopped = false;
 };
 
@@ -264,7 +473,7 @@ void Server::stop() {
 }
 
 size_t Server::open_connections() const {
-  return impl_->open.load();
+  return impl_->shared.open.load();
 }
 
 }  // namespace alertd::api

@@ -5,12 +5,14 @@
 // request.
 // Handlers run on the io thread that read the request and never block: what
 // needs the store or the pipeline's answer hands the request on and answers
-// later through its Responder, from any thread.
+// later through its Responder, from any thread. A handler that throws gets a
+// 500 internal; the process stays up.
 
 #include <atomic>
 #include <boost/beast/http.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -37,6 +39,9 @@ class Responder {
   /// Answers `fallback()` unless an answer comes within `wait`; the timer
   /// runs on the connection's io thread and holds no other thread.
   void answer_by(core::Duration wait, std::function<Response()> fallback) const;
+  /// The handler failed (threw): answers 500 internal through
+  /// ServerOptions::fail, which counts it. For handlers run off the io thread.
+  void fail_internal(std::string_view what) const;
 
  private:
   std::shared_ptr<State> state_;
@@ -44,15 +49,39 @@ class Responder {
 
 using Handler = std::function<void(Request&& request, Responder responder)>;
 
+/// Builds an answer the server gives on its own, `{"error": reason, "detail": ...}`.
+using ErrorAnswer =
+    std::function<Response(unsigned status, std::string_view reason, std::string_view detail)>;
+
 struct ServerOptions {
   size_t threads = 2;
   size_t max_body_bytes = 10 << 20;
   size_t max_header_bytes = 16 << 10;
+  /// A chunk-size line with its extensions: beyond it 400
+  /// chunk_line_too_long. Beast 1.81 bounds neither it nor the trailer; the
+  /// read buffer's own bound (64 KiB, or max_header_bytes if larger) caps
+  /// both while they are read.
+  size_t max_chunk_line_bytes = 4 << 10;
   core::Duration read_timeout = std::chrono::seconds(30);
   size_t max_connections = 10000;
-  /// Builds the response for a request refused before it reached the handler
-  /// (body over the limit: 413 body_too_large). Also where it gets counted.
-  std::function<Response(unsigned status, std::string_view reason, std::string_view detail)> refuse;
+  /// Open connections from one client address; the next one is answered 503
+  /// too_many_connections and closed.
+  size_t max_connections_per_ip = 1000;
+  /// After an answer sent before the request was read whole (413, 431, 400,
+  /// 503), the connection reads and discards what the client still sends, up
+  /// to these bounds, so the client is not reset before it reads the answer.
+  core::Duration linger_timeout = std::chrono::seconds(1);
+  size_t linger_bytes = 4 << 20;
+  /// A request refused before it reached the handler, for what it sent (413
+  /// body_too_large, 431 headers_too_large, 400 chunk_line_too_long): builds
+  /// the answer and counts it. Unset: a plain error_response().
+  ErrorAnswer refuse;
+  /// An answer on the server's own account (503 too_many_connections, 500
+  /// internal when a handler throws): builds it and counts it.
+  ErrorAnswer fail;
+  /// Counts what ends without an answer: "accept_failed" (EMFILE and the
+  /// like; accepting backs off), "connection_limit" (over max_connections).
+  std::function<void(std::string_view reason)> dropped;
 };
 
 class Server {

@@ -29,9 +29,12 @@ bool is_env_name(std::string_view name) {
   return true;
 }
 
+}  // namespace
+
 /// The string at `n` with every `${NAME}` replaced by that environment
-/// variable. An unset or empty variable is an error: a token that silently
-/// expanded to "" would lock everyone out, or worse, match an empty header.
+/// variable (declared in sections.h: `audit.key` uses it too). An unset or empty variable is an
+/// error: a token that silently expanded to "" would lock everyone out, or worse, match an empty
+/// header.
 std::string expand_env(const YAML::Node& n, const std::string& what) {
   const std::string text = get_string(n, what);
   std::string out;
@@ -59,6 +62,8 @@ std::string expand_env(const YAML::Node& n, const std::string& what) {
   out.append(text, pos);
   return out;
 }
+
+namespace {
 
 // Tokens already read, with the entry that holds each, to refuse a repeat.
 using SeenTokens = std::map<std::string, std::string>;
@@ -101,14 +106,15 @@ ApiToken read_api_token(const YAML::Node& n, size_t index, SeenTokens& seen) {
   const std::string where = "auth.tokens[" + std::to_string(index) + "]";
   check_keys(n, {"token", "role", "tenant", "name"}, where);
   require(n, "token", where, "");
-  require(n, "role", where, " (viewer, responder, incident_manager or admin)");
+  require(n, "role", where, " (sender, viewer, responder, incident_manager or admin)");
   ApiToken t;
   const std::string role = expand_env(n["role"], where + ".role");
   auto parsed = core::parse_role(role);
   if (!parsed) {
     // Quotes the file's text, not the expansion: a misplaced ${VAR} may hold a secret.
-    throw ConfigError(n["role"], where + ".role: \"" + n["role"].as<std::string>() +
-                                     "\" is not one of viewer, responder, incident_manager, admin");
+    throw ConfigError(n["role"],
+                      where + ".role: \"" + n["role"].as<std::string>() +
+                          "\" is not one of sender, viewer, responder, incident_manager, admin");
   }
   t.role = *parsed;
   if (n["tenant"]) t.tenant = read_text(n["tenant"], where + ".tenant", kMaxTenantBytes);
@@ -139,6 +145,22 @@ IngestToken read_ingest_token(const YAML::Node& n, size_t index, SeenTokens& see
   return t;
 }
 
+// auth.open_ingest: the ingest endpoints that take alerts without a token.
+// Opening one is a decision, so it is named here and warned about at start.
+std::vector<std::string> read_open_ingest(const YAML::Node& n) {
+  auto sources = get_string_list(n, "auth.open_ingest");
+  for (const auto& s : sources) {
+    bool known = false;
+    for (auto e : kIngestEndpointSources) known = known || e == s;
+    if (!known) {
+      throw ConfigError(n, "auth.open_ingest: \"" + s +
+                               "\" is not an ingest endpoint: alertmanager (POST /api/v2/alerts) "
+                               "or generic (POST /api/v1/events)");
+    }
+  }
+  return sources;
+}
+
 // Reads each entry of a list under its own guard, so one bad entry does not
 // hide the errors of the next.
 template <typename Read>
@@ -164,7 +186,7 @@ void read_list(const YAML::Node& list, const char* what, Diagnostics& diag, Read
 
 void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out) {
   out.enabled = true;
-  if (!diag.guard([&] { check_keys(node, {"tokens", "ingest"}, "auth"); })) return;
+  if (!diag.guard([&] { check_keys(node, {"tokens", "ingest", "open_ingest"}, "auth"); })) return;
   const YAML::Node& tokens = node["tokens"];
   if (!tokens || (tokens.IsSequence() && tokens.size() == 0)) {
     // An auth section nobody can use is a mistake, not a way to lock the API.
@@ -179,6 +201,9 @@ void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out) {
     read_list(tokens, "auth.tokens", diag, [&](const YAML::Node& n, size_t i) {
       out.tokens.push_back(read_api_token(n, i, seen));
     });
+  }
+  if (const YAML::Node& open = node["open_ingest"]; open && !open.IsNull()) {
+    diag.guard([&] { out.open_ingest = read_open_ingest(open); });
   }
   if (const YAML::Node& ingest = node["ingest"]; ingest && !ingest.IsNull()) {
     read_list(ingest, "auth.ingest", diag, [&](const YAML::Node& n, size_t i) {

@@ -46,7 +46,10 @@ correlation:
 )";
 
 void parse_http(const YAML::Node& n, HttpConfig& http) {
-  check_keys(n, {"threads", "max_body_bytes", "read_timeout", "max_connections", "listen"}, "http");
+  check_keys(n,
+             {"threads", "max_body_bytes", "read_timeout", "max_connections", "listen",
+              "header_limit", "max_connections_per_ip"},
+             "http");
   if (n["listen"]) http.listen = get_string(n["listen"], "http.listen");
   if (n["threads"]) http.threads = get_size(n["threads"], "http.threads", 1, 256);
   if (n["max_body_bytes"]) {
@@ -56,13 +59,36 @@ void parse_http(const YAML::Node& n, HttpConfig& http) {
   if (n["max_connections"]) {
     http.max_connections = get_size(n["max_connections"], "http.max_connections", 1, 1000000);
   }
+  if (n["header_limit"]) {
+    http.header_limit = get_bytes(n["header_limit"], "http.header_limit", 1 << 10, 1 << 20);
+  }
+  if (n["max_connections_per_ip"]) {
+    http.max_connections_per_ip =
+        get_size(n["max_connections_per_ip"], "http.max_connections_per_ip", 1, 1000000);
+  }
+}
+
+// The limits the shards enforce: how many alerts may be active, and how long
+// one is held without a re-send.
+void parse_state_limits(const YAML::Node& n, DaemonConfig& cfg) {
+  if (n["max_active_alerts"]) {
+    cfg.pipeline.max_active_alerts =
+        get_size(n["max_active_alerts"], "limits.max_active_alerts", 1, 1ull << 32);
+  }
+  if (n["max_lease"]) {
+    cfg.dedup.max_lease = get_duration(n["max_lease"], "limits.max_lease");
+    if (cfg.dedup.max_lease < std::chrono::minutes(1)) {
+      throw ConfigError(n["max_lease"], "limits.max_lease: at least 1m");
+    }
+  }
 }
 
 void parse_limits(const YAML::Node& n, ingest::Limits& l) {
-  check_keys(n,
-             {"max_alerts_per_request", "max_labels", "max_annotations", "max_label_name_bytes",
-              "max_label_value_bytes", "max_annotation_value_bytes"},
-             "limits");
+  check_keys(
+      n,
+      {"max_alerts_per_request", "max_labels", "max_annotations", "max_label_name_bytes",
+       "max_label_value_bytes", "max_annotation_value_bytes", "max_active_alerts", "max_lease"},
+      "limits");
   constexpr size_t kMax = 1 << 24;
   if (n["max_alerts_per_request"]) {
     l.max_alerts_per_request =
@@ -142,18 +168,21 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
                 DaemonConfig& cfg) {
   if (root.IsNull()) return;  // an empty file means all defaults
   if (!diag.guard([&] {
-        check_keys(
-            root,
-            {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup", "correlation",
-             "rules", "inhibit", "priority", "maintenance", "auth", "incidents", "durability"},
-            "the top level");
+        check_keys(root,
+                   {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
+                    "correlation", "rules", "inhibit", "priority", "maintenance", "auth",
+                    "incidents", "durability", "audit"},
+                   "the top level");
       })) {
     return;
   }
   if (root["http"]) diag.guard([&] { parse_http(root["http"], cfg.http); });
   if (root["listen"]) diag.guard([&] { cfg.http.listen = get_string(root["listen"], "listen"); });
   if (root["store"]) diag.guard([&] { parse_store(root["store"], cfg.store); });
-  if (root["limits"]) diag.guard([&] { parse_limits(root["limits"], cfg.limits); });
+  if (root["limits"]) {
+    diag.guard([&] { parse_limits(root["limits"], cfg.limits); });
+    diag.guard([&] { parse_state_limits(root["limits"], cfg); });
+  }
   diag.guard([&] { parse_runtime(root, cfg); });
   if (root["rules"]) read_rules(root["rules"], base_dir, diag, cfg.rules);
   read_correlation(root, base_dir, diag, cfg.correlation);
@@ -162,6 +191,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   }
   if (root["auth"]) read_auth(root["auth"], diag, cfg.auth);
   if (root["durability"]) read_durability(root["durability"], diag, cfg.durability);
+  if (root["audit"]) read_audit(root["audit"], diag, cfg.audit);
 }
 }  // namespace
 
@@ -194,6 +224,7 @@ core::Result<DaemonConfig> parse_config_node(const YAML::Node& root, std::string
                         : std::filesystem::path(cfg.store.sqlite_path).parent_path();
     cfg.durability.dir = (data_dir.empty() ? std::filesystem::path(".") : data_dir) / "journal";
   }
+  if (cfg.audit.anchor_file.empty()) cfg.audit.anchor_file = default_anchor_file(cfg.store);
   if (cfg.pipeline.shards == 0) {
     cfg.pipeline.shards = std::max(1u, std::thread::hardware_concurrency());
   }

@@ -30,6 +30,8 @@ struct HttpConfig {
   size_t max_body_bytes = 10 << 20;
   core::Duration read_timeout = std::chrono::seconds(30);
   size_t max_connections = 10000;
+  size_t header_limit = 16 << 10;        // request line and headers; beyond it 431
+  size_t max_connections_per_ip = 1000;  // beyond it a new connection gets 503
 };
 
 struct StoreConfig {
@@ -52,6 +54,9 @@ struct PipelineConfig {
   // journal on, what does not fit waits in the journal and is read back from
   // disk; with it off, ingest answers 429 beyond it.
   size_t queue_bytes = 256ull << 20;
+  // limits.max_active_alerts: beyond it a new firing alert is answered 429
+  // active_alert_limit; re-sends and resolves of active alerts still pass.
+  size_t max_active_alerts = 1000000;
 };
 
 /// `durability:` (docs/operations.md): accepted means kept.
@@ -106,10 +111,20 @@ struct RetentionConfig {
 };
 
 /// `auth:`. Without the section (enabled false) the API is open.
+/// With `enabled`, every endpoint needs a token: an ingest endpoint takes one
+/// of its source's `ingest` tokens or an API token of role sender or above,
+/// unless the source is listed in `open_ingest`.
 struct AuthConfig {
   bool enabled = false;
   std::vector<ApiToken> tokens;
   std::vector<IngestToken> ingest;
+  std::vector<std::string> open_ingest;  // of kIngestEndpointSources
+};
+
+/// `audit:` (config/audit.cc): the audit chain's key and its anchor file.
+struct AuditConfig {
+  std::string key;          // after ${VAR} expansion; "" for the SHA-256 chain; never logged
+  std::string anchor_file;  // "": `audit.anchor` beside the SQLite file, or ./data with PostgreSQL
 };
 
 struct DaemonConfig {
@@ -125,6 +140,7 @@ struct DaemonConfig {
   RetentionConfig retention;           // incidents.retention
   std::vector<rules::RuleSpec> rules;  // in file order
   AuthConfig auth;
+  AuditConfig audit;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 

@@ -29,6 +29,16 @@ void read_correlation(const YAML::Node& root, const std::filesystem::path& base_
 /// per-source ingest tokens. `${VAR}` in any of its strings is expanded from
 /// the environment. No error it records quotes a token.
 void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);
+/// The string at `n` with every `${NAME}` replaced from the environment; an
+/// unset or empty variable is an error that names it (never the value).
+std::string expand_env(const YAML::Node& n, const std::string& what);
+
+/// `audit:` (audit.cc) — `key` (HMAC-SHA256 chain; `${VAR}` expanded) and
+/// `anchor_file`.
+void read_audit(const YAML::Node& n, Diagnostics& diag, AuditConfig& out);
+/// `audit.anchor_file`'s default: `audit.anchor` beside the SQLite file, or
+/// ./data/audit.anchor with PostgreSQL.
+std::string default_anchor_file(const StoreConfig& store);
 
 /// `incidents:` — SLA targets per priority, sla_clock, review_required,
 /// repeat_escalation (correlator::LifecyclePolicy); `problems` (when

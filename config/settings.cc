@@ -1,5 +1,7 @@
 #include "config/settings.h"
 
+#include <algorithm>
+
 namespace alertd::config {
 
 namespace {
@@ -32,6 +34,17 @@ core::Result<std::shared_ptr<const Settings>> make_settings(const DaemonConfig& 
   settings->correlation = correlator_config(config, *settings->rules);
   settings->problems = config.problems;
   settings->retention = config.retention;
+  settings->limits = config.limits;
+  settings->resolve_timeout = config.resolve_timeout;
+  std::vector<std::vector<std::string>> rule_lists;
+  size_t longest_rule = 0;
+  for (const auto& [rule, labels] : settings->correlation.rule_group_by) {
+    rule_lists.push_back(labels);
+    longest_rule = std::max(longest_rule, rule.size());
+  }
+  settings->indexed =
+      ingest::indexed_labels(settings->correlation.group_by,
+                             settings->correlation.group_by_fallback, rule_lists, longest_rule);
   return std::shared_ptr<const Settings>(std::move(settings));
 }
 

@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "correlator/correlator.h"
+#include "ingest/formats/storable.h"
 #include "rules/rule_set.h"
 
 namespace alertd::config {
@@ -20,6 +21,11 @@ struct Settings {
   correlator::CorrelatorConfig correlation;
   core::ProblemPolicy problems;
   RetentionConfig retention;
+  // The labels whose values reach a store index, from the grouping lists above.
+  ingest::IndexedLabels indexed;
+  // What ingest takes: the `limits` section and the resolve timeout.
+  ingest::Limits limits;
+  core::Duration resolve_timeout{0};
 };
 
 /// "3 rules, 1 inhibit rules, 12 services in the topology": for logs,

@@ -4,6 +4,7 @@ namespace alertd::core {
 
 std::string_view to_string(Role r) {
   switch (r) {
+    case Role::sender: return "sender";
     case Role::viewer: return "viewer";
     case Role::responder: return "responder";
     case Role::incident_manager: return "incident_manager";

@@ -12,17 +12,18 @@ namespace alertd::core {
 
 /// Ordered lowest to highest: each role may do everything the roles below it may.
 enum class Role : uint8_t {
-  viewer = 0,            // read incidents, timelines, silences
-  responder = 1,         // + create and expire silences, work on incidents
-  incident_manager = 2,  // + decisions that override a responder's
-  admin = 3,             // + operate the daemon (reload)
+  sender = 0,            // send alerts to the ingest endpoints, nothing else
+  viewer = 1,            // + read incidents, timelines, silences
+  responder = 2,         // + create and expire silences, work on incidents
+  incident_manager = 3,  // + decisions that override a responder's
+  admin = 4,             // + operate the daemon (reload)
 };
 
-inline constexpr Role kAllRoles[] = {Role::viewer, Role::responder, Role::incident_manager,
-                                     Role::admin};
+inline constexpr Role kAllRoles[] = {Role::sender, Role::viewer, Role::responder,
+                                     Role::incident_manager, Role::admin};
 
 std::string_view to_string(Role r);
-/// "viewer", "responder", "incident_manager", "admin"; nullopt otherwise.
+/// "sender", "viewer", "responder", "incident_manager", "admin"; nullopt otherwise.
 std::optional<Role> parse_role(std::string_view s);
 
 /// True when `have` is `needed` or a role above it.

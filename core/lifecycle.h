@@ -55,11 +55,14 @@ struct LifecycleCommand {
   std::shared_ptr<CommandReply> reply;  // where the answer goes (the pipeline's caller)
   LifecycleAction action = LifecycleAction::comment;
   std::string incident_id;  // empty for create
-  // Who asks: the actor named in the body, and the credentials it came with.
+  // Who asks. With auth, `actor` is the name of the token the request came
+  // with (its identity) and a body `actor` is only `on_behalf_of`; without
+  // auth (the open loopback API) it is the body's actor, unauthenticated.
   std::string actor;
+  std::string on_behalf_of;
+  bool authenticated = false;
   Role role = Role::admin;
   std::string tenant = "default";
-  std::string via;  // the API token's name, "" when the API is open
   TimePoint at = kNoTime;
 
   std::string team, assignee;          // assign; escalate uses `team` as its "to"

@@ -77,10 +77,11 @@ inline constexpr ProblemAction kProblemActions[] = {ProblemAction::known_error,
 struct ProblemCommand {
   ProblemAction action = ProblemAction::known_error;
   std::string problem_id;
-  std::string actor;
+  std::string actor;         // as core::LifecycleCommand: the token's name with auth
+  std::string on_behalf_of;  // with auth: the body's actor, when it named one
+  bool authenticated = false;
   Role role = Role::admin;
   std::string tenant = "default";
-  std::string via;  // the API token's name, "" when the API is open
   TimePoint at = kNoTime;
   std::string workaround;  // known_error
   std::string root_cause;  // known_error, resolve (optional)

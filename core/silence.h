@@ -17,7 +17,10 @@ struct Silence {
   std::vector<std::string> matchers;  // canonical matcher text (core::Matcher::to_string)
   TimePoint starts_at = kNoTime;
   TimePoint ends_at = kNoTime;
-  std::string created_by;
+  std::string created_by;  // with auth: the creating token's name (its identity)
+  // With auth: the body's created_by when it names someone else. Not a column:
+  // it is recorded in the silence's creation audit entry only.
+  std::string on_behalf_of;
   std::string comment;
   TimePoint created_at = kNoTime;
   TimePoint updated_at = kNoTime;  // set when it is expired early (DELETE)

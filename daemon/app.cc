@@ -16,8 +16,10 @@
 #include "api/router.h"
 #include "api/server.h"
 #include "config/settings.h"
+#include "daemon/audit_check.h"
 #include "daemon/journal_open.h"
 #include "daemon/pipeline.h"
+#include "daemon/reloader.h"
 #include "daemon/store_open.h"
 #include "daemon/store_readers.h"
 #include "daemon/version.h"
@@ -52,44 +54,33 @@ api::ServerOptions server_options(const config::DaemonConfig& config, telemetry:
   o.max_body_bytes = config.http.max_body_bytes;
   o.read_timeout = config.http.read_timeout;
   o.max_connections = config.http.max_connections;
+  o.max_header_bytes = config.http.header_limit;
+  o.max_connections_per_ip = config.http.max_connections_per_ip;
   o.refuse = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
     metrics.rejected(reason).inc();
     return api::error_response(status, reason, detail);
   };
+  o.fail = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
+    metrics.api_errors(reason).inc();
+    return api::error_response(status, reason, detail);
+  };
+  o.dropped = [&metrics](std::string_view reason) { metrics.api_errors(reason).inc(); };
   return o;
 }
 
 // Waits for a stop signal; SIGHUP reloads the rules and waits on.
 int wait_for_stop(const sigset_t& signals,
-                  const std::function<core::Result<std::string>()>& reload) {
+                  const std::function<core::Result<api::ReloadOutcome>()>& reload) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      spdlog::info("SIGHUP received: reloading the rules");
+      spdlog::info("SIGHUP received: reloading the config");
       (void)reload();  // logs its outcome
       continue;
     }
     return sig;
   }
-}
-
-bool same_access(const config::AuthConfig& a, const config::AuthConfig& b) {
-  auto api = [](const config::ApiToken& t) { return std::tie(t.token, t.role, t.tenant, t.name); };
-  auto ingest = [](const config::IngestToken& t) {
-    return std::tie(t.token, t.source, t.tenant, t.name);
-  };
-  if (a.enabled != b.enabled || a.tokens.size() != b.tokens.size() ||
-      a.ingest.size() != b.ingest.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.tokens.size(); ++i) {
-    if (api(a.tokens[i]) != api(b.tokens[i])) return false;
-  }
-  for (size_t i = 0; i < a.ingest.size(); ++i) {
-    if (ingest(a.ingest[i]) != ingest(b.ingest[i])) return false;
-  }
-  return true;
 }
 
 // Who may call the API, said once at start-up; never a token.
@@ -99,70 +90,13 @@ void log_access(const config::DaemonConfig& config, const std::string& bound) {
     return;
   }
   spdlog::info("auth: {}", api::auth_summary(config.auth));
+  for (const auto& source : config.auth.open_ingest) {
+    spdlog::warn(
+        "auth: ingest source {} is open (auth.open_ingest): anyone who can reach {} may send "
+        "alerts to it, open incidents and resolve them",
+        source, bound);
+  }
 }
-
-// Settings a reload cannot change (they shape threads, sockets and files).
-std::vector<std::string> restart_only_changes(const config::DaemonConfig& running,
-                                              const config::DaemonConfig& loaded) {
-  std::vector<std::string> changed;
-  if (running.http.listen != loaded.http.listen) changed.push_back("listen");
-  if (running.http.threads != loaded.http.threads) changed.push_back("http.threads");
-  if (running.store.sqlite_path != loaded.store.sqlite_path) changed.push_back("store.sqlite");
-  if (running.store.postgres != loaded.store.postgres) changed.push_back("store.postgres");
-  if (running.pipeline.shards != loaded.pipeline.shards) changed.push_back("pipeline.shards");
-  if (running.pipeline.queue_capacity != loaded.pipeline.queue_capacity) {
-    changed.push_back("pipeline.queue_capacity");
-  }
-  if (!same_access(running.auth, loaded.auth)) changed.push_back("auth");
-  if (running.dedup.touch_interval != loaded.dedup.touch_interval ||
-      running.dedup.resolved_retention != loaded.dedup.resolved_retention) {
-    changed.push_back("dedup");
-  }
-  return changed;
-}
-
-// Reloads are serialised; each builds a new settings from the file and swaps
-// it into the pipeline only when the whole file is valid.
-class Reloader {
- public:
-  Reloader(const config::DaemonConfig& running, const RunOptions& options,
-           telemetry::Metrics& metrics, Pipeline& pipeline)
-      : running_(running), options_(options), metrics_(metrics), pipeline_(pipeline) {}
-
-  core::Result<std::string> operator()() {
-    std::lock_guard lock(mutex_);
-    auto loaded =
-        options_.config_file.empty()
-            ? config::parse_config(config::embedded_default_config(), "<embedded defaults>")
-            : config::load_config_file(options_.config_file);
-    core::Result<std::shared_ptr<const config::Settings>> settings =
-        loaded ? config::make_settings(*loaded, pipeline_.settings()->version + 1)
-               : core::Result<std::shared_ptr<const config::Settings>>(loaded.error());
-    if (!settings) {
-      metrics_.reloads(false).inc();
-      metrics_.last_reload_ok.set(0);
-      spdlog::error("reload failed; the running rules stay in place:\n{}",
-                    settings.error().message);
-      return settings.error();
-    }
-    for (const auto& name : restart_only_changes(running_, *loaded)) {
-      spdlog::warn("reload: {} changed in the file; it takes effect only after a restart", name);
-    }
-    pipeline_.reload(*settings);
-    metrics_.reloads(true).inc();
-    metrics_.last_reload_ok.set(1);
-    auto summary = config::rules_summary((*settings)->rules->size(), (*settings)->correlation);
-    spdlog::info("reloaded {}: {}", running_.origin, summary);
-    return summary;
-  }
-
- private:
-  const config::DaemonConfig& running_;
-  const RunOptions& options_;
-  telemetry::Metrics& metrics_;
-  Pipeline& pipeline_;
-  std::mutex mutex_;
-};
 
 // Store reads run on their own threads, writes on the pipeline's writer.
 // Before the pipeline runs, a write route runs where it arrived: it finds no
@@ -202,6 +136,7 @@ void add_routes(api::Router& router, api::ApiContext& api) {
   api::add_ops_routes(router, api);
   api::add_silence_routes(router, api);
   api::add_audit_routes(router, api);
+  api::add_store_routes(router, api);
   api::add_problem_routes(router, api);
 }
 
@@ -243,7 +178,11 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config,
   }
   // The signals are blocked (sigwait takes them): a stop asked for while
   // start-up waits for a PostgreSQL server shows as pending.
-  auto store = open_configured_store(config.store, stop_pending);
+  spdlog::info("audit chain: {}, anchored in {}",
+               config.audit.key.empty() ? "SHA-256 (no audit.key)" : "HMAC-SHA256 (audit.key set)",
+               config.audit.anchor_file);
+  auto store =
+      open_configured_store(config.store, audit_settings(config.audit, &metrics), stop_pending);
   if (!store) {
     spdlog::critical("cannot open the store: {}", store.error().message);
     return std::nullopt;
@@ -282,7 +221,7 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
   if (journal != nullptr) journal->start();
   Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock, journal);
   pipeline.start(std::move(state.from));
-  Reloader reloader(config, options, api.metrics, pipeline);
+  Reloader reloader(config, options, api, pipeline);
   api.reload = [&reloader] { return reloader(); };
   // Called on the writer thread after a silence write.
   api.silences_changed = [&pipeline, s = state.store.get()] {
@@ -294,6 +233,11 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
     pipeline.set_silences(std::move(*current));
   };
   api.store.store(state.store.get(), std::memory_order_release);
+  // The chain's start-up check walks every entry: on a store reader, beside
+  // the replay, not in front of it.
+  if (!readers.submit([&api, s = state.store.get()] { check_audit_chain(*s, api.metrics); })) {
+    spdlog::error("audit chain start-up check: the store readers refused it");
+  }
   // /-/ready and ingest answer 503 until the journal's tail is replayed.
   while (!pipeline.wait_recovered(std::chrono::milliseconds(100))) {
     if (stop_pending()) break;

@@ -12,6 +12,7 @@ struct RunOptions {
   std::string port_file;        // where to write the bound HOST:PORT, if set
   std::string config_file;      // re-read on reload; empty: the embedded defaults
   bool journal_repair = false;  // skip damaged journal records instead of refusing to start
+  std::string listen;           // --listen: overrides http.listen, at start and on every reload
 };
 
 /// Runs the daemon; returns the process exit code. Call from the main thread

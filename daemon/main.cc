@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "daemon/app.h"
+#include "daemon/commands/audit.h"
 #include "daemon/commands/check_config.h"
 #include "daemon/commands/replay.h"
 #include "daemon/commands/test_rules.h"
@@ -34,6 +35,10 @@ constexpr const char* kUsage = R"(usage:
   alertd test-rules FILE...
       Run rule unit tests (docs/rules.md, "Testing rules"). Exit 1 when a
       test fails, 2 when a test file is invalid.
+  alertd audit re-anchor [--config FILE] [--reason TEXT]
+      After a deliberate restore of the store from a backup (daemon stopped):
+      verify the audit chain in the store, record the step as an audit entry
+      and write the anchor file from the store's head (docs/operations.md).
   alertd print-default-config
       Print the embedded default configuration.
   alertd version
@@ -46,6 +51,7 @@ struct Args {
   std::string port_file;
   bool stats = false;
   bool journal_repair = false;
+  std::string reason;  // audit re-anchor --reason
   std::vector<std::string> positional;
 };
 
@@ -69,6 +75,8 @@ bool parse_args(int argc, char** argv, Args& args) {
       if (!value(args.listen)) return false;
     } else if (a == "--port-file") {
       if (!value(args.port_file)) return false;
+    } else if (a == "--reason") {
+      if (!value(args.reason)) return false;
     } else if (a == "--stats") {
       args.stats = true;
     } else if (a == "--journal-repair") {
@@ -158,10 +166,18 @@ int main(int argc, char** argv) {
     }
     return rc;
   }
+  if (args.command == "audit") {
+    if (args.positional.size() != 1) {
+      std::cerr << "usage: alertd audit re-anchor [--config FILE] [--reason TEXT]\n";
+      return 2;
+    }
+    return run_audit_command(*config, args.positional[0], args.reason, std::cout, std::cerr);
+  }
   if (args.command != "run" || !args.positional.empty()) {
     std::cerr << "alertd: unknown command\n" << kUsage;
     return 2;
   }
   if (!args.listen.empty()) config->http.listen = args.listen;
-  return run_daemon(*config, RunOptions{args.port_file, args.config_file, args.journal_repair});
+  return run_daemon(*config,
+                    RunOptions{args.port_file, args.config_file, args.journal_repair, args.listen});
 }

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <span>
 
 #include "core/byte_codec.h"
 #include "correlator/correlator.h"
@@ -26,6 +27,13 @@ constexpr size_t kEventQueueCapacity = 1 << 18;
 constexpr size_t kUpdateQueueCapacity = 1 << 17;
 // Commands and silence changes come from people: a few per second at most.
 constexpr size_t kControlQueueCapacity = 4096;
+
+// What the events of one push hold, for the events queue's byte bound.
+size_t event_bytes(std::span<const core::AlertEvent> events) {
+  size_t bytes = 0;
+  for (const auto& e : events) bytes += alert_bytes(e.alert);
+  return bytes;
+}
 // Mirrors a stage's running total into a counter, adding what is new.
 class CounterSync {
  public:
@@ -116,7 +124,8 @@ Pipeline::Shared::Shared(const config::DaemonConfig& c, std::shared_ptr<const co
       metrics(m),
       clock(clk),
       journal(j),
-      events(kEventQueueCapacity),
+      // Bounded in bytes too: one alert may carry megabytes of annotations.
+      events(kEventQueueCapacity, c.pipeline.queue_bytes),
       control(kControlQueueCapacity),
       writes(kUpdateQueueCapacity),
       checkpoints(c.pipeline.shards),
@@ -237,7 +246,7 @@ void Pipeline::restore_shards(const StartPoint& from) {
     }
     st.rules_version = settings.version;
   }
-  shared_->events.push_wait(events);
+  shared_->events.push_wait(events, nullptr, event_bytes(events));
 }
 
 bool Pipeline::wait_recovered(std::chrono::milliseconds wait) const {
@@ -289,6 +298,26 @@ api::Engine::Offer offer_of(ingest::journal::AppendError error) {
 }
 }  // namespace
 
+// limits.max_active_alerts: below it (the common case) one sum of the shards'
+// counts decides. At it, a batch that would add a firing alert refuses
+// whole; re-sends and resolves of active alerts still pass. The counts lag
+// what is queued, so the limit holds to within the queues' capacity.
+bool Pipeline::adds_beyond_active_limit(const std::vector<core::Alert>& alerts) const {
+  const Shared& s = *shared_;
+  const size_t n_shards = s.stages.size();
+  size_t active = 0;
+  for (size_t i = 0; i < n_shards; ++i) active += s.shard_active[i].load(std::memory_order_relaxed);
+  if (active < s.config.pipeline.max_active_alerts) return false;
+  for (const auto& a : alerts) {
+    if (a.status != core::AlertStatus::firing) continue;
+    const uint64_t route = a.route_key != 0 ? a.route_key : a.fingerprint;
+    const auto& stages = *s.stages[route % n_shards];
+    std::shared_lock lock(stages.mu);
+    if (!stages.dedup.is_firing(a.tenant, a.fingerprint)) return true;
+  }
+  return false;
+}
+
 void Pipeline::offer(std::vector<core::Alert>& alerts, OfferDone done) {
   if (!shared_->accepting.load(std::memory_order_acquire)) {
     alerts.clear();
@@ -305,6 +334,10 @@ void Pipeline::offer(std::vector<core::Alert>& alerts, OfferDone done) {
   }
   if (kept < alerts.size()) shared_->metrics.dropped_by_rules.inc(alerts.size() - kept);
   alerts.resize(kept);
+  if (adds_beyond_active_limit(alerts)) {
+    alerts.clear();
+    return done(Offer::active_alert_limit);
+  }
   if (shared_->journal == nullptr) {
     auto offer = route_to_shards(alerts);
     alerts.clear();
@@ -388,14 +421,16 @@ struct ShardCounters {
       : dedup(m.deduplicated),
         held(m.rule_held),
         released(m.rule_released),
-        absent(m.absence_fired) {}
+        absent(m.absence_fired),
+        leases_capped(m.leases_capped) {}
   void sync(const ShardStages& st) {
     dedup.sync(st.dedup.deduplicated_total());
+    leases_capped.sync(st.dedup.leases_capped_total());
     held.sync(st.counting.held_total());
     released.sync(st.counting.released_total());
     absent.sync(st.counting.absent_fired_total());
   }
-  CounterSync dedup, held, released, absent;
+  CounterSync dedup, held, released, absent, leases_capped;
 };
 }  // namespace
 
@@ -421,20 +456,24 @@ void Pipeline::run_shard(size_t index) {
       st.counting.set_rules(settings.rules, shared_->clock.now(), events);
       st.rules_version = settings.version;
     }
-    for (size_t i = 0; i < n; ++i) {
-      auto at = batch[i].received_at;
-      st.counting.process(std::move(batch[i]), at, passed, events);
-      for (auto& a : passed) st.dedup.process(std::move(a), at, events);
-      passed.clear();
+    {
+      // Never held across a wait: ingest threads read the dedup state under it.
+      std::unique_lock lock(st.mu);
+      for (size_t i = 0; i < n; ++i) {
+        auto at = batch[i].received_at;
+        st.counting.process(std::move(batch[i]), at, passed, events);
+        for (auto& a : passed) st.dedup.process(std::move(a), at, events);
+        passed.clear();
+      }
+      // Replayed records carry their own times; the wall clock waits.
+      auto now = shared_->clock.now();
+      if (now >= next_tick && !shared_->replaying.load(std::memory_order_acquire)) {
+        st.counting.tick(now, events);
+        st.dedup.tick(now, events);
+        next_tick = now + kTickEvery;
+      }
     }
-    // Replayed records carry their own times; the wall clock waits.
-    auto now = shared_->clock.now();
-    if (now >= next_tick && !shared_->replaying.load(std::memory_order_acquire)) {
-      st.counting.tick(now, events);
-      st.dedup.tick(now, events);
-      next_tick = now + kTickEvery;
-    }
-    if (!shared_->events.push_wait(events, &shared_->abandon)) break;
+    if (!shared_->events.push_wait(events, &shared_->abandon, event_bytes(events))) break;
     counters.sync(st);
     shared_->shard_active[index].store(st.dedup.active_alerts(), std::memory_order_relaxed);
     shared_->shard_groups[index].store(st.counting.groups(), std::memory_order_relaxed);
@@ -480,6 +519,7 @@ void Pipeline::run_correlator(StartPoint from) {
   while (!shared_->abandon.load(std::memory_order_acquire)) {
     bool stopping = shared_->correlator_stop.load(std::memory_order_acquire);
     size_t n = shared_->events.pop(batch.data(), batch.size(), kPollWait);
+    shared_->events.release_bytes(event_bytes({batch.data(), n}));
     // After the pop, so that an alert received after a silence was created
     // (or the rules reloaded) always meets it.
     now = shared_->clock.now();

@@ -95,6 +95,7 @@ class Pipeline final : public api::Engine {
  private:
   struct Shared;
   Offer route_to_shards(std::vector<core::Alert>& alerts);
+  bool adds_beyond_active_limit(const std::vector<core::Alert>& alerts) const;
   void restore_shards(const StartPoint& from);
   void run_shard(size_t index);
   void run_correlator(StartPoint from);

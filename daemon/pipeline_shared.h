@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <shared_mutex>
 #include <vector>
 
 #include "daemon/bounded_queue.h"
@@ -25,6 +26,9 @@ namespace alertd::daemon {
 struct ShardStages {
   ShardStages(const rules::ShardConfig& dedup_config, size_t index, size_t count)
       : dedup(dedup_config), counting(index, count) {}
+  // Held by the shard's thread while it changes the stages; shared by an
+  // ingest thread that asks whether an alert is active (active_alert_limit).
+  mutable std::shared_mutex mu;
   rules::DedupStage dedup;
   rules::CountingStage counting;
   uint64_t rules_version = 0;  // the settings version the counting stage has

@@ -17,11 +17,12 @@ constexpr auto kMaxBackoff = std::chrono::seconds(5);
 constexpr auto kStopCheck = std::chrono::milliseconds(100);
 
 core::Result<std::unique_ptr<sinks::Store>> open_postgres(
-    const config::StoreConfig& config, const std::function<bool()>& stop_requested) {
+    const config::StoreConfig& config, const sinks::AuditSettings& audit,
+    const std::function<bool()>& stop_requested) {
   const auto deadline = std::chrono::steady_clock::now() + config.connect_timeout;
   auto backoff = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstBackoff);
   for (int attempt = 1;; ++attempt) {
-    auto store = sinks::open_postgres_store({.conninfo = config.postgres});
+    auto store = sinks::open_postgres_store({.conninfo = config.postgres, .audit = audit});
     if (store.ok() || store.error().reason != "store_unavailable") return store;
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) {
@@ -48,9 +49,10 @@ core::Result<std::unique_ptr<sinks::Store>> open_postgres(
 }  // namespace
 
 core::Result<std::unique_ptr<sinks::Store>> open_configured_store(
-    const config::StoreConfig& config, const std::function<bool()>& stop_requested) {
-  if (config.uses_postgres()) return open_postgres(config, stop_requested);
-  return sinks::open_sqlite_store({.path = config.sqlite_path});
+    const config::StoreConfig& config, const sinks::AuditSettings& audit,
+    const std::function<bool()>& stop_requested) {
+  if (config.uses_postgres()) return open_postgres(config, audit, stop_requested);
+  return sinks::open_sqlite_store({.path = config.sqlite_path, .audit = audit});
 }
 
 std::string describe_store(const config::StoreConfig& config) {

@@ -7,6 +7,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "sinks/store/audit_anchor.h"
 #include "sinks/store/store.h"
 
 namespace alertd::daemon {
@@ -17,7 +18,8 @@ namespace alertd::daemon {
 /// than this binary, a bad conninfo) fail at once. Gives up early when
 /// `stop_requested` returns true (a stop signal during the wait).
 core::Result<std::unique_ptr<sinks::Store>> open_configured_store(
-    const config::StoreConfig& config, const std::function<bool()>& stop_requested);
+    const config::StoreConfig& config, const sinks::AuditSettings& audit,
+    const std::function<bool()>& stop_requested);
 
 /// How logs name the configured store: the SQLite path, or PostgreSQL's
 /// user@host:port/dbname (never the password).

@@ -22,9 +22,11 @@ constexpr int64_t kStuckAfterNs = 5'000'000'000;
 // one line this often, and the recovery once.
 constexpr auto kFailureLogEvery = std::chrono::seconds(30);
 
-// A constraint violation or invalid row fails the same way on every retry.
+// A constraint violation, invalid text or a value over a limit fails the
+// same way on every retry.
 bool is_permanent(const core::Error& e) {
-  return e.reason == "store_constraint" || e.reason == "store_invalid_input";
+  return e.reason == "store_constraint" || e.reason == "store_invalid_input" ||
+         e.reason == "store_limit";
 }
 
 constexpr auto refusal = core::lifecycle_refusal;
@@ -152,9 +154,11 @@ bool StoreWriter::commit_once(std::vector<core::IncidentUpdate>& writes, int fai
   return true;
 }
 
-// Only a bug can produce a row the store refuses for good. The batch is
-// written one update at a time, so that one bad row cannot block every
-// other incident; the bad one is dropped, logged and counted.
+// A row the store refuses for good (ingest checks what it can, so this is
+// rare: a limit only the store knows, or a bug). The batch is written one
+// update at a time, so that one bad row cannot block every other incident;
+// the bad one goes to the quarantine with its error, and its commands are
+// answered with the refusal.
 void StoreWriter::drop_refused(std::vector<core::IncidentUpdate>& writes,
                                const core::Error& error) {
   if (writes.size() > 1) {
@@ -165,14 +169,36 @@ void StoreWriter::drop_refused(std::vector<core::IncidentUpdate>& writes,
     }
     return;
   }
-  metrics_.store_updates_dropped.inc();
   for (const auto& w : writes) {
     for (const auto& reply : w.replies) {
       deliver(reply, refusal(core::Verdict::failed, "store_refused", error.message));
     }
+    quarantine(w, error);
   }
-  spdlog::error("store refused the update of {}; dropped: {}",
-                writes.empty() ? "" : writes.front().incident.id, error.message);
+}
+
+// Keeps a refused update in the quarantine, retrying while the store is
+// away (like any write); only a quarantine the store refuses too drops it.
+void StoreWriter::quarantine(const core::IncidentUpdate& update, const core::Error& error) {
+  auto record = sinks::quarantine_record(update, error, clock_.now());
+  auto backoff = std::chrono::milliseconds(50);
+  while (true) {
+    call_started();
+    auto seq = store_.quarantine(record);
+    call_ended(core::status_of(seq));
+    if (seq.ok()) {
+      metrics_.store_quarantined.with({error.reason}).inc();
+      spdlog::error("store refused the update of {} ({}); kept as quarantine record {}: {}",
+                    record.incident_id, error.reason, *seq, record.error);
+      return;
+    }
+    if (is_permanent(seq.error()) || abandoned()) break;
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  metrics_.store_updates_dropped.inc();
+  spdlog::error("store refused the update of {} and its quarantine record; dropped: {}",
+                record.incident_id, record.error);
 }
 
 // The callers of a committed update's commands get the incident as the

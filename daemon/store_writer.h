@@ -47,6 +47,7 @@ class StoreWriter {
   bool commit_once(std::vector<core::IncidentUpdate>& writes, int failures,
                    std::chrono::steady_clock::time_point first_failure);
   void drop_refused(std::vector<core::IncidentUpdate>& writes, const core::Error& error);
+  void quarantine(const core::IncidentUpdate& update, const core::Error& error);
   void run_deferred(const core::LifecycleCommand& cmd);
   void answer_committed(const core::IncidentUpdate& update);
   void keep_health(core::TimePoint now);

@@ -19,6 +19,13 @@ uint32_t DedupStage::tenant_id(std::string_view tenant) {
   return id;
 }
 
+bool DedupStage::is_firing(std::string_view tenant, uint64_t fingerprint) const {
+  auto t = tenant_ids_.find(absl::string_view(tenant.data(), tenant.size()));
+  if (t == tenant_ids_.end()) return false;
+  auto it = entries_.find(Key{fingerprint, t->second});
+  return it != entries_.end() && it->second.status == core::AlertStatus::firing;
+}
+
 core::TimePoint DedupStage::due_time(const Entry& e) const {
   if (e.status == core::AlertStatus::firing) {
     return e.mark == core::kNoTime ? kNever : e.mark;
@@ -46,9 +53,13 @@ void DedupStage::process_firing(const Key& key, core::Alert&& alert, core::TimeP
   Entry& e = it->second;
   if (inserted) e.scheduled = kNever;
   bool was_firing = !inserted && e.status == core::AlertStatus::firing;
-  // The latest statement wins: a re-send without ends_at drops the lease.
+  // The latest statement wins; max_lease bounds it (and a missing one).
   e.mark = alert.ends_at;
-  if (e.mark != core::kNoTime) schedule(key, e, e.mark);
+  if (const auto longest = now + config_.max_lease; e.mark == core::kNoTime || e.mark > longest) {
+    e.mark = longest;
+    ++leases_capped_total_;
+  }
+  schedule(key, e, e.mark);
 
   core::AlertChange change = core::AlertChange::firing;
   if (was_firing) {

@@ -26,6 +26,11 @@ struct ShardConfig {
   // How long a resolved alert is remembered after it was last heard of
   // (Prometheus re-sends resolved alerts for 15m).
   core::Duration resolved_retention = std::chrono::minutes(20);
+  // limits.max_lease: the longest a firing alert is held without a re-send.
+  // A later ends_at (Prometheus never sends one; a careless sender's 2200
+  // would hold the alert, and its memory, for ever), or none at all, is cut
+  // to now + this, and counted.
+  core::Duration max_lease = std::chrono::hours(24);
 };
 
 class DedupStage {
@@ -52,11 +57,15 @@ class DedupStage {
   void checkpoint(core::ByteWriter& out) const;
   core::Status restore(core::ByteReader& in);
 
+  // Whether the alert of `tenant` and `fingerprint` is firing here now.
+  bool is_firing(std::string_view tenant, uint64_t fingerprint) const;
+
   size_t active_alerts() const { return active_; }           // firing entries
   size_t tracked_alerts() const { return entries_.size(); }  // all entries
   uint64_t deduplicated_total() const { return deduplicated_total_; }
-  uint64_t expired_total() const { return expired_total_; }      // leases that ran out
-  uint64_t forgotten_total() const { return forgotten_total_; }  // resolved entries dropped
+  uint64_t expired_total() const { return expired_total_; }              // leases that ran out
+  uint64_t forgotten_total() const { return forgotten_total_; }          // resolved entries dropped
+  uint64_t leases_capped_total() const { return leases_capped_total_; }  // cut to max_lease
   // Index items the last tick() looked at: shows tick cost follows due work, not state size.
   size_t last_tick_examined() const { return last_tick_examined_; }
 
@@ -103,6 +112,7 @@ class DedupStage {
   uint64_t deduplicated_total_ = 0;
   uint64_t expired_total_ = 0;
   uint64_t forgotten_total_ = 0;
+  uint64_t leases_capped_total_ = 0;
   size_t last_tick_examined_ = 0;
 };
 

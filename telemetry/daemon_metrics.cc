@@ -33,9 +33,15 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                                    "Failed store transactions (each is retried with backoff).")
                              .with({})),
       store_updates_dropped(r.counter("alertd_store_updates_dropped_total",
-                                      "Incident updates the store refused as invalid (a bug); "
-                                      "logged and skipped so other incidents keep flowing.")
+                                      "Incident updates the store refused for good and could not "
+                                      "quarantine either; logged and skipped so other incidents "
+                                      "keep flowing.")
                                 .with({})),
+      store_quarantined(r.counter("alertd_store_quarantined_total",
+                                  "Incident updates the store refused for good, kept in the "
+                                  "quarantine (GET /api/v1/store/quarantine) instead, by the "
+                                  "store's reason.",
+                                  {"reason"})),
       store_batch_seconds(r.histogram("alertd_store_batch_seconds",
                                       "Duration of one store transaction.",
                                       telemetry::exponential_buckets(0.0001, 2, 16))
@@ -56,6 +62,10 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                         .with({})),
       absence_fired(r.counter("alertd_absence_alerts_fired_total",
                               "Synthetic alerts raised because a heartbeat stopped (absent_for).")
+                        .with({})),
+      leases_capped(r.counter("alertd_alert_leases_capped_total",
+                              "Firing alerts whose endsAt was later than now + limits.max_lease, "
+                              "or missing: held until then without a re-send, not for ever.")
                         .with({})),
       rule_groups(
           r.gauge("alertd_rule_groups", "Groups tracked by counting and absence rules, all shards.")
@@ -99,6 +109,9 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                               {"task"})),
       lifecycle(r),
       journal(r),
+      audit_head_seq(r.gauge("alertd_audit_head_seq",
+                             "Seq of the audit chain's last committed entry (the anchored head).")
+                         .with({})),
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
       rejected_family_(r.counter("alertd_alerts_rejected_total",
@@ -113,7 +126,15 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
           r.counter("alertd_audit_verifications_total",
                     "Checks of the audit trail's hash chain (GET /api/v1/audit/verify), by "
                     "result: ok or broken.",
-                    {"result"})) {
+                    {"result"})),
+      audit_chain_ok_family_(r.gauge("alertd_audit_chain_ok",
+                                     "1 when the last check of the audit chain (start-up or "
+                                     "GET /api/v1/audit/verify) found it intact and anchored, "
+                                     "else 0.")),
+      api_errors_family_(r.counter("alertd_api_errors_total",
+                                   "API requests refused or failed outside the alerts path, by "
+                                   "reason (the HTTP server's own, the silences API).",
+                                   {"reason"})) {
   for (size_t i = 0; i < std::size(core::kKnownSources); ++i) {
     received_by_source_[i] = &received_family_.with({core::kKnownSources[i]});
   }
@@ -124,6 +145,9 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
   for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
   for (auto action : {"archive", "delete"}) incidents_purged.with({action});
   for (auto task : {"problems", "retention"}) upkeep_errors.with({task});
+  for (auto reason : {"store_limit", "store_invalid_input", "store_constraint"}) {
+    store_quarantined.with({reason});
+  }
   reloads_family_.with({"success"});
   reloads_family_.with({"failure"});
   auth_failures_family_.with({"unauthenticated"});
@@ -131,6 +155,7 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
   // A broken chain is what one alerts on: the series exists at 0 before it happens.
   audit_verifications_family_.with({"ok"});
   audit_verifications_family_.with({"broken"});
+  for (auto reason : kServerErrorReasons) api_errors_family_.with({reason});
   last_reload_ok.set(1);
   r.gauge("alertd_build_info", "Build information; the value is always 1.", {"version", "revision"})
       .with({build.version, build.revision})
@@ -157,8 +182,16 @@ telemetry::Counter& Metrics::audit_verifications(bool ok) {
   return audit_verifications_family_.with({ok ? "ok" : "broken"});
 }
 
+void Metrics::audit_chain_checked(bool ok) {
+  audit_chain_ok_family_.with({}).set(ok ? 1 : 0);
+}
+
 telemetry::Counter& Metrics::rejected(std::string_view reason) {
   return rejected_family_.with({reason});
+}
+
+telemetry::Counter& Metrics::api_errors(std::string_view reason) {
+  return api_errors_family_.with({reason});
 }
 
 }  // namespace alertd::telemetry

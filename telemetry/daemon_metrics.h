@@ -15,7 +15,14 @@ namespace alertd::telemetry {
 
 /// Refusals decided by the daemon rather than the decoders.
 inline constexpr std::string_view kRequestRejectReasons[] = {
-    "queue_full", "headers_too_large", "unsupported_media_type", "journal_full", "journal_failed"};
+    "queue_full",   "headers_too_large", "unsupported_media_type",
+    "journal_full", "journal_failed",    "chunk_line_too_long"};
+
+/// alertd_api_errors_total reasons of the HTTP server itself (api/server.h):
+/// a handler that threw, a client address at its connection limit, a
+/// connection over max_connections, a failed accept.
+inline constexpr std::string_view kServerErrorReasons[] = {"internal", "too_many_connections",
+                                                           "connection_limit", "accept_failed"};
 
 /// What alertd_build_info reports.
 struct BuildInfo {
@@ -42,6 +49,7 @@ class Metrics {
   telemetry::Counter& store_batches;
   telemetry::Counter& store_write_errors;
   telemetry::Counter& store_updates_dropped;
+  telemetry::CounterFamily& store_quarantined;  // {reason}: the store's error reason
   telemetry::Histogram& store_batch_seconds;
   telemetry::Counter& orphan_resolves;
   telemetry::Gauge& active_alerts;
@@ -49,6 +57,7 @@ class Metrics {
   telemetry::Counter& rule_held;
   telemetry::Counter& rule_released;
   telemetry::Counter& absence_fired;
+  telemetry::Counter& leases_capped;
   telemetry::Gauge& rule_groups;
   telemetry::Gauge& rules_loaded;
   telemetry::Gauge& last_reload_ok;
@@ -62,12 +71,20 @@ class Metrics {
   telemetry::CounterFamily& incidents_purged;  // {action}: archive, delete
   telemetry::CounterFamily& upkeep_errors;     // {task}: problems, retention
   telemetry::Counter& reloads(bool ok);
-  LifecycleMetrics lifecycle;  // MTTA, MTTR, SLA, escalations, open incidents
-  JournalMetrics journal;      // the write-ahead journal and its checkpoints
+  LifecycleMetrics lifecycle;        // MTTA, MTTR, SLA, escalations, open incidents
+  JournalMetrics journal;            // the write-ahead journal and its checkpoints
+  telemetry::Gauge& audit_head_seq;  // the audit chain's head, set after each commit that moves it
+  /// 1 when the last check of the audit chain (start-up or GET
+  /// /api/v1/audit/verify) found it intact and anchored, else 0. Absent
+  /// until the first check ends.
+  void audit_chain_checked(bool ok);
   /// API requests refused by access control: "unauthenticated" or "forbidden".
   telemetry::Counter& auth_failures(std::string_view reason);
   /// GET /api/v1/audit/verify answers, by outcome: the chain intact or broken.
   telemetry::Counter& audit_verifications(bool ok);
+  /// API requests refused or failed outside the alerts path, by reason:
+  /// kServerErrorReasons, and the silences API's own (it registers them).
+  telemetry::Counter& api_errors(std::string_view reason);
 
  private:
   telemetry::CounterFamily& received_family_;
@@ -75,6 +92,8 @@ class Metrics {
   telemetry::CounterFamily& reloads_family_;
   telemetry::CounterFamily& auth_failures_family_;
   telemetry::CounterFamily& audit_verifications_family_;
+  telemetry::GaugeFamily& audit_chain_ok_family_;
+  telemetry::CounterFamily& api_errors_family_;
   std::array<telemetry::Counter*, std::size(core::kKnownSources)> received_by_source_{};
 };
 

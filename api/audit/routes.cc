@@ -1,5 +1,12 @@
-// Audit trail API: checks the hash chain of the whole audit log in the store
-// (sinks/store/audit_chain.h) and says whether, and where, it is broken.
+// Audit trail API: checks the hash chain of the audit log in the store
+// (sinks/store/audit_chain.h) against its anchor outside the database
+// (sinks/store/audit_anchor.h) and says whether, and where, it is broken.
+//
+// The chain is one for all tenants. An admin sees the whole answer. An
+// incident_manager sees ok and status, and the broken entry's seq, incident
+// and reason only when that entry's subject (incident, silence, problem)
+// belongs to its own tenant; a break elsewhere is reported by status and
+// reason token alone, with no other tenant's ids or counts.
 
 #include <simdjson.h>
 
@@ -32,20 +39,25 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+void write_nullable(core::JsonWriter& w, std::string_view key, const std::optional<int64_t>& v) {
+  w.key(key);
+  if (v) {
+    w.value(*v);
+  } else {
+    w.null();
+  }
+}
+
+/// The whole answer (admin).
 std::string verification_json(const sinks::AuditVerification& v) {
   std::string body;
   core::JsonWriter w(body);
-  w.begin_object().field("ok", v.ok);
+  w.begin_object().field("ok", v.ok).field("status", v.status).field("scope", "all");
   if (v.ok) {
     w.field("entries", v.entries).field("head_hash", v.head_hash);
   } else {
     w.field("entries_checked", v.entries).key("first_broken").begin_object();
-    w.key("seq");
-    if (v.broken_seq) {
-      w.value(*v.broken_seq);
-    } else {
-      w.null();
-    }
+    write_nullable(w, "seq", v.broken_seq);
     w.key("incident_id");
     if (v.broken_incident_id.empty()) {
       w.null();  // a missing row has no incident to name
@@ -53,6 +65,71 @@ std::string verification_json(const sinks::AuditVerification& v) {
       w.value(printable(v.broken_incident_id));
     }
     w.field("reason", printable(v.reason)).end_object();
+  }
+  w.field("head_seq", v.head_seq);
+  w.key("anchor");
+  if (v.anchor_seq) {
+    w.begin_object()
+        .field("seq", *v.anchor_seq)
+        .field("hash", printable(v.anchor_hash))
+        .end_object();
+  } else {
+    w.null();
+  }
+  w.field("checked", v.checked).field("full", v.full).end_object();
+  return body;
+}
+
+/// The tenant of an audit entry's subject, "" when it cannot be told (a
+/// missing row, a purged incident without its purge entry).
+std::string subject_tenant(sinks::Store& store, std::string_view id) {
+  if (id.starts_with("INC-")) {
+    auto detail = store.get(id);
+    if (detail.ok() && *detail) return (*detail)->incident.tenant;
+    auto entries = store.timeline(id);  // a purged incident: its purge entry has the tenant
+    if (!entries.ok() || entries->empty() || entries->back().action != "purge") return "";
+    simdjson::dom::parser parser;
+    std::string_view tenant;
+    if (parser.parse(entries->back().detail)["tenant"].get(tenant)) return "";
+    return std::string(tenant);
+  }
+  if (id.starts_with("SIL-")) {
+    auto silence = store.get_silence(id);
+    return silence.ok() && *silence ? (*silence)->tenant : "";
+  }
+  if (id.starts_with("PRB-")) {
+    auto problem = store.get_problem(id);
+    return problem.ok() && *problem ? (*problem)->problem.tenant : "";
+  }
+  return "";
+}
+
+/// The tenant view (incident_manager): see the top of this file.
+std::string tenant_verification_json(sinks::Store& store, const sinks::AuditVerification& v,
+                                     const std::string& tenant) {
+  std::string body;
+  core::JsonWriter w(body);
+  w.begin_object().field("ok", v.ok).field("status", v.status).field("scope", "tenant");
+  w.field("tenant", printable(tenant));
+  if (!v.ok) {
+    const bool own =
+        !v.broken_incident_id.empty() && subject_tenant(store, v.broken_incident_id) == tenant;
+    const std::string_view reason = v.reason;
+    w.key("first_broken").begin_object();
+    if (own) {
+      write_nullable(w, "seq", v.broken_seq);
+      w.field("incident_id", printable(v.broken_incident_id));
+      w.field("reason", printable(v.reason));
+    } else {
+      w.key("seq").null().key("incident_id").null();
+      // The token says what kind of break; where it is belongs to another
+      // tenant, or to no entry at all (a missing anchor, a cut tail).
+      w.field("reason", printable(reason.substr(0, reason.find(':'))) +
+                            (v.broken_incident_id.empty()
+                                 ? ": the chain as a whole (an admin sees the details)"
+                                 : ": an entry that is not this tenant's (an admin sees where)"));
+    }
+    w.field("own_tenant", own).end_object();
   }
   w.end_object();
   return body;
@@ -67,16 +144,24 @@ struct RunningFlag {
 }  // namespace
 
 void add_audit_routes(Router& router, ApiContext& ctx) {
-  // One verification at a time: each walks the whole log on a read
-  // connection of the store, and concurrent ones would only hold more of the
-  // pool that the incident API needs.
+  // One verification at a time: each walks entries on a read connection of
+  // the store, and concurrent ones would only hold more of the pool that the
+  // incident API needs.
   auto running = std::make_shared<std::atomic<bool>>(false);
   router.add(
       bhttp::verb::get, "/api/v1/audit/verify",
       [&ctx, running](RouteContext& rc) {
-        // The chain spans every tenant: auditors and incident managers only.
-        auto who = authorize(ctx, rc.request, core::Role::incident_manager);
+        const auto full_param = rc.query_value("full");
+        if (full_param && *full_param != "true" && *full_param != "false") {
+          return error_response(400, "invalid_query", "full: expected true or false");
+        }
+        const bool full = full_param == "true";
+        // A full walk costs the whole log: admins only. The incremental
+        // check: incident managers too, for their tenant's view.
+        auto who =
+            authorize(ctx, rc.request, full ? core::Role::admin : core::Role::incident_manager);
         if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+        const auto& principal = std::get<Principal>(who);
         auto* store = ctx.store.load(std::memory_order_acquire);
         if (store == nullptr) return not_ready_response();
         if (running->exchange(true, std::memory_order_acq_rel)) {
@@ -85,13 +170,17 @@ void add_audit_routes(Router& router, ApiContext& ctx) {
                                 {.retry_after_seconds = 1});
         }
         RunningFlag done{*running};
-        auto result = store->verify_audit();
+        auto result = store->verify_audit({.full = full});
         if (!result) {
           return error_response(503, "store_unavailable", result.error().message,
                                 {.retry_after_seconds = 1});
         }
         ctx.metrics.audit_verifications(result->ok).inc();
-        return json_response(200, verification_json(*result));
+        ctx.metrics.audit_chain_checked(result->ok);
+        if (core::role_at_least(principal.role, core::Role::admin)) {
+          return json_response(200, verification_json(*result));
+        }
+        return json_response(200, tenant_verification_json(*store, *result, principal.tenant));
       },
       Runs::store_reader);
 }

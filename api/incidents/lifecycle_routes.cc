@@ -38,7 +38,8 @@ constexpr size_t kMaxTextBytes = 16 << 10;  // comment, summary, notes, review, 
 
 // What each action reads from its body; every other field is refused.
 std::vector<FieldSpec> fields_of(LifecycleAction a) {
-  const FieldSpec actor{"actor", true, kMaxNameBytes};
+  // Optional: with auth the token is the actor (auth.h acting_as()).
+  const FieldSpec actor{"actor", false, kMaxNameBytes};
   switch (a) {
     case LifecycleAction::acknowledge: return {actor};
     case LifecycleAction::assign:
@@ -89,7 +90,7 @@ std::variant<Fields, Refusal> read_body(const std::string& body, LifecycleAction
 std::variant<core::LifecycleCommand, Refusal> build_command(LifecycleAction action, Fields f) {
   core::LifecycleCommand c;
   c.action = action;
-  c.actor = take(f, "actor").value_or("");
+  c.actor = take(f, "actor").value_or("");  // replaced by acting_as() in read_command
   c.team = take(f, "team").value_or(take(f, "to").value_or(""));
   c.assignee = take(f, "assignee").value_or("");
   c.reason = take(f, "reason").value_or("");
@@ -141,9 +142,14 @@ std::variant<core::LifecycleCommand, Response> read_command(ApiContext& ctx, Rou
   }
   auto& cmd = std::get<core::LifecycleCommand>(built);
   if (auto id = rc.param("id")) cmd.incident_id = std::string(*id);
+  auto acting = require_actor(who, cmd.actor.empty() ? std::nullopt : std::optional(cmd.actor));
+  if (auto* refused = std::get_if<Response>(&acting)) return std::move(*refused);
+  auto& by = std::get<Acting>(acting);
+  cmd.actor = std::move(by.actor);
+  cmd.on_behalf_of = std::move(by.on_behalf_of);
+  cmd.authenticated = by.authenticated;
   cmd.role = who.role;
   cmd.tenant = who.tenant;
-  cmd.via = who.authenticated ? who.name : "";
   return std::move(cmd);
 }
 

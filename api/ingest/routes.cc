@@ -11,7 +11,9 @@
 #include "api/auth.h"
 #include "api/responses.h"
 #include "api/router.h"
+#include "config/settings.h"
 #include "ingest/formats/decoder.h"
+#include "ingest/formats/storable.h"
 
 namespace alertd::api {
 
@@ -43,10 +45,15 @@ bool is_ndjson(const Request& request) {
          type.starts_with("application/jsonl");
 }
 
-// One decoder per io thread: it owns a reusable simdjson parser.
-ingest::Decoder& thread_decoder(const ingest::Limits& limits) {
+// One decoder per io thread: it owns a reusable simdjson parser. A reload
+// (a new settings version) may bring new limits: the decoder is made again.
+ingest::Decoder& thread_decoder(const config::Settings& settings) {
   thread_local std::unique_ptr<ingest::Decoder> decoder;
-  if (!decoder) decoder = std::make_unique<ingest::Decoder>(limits);
+  thread_local uint64_t version = 0;
+  if (!decoder || version != settings.version) {
+    decoder = std::make_unique<ingest::Decoder>(settings.limits);
+    version = settings.version;
+  }
   return *decoder;
 }
 
@@ -100,6 +107,13 @@ Response refusal(ApiContext& ctx, Engine::Offer offer, size_t alerts) {
       return error_response(413, "body_too_large",
                             "the alerts of this request exceed the journal's record limit; "
                             "send them in smaller requests");
+    case Engine::Offer::active_alert_limit:
+      ctx.metrics.rejected("active_alert_limit").inc(alerts);
+      return error_response(429, "active_alert_limit",
+                            "alertd holds limits.max_active_alerts firing alerts and this request "
+                            "has a new one; nothing was taken (re-sends and resolves of active "
+                            "alerts are still accepted)",
+                            {.accepted = 0, .retry_after_seconds = 30});
     case Engine::Offer::stopping:
     case Engine::Offer::accepted: break;
   }
@@ -121,20 +135,35 @@ Response answer(ApiContext& ctx, const IngestOutcome& outcome, Engine::Offer off
   return json_response(200, "{\"accepted\":" + std::to_string(outcome.alerts) + "}");
 }
 
-ingest::DecodeResult decode(ApiContext& ctx, Request& request, Format format,
-                            const IngestCaller& caller, std::vector<core::Alert>& alerts) {
+ingest::DecodeResult decode(ApiContext& ctx, const config::Settings& settings, Request& request,
+                            Format format, const IngestCaller& caller,
+                            std::vector<core::Alert>& alerts) {
   ingest::DecodeContext dc;
   dc.now = ctx.clock.now();
   dc.received_mono_ns = core::monotonic_nanos();
-  dc.resolve_timeout = ctx.config.resolve_timeout;
-  dc.tenant = caller.tenant;  // lives in ctx.credentials
-  auto& decoder = thread_decoder(ctx.config.limits);
+  dc.resolve_timeout = settings.resolve_timeout;
+  dc.tenant = caller.tenant;
+  auto& decoder = thread_decoder(settings);
   switch (format) {
     case Format::alertmanager_v2: return decoder.alertmanager_v2(request.body(), dc, alerts);
     case Format::generic_json: return decoder.generic_json(request.body(), dc, alerts);
     case Format::generic_ndjson: return decoder.generic_ndjson(request.body(), dc, alerts);
   }
   return {};
+}
+
+// An alert the store could not index is refused here, never answered 2xx and
+// dropped later. It is reported like a decoder error at its index, so NDJSON
+// keeps the lines before it, as for any bad line.
+void refuse_unstorable(const config::Settings& settings, Format format,
+                       std::vector<core::Alert>& alerts, ingest::DecodeResult& result) {
+  ingest::DecodeError err;
+  const auto noun = format == Format::alertmanager_v2 ? "alert" : "event";
+  const size_t bad = ingest::check_storable(alerts, settings.indexed, noun, err);
+  if (bad == alerts.size()) return;
+  alerts.resize(bad);
+  result.accepted = bad;
+  result.error = std::move(err);
 }
 
 // Answers once the journal's group commit covers the batch; the io thread
@@ -155,7 +184,9 @@ void ingest(ApiContext& ctx, Request& request, Format format, Responder responde
   }
   thread_local std::vector<core::Alert> alerts;
   alerts.clear();
-  auto result = decode(ctx, request, format, std::get<IngestCaller>(caller), alerts);
+  const auto settings = pipeline->settings();
+  auto result = decode(ctx, *settings, request, format, std::get<IngestCaller>(caller), alerts);
+  refuse_unstorable(*settings, format, alerts, result);
   // JSON documents are all or nothing; NDJSON keeps the lines before the bad one.
   if (result.error && format != Format::generic_ndjson) alerts.clear();
 

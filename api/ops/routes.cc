@@ -35,8 +35,9 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
     }
     return json_response(200, R"({"status":"ready"})");
   });
-  // Like Prometheus' /-/reload: re-reads the rule files; a bad file leaves
-  // the running rules in place and the answer lists every error.
+  // Like Prometheus' /-/reload: re-reads the config file (daemon/reloader.h);
+  // a bad file leaves everything in place and the answer lists every error.
+  // The answer names the changed keys that need a restart.
   router.add(
       bhttp::verb::post, "/-/reload",
       [&ctx](RouteContext& rc) {
@@ -47,11 +48,11 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
         auto result = ctx.reload();
         if (!result) return error_response(400, result.error().reason, result.error().message);
         std::string body;
-        core::JsonWriter(body)
-            .begin_object()
-            .field("status", "reloaded")
-            .field("detail", *result)
-            .end_object();
+        core::JsonWriter w(body);
+        w.begin_object().field("status", "reloaded").field("detail", result->summary);
+        w.key("restart_needed").begin_array();
+        for (const auto& key : result->restart_needed) w.value(key);
+        w.end_array().end_object();
         return json_response(200, std::move(body));
       },
       // It reads and compiles files, and waits for a SIGHUP reload running

@@ -37,7 +37,7 @@ Response not_found(std::string_view id) {
 }
 
 std::vector<FieldSpec> fields_of(ProblemAction a) {
-  const FieldSpec actor{"actor", true, kMaxNameBytes};
+  const FieldSpec actor{"actor", false, kMaxNameBytes};  // with auth the token acts (acting_as)
   const FieldSpec root_cause{"root_cause", false, kMaxTextBytes};
   switch (a) {
     case ProblemAction::known_error:
@@ -152,12 +152,16 @@ Response act(ApiContext& ctx, RouteContext& rc, ProblemAction action) {
   core::ProblemCommand cmd;
   cmd.action = action;
   cmd.problem_id = std::string(*rc.param("id"));
-  cmd.actor = take(f, "actor").value_or("");
+  auto acting = require_actor(who, take(f, "actor"));
+  if (auto* refused = std::get_if<Response>(&acting)) return std::move(*refused);
+  auto& by = std::get<Acting>(acting);
+  cmd.actor = std::move(by.actor);
+  cmd.on_behalf_of = std::move(by.on_behalf_of);
+  cmd.authenticated = by.authenticated;
   cmd.workaround = take(f, "workaround").value_or("");
   cmd.root_cause = take(f, "root_cause").value_or("");
   cmd.text = take(f, "resolution").value_or(take(f, "notes").value_or(""));
   cmd.role = who.role;
-  cmd.via = who.authenticated ? who.name : "";
   cmd.at = sinks::to_stored(ctx.clock.now());  // the answer shows what the store keeps
   cmd.tenant = who.tenant;  // as for incidents: ?tenant= names another one without auth
   auto result =

@@ -181,11 +181,14 @@ std::variant<SilenceRequest, Refusal> parse_request(const std::string& body) {
 
 // --- meaning ---
 
-std::optional<Refusal> check_text(const SilenceRequest& req) {
+// With auth the token names the creator, so created_by is optional.
+std::optional<Refusal> check_text(const SilenceRequest& req, bool authenticated) {
   std::vector<std::string> missing;
   if (!req.matchers && !req.matcher_list) missing.emplace_back("matchers");
   if (!req.ends_at && !req.duration) missing.emplace_back("ends_at (or duration)");
-  if (!req.created_by || req.created_by->empty()) missing.emplace_back("created_by");
+  if (!authenticated && (!req.created_by || req.created_by->empty())) {
+    missing.emplace_back("created_by");
+  }
   if (!req.comment || req.comment->empty()) missing.emplace_back("comment");
   if (!missing.empty()) {
     std::string detail = "required and missing or empty:";
@@ -306,20 +309,23 @@ std::optional<Refusal> check_times(const SilenceRequest& req, core::TimePoint no
 }
 
 /// The silence a valid request describes, or why it is refused. Without a
-/// body `tenant` it belongs to `tenant`.
+/// body `tenant` it belongs to the principal's tenant; with auth its creator
+/// is the principal (acting_as()).
 std::variant<core::Silence, Refusal> build_silence(const std::string& body, core::TimePoint now,
-                                                   std::string_view tenant) {
+                                                   const Principal& who) {
   auto parsed = parse_request(body);
   if (auto* r = std::get_if<Refusal>(&parsed)) return std::move(*r);
   const auto& req = std::get<SilenceRequest>(parsed);
-  if (auto r = check_text(req)) return std::move(*r);
+  if (auto r = check_text(req, who.authenticated)) return std::move(*r);
   auto matchers = check_matchers(req);
   if (auto* r = std::get_if<Refusal>(&matchers)) return std::move(*r);
   core::Silence s;
   if (auto r = check_times(req, now, s)) return std::move(*r);
   for (const auto& m : std::get<core::Matchers>(matchers)) s.matchers.push_back(m.to_string());
-  s.tenant = req.tenant.value_or(std::string(tenant));
-  s.created_by = *req.created_by;
+  s.tenant = req.tenant.value_or(who.tenant);
+  auto acting = acting_as(who, req.created_by);
+  s.created_by = std::move(acting->actor);  // set: check_text() required created_by without auth
+  s.on_behalf_of = std::move(acting->on_behalf_of);
   s.comment = *req.comment;
   s.created_at = now;
   s.updated_at = now;
@@ -339,7 +345,7 @@ Response create(const SilenceApi& api, RouteContext& rc) {
   auto* store = api.store();
   if (store == nullptr) return api.not_ready();
   const core::TimePoint now = api.ctx.clock.now();
-  auto built = build_silence(rc.request.body(), now, principal.tenant);
+  auto built = build_silence(rc.request.body(), now, principal);
   if (auto* r = std::get_if<Refusal>(&built)) return api.fail(r->status, r->reason, r->detail);
   auto& silence = std::get<core::Silence>(built);
   if (auto refused = tenant_forbidden(api.ctx, principal, silence.tenant)) return *refused;

@@ -188,6 +188,39 @@ void BM_StoreApplyStorm(benchmark::State& state) {
 }
 BENCHMARK(BM_StoreApplyStorm)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(20);
 
+// The audit anchor (audit.anchor_file, sinks/store/audit_anchor.h): written
+// (temp file, fsync, rename, fsync of the folder) after every commit that
+// appended entries, so once per batch. range(0): updates per batch (each
+// with one audit entry); range(1) == 1: with the anchor, 0: without.
+void BM_StoreApplyAnchored(benchmark::State& state) {
+  const int64_t batch_size = state.range(0);
+  TempDb db;
+  SqliteOptions options{db.path()};
+  if (state.range(1) == 1) {
+    options.audit.anchor_file = std::filesystem::path(db.path()).replace_filename("audit.anchor");
+  }
+  auto opened = open_sqlite_store(options);
+  if (!opened.ok()) return state.SkipWithError(opened.error().message.c_str());
+  auto store = std::move(*opened);
+  std::vector<core::IncidentUpdate> batch;
+  int64_t round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    batch.clear();
+    for (int64_t i = 1; i <= batch_size; ++i) batch.push_back(make_update(i, round));
+    state.ResumeTiming();
+    if (!ok_or_skip(state, store->apply(batch))) return;
+    ++round;
+  }
+  state.counters["batches/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StoreApplyAnchored)
+    ->ArgsProduct({{10, 1000}, {0, 1}})
+    ->ArgNames({"batch", "anchor"})
+    ->UseRealTime()
+    ->Unit(benchmark::kMicrosecond);
+
 // The recurrence check the store writer thread runs after each commit, for the
 // incidents it opened (Store::link_recurring), timed alone: 1,000
 // new incidents per batch. range(0) == 0: every incident has a group key of

@@ -271,9 +271,11 @@ core::LifecycleResult apply_command(core::Incident& inc, const core::LifecycleCo
   const core::Incident before = inc;
   apply_changes(inc, cmd, policy, matrix, milestones);
   auto [note_key, note] = note_of(cmd);
-  std::string detail = note_key.empty()
-                           ? changes_detail(before, inc, {{"via", cmd.via}})
-                           : changes_detail(before, inc, {{note_key, note}, {"via", cmd.via}});
+  std::string detail =
+      note_key.empty()
+          ? changes_detail(before, inc, {{"on_behalf_of", cmd.on_behalf_of}})
+          : changes_detail(before, inc, {{note_key, note}, {"on_behalf_of", cmd.on_behalf_of}});
+  detail = with_identity(std::move(detail), cmd.authenticated);
   audit.push_back(entry(inc, cmd, core::to_string(cmd.action), std::move(detail)));
   LifecycleResult r;
   r.incident = inc;
@@ -303,8 +305,19 @@ core::Incident create_incident(const core::LifecycleCommand& cmd, int64_t seq,
   set_sla_due(inc, policy);
   core::Incident none;
   none.status = inc.status;
-  audit.push_back(entry(inc, cmd, "create", changes_detail(none, inc, {{"via", cmd.via}})));
+  audit.push_back(
+      entry(inc, cmd, "create",
+            with_identity(changes_detail(none, inc, {{"on_behalf_of", cmd.on_behalf_of}}),
+                          cmd.authenticated)));
   return inc;
+}
+
+std::string with_identity(std::string detail, bool authenticated) {
+  // detail is one JSON object: the flag goes in before its closing brace.
+  if (detail.empty() || detail.back() != '}') return detail;
+  detail.pop_back();
+  detail += authenticated ? ",\"authenticated\":true}" : ",\"authenticated\":false}";
+  return detail;
 }
 
 std::string changes_detail(

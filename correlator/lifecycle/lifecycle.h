@@ -77,6 +77,10 @@ core::Incident create_incident(const core::LifecycleCommand& cmd, int64_t seq,
 
 /// {"changes": {field: {"from", "to"}, ...}} over every field a person or
 /// the SLA clock can change, plus extra string fields in the order given.
+/// `detail` (a JSON object) with "authenticated": whether the actor is a
+/// token's identity (true) or a name the open API took on trust (false).
+std::string with_identity(std::string detail, bool authenticated);
+
 std::string changes_detail(
     const core::Incident& before, const core::Incident& after,
     std::initializer_list<std::pair<std::string_view, std::string_view>> extra = {});

@@ -26,9 +26,10 @@ core::ProblemResult refuse(core::Verdict verdict, std::string error, std::string
   return r;
 }
 
-// {"changes": {field: {"from", "to"}}, "via": ...}: what the action changed.
+// {"changes": {field: {"from", "to"}}, "on_behalf_of", "authenticated"}:
+// what the action changed, and how the actor is known.
 std::string changes_detail(const core::Problem& before, const core::Problem& after,
-                           std::string_view via) {
+                           const core::ProblemCommand& cmd) {
   std::string out;
   core::JsonWriter w(out);
   w.begin_object().key("changes").begin_object();
@@ -40,7 +41,9 @@ std::string changes_detail(const core::Problem& before, const core::Problem& aft
   text("root_cause", before.root_cause, after.root_cause);
   text("resolution", before.resolution, after.resolution);
   text("close_notes", before.close_notes, after.close_notes);
-  w.end_object().field("via", via).end_object();
+  w.end_object();
+  if (!cmd.on_behalf_of.empty()) w.field("on_behalf_of", cmd.on_behalf_of);
+  w.field("authenticated", cmd.authenticated).end_object();
   return out;
 }
 
@@ -102,7 +105,7 @@ core::ProblemResult apply_problem_command(core::Problem& p, const core::ProblemC
   e.at = cmd.at;
   e.actor = cmd.actor;
   e.action = std::string(core::to_string(cmd.action));
-  e.detail = changes_detail(before, p, cmd.via);
+  e.detail = changes_detail(before, p, cmd);
   audit.push_back(std::move(e));
   core::ProblemResult r;
   r.problem = p;

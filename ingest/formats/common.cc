@@ -53,7 +53,13 @@ bool check_value(std::string_view name, std::string_view value, MapKind kind, co
                  const Item& item, DecodeError& err) {
   const bool labels = kind == MapKind::labels;
   const size_t limit = labels ? limits.max_label_value_bytes : limits.max_annotation_value_bytes;
-  if (value.size() <= limit) return true;
+  if (value.size() <= limit) {
+    if (value.find('\0') == std::string_view::npos) return true;
+    return fail(err, reason::kNulByte, item,
+                fmt::format("{} {}: value contains a NUL byte (\\u0000), which the store cannot "
+                            "hold",
+                            entry_noun(kind), quote(name)));
+  }
   return fail(err, labels ? reason::kLabelValueTooLong : reason::kAnnotationTooLong, item,
               fmt::format("{} {}: value is {} bytes, limit {}", entry_noun(kind), quote(name),
                           value.size(), limit));
@@ -310,7 +316,12 @@ bool read_string(od::value& v, const Item& item, std::string_view field, std::st
                  DecodeError& err) {
   od::json_type type = od::json_type::null;
   auto code = get_or_type(v, out, type);
-  if (code == simdjson::SUCCESS) return true;
+  if (code == simdjson::SUCCESS) {
+    if (out.find('\0') == std::string_view::npos) return true;
+    return fail(
+        err, reason::kNulByte, item,
+        fmt::format("{} contains a NUL byte (\\u0000), which the store cannot hold", field));
+  }
   if (code != simdjson::INCORRECT_TYPE) return json_fail(err, code, item, field);
   if (type == od::json_type::null) {
     out = {};

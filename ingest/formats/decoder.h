@@ -40,15 +40,16 @@ inline constexpr std::string_view kInvalidTimestamp = "invalid_timestamp";
 inline constexpr std::string_view kInvalidSource = "invalid_source";
 inline constexpr std::string_view kTooManyAlerts = "too_many_alerts";
 inline constexpr std::string_view kTooDeep = "too_deep";
+// A value holding U+0000 (sent as \u0000): PostgreSQL text cannot hold it.
+inline constexpr std::string_view kNulByte = "nul_byte";
 
 /// For pre-creating metric series: every token above, once.
 inline constexpr std::string_view kAll[] = {
-    kBodyTooLarge,       kInvalidJson,       kInvalidUtf8,
-    kWrongType,          kMissingLabels,     kEmptyLabels,
-    kEmptyLabelName,     kInvalidLabelName,  kDuplicateLabel,
-    kTooManyLabels,      kLabelNameTooLong,  kLabelValueTooLong,
-    kTooManyAnnotations, kAnnotationTooLong, kInvalidTimestamp,
-    kInvalidSource,      kTooManyAlerts,     kTooDeep};
+    kBodyTooLarge,       kInvalidJson,       kInvalidUtf8,      kWrongType,
+    kMissingLabels,      kEmptyLabels,       kEmptyLabelName,   kInvalidLabelName,
+    kDuplicateLabel,     kTooManyLabels,     kLabelNameTooLong, kLabelValueTooLong,
+    kTooManyAnnotations, kAnnotationTooLong, kInvalidTimestamp, kInvalidSource,
+    kTooManyAlerts,      kTooDeep,           kNulByte};
 }  // namespace reason
 
 /// Bounds on everything a request can make us hold (DESIGN.md §7).

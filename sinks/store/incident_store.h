@@ -21,6 +21,7 @@
 #include "core/incident.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "sinks/store/quarantine.h"
 
 namespace alertd::sinks {
 
@@ -43,14 +44,40 @@ struct IncidentDetail {
   std::vector<core::Member> members;  // ordered by first_seen
 };
 
-/// The outcome of checking the audit trail's hash chain (sinks/store/audit_chain.h).
+/// The outcome of checking the audit trail's hash chain (sinks/store/audit_chain.h)
+/// against its anchor outside the database (sinks/store/audit_anchor.h).
 struct AuditVerification {
   bool ok = true;
+  // What was found, one token: ok; broken (a link or an entry does not
+  // verify: reason says which); truncated (the log ends before its recorded
+  // head, its anchor, or a position verified earlier); anchor_missing (the
+  // anchor file is gone while the chain has entries); anchor_mismatch (the
+  // entry at the anchored seq has another hash: the chain was rewritten or
+  // restored from another backup); anchor_invalid (the anchor file is
+  // unreadable or its MAC does not verify with audit.key); key_required (the
+  // chain has HMAC entries and this store has no audit.key to check them).
+  std::string status = "ok";
   int64_t entries = 0;    // entries verified: all of them when ok, those before broken_seq if not
   std::string head_hash;  // hash of the last entry when ok (64 '0' when there is none)
   std::optional<int64_t> broken_seq;  // the first entry not trusted (possibly a missing one)
   std::string broken_incident_id;     // its incident, when the row exists
   std::string reason;                 // "<token>: <explanation>", tokens in audit_chain.h
+  int64_t head_seq = 0;               // the head the store recorded (audit_head)
+  int64_t checked = 0;                // entries hashed by this call (incremental: the new ones)
+  bool full = false;                  // whether this call walked the whole log
+  std::optional<int64_t> anchor_seq;  // the anchor read (nullopt: none, or no anchor_file)
+  std::string anchor_hash;
+};
+
+/// What verify_audit walks. Incremental by default: only the entries after
+/// the position the store verified last (kept in memory by the store), plus
+/// a look at the entry at that position and at the anchor's. An edit of an
+/// entry verified before is found only by a full walk.
+struct AuditVerifyRequest {
+  bool full = false;
+  // Checks the chain and its recorded head only, not the anchor: what
+  // `alertd audit re-anchor` needs before it writes a new one.
+  bool ignore_anchor = false;
 };
 
 /// Keeps closed incidents somewhere else before retention deletes them; an
@@ -85,10 +112,25 @@ class IncidentStore {
   /// checkpoint's position and hands the marks to the correlator's replay
   /// guard. Positions fit in 63 bits; `after` beyond that finds none.
   virtual core::Result<std::vector<core::JournalMark>> load_journal_marks(uint64_t after) = 0;
-  /// Walks the whole audit trail in seq order and checks its hash chain and
-  /// recorded head. A broken chain is a result (ok = false), not an error;
-  /// errors are the store failing to read. Rows are streamed, not loaded.
-  virtual core::Result<AuditVerification> verify_audit() = 0;
+  /// Walks the audit trail in seq order (from the last verified position,
+  /// or from the start when `request.full`) and checks its hash chain, its
+  /// recorded head and its anchor. A broken chain is a result (ok = false),
+  /// not an error; errors are the store failing to read. Rows are streamed,
+  /// not loaded.
+  virtual core::Result<AuditVerification> verify_audit(const AuditVerifyRequest& request = {}) = 0;
+  /// `alertd audit re-anchor`: appends `entry` (the record of the step) in
+  /// one transaction and then writes the anchor at the new head, whatever
+  /// the anchor said before. Returns the new head's seq.
+  virtual core::Result<int64_t> re_anchor_audit(const core::AuditEntry& entry) = 0;
+
+  // --- quarantine (sinks/store/quarantine.h) ---
+
+  /// Keeps `record` (its seq assigned here) and its `quarantine` audit entry
+  /// in one transaction, on the writer thread. Returns the seq.
+  virtual core::Result<int64_t> quarantine(QuarantineRecord record) = 0;
+  /// Records newest first: at most `limit` (1..1000), with seq < before_seq when set.
+  virtual core::Result<QuarantinePage> list_quarantine(std::optional<int64_t> before_seq,
+                                                       size_t limit) = 0;
 
   // --- retention ---
 

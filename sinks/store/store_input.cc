@@ -72,7 +72,9 @@ core::AuditEntry silence_audit_entry(const core::Silence& s) {
   w.end_array();
   w.key("starts_at").time(s.starts_at);
   w.key("ends_at").time(s.ends_at);
-  w.field("comment", s.comment).end_object();
+  w.field("comment", s.comment);
+  if (!s.on_behalf_of.empty()) w.field("on_behalf_of", s.on_behalf_of);
+  w.end_object();
   return store_audit_entry(s.id, "silence", s.created_at, std::move(detail), s.created_by);
 }
 

@@ -103,7 +103,8 @@ class Authentication(AuthTestCase):
 
         log = d.read_log()
         self.assertIn("auth: 4 API tokens (viewer 1, responder 2, admin 1)", log)
-        self.assertIn("alertmanager needs a token (2), generic open", log)
+        self.assertIn("alertmanager needs a token (2 ingest tokens, or any API token), generic "
+                      "needs a token (0 ingest tokens, or any API token)", log)
         self.assertNotIn("the API is open", log)
         self.assert_no_token_in_log(d)
 
@@ -133,11 +134,14 @@ class Roles(AuthTestCase):
         self.expect(self.call(d, "DELETE", f"/api/v1/silences/{sid}", "T_VIEWER_A"), 403,
                     "forbidden")
         self.expect(self.call(d, "DELETE", f"/api/v1/silences/{sid}", "T_RESPONDER_A"), 200)
-        # The audit trail names the token that expired it.
+        # The audit trail names the token that created and expired it; the
+        # body's created_by is kept only as on_behalf_of.
+        self.assertEqual(created["created_by"], "oncall-a")
         t = self.expect(self.call(d, "GET", f"/api/v1/silences/{sid}/timeline", "T_VIEWER_A"),
                         200).json()
         self.assertEqual([(e["action"], e["actor"]) for e in t["entries"]],
-                         [("silence", "alice"), ("silence_expire", "oncall-a")])
+                         [("silence", "oncall-a"), ("silence_expire", "oncall-a")])
+        self.assertEqual(t["entries"][0]["detail"]["on_behalf_of"], "alice")
 
         self.expect(self.call(d, "POST", "/-/reload", "T_RESPONDER_A"), 403, "forbidden")
         self.expect(self.call(d, "POST", "/-/reload"), 401, "unauthenticated")
@@ -213,7 +217,7 @@ class TenantIsolation(AuthTestCase):
 
 
 class IngestTokens(AuthTestCase):
-    def test_source_with_tokens_needs_one_other_source_stays_open(self):
+    def test_every_ingest_endpoint_needs_a_token_under_auth(self):
         d = self.start()
         alert = [am_alert({"alertname": "Down", "service": "db"})]
         self.expect(self.call(d, "POST", "/api/v2/alerts", None, alert), 401, "unauthenticated")
@@ -221,20 +225,91 @@ class IngestTokens(AuthTestCase):
                         headers={"Authorization": "Bearer unknown-token-0123456789",
                                  "Content-Type": "application/json"})
         self.expect(bad, 401, "unauthenticated")
-        r = self.expect(self.call(d, "POST", "/api/v2/alerts", "T_ADMIN", alert), 403, "forbidden")
-        self.assertIn("not an ingest token for alertmanager", r.json()["detail"])
         self.expect(self.call(d, "POST", "/api/v2/alerts", "T_PROM_A", alert), 200)
+        self.expect(self.call(d, "POST", "/api/v2/alerts", "T_ADMIN", alert), 200)  # any API role
 
+        # generic has no ingest tokens: before issue 13 it was open to anyone.
         event = {"labels": {"alertname": "Disk", "service": "files"}}
-        self.assertEqual(d.post_events(event), {"accepted": 1})  # generic: no ingest tokens
-        self.expect(self.call(d, "POST", "/api/v1/events", "T_PROM_A", event), 200)
+        self.expect(self.call(d, "POST", "/api/v1/events", None, event), 401, "unauthenticated")
+        r = self.expect(self.call(d, "POST", "/api/v1/events", "T_PROM_A", event), 403,
+                        "forbidden")
+        self.assertIn("ingest token for alertmanager, not generic", r.json()["detail"])
+        self.expect(self.call(d, "POST", "/api/v1/events", "T_RESPONDER_A", event), 200)
 
         m = d.metrics()
-        self.assertEqual(metric_sum(m, FAILURES, reason="unauthenticated"), 2)
+        self.assertEqual(metric_sum(m, FAILURES, reason="unauthenticated"), 3)
         self.assertEqual(metric_sum(m, FAILURES, reason="forbidden"), 1)
-        # Refused requests were not ingested: only prom-a's alert and the two events.
+        # Refused requests were not ingested: two alerts and one event.
         self.assertEqual(metric_sum(m, "alertd_alerts_received_total"), 3)
         self.assert_no_token_in_log(d)
+
+    def test_open_ingest_opens_a_named_source_with_a_warning(self):
+        config = CONFIG + "  open_ingest: [generic]\n"
+        d = self.start_daemon(config, env=TOKENS)
+        self.assertRegex(d.read_log(), r"warn.*ingest source generic is open \(auth.open_ingest\)")
+        event = {"labels": {"alertname": "Disk", "service": "files"}}
+        self.assertEqual(d.post_events(event), {"accepted": 1})
+        alert = [am_alert({"alertname": "Down", "service": "db"})]
+        self.expect(self.call(d, "POST", "/api/v2/alerts", None, alert), 401, "unauthenticated")
+
+    def test_a_sender_token_may_send_and_nothing_else(self):
+        config = CONFIG.replace("  ingest:\n", '    - {token: "${T_SENDER}", role: sender, '
+                                'tenant: tenant-a, name: prom}\n  ingest:\n')
+        d = self.start_daemon(config, env=dict(TOKENS, T_SENDER="snd-" + "7" * 32))
+        headers = {"Authorization": "Bearer snd-" + "7" * 32, "Content-Type": "application/json"}
+        alert = [am_alert({"alertname": "Down", "service": "db"})]
+        r = d.request("POST", "/api/v2/alerts", body=json.dumps(alert), headers=headers)
+        self.expect(r, 200)
+        r = d.request("GET", "/api/v1/incidents", headers=headers)
+        self.expect(r, 403, "forbidden")
+        self.assertIn("needs the viewer role", r.json()["detail"])
+
+
+class Identity(AuthTestCase):
+    def test_the_token_is_the_actor_and_the_body_only_on_behalf_of(self):
+        d = self.start()
+        created = self.expect(self.call(d, "POST", "/api/v1/incidents", "T_RESPONDER_A",
+                                        {"actor": "alice", "title": "checkout down",
+                                         "priority": "P3"}), 201).json()
+        inc = urlquote(created["id"])
+        self.expect(self.call(d, "POST", f"/api/v1/incidents/{inc}/resolve", "T_RESPONDER_A",
+                              {"actor": "bob", "summary": "rolled back"}), 200)
+        got = self.call(d, "GET", f"/api/v1/incidents/{inc}", "T_VIEWER_A").json()
+        self.assertEqual(got["resolved_by"], "oncall-a")
+        t = self.call(d, "GET", f"/api/v1/incidents/{inc}/timeline", "T_VIEWER_A").json()
+        by_action = {e["action"]: e for e in t["entries"]}
+        self.assertEqual(by_action["resolve"]["actor"], "oncall-a")
+        self.assertEqual(by_action["resolve"]["detail"]["on_behalf_of"], "bob")
+        self.assertTrue(by_action["resolve"]["detail"]["authenticated"])
+        self.assertEqual(by_action["create"]["detail"]["on_behalf_of"], "alice")
+
+    def test_without_auth_the_body_actor_is_unauthenticated(self):
+        d = self.start_daemon()
+        created = d.post("/api/v1/incidents", {"actor": "alice", "title": "t", "priority": "P3"})
+        self.assertEqual(created.status, 201, created)
+        t = d.timeline(created.json()["id"])["entries"]
+        self.assertEqual(t[0]["actor"], "alice")
+        self.assertFalse(t[0]["detail"]["authenticated"])
+        r = d.post(f"/api/v1/incidents/{created.json()['id']}/comment", {"text": "no actor"})
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("actor", r.json()["detail"])
+
+
+class Reload(AuthTestCase):
+    def test_reload_revokes_a_removed_token_and_names_restart_keys(self):
+        d = self.start()
+        self.expect(self.call(d, "GET", "/api/v1/incidents", "T_VIEWER_A"), 200)
+        config = CONFIG.replace(
+            '    - {token: "${T_VIEWER_A}", role: viewer, tenant: tenant-a, name: dash-a}\n', "")
+        config = config.replace("  group_window: 10m\n", "  group_window: 10m\nhttp:\n  threads: 3\n")
+        with open(os.path.join(d.workdir, "alertd.yaml"), "w") as f:
+            f.write(config)
+        r = self.expect(self.call(d, "POST", "/-/reload", "T_ADMIN"), 200)
+        self.assertEqual(r.json()["restart_needed"], ["http.threads"])
+        self.expect(self.call(d, "GET", "/api/v1/incidents", "T_VIEWER_A"), 401,
+                    "unauthenticated")
+        self.expect(self.call(d, "GET", "/api/v1/incidents", "T_RESPONDER_A"), 200)
+        self.assertIn("restart needed for: http.threads", d.read_log())
 
 
 class CheckConfig(unittest.TestCase):

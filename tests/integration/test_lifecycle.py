@@ -15,6 +15,7 @@ TOKENS = {
     "T_RESPONDER": "rs-9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b",
     "T_MANAGER": "im-0a1b2c3d4e5f60718293a4b5c6d7e8f9",
     "T_OTHER_TENANT": "ot-5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a",
+    "T_MANAGER_2": "im2-7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2",
 }
 
 AUTH_CONFIG = textwrap.dedent("""\
@@ -23,6 +24,7 @@ AUTH_CONFIG = textwrap.dedent("""\
         - {token: "${T_VIEWER}", role: viewer, name: dash}
         - {token: "${T_RESPONDER}", role: responder, name: oncall}
         - {token: "${T_MANAGER}", role: incident_manager, name: im}
+        - {token: "${T_MANAGER_2}", role: incident_manager, name: im2}
         - {token: "${T_OTHER_TENANT}", role: admin, tenant: other, name: other-admin}
     """)
 
@@ -202,21 +204,25 @@ class TestAccess(LifecycleCase):
         self.act(d, inc, "acknowledge", {"actor": "rita"}, expect=401)
         self.act(d, inc, "acknowledge", {"actor": "vic"}, token="T_VIEWER", expect=403)
         self.act(d, inc, "acknowledge", {"actor": "rita"}, token="T_RESPONDER")
-        self.act(d, inc, "resolve", {"actor": "rita", "summary": "fixed"}, token="T_RESPONDER")
-        close = {"actor": "rita", "review": "root cause: config push"}
+        # The manager resolves "as alice", then tries to close "as bob": the
+        # identity is the token, so the segregation of duties holds (issue 13).
+        self.act(d, inc, "resolve", {"actor": "alice", "summary": "fixed"}, token="T_MANAGER")
+        close = {"actor": "bob", "review": "root cause: config push"}
         self.assertEqual(self.act(d, inc, "close", close, token="T_RESPONDER", expect=403)["error"],
                          "forbidden")
         self.assertEqual(self.act(d, inc, "close", close, token="T_MANAGER", expect=403)["error"],
                          "segregation_of_duties")
-        self.assertEqual(self.act(d, inc, "close", {"actor": "mike"}, token="T_MANAGER",
+        self.assertEqual(self.act(d, inc, "close", {"actor": "mike"}, token="T_MANAGER_2",
                                   expect=422)["error"], "review_required")
         got = self.act(d, inc, "close", {"actor": "mike", "review": "config push"},
-                       token="T_MANAGER")
-        self.assertEqual((got["status"], got["closed_by"]), ("closed", "mike"))
+                       token="T_MANAGER_2")
+        self.assertEqual((got["status"], got["resolved_by"], got["closed_by"]),
+                         ("closed", "im", "im2"))
         entry = [e for e in d.request("GET", f"/api/v1/incidents/{inc}/timeline", headers={
             "Authorization": f"Bearer {TOKENS['T_VIEWER']}"}).json()["entries"]
                  if e["action"] == "close"][0]
-        self.assertEqual(entry["detail"]["via"], "im")
+        self.assertEqual((entry["actor"], entry["detail"]["on_behalf_of"]), ("im2", "mike"))
+        self.assertTrue(entry["detail"]["authenticated"])
         verify = "/api/v1/audit/verify"
         for token, status in (("T_VIEWER", 403), ("T_RESPONDER", 403), ("T_MANAGER", 200)):
             r = d.request("GET", verify, headers={"Authorization": f"Bearer {TOKENS[token]}"})

@@ -10,6 +10,7 @@ from harness import DaemonTestCase, am_alert, metric_sum
 
 PROMTOOL = "/usr/bin/promtool"
 FAMILIES = {
+    "alertd_audit_head_seq": "gauge",
     "alertd_alerts_received_total": "counter",
     "alertd_alerts_rejected_total": "counter",
     "alertd_alerts_deduplicated_total": "counter",

@@ -166,7 +166,7 @@ class TestProblems(ProblemCase):
                        token="T_MANAGER")
         self.assertEqual(got["status"], "known_error")
         entry = self.call(d, "GET", f"/api/v1/problems/{prb}", token="T_VIEWER")["timeline"][-1]
-        self.assertEqual((entry["actor"], entry["detail"]["via"]), ("pat", "pm"))
+        self.assertEqual((entry["actor"], entry["detail"]["on_behalf_of"]), ("pm", "pat"))
 
 
 RETENTION = textwrap.dedent("""\

@@ -28,7 +28,10 @@ RULES = """groups:
 """
 
 
-def prometheus_config(alertd_port, rules_path):
+def prometheus_config(alertd_port, rules_path, credentials=None):
+    # Prometheus' own way to send a bearer token to its Alertmanagers.
+    auth = (f"      authorization:\n        credentials: {json.dumps(credentials)}\n"
+            if credentials else "")
     return f"""global:
   scrape_interval: 1s
   evaluation_interval: 1s
@@ -39,7 +42,7 @@ alerting:
     - static_configs:
         - targets: ["127.0.0.1:{alertd_port}"]
       api_version: v2
-scrape_configs:
+{auth}scrape_configs:
   - job_name: alertd
     static_configs:
       - targets: ["127.0.0.1:{alertd_port}"]
@@ -47,7 +50,7 @@ scrape_configs:
 
 
 class Prometheus:
-    def __init__(self, workdir, alertd_port):
+    def __init__(self, workdir, alertd_port, credentials=None):
         self.workdir = workdir
         self.port = free_port()
         rules = os.path.join(workdir, "rules.yml")
@@ -55,7 +58,7 @@ class Prometheus:
             f.write(RULES)
         cfg = os.path.join(workdir, "prometheus.yml")
         with open(cfg, "w") as f:
-            f.write(prometheus_config(alertd_port, rules))
+            f.write(prometheus_config(alertd_port, rules, credentials))
         self.log_path = os.path.join(workdir, "prometheus.log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
@@ -129,6 +132,46 @@ class RealPrometheus(DaemonTestCase):
             raise
         prom.stop()
         self.assertEqual(d.get("/-/healthy").status, 200)
+        d.stop()
+
+
+    def test_prometheus_sends_with_a_bearer_token_under_auth(self):
+        """With an auth section ingest is closed (issue 13): Prometheus gets
+        in with `authorization: {credentials}` and a sender token."""
+        if not os.access(PROMETHEUS, os.X_OK):
+            self.skipTest(f"{PROMETHEUS} missing: apt-get install prometheus")
+        sender = "prom-sender-" + "5f" * 16
+        config = ("auth:\n  tokens:\n"
+                  '    - {token: "${T_ADMIN}", role: admin, name: ops}\n'
+                  '    - {token: "${T_SENDER}", role: sender, name: prometheus}\n')
+        d = self.start_daemon(config, env={"T_ADMIN": "adm-" + "9a" * 16, "T_SENDER": sender})
+        admin = {"Authorization": "Bearer adm-" + "9a" * 16}
+        without = Prometheus(self.make_workdir(), d.port)
+        try:
+            # A Prometheus without the token is refused, and nothing is ingested.
+            def refused():
+                m = parse_metrics(without.get("/metrics"))
+                return metric_sum(m, "prometheus_notifications_errors_total") >= 1
+            d.wait_for(refused, E2E_TIMEOUT, "prometheus_notifications_errors_total >= 1")
+        finally:
+            without.stop()
+        self.assertGreaterEqual(metric_sum(d.metrics(), "alertd_api_auth_failures_total",
+                                           reason="unauthenticated"), 1)
+        self.assertEqual(metric_sum(d.metrics(), "alertd_alerts_received_total"), 0)
+
+        prom = Prometheus(self.make_workdir(), d.port, credentials=sender)
+        self.addCleanup(prom.stop)
+        try:
+            def incident():
+                r = d.request("GET", "/api/v1/incidents?service=e2e", headers=admin)
+                return r.status == 200 and r.json()["incidents"]
+            inc = d.wait_for(incident, E2E_TIMEOUT, "an incident sent with a bearer token")[0]
+            self.assertEqual(inc["tenant"], "default")
+            self.assertGreaterEqual(metric_sum(d.metrics(), "alertd_alerts_received_total"), 1)
+        except AssertionError:
+            print("\n===== prometheus log =====\n" + prom.log_text())
+            raise
+        prom.stop()
         d.stop()
 
 

@@ -342,15 +342,49 @@ core::Result<std::vector<core::JournalMark>> FakeStore::load_journal_marks(uint6
   return out;
 }
 
-core::Result<sinks::AuditVerification> FakeStore::verify_audit() {
-  auto lock = state_->enter();
-  sinks::ChainVerifier verifier;
-  for (const auto& row : state_->audit) {
-    if (!verifier.ok()) break;
-    if (auto st = verifier.add(row); !st.ok()) return st.error();
+namespace {
+
+/// The in-memory log as verify_audit_chain reads a backend's tables.
+class FakeAuditRows final : public sinks::AuditRows {
+ public:
+  explicit FakeAuditRows(const FakeStore::State& s) : s_(s) {}
+  core::Result<std::optional<sinks::AuditChainHead>> head() override {
+    return std::optional<sinks::AuditChainHead>(s_.head);
   }
-  verifier.finish(state_->head);
-  return verifier.result();
+  core::Result<std::optional<std::string>> hash_at(int64_t seq) override {
+    if (seq < 1 || seq > static_cast<int64_t>(s_.audit.size())) {
+      return std::optional<std::string>();
+    }
+    return std::optional<std::string>(s_.audit[static_cast<size_t>(seq - 1)].hash);
+  }
+  core::Status walk(int64_t after, sinks::ChainVerifier& verifier) override {
+    for (const auto& row : s_.audit) {
+      if (!verifier.ok()) break;
+      if (row.seq <= after) continue;
+      if (auto st = verifier.add(row); !st.ok()) return st;
+    }
+    return {};
+  }
+
+ private:
+  const FakeStore::State& s_;
+};
+
+}  // namespace
+
+core::Result<sinks::AuditVerification> FakeStore::verify_audit(
+    const sinks::AuditVerifyRequest& request) {
+  auto lock = state_->enter();
+  FakeAuditRows rows(*state_);
+  return sinks::verify_audit_chain(rows, sinks::AuditSettings{}, sinks::AnchorSeen{},
+                                   state_->verified, request);
+}
+
+core::Result<int64_t> FakeStore::re_anchor_audit(const core::AuditEntry& entry) {
+  auto lock = state_->enter();
+  if (auto st = state_->write_allowed(); !st.ok()) return st.error();
+  if (auto st = state_->append_audit(std::span(&entry, 1)); !st.ok()) return st.error();
+  return state_->head.seq;
 }
 
 core::Result<size_t> FakeStore::purge_closed(core::TimePoint closed_before, size_t limit,
@@ -388,6 +422,32 @@ core::Result<size_t> FakeStore::purge_closed(core::TimePoint closed_before, size
     s.purged_max_seq = std::max(s.purged_max_seq, detail.incident.seq);
   }
   return closed.size();
+}
+
+core::Result<int64_t> FakeStore::quarantine(sinks::QuarantineRecord record) {
+  auto lock = state_->enter();
+  State& s = *state_;
+  if (auto st = s.write_allowed(); !st.ok()) return st.error();
+  record.seq = static_cast<int64_t>(s.quarantine.size()) + 1;
+  const core::AuditEntry entry = sinks::quarantine_audit_entry(record);
+  if (auto st = s.append_audit({&entry, 1}); !st.ok()) return st.error();
+  s.quarantine.push_back(std::move(record));
+  return s.quarantine.back().seq;
+}
+
+core::Result<sinks::QuarantinePage> FakeStore::list_quarantine(std::optional<int64_t> before_seq,
+                                                               size_t limit) {
+  auto lock = state_->enter();
+  sinks::QuarantinePage page;
+  for (auto it = state_->quarantine.rbegin(); it != state_->quarantine.rend(); ++it) {
+    if (before_seq && it->seq >= *before_seq) continue;
+    if (page.records.size() == limit) {
+      page.next_cursor = page.records.back().seq;
+      break;
+    }
+    page.records.push_back(*it);
+  }
+  return page;
 }
 
 core::Status FakeStore::ping() {

@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "core/silence.h"
 #include "sinks/store/audit_chain.h"
+#include "sinks/store/audit_verify.h"
 #include "tests/support/fake_store.h"
 
 namespace alertd::testing {
@@ -42,7 +43,9 @@ struct FakeStore::State {
   std::map<std::string, int64_t, std::less<>> incident_ids;     // id -> seq (UNIQUE)
   std::map<int64_t, std::map<uint64_t, core::Member>> members;  // seq -> fingerprint -> member
   std::vector<core::AuditEntry> audit;                          // in seq order, 1, 2, 3, ...
+  std::vector<sinks::QuarantineRecord> quarantine;              // in seq order, 1, 2, 3, ...
   sinks::AuditChainHead head;
+  sinks::AuditVerifyState verified;  // verify_audit's last position (no key, no anchor file)
   sinks::AuditHasher hasher;
   std::map<int64_t, core::Silence> silences;  // by seq
   int64_t last_silence_seq = 0;

@@ -45,6 +45,16 @@ core::Result<std::optional<AuditChainHead>> read_head(Connection& conn) {
   return std::optional<AuditChainHead>(std::move(head));
 }
 
+core::Result<std::optional<std::string>> hash_of_row(Connection& conn, int64_t seq) {
+  Params params;
+  params.int64(seq);
+  auto rows =
+      conn.query("SELECT hash FROM audit_log WHERE seq = $1", params, "read audit entry hash");
+  if (!rows.ok()) return rows.error();
+  if (rows->size() == 0) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(rows->text(0, 0)));
+}
+
 core::Status set_head(Connection& conn, const AuditChainHead& head, std::string_view what) {
   Params params;
   params.int64(head.seq).text(head.hash);
@@ -55,6 +65,31 @@ core::Status set_head(Connection& conn, const AuditChainHead& head, std::string_
 }  // namespace
 
 AuditAppender::AuditAppender() : rows_(schema::kAudit.columns.size()) {}
+
+core::Status AuditAppender::open(Connection& conn, AuditContext& ctx) {
+  ctx_ = &ctx;
+  hasher_ = AuditHasher(ctx.settings().key);
+  auto found = conn.exec(
+      "SELECT seq, hash FROM audit_head WHERE id = 1 UNION ALL "
+      "(SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1)",
+      "read audit head");
+  if (!found.ok()) return found.error();
+  // The further of the head row and the last row, as append() continues.
+  AuditChainHead head;
+  for (int i = 0; i < found->size(); ++i) {
+    if (found->int64(i, 0) > head.seq) head = {found->int64(i, 0), std::string(found->text(i, 1))};
+  }
+  committed_ = head;
+  ctx.anchor.open(head, [&conn](int64_t seq) { return hash_of_row(conn, seq); });
+  return {};
+}
+
+void AuditAppender::committed() {
+  if (!pending_) return;
+  if (ctx_ != nullptr) ctx_->anchor.committed(pending_->first, pending_->second);
+  committed_ = pending_->second;
+  pending_.reset();
+}
 
 core::Status AuditAppender::append(Connection& conn,
                                    std::span<const core::AuditEntry* const> entries,
@@ -76,6 +111,7 @@ core::Status AuditAppender::append(Connection& conn,
   }
   AuditChainHead head = recorded.value_or(AuditChainHead{});
   if (last_row.has_value() && last_row->seq > head.seq) head = std::move(*last_row);
+  const AuditChainHead before = pending_ ? pending_->first : head;
 
   rows_.clear();
   for (const core::AuditEntry* entry : entries) {
@@ -96,7 +132,9 @@ core::Status AuditAppender::append(Connection& conn,
   rows_.add_to(params_);
   params_.int64(head.seq).view(head_hash_);
   auto r = conn.query(append_sql(), params_, "append audit entries");
-  return core::status_of(r);
+  if (!r.ok()) return r.error();
+  pending_.emplace(before, AuditChainHead{head.seq, head_hash_});
+  return {};
 }
 
 core::Status AuditAppender::append_in_transaction(Connection& conn,
@@ -107,32 +145,37 @@ core::Status AuditAppender::append_in_transaction(Connection& conn,
   return append(conn, pointers_, "");
 }
 
-core::Result<AuditVerification> verify_audit_log(Connection& conn) {
-  auto head = read_head(conn);
-  if (!head.ok()) return head.error();
-  if (auto r = conn.exec("DECLARE audit_chain NO SCROLL CURSOR FOR SELECT " +
-                             schema::audit_select() + " FROM audit_log ORDER BY seq",
-                         "read audit log");
+core::Result<std::optional<AuditChainHead>> PgAuditRows::head() {
+  return read_head(conn_);
+}
+
+core::Result<std::optional<std::string>> PgAuditRows::hash_at(int64_t seq) {
+  return hash_of_row(conn_, seq);
+}
+
+core::Status PgAuditRows::walk(int64_t after, ChainVerifier& verifier) {
+  if (auto r =
+          conn_.exec("DECLARE audit_chain NO SCROLL CURSOR FOR SELECT " + schema::audit_select() +
+                         " FROM audit_log WHERE seq > " + std::to_string(after) + " ORDER BY seq",
+                     "read audit log");
       !r.ok()) {
     return r.error();
   }
   const std::string fetch = "FETCH " + std::to_string(kPage) + " FROM audit_chain";
-  ChainVerifier verifier;
   core::AuditEntry row;  // reused: its strings keep their capacity across rows
   int fetched = kPage;
   while (verifier.ok() && fetched == kPage) {
-    auto page = conn.exec(fetch, "read audit log");
+    auto page = conn_.exec(fetch, "read audit log");
     if (!page.ok()) return page.error();
     fetched = page->size();
     for (int i = 0; i < fetched && verifier.ok(); ++i) {
       RowFields reader(*page, i);
       read_audit_into(reader, row);
-      if (auto st = verifier.add(row); !st.ok()) return st.error();
+      if (auto st = verifier.add(row); !st.ok()) return st;
     }
   }
   // The cursor ends with the caller's read transaction.
-  verifier.finish(*head);
-  return verifier.result();
+  return {};
 }
 
 core::Status backfill_audit_chain(Connection& conn) {

@@ -12,14 +12,17 @@
 // reuse its seqs.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/incident.h"
 #include "core/result.h"
 #include "sinks/store/audit_chain.h"
+#include "sinks/store/audit_verify.h"
 #include "sinks/store/incident_store.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "sinks/store/postgres/rows.h"
@@ -40,6 +43,10 @@ class AuditAppender {
  public:
   AuditAppender();
 
+  /// Hashes with `ctx`'s key and reports commits to its anchor; `ctx`
+  /// outlives the appender. Reads the head on `conn` and opens the anchor on it.
+  core::Status open(Connection& conn, AuditContext& ctx);
+
   /// Inside the write transaction: locks and reads the head (audit_head, or
   /// the last audit_log row when that is further), then numbers, hashes and
   /// appends `entries` in order and sets the head, in two round trips.
@@ -51,6 +58,14 @@ class AuditAppender {
   /// (nothing to append: no round trip).
   core::Status append_in_transaction(Connection& conn, std::span<const core::AuditEntry> entries);
 
+  /// After the write call's transaction committed: moves the anchor to the
+  /// head its appends ended at (nothing when it appended none).
+  void committed();
+  /// After it failed: forgets its appends (the head is as before).
+  void rolled_back() { pending_.reset(); }
+  /// The head the last committed append ended at.
+  const AuditChainHead& last_committed() const { return committed_; }
+
  private:
   std::vector<const core::AuditEntry*> pointers_;
   AuditHasher hasher_;
@@ -59,13 +74,25 @@ class AuditAppender {
   core::AuditEntry row_;  // the entry as appended, reused across entries
   Params params_;
   std::string head_hash_;
+  AuditContext* ctx_ = nullptr;
+  // The head before and after the appends of the open transaction.
+  std::optional<std::pair<AuditChainHead, AuditChainHead>> pending_;
+  AuditChainHead committed_;
 };
 
-/// Walks audit_log in seq order (a cursor, fetched in pages: the table is
-/// never loaded whole) through ChainVerifier and compares the end with
-/// audit_head. Run inside one REPEATABLE READ transaction, so the head and
-/// the rows are from the same commit.
-core::Result<AuditVerification> verify_audit_log(Connection& conn);
+/// The audit tables on a read connection, inside one REPEATABLE READ
+/// transaction (so the head and the rows are from the same commit); walk()
+/// reads through a cursor fetched in pages: the table is never loaded whole.
+class PgAuditRows final : public AuditRows {
+ public:
+  explicit PgAuditRows(Connection& conn) : conn_(conn) {}
+  core::Result<std::optional<AuditChainHead>> head() override;
+  core::Result<std::optional<std::string>> hash_at(int64_t seq) override;
+  core::Status walk(int64_t after, ChainVerifier& verifier) override;
+
+ private:
+  Connection& conn_;
+};
 
 /// Schema version 3, after its SQL added the columns and audit_head and
 /// disabled the append-only row trigger: hashes every existing row in seq

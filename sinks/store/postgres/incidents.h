@@ -14,6 +14,7 @@
 #include "core/incident.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "sinks/store/audit_verify.h"
 #include "sinks/store/incident_store.h"
 #include "sinks/store/postgres/readers.h"
 
@@ -26,6 +27,7 @@ core::Result<std::vector<core::Incident>> opened_since(Reader& r, const std::str
                                                        core::TimePoint since, size_t limit);
 core::Result<core::ActiveState> load_active(Reader& r);
 core::Result<std::vector<core::JournalMark>> load_journal_marks(Reader& r, uint64_t after);
-core::Result<AuditVerification> verify_audit(Reader& r);
+core::Result<AuditVerification> verify_audit(Reader& r, AuditContext& audit,
+                                             const AuditVerifyRequest& request);
 
 }  // namespace alertd::sinks::postgres

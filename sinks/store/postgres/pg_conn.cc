@@ -29,6 +29,9 @@ std::string_view reason_for(const char* sqlstate, bool link_down) {
   }
   if (state.starts_with("23")) return "store_constraint";
   if (state.starts_with("22")) return "store_invalid_input";
+  // Program limit exceeded: above all 54000, an index row over the btree
+  // limit. The same row fails the same way on every retry.
+  if (state.starts_with("54")) return "store_limit";
   if (state == "40001" || state == "40P01" || state == "55P03" || state == "57014") {
     return "store_busy";
   }

@@ -6,6 +6,7 @@
 #include "sinks/store/postgres/incidents.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "sinks/store/postgres/problems.h"
+#include "sinks/store/postgres/quarantine.h"
 #include "sinks/store/postgres/readers.h"
 #include "sinks/store/postgres/retention.h"
 #include "sinks/store/postgres/silences.h"
@@ -26,13 +27,14 @@ constexpr size_t kMaxReadConnections = 64;
 /// problems, retention, writer).
 class PostgresStore final : public Store {
  public:
-  explicit PostgresStore(std::shared_ptr<const postgres::Target> target)
-      : target_(target), writer_(target) {}
+  PostgresStore(std::shared_ptr<const postgres::Target> target, const AuditSettings& audit)
+      : target_(target), audit_(std::make_unique<AuditContext>(audit)), writer_(target) {}
 
   /// The writer first: its first connect runs the migrations, so the
   /// readers find the schema in place.
   core::Status connect(size_t readers) {
     if (auto st = postgres::open_writer(writer_); !st.ok()) return st;
+    if (auto st = writer_.audit.open(writer_.conn, *audit_); !st.ok()) return st;
     auto pool = postgres::open_readers(target_, readers);
     if (!pool.ok()) return pool.error();
     readers_ = std::move(*pool);
@@ -44,7 +46,7 @@ class PostgresStore final : public Store {
   core::Status apply(std::span<const core::IncidentUpdate> batch) override {
     if (batch.empty()) return {};
     std::lock_guard lock(write_mu_);
-    return postgres::write_batch(writer_, batch);
+    return after_write(postgres::write_batch(writer_, batch));
   }
   core::Result<IncidentPage> list(const IncidentFilter& filter) override {
     auto lease = readers_->acquire();
@@ -72,14 +74,33 @@ class PostgresStore final : public Store {
     auto lease = readers_->acquire();
     return postgres::load_journal_marks(*lease, after);
   }
-  core::Result<AuditVerification> verify_audit() override {
+  core::Result<AuditVerification> verify_audit(const AuditVerifyRequest& request) override {
     auto lease = readers_->acquire();
-    return postgres::verify_audit(*lease);
+    return postgres::verify_audit(*lease, *audit_, request);
+  }
+  core::Result<int64_t> re_anchor_audit(const core::AuditEntry& entry) override {
+    std::lock_guard lock(write_mu_);
+    auto st = after_write(postgres::run_transaction(writer_.conn, "BEGIN", [&] {
+      return writer_.audit.append_in_transaction(writer_.conn, std::span(&entry, 1));
+    }));
+    if (!st.ok()) return st.error();
+    const AuditChainHead head = writer_.audit.last_committed();
+    if (auto forced = audit_->anchor.force(head); !forced.ok()) return forced.error();
+    return head.seq;
+  }
+  core::Result<int64_t> quarantine(QuarantineRecord record) override {
+    std::lock_guard lock(write_mu_);
+    return after_write(postgres::quarantine(writer_, std::move(record)));
+  }
+  core::Result<QuarantinePage> list_quarantine(std::optional<int64_t> before_seq,
+                                               size_t limit) override {
+    auto lease = readers_->acquire();
+    return postgres::list_quarantine(*lease, before_seq, limit);
   }
   core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
                                     core::TimePoint now, const Archiver& archive) override {
     std::lock_guard lock(write_mu_);
-    return postgres::purge_closed(writer_, closed_before, limit, now, archive);
+    return after_write(postgres::purge_closed(writer_, closed_before, limit, now, archive));
   }
   core::Status ping() override {
     auto lease = readers_->acquire();
@@ -91,7 +112,7 @@ class PostgresStore final : public Store {
   core::Result<core::Silence> create_silence(core::Silence silence) override {
     if (auto st = prepare_new_silence(silence, target_->name); !st.ok()) return st.error();
     std::lock_guard lock(write_mu_);
-    return postgres::create_silence(writer_, std::move(silence));
+    return after_write(postgres::create_silence(writer_, std::move(silence)));
   }
   core::Result<std::optional<core::Silence>> expire_silence(std::string_view id,
                                                             core::TimePoint now,
@@ -99,7 +120,7 @@ class PostgresStore final : public Store {
     const auto seq = parse_silence_id(id);
     if (!seq) return std::optional<core::Silence>();
     std::lock_guard lock(write_mu_);
-    return postgres::expire_silence(writer_, *seq, now, actor);
+    return after_write(postgres::expire_silence(writer_, *seq, now, actor));
   }
   core::Result<std::vector<core::Silence>> list_silences(const std::string& tenant) override {
     auto lease = readers_->acquire();
@@ -124,7 +145,7 @@ class PostgresStore final : public Store {
       const core::RecurrenceCheck& check) override {
     if (opened.empty() || !policy.enabled()) return std::vector<core::ProblemLinks>();
     std::lock_guard lock(write_mu_);
-    return postgres::link_recurring(writer_, opened, policy, check);
+    return after_write(postgres::link_recurring(writer_, opened, policy, check));
   }
   core::Result<ProblemPage> list_problems(const ProblemFilter& filter) override {
     auto lease = readers_->acquire();
@@ -139,12 +160,26 @@ class PostgresStore final : public Store {
   core::Result<core::ProblemResult> edit_problem(std::string_view id,
                                                  const ProblemEdit& edit) override {
     std::lock_guard lock(write_mu_);
-    return postgres::edit_problem(writer_, id, edit);
+    return after_write(postgres::edit_problem(writer_, id, edit));
   }
 
  private:
+  /// Every write call is one transaction: once it returned, the anchor
+  /// moves to where its audit entries ended (after the commit, never before).
+  template <typename R>
+  R after_write(R result) {
+    if (result.ok()) {
+      writer_.audit.committed();
+    } else {
+      writer_.audit.rolled_back();
+    }
+    return result;
+  }
+
   std::shared_ptr<const postgres::Target> target_;
   std::mutex write_mu_;  // every write (batches, silences, problems, retention), one at a time
+  // The chain's settings, anchor and verified position, for the writer and the readers.
+  std::unique_ptr<AuditContext> audit_;
   Writer writer_;
   std::unique_ptr<ReadPool> readers_;
 };
@@ -164,7 +199,7 @@ core::Result<std::unique_ptr<Store>> open_postgres_store(const PostgresOptions& 
     return core::Error{"store_open", target->name + ": libpq was built without thread support"};
   }
   auto shared = std::make_shared<const postgres::Target>(std::move(*target));
-  auto store = std::make_unique<PostgresStore>(shared);
+  auto store = std::make_unique<PostgresStore>(shared, options.audit);
   const size_t readers = std::clamp<size_t>(options.read_connections, 1, kMaxReadConnections);
   if (auto st = store->connect(readers); !st.ok()) return st.error();
   return std::unique_ptr<Store>(std::move(store));

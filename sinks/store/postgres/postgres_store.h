@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "sinks/store/audit_anchor.h"
 #include "sinks/store/store.h"
 
 namespace alertd::sinks {
@@ -22,6 +23,7 @@ namespace alertd::sinks {
 struct PostgresOptions {
   std::string conninfo;         // libpq "key=value ..." or postgresql:// URI; may hold a password
   size_t read_connections = 4;  // 1..64; read calls beyond this many wait for a free one
+  AuditSettings audit;          // the chain's key and anchor (sinks/store/audit_anchor.h)
 };
 
 /// Connects the writer and the readers and runs the schema migrations.

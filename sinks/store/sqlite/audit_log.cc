@@ -43,7 +43,18 @@ core::Result<std::optional<AuditChainHead>> read_audit_head(Statement& head_quer
   return std::optional<AuditChainHead>(std::move(head));
 }
 
-core::Status AuditAppender::open(Connection& db) {
+core::Result<std::optional<std::string>> audit_hash_at(Statement& hash_at, int64_t seq) {
+  ResetGuard guard(hash_at);
+  hash_at.bind_int(1, seq);
+  const int rc = hash_at.step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return hash_at.error("read audit entry hash", rc);
+  return std::optional<std::string>(hash_at.column_text(0));
+}
+
+core::Status AuditAppender::open(Connection& db, AuditContext& ctx) {
+  ctx_ = &ctx;
+  hasher_ = AuditHasher(ctx.settings().key);
   auto insert = prepare(db, insert_audit_sql());
   if (!insert.ok()) return insert.error();
   auto set_head = prepare(db, kSetHeadSql);
@@ -51,13 +62,27 @@ core::Status AuditAppender::open(Connection& db) {
   insert_ = std::move(*insert);
   set_head_ = std::move(*set_head);
 
-  auto head_query = prepare(db, kAuditHeadSql);
-  if (!head_query.ok()) return head_query.error();
-  auto recorded = read_audit_head(*head_query);
+  const std::pair<Statement*, std::string_view> reads[] = {
+      {&head_query_, kAuditHeadSql},
+      {&last_query_, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"},
+      {&data_version_, "PRAGMA data_version"},
+  };
+  for (const auto& [stmt, sql] : reads) {
+    auto prepared = prepare(db, sql);
+    if (!prepared.ok()) return prepared.error();
+    *stmt = std::move(*prepared);
+  }
+  if (auto st = load_head(); !st.ok()) return st;
+  auto hash_at = prepare(db, kAuditHashAtSql);
+  if (!hash_at.ok()) return hash_at.error();
+  ctx.anchor.open(head_, [&](int64_t seq) { return audit_hash_at(*hash_at, seq); });
+  return {};
+}
+
+core::Status AuditAppender::load_head() {
+  auto recorded = read_audit_head(head_query_);
   if (!recorded.ok()) return recorded.error();
-  auto last_query = prepare(db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-  if (!last_query.ok()) return last_query.error();
-  auto last_row = read_audit_head(*last_query);
+  auto last_row = read_audit_head(last_query_);
   if (!last_row.ok()) return last_row.error();
   // Normally both are the same entry. After tampering they may not be, and
   // appending must still work (a stuck sink would stop every write):
@@ -68,11 +93,29 @@ core::Status AuditAppender::open(Connection& db) {
   head_ = recorded->value_or(AuditChainHead{});
   if (last_row->has_value() && (*last_row)->seq > head_.seq) head_ = std::move(**last_row);
   batch_start_ = head_;
+  auto version = read_data_version();
+  if (!version.ok()) return version.error();
+  data_version_seen_ = *version;
   return {};
 }
 
-void AuditAppender::begin_batch() {
+core::Result<int64_t> AuditAppender::read_data_version() {
+  ResetGuard guard(data_version_);
+  const int rc = data_version_.step();
+  if (rc != SQLITE_ROW) return data_version_.error("read data_version", rc);
+  return data_version_.column_int(0);
+}
+
+core::Status AuditAppender::begin_batch() {
+  // Another connection committed since this one last looked (an `alertd
+  // audit re-anchor`, a second process): the head in memory may be stale,
+  // and appending after it would reuse seqs. Read it again then; else the
+  // memory is right and costs no read.
+  auto version = read_data_version();
+  if (!version.ok()) return version.error();
+  if (*version != data_version_seen_) return load_head();
   batch_start_ = head_;
+  return {};
 }
 
 core::Status AuditAppender::append(const core::AuditEntry& entry) {
@@ -100,26 +143,35 @@ core::Status AuditAppender::end_batch() {
   return set_head_.run("update audit head");
 }
 
+void AuditAppender::committed_batch() {
+  if (head_.seq == batch_start_.seq || ctx_ == nullptr) return;
+  ctx_->anchor.committed(batch_start_, head_);
+  batch_start_ = head_;
+}
+
 void AuditAppender::undo_batch() {
   head_ = batch_start_;
 }
 
-core::Result<AuditVerification> verify_audit_log(Statement& head_query, Statement& rows) {
-  auto head = read_audit_head(head_query);
-  if (!head.ok()) return head.error();
-  ChainVerifier verifier;
-  ResetGuard guard(rows);
+core::Result<std::optional<AuditChainHead>> SqliteAuditRows::head() {
+  return read_audit_head(head_query_);
+}
+
+core::Result<std::optional<std::string>> SqliteAuditRows::hash_at(int64_t seq) {
+  return audit_hash_at(hash_at_, seq);
+}
+
+core::Status SqliteAuditRows::walk(int64_t after, ChainVerifier& verifier) {
+  ResetGuard guard(rows_);
+  rows_.bind_int(1, after);
   core::AuditEntry row;  // reused: its strings keep their capacity across rows
   int rc = SQLITE_DONE;
-  while (verifier.ok() && (rc = rows.step()) == SQLITE_ROW) {
-    read_audit_into(rows, 0, row);
-    if (auto st = verifier.add(row); !st.ok()) return st.error();
+  while (verifier.ok() && (rc = rows_.step()) == SQLITE_ROW) {
+    read_audit_into(rows_, 0, row);
+    if (auto st = verifier.add(row); !st.ok()) return st;
   }
-  if (verifier.ok()) {
-    if (rc != SQLITE_DONE) return rows.error("read audit log", rc);
-    verifier.finish(*head);
-  }
-  return verifier.result();
+  if (verifier.ok() && rc != SQLITE_DONE) return rows_.error("read audit log", rc);
+  return {};
 }
 
 core::Status backfill_audit_chain(Connection& db) {

@@ -168,12 +168,16 @@ core::Result<std::vector<core::JournalMark>> load_journal_marks(Reader& r, uint6
   return marks;
 }
 
-core::Result<AuditVerification> verify_audit(Reader& r) {
+core::Result<AuditVerification> verify_audit(Reader& r, AuditContext& audit,
+                                             const AuditVerifyRequest& request) {
+  // The anchor before the snapshot (audit_verify.h says why).
+  const AnchorSeen anchor = read_anchor_for_verify(audit.settings());
   // The head and the rows from one commit: a batch committed meanwhile
   // would otherwise look like rows beyond the head.
   ReadSnapshot snapshot(r);
   if (auto st = snapshot.begin(); !st.ok()) return st.error();
-  return verify_audit_log(r.audit_head, r.audit_chain);
+  SqliteAuditRows rows(r.audit_head, r.audit_hash_at, r.audit_chain);
+  return verify_audit_chain(rows, audit.settings(), anchor, audit.verified, request);
 }
 
 }  // namespace alertd::sinks::sqlite

@@ -51,7 +51,9 @@ core::Result<std::unique_ptr<Reader>> open_connection(const std::string& path,
       {&conn->timeline,
        "SELECT " + schema::audit_select() + " FROM audit_log WHERE incident_id = ?1 ORDER BY seq"},
       {&conn->audit_head, std::string(kAuditHeadSql)},
-      {&conn->audit_chain, "SELECT " + schema::audit_select() + " FROM audit_log ORDER BY seq"},
+      {&conn->audit_chain,
+       "SELECT " + schema::audit_select() + " FROM audit_log WHERE seq > ?1 ORDER BY seq"},
+      {&conn->audit_hash_at, std::string(kAuditHashAtSql)},
       {&conn->opened_since, "SELECT " + schema::incident_select() +
                                 " FROM incidents WHERE tenant = ?1 AND opened_at >= ?2"
                                 " ORDER BY opened_at LIMIT ?3"},

@@ -35,9 +35,10 @@ struct Reader {
   Statement incident_by_id;
   Statement members_of;
   Statement timeline;
-  Statement audit_head;    // the recorded head of the audit chain
-  Statement audit_chain;   // every audit entry in seq order, for verify_audit
-  Statement opened_since;  // tenant ?1, opened_at >= ?2, oldest first, LIMIT ?3
+  Statement audit_head;     // the recorded head of the audit chain
+  Statement audit_chain;    // the audit entries after seq ?1 in seq order, for verify_audit
+  Statement audit_hash_at;  // the hash of audit entry ?1
+  Statement opened_since;   // tenant ?1, opened_at >= ?2, oldest first, LIMIT ?3
   Statement active_incidents;
   Statement active_members;
   Statement max_seq;

@@ -35,6 +35,7 @@ std::string_view reason_for(int sqlite_code) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return "store_busy";
     case SQLITE_CONSTRAINT: return "store_constraint";
+    case SQLITE_TOOBIG: return "store_limit";  // a string or row over SQLITE_MAX_LENGTH
     default: return "store_error";
   }
 }

@@ -10,6 +10,7 @@
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/incidents.h"
 #include "sinks/store/sqlite/problems.h"
+#include "sinks/store/sqlite/quarantine.h"
 #include "sinks/store/sqlite/readers.h"
 #include "sinks/store/sqlite/retention.h"
 #include "sinks/store/sqlite/silences.h"
@@ -34,9 +35,10 @@ core::Error open_error(const std::string& path, std::string what) {
 /// problems, retention, writer).
 class SqliteStore final : public Store {
  public:
-  SqliteStore(Writer writer, std::unique_ptr<ReadPool> readers,
+  SqliteStore(std::unique_ptr<AuditContext> audit, Writer writer, std::unique_ptr<ReadPool> readers,
               std::unique_ptr<sqlite::Checkpointer> checkpointer)
-      : writer_(std::move(writer)),
+      : audit_(std::move(audit)),
+        writer_(std::move(writer)),
         readers_(std::move(readers)),
         checkpointer_(std::move(checkpointer)) {}
 
@@ -73,9 +75,27 @@ class SqliteStore final : public Store {
     auto lease = readers_->acquire();
     return sqlite::load_journal_marks(*lease, after);
   }
-  core::Result<AuditVerification> verify_audit() override {
+  core::Result<AuditVerification> verify_audit(const AuditVerifyRequest& request) override {
     auto lease = readers_->acquire();
-    return sqlite::verify_audit(*lease);
+    return sqlite::verify_audit(*lease, *audit_, request);
+  }
+  core::Result<int64_t> re_anchor_audit(const core::AuditEntry& entry) override {
+    std::lock_guard lock(write_mu_);
+    auto st = sqlite::in_write_transaction(writer_, [&] { return writer_.audit.append(entry); });
+    if (!st.ok()) return st.error();
+    if (auto forced = audit_->anchor.force(writer_.audit.head()); !forced.ok()) {
+      return forced.error();
+    }
+    return writer_.audit.head().seq;
+  }
+  core::Result<int64_t> quarantine(QuarantineRecord record) override {
+    std::lock_guard lock(write_mu_);
+    return sqlite::quarantine(writer_, std::move(record));
+  }
+  core::Result<QuarantinePage> list_quarantine(std::optional<int64_t> before_seq,
+                                               size_t limit) override {
+    auto lease = readers_->acquire();
+    return sqlite::list_quarantine(*lease, before_seq, limit);
   }
   core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,
                                     core::TimePoint now, const Archiver& archive) override {
@@ -146,6 +166,9 @@ class SqliteStore final : public Store {
   // Serializes every use of the writer connection (sqlite/writer.h says why
   // a mutex and not a second connection).
   std::mutex write_mu_;
+  // The chain's settings, anchor and verified position: used by the writer
+  // and the readers, so declared before both (and destroyed after them).
+  std::unique_ptr<AuditContext> audit_;
   Writer writer_;
   std::unique_ptr<ReadPool> readers_;
   // Declared last: it stops before any other connection closes.
@@ -182,8 +205,10 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
     return open_error(options.path, "libsqlite3 was built without thread support");
   }
   if (auto st = create_parent(options.path); !st.ok()) return st.error();
+  auto audit = std::make_unique<AuditContext>(options.audit);
   Writer writer;
-  if (auto st = sqlite::open_writer(writer, options.path, options.busy_timeout_ms); !st.ok()) {
+  if (auto st = sqlite::open_writer(writer, options.path, options.busy_timeout_ms, *audit);
+      !st.ok()) {
     return st.error();
   }
   const size_t readers = std::clamp<size_t>(options.read_connections, 1, kMaxReadConnections);
@@ -192,8 +217,8 @@ core::Result<std::unique_ptr<Store>> open_sqlite_store(const SqliteOptions& opti
   auto checkpointer = sqlite::Checkpointer::start(options.path, options.busy_timeout_ms,
                                                   std::chrono::milliseconds(200));
   if (!checkpointer.ok()) return checkpointer.error();
-  return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(std::move(writer), std::move(*pool), std::move(*checkpointer)));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
+      std::move(audit), std::move(writer), std::move(*pool), std::move(*checkpointer)));
 }
 
 }  // namespace alertd::sinks

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "sinks/store/audit_anchor.h"
 #include "sinks/store/store.h"
 
 namespace alertd::sinks {
@@ -19,6 +20,7 @@ struct SqliteOptions {
   std::string path;             // the database file; created, with parent folders, if missing
   int busy_timeout_ms = 5000;   // how long a call waits for another connection's lock
   size_t read_connections = 4;  // 1..64; read calls beyond this many wait for a free one
+  AuditSettings audit;          // the chain's key and anchor (sinks/store/audit_anchor.h)
 };
 
 /// Opens (creating the file and its parent folders if missing), sets WAL mode,

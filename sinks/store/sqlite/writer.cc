@@ -47,7 +47,7 @@ core::Status configure(Connection& db) {
   return run_migrations(db);
 }
 
-core::Status prepare(Writer& w) {
+core::Status prepare(Writer& w, AuditContext& audit) {
   const std::pair<Statement*, std::string> statements[] = {
       {&w.begin, "BEGIN IMMEDIATE"},
       {&w.commit, "COMMIT"},
@@ -61,7 +61,7 @@ core::Status prepare(Writer& w) {
     if (!prepared.ok()) return prepared.error();
     *stmt = std::move(*prepared);
   }
-  return w.audit.open(w.db);
+  return w.audit.open(w.db, audit);
 }
 
 core::Status write_incident(Writer& w, const core::Incident& incident) {
@@ -101,12 +101,13 @@ core::Status write_update(Writer& w, const core::IncidentUpdate& update) {
 
 }  // namespace
 
-core::Status open_writer(Writer& w, const std::string& path, int busy_timeout_ms) {
+core::Status open_writer(Writer& w, const std::string& path, int busy_timeout_ms,
+                         AuditContext& audit) {
   auto db = Connection::open(path, Connection::Mode::read_write_create, busy_timeout_ms);
   if (!db.ok()) return db.error();
   w.db = std::move(*db);
   if (auto st = configure(w.db); !st.ok()) return st;
-  if (auto st = prepare(w); !st.ok()) return st;
+  if (auto st = prepare(w, audit); !st.ok()) return st;
   auto max_seq =
       w.db.query_int("SELECT COALESCE(MAX(seq), 0) FROM incidents", "read max incident seq");
   if (!max_seq.ok()) return max_seq.error();
@@ -119,11 +120,15 @@ core::Status in_write_transaction(Writer& w, const std::function<core::Status()>
   // of failing half-way through the batch when another writer holds it.
   core::Status st = w.begin.run("begin write transaction");
   if (!st.ok()) return st;
-  w.audit.begin_batch();
-  st = body();
+  st = w.audit.begin_batch();
+  if (st.ok()) st = body();
   if (st.ok()) st = w.audit.end_batch();
   if (st.ok()) st = w.commit.run("commit");
-  if (!st.ok()) {
+  if (st.ok()) {
+    // After the commit, never before: an anchor ahead of the database would
+    // read as truncation (audit_anchor.h).
+    w.audit.committed_batch();
+  } else {
     // Some errors (I/O, full disk) already rolled back; otherwise undo the
     // partial batch so a retry writes every row, audit entries included,
     // once, and numbers and chains them from the same head again.

@@ -45,11 +45,14 @@ struct Writer {
 
 /// Opens the read-write connection (creating the file), sets WAL and the
 /// connection's settings, runs the migrations and prepares the statements.
-core::Status open_writer(Writer& w, const std::string& path, int busy_timeout_ms);
+/// The audit chain is hashed with `audit`'s key and anchored by its anchor;
+/// `audit` outlives the writer.
+core::Status open_writer(Writer& w, const std::string& path, int busy_timeout_ms,
+                         AuditContext& audit);
 
 /// Runs `body` in one write transaction (the audit chain's batch with it):
-/// commits when it returns ok, else rolls back and undoes the batch. Call
-/// under the store's write mutex.
+/// commits when it returns ok (and then moves the anchor), else rolls back
+/// and undoes the batch. Call under the store's write mutex.
 core::Status in_write_transaction(Writer& w, const std::function<core::Status()>& body);
 
 /// Appends `entries` to the audit chain, inside in_write_transaction.

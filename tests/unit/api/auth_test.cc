@@ -173,7 +173,7 @@ TEST_F(AuthTest, IngestTokensAreNotApiTokens) {
   EXPECT_THAT(std::string(r.body()), HasSubstr("prom-b is an ingest token"));
 }
 
-TEST_F(AuthTest, IngestSourceWithTokensNeedsOne) {
+TEST_F(AuthTest, EveryIngestSourceNeedsATokenUnderAuth) {
   auto got = authorize_ingest(ctx_, request("/api/v2/alerts", bearer(kIngestAm)), "alertmanager");
   ASSERT_TRUE(std::holds_alternative<IngestCaller>(got));
   EXPECT_EQ(std::get<IngestCaller>(got).tenant, "team-b");
@@ -182,17 +182,68 @@ TEST_F(AuthTest, IngestSourceWithTokensNeedsOne) {
   auto none = authorize_ingest(ctx_, request("/api/v2/alerts"), "alertmanager");
   ASSERT_TRUE(std::holds_alternative<Response>(none));
   EXPECT_EQ(std::get<Response>(none).result_int(), 401u);
-  // An API token, even the admin's, is not an ingest token.
+  // Every API role includes sender's right to send alerts, as itself.
   auto admin = authorize_ingest(ctx_, request("/api/v2/alerts", bearer(kAdmin)), "alertmanager");
-  ASSERT_TRUE(std::holds_alternative<Response>(admin));
-  EXPECT_EQ(std::get<Response>(admin).result_int(), 403u);
+  ASSERT_TRUE(std::holds_alternative<IngestCaller>(admin));
+  EXPECT_TRUE(std::get<IngestCaller>(admin).authenticated);
 
-  // generic has no ingest tokens: open, whatever the header says.
-  auto open = authorize_ingest(ctx_, request("/api/v1/events", bearer(kIngestAm)), "generic");
-  ASSERT_TRUE(std::holds_alternative<IngestCaller>(open));
-  EXPECT_EQ(std::get<IngestCaller>(open).tenant, "default");
-  EXPECT_EQ(failures("unauthenticated"), 1u);
+  // generic has no ingest tokens of its own: still closed without a token.
+  auto closed = authorize_ingest(ctx_, request("/api/v1/events"), "generic");
+  ASSERT_TRUE(std::holds_alternative<Response>(closed));
+  EXPECT_EQ(std::get<Response>(closed).result_int(), 401u);
+  // An ingest token of another source is refused.
+  auto other = authorize_ingest(ctx_, request("/api/v1/events", bearer(kIngestAm)), "generic");
+  ASSERT_TRUE(std::holds_alternative<Response>(other));
+  EXPECT_EQ(std::get<Response>(other).result_int(), 403u);
+  EXPECT_EQ(failures("unauthenticated"), 2u);
   EXPECT_EQ(failures("forbidden"), 1u);
+}
+
+TEST_F(AuthTest, OpenIngestOpensOnlyTheNamedSource) {
+  config_.auth.open_ingest = {"generic"};
+  ApiContext ctx{config_, metrics_, clock_};
+  auto open = authorize_ingest(ctx, request("/api/v1/events"), "generic");
+  ASSERT_TRUE(std::holds_alternative<IngestCaller>(open));
+  EXPECT_FALSE(std::get<IngestCaller>(open).authenticated);
+  EXPECT_EQ(std::get<IngestCaller>(open).tenant, "default");
+  // A token sent to an open source still decides the tenant.
+  auto with_token = authorize_ingest(ctx, request("/api/v1/events", bearer(kAdmin)), "generic");
+  ASSERT_TRUE(std::holds_alternative<IngestCaller>(with_token));
+  EXPECT_TRUE(std::get<IngestCaller>(with_token).authenticated);
+  auto am = authorize_ingest(ctx, request("/api/v2/alerts"), "alertmanager");
+  ASSERT_TRUE(std::holds_alternative<Response>(am));
+  EXPECT_EQ(std::get<Response>(am).result_int(), 401u);
+}
+
+TEST_F(AuthTest, SenderMaySendAndNothingElse) {
+  config_.auth.tokens.push_back({"sender-token-0123456789", core::Role::sender, "default", "prom"});
+  ApiContext ctx{config_, metrics_, clock_};
+  auto sent = authorize_ingest(ctx, request("/api/v2/alerts", bearer("sender-token-0123456789")),
+                               "alertmanager");
+  ASSERT_TRUE(std::holds_alternative<IngestCaller>(sent));
+  EXPECT_EQ(std::get<IngestCaller>(sent).name, "prom");
+  auto read = authorize(ctx, request("/api/v1/incidents", bearer("sender-token-0123456789")),
+                        core::Role::viewer);
+  ASSERT_TRUE(std::holds_alternative<Response>(read));
+  EXPECT_EQ(std::get<Response>(read).result_int(), 403u);
+}
+
+TEST_F(AuthTest, IdentityIsTheTokenAndTheBodyActorOnlyOnBehalfOf) {
+  auto who = authorize(ctx_, request("/x", bearer(kAdmin)), core::Role::viewer);
+  ASSERT_TRUE(std::holds_alternative<Principal>(who));
+  const auto& p = std::get<Principal>(who);
+  auto acting = acting_as(p, std::string("alice"));
+  ASSERT_TRUE(acting.has_value());
+  EXPECT_EQ(acting->actor, p.name);
+  EXPECT_EQ(acting->on_behalf_of, "alice");
+  EXPECT_TRUE(acting->authenticated);
+  EXPECT_EQ(acting_as(p, std::nullopt)->actor, p.name);
+  EXPECT_EQ(acting_as(p, p.name)->on_behalf_of, "") << "naming oneself is not on behalf of";
+
+  const Principal open{"anonymous", core::Role::admin, "default", false};
+  EXPECT_EQ(acting_as(open, std::string("bob"))->actor, "bob");
+  EXPECT_FALSE(acting_as(open, std::string("bob"))->authenticated);
+  EXPECT_FALSE(acting_as(open, std::nullopt).has_value());
 }
 
 TEST_F(AuthTest, IngestTokenOfAnotherSourceIs403) {
@@ -202,14 +253,18 @@ TEST_F(AuthTest, IngestTokenOfAnotherSourceIs403) {
   ASSERT_TRUE(std::holds_alternative<Response>(got));
   EXPECT_EQ(std::get<Response>(got).result_int(), 403u);
   EXPECT_THAT(std::string(std::get<Response>(got).body()),
-              HasSubstr("prom-b is not an ingest token for generic"));
+              HasSubstr("prom-b is an ingest token for alertmanager, not generic"));
 }
 
 TEST(AuthSummary, CountsTokensPerRoleAndNamesOpenSources) {
   auto s = auth_summary(sample_auth());
   EXPECT_EQ(s,
             "3 API tokens (viewer 1, responder 1, admin 1); ingest: alertmanager needs a token "
-            "(1), generic open");
+            "(1 ingest tokens, or any API token), generic needs a token (0 ingest tokens, or any "
+            "API token)");
+  auto opened = sample_auth();
+  opened.open_ingest = {"generic"};
+  EXPECT_THAT(auth_summary(opened), HasSubstr("generic OPEN"));
   EXPECT_THAT(s, Not(HasSubstr("0123456789")));
   EXPECT_THAT(auth_summary(config::AuthConfig{}), HasSubstr("open"));
 }

@@ -117,8 +117,17 @@ TEST_F(AuthConfigTest, BadRoleIsRefused) {
     - {token: "a-long-enough-token-0002"}
 )");
   EXPECT_THAT(err, HasSubstr("cfg.yaml:3: auth.tokens[0].role: \"superuser\" is not one of "
-                             "viewer, responder, incident_manager, admin"));
+                             "sender, viewer, responder, incident_manager, admin"));
   EXPECT_THAT(err, HasSubstr("cfg.yaml:4: auth.tokens[1]: needs role"));
+}
+
+TEST_F(AuthConfigTest, OpenIngestNamesKnownSourcesOnly) {
+  auto err = errors_of(R"(auth:
+  tokens:
+    - {token: "a-long-enough-token-0001", role: sender}
+  open_ingest: [generic, splunk]
+)");
+  EXPECT_THAT(err, HasSubstr("cfg.yaml:4: auth.open_ingest: \"splunk\" is not an ingest endpoint"));
 }
 
 TEST_F(AuthConfigTest, DuplicateTokensAreRefusedAcrossBothLists) {

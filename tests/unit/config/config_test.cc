@@ -30,6 +30,8 @@ void expect_same_config(const config::DaemonConfig& a, const config::DaemonConfi
   EXPECT_EQ(a.http.max_body_bytes, b.http.max_body_bytes);
   EXPECT_EQ(a.http.read_timeout, b.http.read_timeout);
   EXPECT_EQ(a.http.max_connections, b.http.max_connections);
+  EXPECT_EQ(a.http.header_limit, b.http.header_limit);
+  EXPECT_EQ(a.http.max_connections_per_ip, b.http.max_connections_per_ip);
   EXPECT_EQ(a.store.sqlite_path, b.store.sqlite_path);
   EXPECT_EQ(a.store.batch_max, b.store.batch_max);
   EXPECT_EQ(a.pipeline.shards, b.pipeline.shards);
@@ -121,6 +123,8 @@ http:
   max_body_bytes: 2048
   read_timeout: 1m30s
   max_connections: 12
+  header_limit: 32KiB
+  max_connections_per_ip: 5
 limits:
   max_alerts_per_request: 5
   max_labels: 6
@@ -151,6 +155,8 @@ correlation:
   EXPECT_EQ(c.http.max_body_bytes, 2048u);
   EXPECT_EQ(c.http.read_timeout, 90s);
   EXPECT_EQ(c.http.max_connections, 12u);
+  EXPECT_EQ(c.http.header_limit, 32u << 10);
+  EXPECT_EQ(c.http.max_connections_per_ip, 5u);
   EXPECT_EQ(c.limits.max_alerts_per_request, 5u);
   EXPECT_EQ(c.limits.max_labels, 6u);
   EXPECT_EQ(c.limits.max_annotations, 0u);
@@ -213,6 +219,13 @@ TEST(ConfigTest, PostgresStoreIsChosenByItsConninfo) {
   ASSERT_TRUE(d.ok());
   EXPECT_FALSE(d->store.uses_postgres());
   EXPECT_EQ(d->store.connect_timeout, std::chrono::seconds(30));
+}
+
+TEST(ConfigTest, HttpLimitsOutOfRangeAreErrors) {
+  EXPECT_THAT(parse_error("http:\n  header_limit: 512\n"), HasSubstr("http.header_limit"));
+  EXPECT_THAT(parse_error("http:\n  header_limit: 2MiB\n"), HasSubstr("http.header_limit"));
+  EXPECT_THAT(parse_error("http:\n  max_connections_per_ip: 0\n"),
+              HasSubstr("http.max_connections_per_ip"));
 }
 
 // Found by tests/fuzz/fuzz_config: a 290y resolve_timeout parsed, and the

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace alertd::core {
 namespace {
@@ -45,6 +46,25 @@ TEST(JsonWriter, StringEscaping) {
   std::string out;
   JsonWriter(out).value(std::string_view("q\"b\\s/\n\r\t\x01\x1f\x7f caf\xc3\xa9", 18));
   EXPECT_EQ(out, "\"q\\\"b\\\\s/\\n\\r\\t\\u0001\\u001f\x7f caf\xc3\xa9\"");
+}
+
+TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacters) {
+  // Each byte outside a well-formed sequence is one \ufffd; valid ones stay.
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {"\xff\xfe", R"("\ufffd\ufffd")"},
+      {"id \"\xff\"\n", R"("id \"\ufffd\"\n")"},              // among escapes and plain runs
+      {"a\xc3", R"("a\ufffd")"},                              // truncated at the end
+      {"\xc3(", R"("\ufffd(")"},                              // bad continuation
+      {"\xc0\xaf", R"("\ufffd\ufffd")"},                      // overlong '/'
+      {"\xed\xa0\x80", R"("\ufffd\ufffd\ufffd")"},            // a UTF-16 surrogate
+      {"\xf4\x90\x80\x80", R"("\ufffd\ufffd\ufffd\ufffd")"},  // past U+10FFFF
+      {"\xe2\x82\xac \xf0\x9f\x94\xa5", "\"\xe2\x82\xac \xf0\x9f\x94\xa5\""},  // kept
+  };
+  for (const auto& [in, want] : cases) {
+    std::string out;
+    JsonWriter(out).value(in);
+    EXPECT_EQ(out, want);
+  }
 }
 
 TEST(JsonWriter, EmbeddedNulIsEscaped) {

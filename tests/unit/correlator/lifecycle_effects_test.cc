@@ -87,19 +87,21 @@ TEST(LifecycleMilestones, ResolveAndReopen) {
 
 // ---- audit ------------------------------------------------------------------
 
-TEST(LifecycleAudit, AssignRecordsEveryFieldDeltaAndTheToken) {
+TEST(LifecycleAudit, AssignRecordsEveryFieldDeltaAndTheIdentity) {
   Machine m;
   core::Incident inc = incident_in(S::open);
-  auto c = command(A::assign, "alice");
-  c.via = "ops-token";
+  auto c = command(A::assign, "ops-token");
+  c.on_behalf_of = "alice";
+  c.authenticated = true;
   ASSERT_EQ(m.run(inc, c).verdict, core::Verdict::done);
   ASSERT_EQ(m.audit.size(), 1u);
   const auto& e = m.audit[0];
-  EXPECT_EQ(e.actor, "alice");
+  EXPECT_EQ(e.actor, "ops-token");
   EXPECT_EQ(e.action, "assign");
   simdjson::dom::parser parser;
   simdjson::dom::object o = parser.parse(e.detail).get_object();
-  EXPECT_EQ(str(o["via"]), "ops-token");
+  EXPECT_EQ(str(o["on_behalf_of"]), "alice");
+  EXPECT_TRUE(o["authenticated"].get_bool().value());
   simdjson::dom::object changes = o["changes"].get_object();
   EXPECT_EQ(changes.size(), 5u) << e.detail;
   EXPECT_EQ(str(changes["status"]["from"]), "open");
@@ -113,7 +115,7 @@ TEST(LifecycleAudit, AssignRecordsEveryFieldDeltaAndTheToken) {
   EXPECT_EQ(str(changes["acknowledged_at"]["to"]), core::format_rfc3339(kNow));
 }
 
-TEST(LifecycleAudit, NotesGoUnderTheirNameAndNoTokenNoVia) {
+TEST(LifecycleAudit, NotesGoUnderTheirNameAndTheOpenApiIsUnauthenticated) {
   struct Case {
     S status;
     A action;
@@ -134,13 +136,14 @@ TEST(LifecycleAudit, NotesGoUnderTheirNameAndNoTokenNoVia) {
     simdjson::dom::parser parser;
     simdjson::dom::object o = parser.parse(m.audit[0].detail).get_object();
     EXPECT_EQ(str(o[tc.key]), tc.value) << m.audit[0].detail;
-    EXPECT_EQ(o["via"].error(), simdjson::NO_SUCH_FIELD);
+    EXPECT_EQ(o["on_behalf_of"].error(), simdjson::NO_SUCH_FIELD);
+    EXPECT_FALSE(o["authenticated"].get_bool().value());
   }
   // A comment changes nothing but the time.
   Machine m;
   core::Incident inc = incident_in(S::open);
   ASSERT_EQ(m.run(inc, command(A::comment)).verdict, core::Verdict::done);
-  EXPECT_EQ(m.audit[0].detail, R"({"changes":{},"text":"looking"})");
+  EXPECT_EQ(m.audit[0].detail, R"({"changes":{},"text":"looking","authenticated":false})");
 }
 
 TEST(LifecycleAudit, ChangesDetailOfNothingIsEmpty) {
@@ -227,7 +230,8 @@ TEST(LifecycleUpdate, TitleOnlyLeavesPriorityToTheAlerts) {
   EXPECT_EQ(inc.title, "new title");
   EXPECT_FALSE(inc.priority_manual);
   EXPECT_EQ(inc.ack_due_at, kT0 + 4h);
-  EXPECT_EQ(m.audit.at(0).detail, R"({"changes":{"title":{"from":"","to":"new title"}}})");
+  EXPECT_EQ(m.audit.at(0).detail,
+            R"({"changes":{"title":{"from":"","to":"new title"}},"authenticated":false})");
 }
 
 // ---- create -----------------------------------------------------------------
@@ -238,7 +242,8 @@ TEST(LifecycleCreate, UserReportOpensWithItsOwnGroupAndSlaClocks) {
   c.actor = "alice";
   c.role = Role::responder;
   c.tenant = "team-a";
-  c.via = "desk";
+  c.on_behalf_of = "desk";
+  c.authenticated = true;
   c.at = kT0;
   c.title = "Checkout is slow";
   c.service = "checkout";
@@ -268,7 +273,8 @@ TEST(LifecycleCreate, UserReportOpensWithItsOwnGroupAndSlaClocks) {
   EXPECT_EQ(audit[0].incident_id, "INC-7");
   simdjson::dom::parser parser;
   simdjson::dom::object o = parser.parse(audit[0].detail).get_object();
-  EXPECT_EQ(str(o["via"]), "desk");
+  EXPECT_EQ(str(o["on_behalf_of"]), "desk");
+  EXPECT_TRUE(o["authenticated"].get_bool().value());
   EXPECT_EQ(str(o["changes"]["title"]["to"]), "Checkout is slow");
   EXPECT_EQ(str(o["changes"]["service"]["to"]), "checkout");
   EXPECT_EQ(str(o["changes"]["priority"]["to"]), "P2");

@@ -30,7 +30,8 @@ core::ProblemCommand command(ProblemAction a) {
   c.problem_id = "PRB-7";
   c.actor = "pat";
   c.role = core::Role::incident_manager;
-  c.via = "pm-token";
+  c.on_behalf_of = "pm-desk";
+  c.authenticated = true;
   c.at = core::from_unix_millis(1'767'225'600'000);
   c.workaround = "restart";
   c.text = "done";
@@ -81,7 +82,8 @@ TEST(ProblemTest, KnownErrorResolveCloseWithTheirAuditEntries) {
   EXPECT_EQ(std::string_view(detail["changes"]["status"]["from"]), "open");
   EXPECT_EQ(std::string_view(detail["changes"]["status"]["to"]), "known_error");
   EXPECT_EQ(std::string_view(detail["changes"]["root_cause"]["to"]), "leak");
-  EXPECT_EQ(std::string_view(detail["via"]), "pm-token");
+  EXPECT_EQ(std::string_view(detail["on_behalf_of"]), "pm-desk");
+  EXPECT_TRUE(bool(detail["authenticated"]));
 }
 
 TEST(ProblemTest, ResolvesStraightFromOpen) {

@@ -108,6 +108,29 @@ TEST_F(PipelineTest, StopDrainsEveryAcceptedAlertIntoTheStore) {
   EXPECT_EQ(offer(std::move(late)), api::Engine::Offer::stopping);
 }
 
+// An update the store refuses for good (here: text that is not UTF-8, which
+// no HTTP decoder lets through) goes to the quarantine; every other incident
+// of the same batches commits, and the writer is not retrying for ever.
+TEST_F(PipelineTest, UpdateRefusedForGoodIsQuarantinedAndTheRestCommits) {
+  make_pipeline();
+  start();
+  std::vector<core::Alert> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(alert("svc" + std::to_string(i), "Good"));
+  batch.push_back(alert("bad\xff\xfe", "Poison"));
+  ASSERT_EQ(offer(std::move(batch)), api::Engine::Offer::accepted);
+  ASSERT_TRUE(wait_for_members(5));
+  pipeline_->stop_and_drain();
+  EXPECT_EQ(store_.incidents().size(), 5u);
+  auto page = store_.list_quarantine(std::nullopt, 10);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->records.size(), 1u);
+  const auto& record = page->records[0];
+  EXPECT_EQ(record.reason, "store_invalid_input");
+  EXPECT_NE(record.update_json.find("Poison"), std::string::npos) << record.update_json;
+  EXPECT_EQ(metrics_.store_quarantined.with({"store_invalid_input"}).value(), 1.0);
+  EXPECT_EQ(metrics_.store_updates_dropped.value(), 0.0);
+}
+
 TEST_F(PipelineTest, FullShardQueueRefusesTheWholeOffer) {
   config_.pipeline.shards = 1;
   config_.pipeline.queue_capacity = 8;
@@ -126,7 +149,7 @@ TEST_F(PipelineTest, FullShardQueueRefusesTheWholeOffer) {
 TEST_F(PipelineTest, ShardQueuesAreBoundedInBytesToo) {
   config_.pipeline.shards = 1;
   config_.pipeline.queue_bytes = 64 << 10;  // room for a few big alerts, not for many
-  make_pipeline();  // not started: nothing drains the shard queue yet
+  make_pipeline();                          // not started: nothing drains the shard queue yet
   auto big = [&](int i) {
     auto a = alert("web", "Big" + std::to_string(i));
     a.annotations.set("summary", std::string(20 << 10, 'x'));

@@ -12,6 +12,7 @@
 
 #include "core/fingerprint.h"
 #include "ingest/formats/decoder.h"
+#include "ingest/formats/storable.h"
 #include "tests/unit/ingest/test_util.h"
 
 namespace alertd::ingest {
@@ -159,8 +160,53 @@ TEST(DecoderRobustness, EmbeddedNulBytes) {
   body.resize(body.find('\0'));
   out.clear();
   result = decoder.alertmanager_v2(body, context_at("2026-01-01T00:05:00Z"), out);
-  ASSERT_TRUE(result.ok()) << result.error->message;
-  EXPECT_EQ(out.at(0).labels.get("a"), std::string_view("x\0y", 3));
+  // A NUL decoded from \u0000 is refused, naming the label: PostgreSQL text
+  // cannot hold it, and an alert answered 2xx must reach the store.
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->reason, "nul_byte");
+  EXPECT_NE(result.error->message.find("label \"a\""), std::string::npos) << result.error->message;
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(DecoderRobustness, NulInAnnotationsAndStringFieldsIsRefused) {
+  Decoder decoder;
+  for (std::string body :
+       {R"([{"labels":{"alertname":"A"},"annotations":{"summary":"a\u0000b"}}])",
+        R"([{"labels":{"alertname":"A"},"generatorURL":"http://x/\u0000"}])"}) {
+    std::vector<core::Alert> out;
+    auto result = decoder.alertmanager_v2(body, context_at("2026-01-01T00:05:00Z"), out);
+    ASSERT_FALSE(result.ok()) << body;
+    EXPECT_EQ(result.error->reason, "nul_byte") << result.error->message;
+  }
+  std::string events = R"({"labels":{"alertname":"A"},"source":"x\u0000"})";
+  std::vector<core::Alert> out;
+  auto result = decoder.generic_json(events, context_at("2026-01-01T00:05:00Z"), out);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error->reason, "nul_byte") << result.error->message;
+}
+
+}  // namespace
+}  // namespace alertd::ingest
+
+namespace alertd::ingest {
+namespace {
+
+TEST(Storable, GroupKeyOverTheIndexLimitIsRefusedNamingTheWidestLabel) {
+  const auto indexed = indexed_labels({"service", "cluster"}, {"alertname"}, {}, 0);
+  std::vector<core::Alert> alerts(3);
+  alerts[0].labels = core::LabelSet{{"alertname", "A"}, {"service", std::string(900, 's')}};
+  alerts[1].labels = core::LabelSet{{"cluster", std::string(600, 'c')},
+                                    {"service", std::string(900, 's')}};
+  alerts[2].labels = core::LabelSet{{"alertname", std::string(4000, 'a')}};
+  DecodeError err;
+  EXPECT_EQ(check_storable({alerts.data(), 1}, indexed, "alert", err), 1u) << "900 bytes fit";
+  EXPECT_EQ(check_storable(alerts, indexed, "alert", err), 1u);
+  EXPECT_EQ(err.reason, "label_value_too_long");
+  EXPECT_EQ(err.index, 1u);
+  EXPECT_NE(err.message.find("label \"service\""), std::string::npos) << err.message;
+  // A label no grouping list names never reaches an index.
+  const auto by_service = indexed_labels({"service"}, {}, {}, 0);
+  EXPECT_EQ(check_storable({alerts.data() + 2, 1}, by_service, "alert", err), 1u);
 }
 
 }  // namespace

@@ -259,10 +259,45 @@ TEST_F(DedupStageTest, ResolvedAlertsAreForgottenAfterRetention) {
 }
 
 TEST_F(DedupStageTest, FiringAlertsAreNotForgotten) {
-  process(make_alert("A"));  // no lease: firing until told otherwise
+  process(make_alert("A"));  // no lease: firing for up to max_lease (24h) without a re-send
   clock_.advance(24h);
   EXPECT_TRUE(tick().empty());
   EXPECT_EQ(stage_.tracked_alerts(), 1u);
+}
+
+TEST_F(DedupStageTest, AFarEndsAtIsCutToMaxLeaseAndCounted) {
+  const TimePoint year_2200 = core::from_unix_millis(7'258'118'400'000);
+  process(make_alert("A", AlertStatus::firing, year_2200));
+  process(make_alert("B", AlertStatus::firing, kT0 + 1h));  // within the limit: kept as sent
+  EXPECT_EQ(stage_.leases_capped_total(), 1u);
+  clock_.set(kT0 + 24h + 1ns);
+  auto out = tick();
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].alert.ends_at, kT0 + 24h) << "held 24h, not until 2200";
+  EXPECT_EQ(stage_.active_alerts(), 0u);
+}
+
+TEST_F(DedupStageTest, AnAlertWithoutEndsAtIsHeldForMaxLeaseWithoutAResend) {
+  DedupStage stage(ShardConfig{.max_lease = 2h});
+  std::vector<AlertEvent> out;
+  stage.process(make_alert("A"), kT0, out);
+  stage.process(make_alert("A"), kT0 + 1h, out);  // a re-send renews it
+  out.clear();
+  stage.tick(kT0 + 3h, out);
+  EXPECT_TRUE(out.empty());
+  stage.tick(kT0 + 3h + 1ns, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].change, AlertChange::resolved);
+  EXPECT_EQ(stage.leases_capped_total(), 2u);
+  EXPECT_TRUE(stage.is_firing("default", make_alert("B").fingerprint) == false);
+}
+
+TEST_F(DedupStageTest, IsFiringAnswersPerTenant) {
+  process(make_alert("A", AlertStatus::firing, kT0 + 1h, "team-a"));
+  EXPECT_TRUE(stage_.is_firing("team-a", make_alert("A").fingerprint));
+  EXPECT_FALSE(stage_.is_firing("team-b", make_alert("A").fingerprint));
+  process(make_alert("A", AlertStatus::resolved, core::kNoTime, "team-a"));
+  EXPECT_FALSE(stage_.is_firing("team-a", make_alert("A").fingerprint));
 }
 
 TEST_F(DedupStageTest, TickLooksOnlyAtDueEntries) {

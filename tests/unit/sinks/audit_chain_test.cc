@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "sinks/store/audit_anchor.h"
 
 namespace alertd::sinks {
 namespace {
@@ -267,6 +271,110 @@ TEST(AuditChain, ReportsOnlyTheFirstBreak) {
   rows[1].detail = "{}";
   rows[3].detail = "{}";
   expect_broken(verify(rows, head_of(rows)), 2, "content_mismatch", "INC-1");
+}
+
+// HMAC-SHA256 through EVP_MAC against RFC 4231's test case 2.
+TEST(AuditChain, HmacMatchesRfc4231) {
+  AuditHasher hasher("Jefe");
+  EXPECT_EQ(*hasher.hmac_hex("what do ya want for nothing?"),
+            "hmac-sha256:5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_FALSE(AuditHasher().hmac_hex("x").ok());  // no key, no HMAC
+}
+
+std::vector<core::AuditEntry> keyed_chain(const std::string& key) {
+  auto entries = five_entries();  // SHA-256 first, then re-chained with the key from seq 3 on
+  AuditHasher hasher(key);
+  for (size_t i = 2; i < entries.size(); ++i) {
+    entries[i].prev_hash = entries[i - 1].hash;
+    entries[i].hash = *hasher.hash(entries[i].prev_hash, entries[i].seq, entries[i]);
+  }
+  return entries;
+}
+
+AuditVerification verify_with(const std::string& key, const std::vector<core::AuditEntry>& rows) {
+  ChainVerifier verifier(key);
+  for (const auto& row : rows) EXPECT_TRUE(verifier.add(row).ok());
+  verifier.finish(head_of(rows));
+  return verifier.result();
+}
+
+TEST(AuditChain, ShaEntriesThenHmacEntriesVerifyWithTheKey) {
+  const std::string key = "0123456789abcdef";
+  const auto rows = keyed_chain(key);
+  EXPECT_EQ(rows[1].hash.size(), 64u);
+  EXPECT_TRUE(is_hmac_hash(rows[2].hash));
+  auto v = verify_with(key, rows);
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.entries, 5);
+
+  v = verify_with("", rows);  // no key: the SHA-256 part, then key_required
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.status, "key_required");
+  EXPECT_EQ(v.broken_seq, 3);
+  EXPECT_EQ(v.entries, 2);
+
+  v = verify_with("another key 0123", rows);
+  EXPECT_EQ(v.status, "broken");
+  EXPECT_EQ(v.broken_seq, 3);
+  EXPECT_TRUE(v.reason.starts_with("content_mismatch: ")) << v.reason;
+}
+
+// Someone without the key re-hashes an HMAC entry as SHA-256: refused.
+TEST(AuditChain, ShaEntryAfterHmacIsADowngrade) {
+  const std::string key = "0123456789abcdef";
+  auto rows = keyed_chain(key);
+  rows[4].hash = *AuditHasher().hash(rows[4].prev_hash, rows[4].seq, rows[4]);
+  auto v = verify_with(key, rows);
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.broken_seq, 5);
+  EXPECT_TRUE(v.reason.starts_with("algorithm_downgrade: ")) << v.reason;
+}
+
+TEST(AuditChain, ExpectedHashAtAnAnchoredSeq) {
+  const auto rows = five_entries();
+  ChainVerifier verifier("", ChainPosition{{2, rows[1].hash}, false});
+  verifier.expect_hash_at(4, std::string(64, 'c'));
+  for (size_t i = 2; i < rows.size(); ++i) EXPECT_TRUE(verifier.add(rows[i]).ok());
+  auto v = verifier.result();
+  EXPECT_EQ(v.status, "anchor_mismatch");
+  EXPECT_EQ(v.broken_seq, 4);
+  EXPECT_EQ(v.checked, 2);  // started after entry 2
+}
+
+TEST(AuditAnchorFile, RoundTripsAndItsMacBindsTheKey) {
+  char tmpl[] = "/tmp/alertd-anchor-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string path = std::string(tmpl) + "/sub/audit.anchor";
+  const std::string key = "0123456789abcdef";
+  EXPECT_FALSE(read_anchor_file(path, key)->has_value());  // missing: nullopt, not an error
+  const AuditChainHead head{42, "hmac-sha256:" + std::string(64, 'd')};
+  ASSERT_TRUE(write_anchor_file(path, head, key).ok());
+  auto read = read_anchor_file(path, key);
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  EXPECT_EQ((*read)->head.seq, 42);
+  EXPECT_EQ((*read)->head.hash, head.hash);
+  EXPECT_TRUE((*read)->authenticated);
+  EXPECT_FALSE(read_anchor_file(path, "another key 0123").ok());
+  auto unkeyed = read_anchor_file(path, "");
+  ASSERT_TRUE(unkeyed.ok());
+  EXPECT_FALSE((*unkeyed)->authenticated);
+  // Moved back by someone without the key: the mac no longer verifies.
+  std::string text;
+  {
+    std::ifstream in(path);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  text.replace(text.find("seq 42"), 6, "seq 40");
+  std::ofstream(path) << text;
+  auto edited = read_anchor_file(path, key);
+  ASSERT_FALSE(edited.ok());
+  EXPECT_EQ(edited.error().reason, "anchor_invalid");
+  // Without a mac, an HMAC head cannot be: the mac was stripped.
+  std::ofstream(path) << "alertd-audit-anchor 1\nseq 42\nhash " << head.hash << "\n";
+  EXPECT_FALSE(read_anchor_file(path, key).ok());
+  std::ofstream(path) << "garbage";
+  EXPECT_FALSE(read_anchor_file(path, "").ok());
+  std::filesystem::remove_all(tmpl);
 }
 
 }  // namespace

@@ -72,6 +72,12 @@ class PgTestDb final : public TestDb {
     EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
     return store.ok() ? std::move(*store) : nullptr;
   }
+  std::unique_ptr<Store> open_audited(size_t read_connections,
+                                      const AuditSettings& audit) override {
+    auto store = open_postgres_store({store_conninfo_, read_connections, audit});
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::move(*store) : nullptr;
+  }
   core::Status exec(const std::string& sql) override {
     auto r = raw().exec(sql, "test sql");
     return r.ok() ? core::Status() : core::Status(r.error());

@@ -25,6 +25,13 @@ class SqliteTestDb final : public TestDb {
   std::unique_ptr<Store> open(size_t read_connections) override {
     return open_store(path_, read_connections);
   }
+  std::unique_ptr<Store> open_audited(size_t read_connections,
+                                      const AuditSettings& audit) override {
+    auto store = open_sqlite_store(
+        SqliteOptions{.path = path_, .read_connections = read_connections, .audit = audit});
+    EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+    return store.ok() ? std::move(*store) : nullptr;
+  }
   core::Status exec(const std::string& sql) override {
     auto db = raw_connection(path_);
     return db.exec(sql, "test sql");

@@ -1,8 +1,8 @@
 #pragma once
 // The store conformance suite: every Store backend must pass the same
 // tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
-// store_concurrency_test.cc, store_audit_test.cc, store_problems_test.cc,
-// store_retention_test.cc, store_journal_test.cc). A backend provides a
+// store_concurrency_test.cc, store_audit_test.cc, store_anchor_test.cc, store_problems_test.cc,
+// store_retention_test.cc, store_journal_test.cc, store_poison_test.cc). A backend provides a
 // TestDb per test (a fresh, empty database) and instantiates the suites with
 // ALERTD_INSTANTIATE_STORE_SUITES: SQLite in sqlite_store_test.cc,
 // PostgreSQL in postgres_store_test.cc, the in-memory fake of tests/support
@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "sinks/store/audit_anchor.h"
 #include "sinks/store/store.h"
 #include "store_test_util.h"
 
@@ -40,6 +41,12 @@ class TestDb {
   /// access to the database could (SQLite: drop the triggers; PostgreSQL:
   /// disable the trigger), so tests can tamper with the chain.
   virtual core::Status disable_audit_triggers() = 0;
+  /// Opens a store with the audit chain's key and anchor; nullptr from a
+  /// backend that has neither (the fake), whose anchor tests are skipped.
+  virtual std::unique_ptr<Store> open_audited(size_t /*read_connections*/,
+                                              const AuditSettings& /*audit*/) {
+    return nullptr;
+  }
 };
 
 struct Backend {
@@ -109,6 +116,7 @@ class StoreListTest : public StoreTest {
 class StoreSilencesTest : public StoreTest {};
 class StoreJournalTest : public StoreTest {};
 class StoreConcurrencyTest : public StoreTest {};
+class StorePoisonTest : public StoreTest {};  // store_poison_test.cc: hostile values, quarantine
 class StoreAuditTest : public StoreTest {
  protected:
   // Defined in store_audit_test.cc.
@@ -118,6 +126,24 @@ class StoreAuditTest : public StoreTest {
   void tamper(const std::string& sql);
   /// Every entry of incidents 1..3, by seq.
   std::vector<core::AuditEntry> all_entries();
+};
+
+class StoreAnchorTest : public StoreTest {
+ protected:
+  // Defined in store_anchor_test.cc.
+  void SetUp() override;
+  /// Reopens the store with `key` ("" for none) and the anchor file.
+  void reopen_audited(const std::string& key = "");
+  /// 7 audit entries over three batches, as StoreAuditTest's.
+  void apply_three_batches();
+  AuditVerification verify_ok(bool full = false);
+  void tamper(const std::string& sql);
+  std::optional<AuditChainHead> anchor();
+  std::vector<core::AuditEntry> entries();  // of incidents 1..3, by seq
+
+  std::unique_ptr<TempDir> dir_;
+  std::string anchor_path_;
+  std::string key_;  // the key the store is open with
 };
 
 class StoreProblemsTest : public StoreTest {
@@ -151,9 +177,13 @@ class StoreRetentionTest : public StoreTest {
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreAuditTest, ::testing::Values(backend),       \
                            ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreAnchorTest, ::testing::Values(backend),      \
+                           ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreProblemsTest, ::testing::Values(backend),    \
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreRetentionTest, ::testing::Values(backend),   \
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreJournalTest, ::testing::Values(backend),     \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StorePoisonTest, ::testing::Values(backend),      \
                            ::alertd::sinks::testing::backend_name)

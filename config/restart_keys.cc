@@ -1,0 +1,74 @@
+#include "config/restart_keys.h"
+
+namespace alertd::config {
+
+namespace {
+
+// Adds `key` when the two values differ.
+class Changes {
+ public:
+  template <typename T>
+  void check(const char* key, const T& running, const T& loaded) {
+    if (!(running == loaded)) keys_.emplace_back(key);
+  }
+  std::vector<std::string> take() { return std::move(keys_); }
+
+ private:
+  std::vector<std::string> keys_;
+};
+
+void http_changes(Changes& c, const HttpConfig& a, const HttpConfig& b) {
+  c.check("http.listen", a.listen, b.listen);
+  c.check("http.threads", a.threads, b.threads);
+  c.check("http.max_body_bytes", a.max_body_bytes, b.max_body_bytes);
+  c.check("http.read_timeout", a.read_timeout, b.read_timeout);
+  c.check("http.max_connections", a.max_connections, b.max_connections);
+  c.check("http.header_limit", a.header_limit, b.header_limit);
+  c.check("http.max_connections_per_ip", a.max_connections_per_ip, b.max_connections_per_ip);
+}
+
+void store_changes(Changes& c, const StoreConfig& a, const StoreConfig& b) {
+  c.check("store.sqlite", a.sqlite_path, b.sqlite_path);
+  c.check("store.postgres", a.postgres, b.postgres);
+  c.check("store.connect_timeout", a.connect_timeout, b.connect_timeout);
+  c.check("store.batch_max", a.batch_max, b.batch_max);
+}
+
+// The store is opened with them (sinks::AuditSettings). The key is compared,
+// never named with its value.
+void audit_changes(Changes& c, const AuditConfig& a, const AuditConfig& b) {
+  c.check("audit.key", a.key, b.key);
+  c.check("audit.anchor_file", a.anchor_file, b.anchor_file);
+}
+
+void pipeline_changes(Changes& c, const DaemonConfig& a, const DaemonConfig& b) {
+  c.check("pipeline.shards", a.pipeline.shards, b.pipeline.shards);
+  c.check("pipeline.queue_capacity", a.pipeline.queue_capacity, b.pipeline.queue_capacity);
+  c.check("pipeline.queue_bytes", a.pipeline.queue_bytes, b.pipeline.queue_bytes);
+  const auto& da = a.durability;
+  const auto& db = b.durability;
+  c.check("durability.mode", da.journal, db.journal);
+  c.check("durability.dir", da.dir, db.dir);
+  c.check("durability.fsync_interval", da.fsync_interval, db.fsync_interval);
+  c.check("durability.segment_bytes", da.segment_bytes, db.segment_bytes);
+  c.check("durability.max_bytes", da.max_bytes, db.max_bytes);
+  c.check("durability.checkpoint_interval", da.checkpoint_interval, db.checkpoint_interval);
+  c.check("durability.shutdown_timeout", da.shutdown_timeout, db.shutdown_timeout);
+  c.check("dedup.touch_interval", a.dedup.touch_interval, b.dedup.touch_interval);
+  c.check("dedup.resolved_retention", a.dedup.resolved_retention, b.dedup.resolved_retention);
+  c.check("limits.max_lease", a.dedup.max_lease, b.dedup.max_lease);
+  c.check("limits.max_active_alerts", a.pipeline.max_active_alerts, b.pipeline.max_active_alerts);
+}
+
+}  // namespace
+
+std::vector<std::string> restart_needed(const DaemonConfig& running, const DaemonConfig& loaded) {
+  Changes c;
+  http_changes(c, running.http, loaded.http);
+  store_changes(c, running.store, loaded.store);
+  pipeline_changes(c, running, loaded);
+  audit_changes(c, running.audit, loaded.audit);
+  return c.take();
+}
+
+}  // namespace alertd::config

@@ -1,0 +1,57 @@
+#include "daemon/reloader.h"
+
+#include <spdlog/spdlog.h>
+
+#include "api/auth.h"
+#include "config/restart_keys.h"
+#include "config/settings.h"
+
+namespace alertd::daemon {
+
+namespace {
+
+std::string joined(const std::vector<std::string>& keys) {
+  std::string out;
+  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
+  return out;
+}
+
+}  // namespace
+
+core::Error Reloader::fail(core::Error error) {
+  api_.metrics.reloads(false).inc();
+  api_.metrics.last_reload_ok.set(0);
+  spdlog::error("reload failed; the running settings stay in place:\n{}", error.message);
+  return error;
+}
+
+core::Result<api::ReloadOutcome> Reloader::operator()() {
+  std::lock_guard lock(mutex_);
+  auto loaded = options_.config_file.empty()
+                    ? config::parse_config(config::embedded_default_config(), "<embedded defaults>")
+                    : config::load_config_file(options_.config_file);
+  if (!loaded) return fail(loaded.error());
+  if (!options_.listen.empty()) loaded->http.listen = options_.listen;
+  auto settings = config::make_settings(*loaded, pipeline_.settings()->version + 1);
+  if (!settings) return fail(settings.error());
+
+  // Both are built before either is swapped in: nothing below can fail.
+  auto credentials = api::make_credentials(loaded->auth);
+  pipeline_.reload(*settings);
+  api_.credentials.store(std::move(credentials), std::memory_order_release);
+
+  api::ReloadOutcome outcome;
+  outcome.summary = config::rules_summary((*settings)->rules->size(), (*settings)->correlation) +
+                    "; " + api::auth_summary(loaded->auth);
+  outcome.restart_needed = config::restart_needed(running_, *loaded);
+  api_.metrics.reloads(true).inc();
+  api_.metrics.last_reload_ok.set(1);
+  spdlog::info("reloaded {}: {}", running_.origin, outcome.summary);
+  if (!outcome.restart_needed.empty()) {
+    spdlog::warn("reload: restart needed for: {} (changed in the file; the running values stay)",
+                 joined(outcome.restart_needed));
+  }
+  return outcome;
+}
+
+}  // namespace alertd::daemon
