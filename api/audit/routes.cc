@@ -86,11 +86,12 @@ std::string subject_tenant(sinks::Store& store, std::string_view id) {
   if (id.starts_with("INC-")) {
     auto detail = store.get(id);
     if (detail.ok() && *detail) return (*detail)->incident.tenant;
-    auto entries = store.timeline(id);  // a purged incident: its purge entry has the tenant
-    if (!entries.ok() || entries->empty() || entries->back().action != "purge") return "";
+    // A purged incident: its purge entry, the last of its trail, has the tenant.
+    auto last = store.last_timeline_entry(id);
+    if (!last.ok() || !*last || (*last)->action != "purge") return "";
     simdjson::dom::parser parser;
     std::string_view tenant;
-    if (parser.parse(entries->back().detail)["tenant"].get(tenant)) return "";
+    if (parser.parse((*last)->detail)["tenant"].get(tenant)) return "";
     return std::string(tenant);
   }
   if (id.starts_with("SIL-")) {
