@@ -170,9 +170,8 @@ TEST(DecoderRobustness, EmbeddedNulBytes) {
 
 TEST(DecoderRobustness, NulInAnnotationsAndStringFieldsIsRefused) {
   Decoder decoder;
-  for (std::string body :
-       {R"([{"labels":{"alertname":"A"},"annotations":{"summary":"a\u0000b"}}])",
-        R"([{"labels":{"alertname":"A"},"generatorURL":"http://x/\u0000"}])"}) {
+  for (std::string body : {R"([{"labels":{"alertname":"A"},"annotations":{"summary":"a\u0000b"}}])",
+                           R"([{"labels":{"alertname":"A"},"generatorURL":"http://x/\u0000"}])"}) {
     std::vector<core::Alert> out;
     auto result = decoder.alertmanager_v2(body, context_at("2026-01-01T00:05:00Z"), out);
     ASSERT_FALSE(result.ok()) << body;
@@ -195,8 +194,8 @@ TEST(Storable, GroupKeyOverTheIndexLimitIsRefusedNamingTheWidestLabel) {
   const auto indexed = indexed_labels({"service", "cluster"}, {"alertname"}, {}, 0);
   std::vector<core::Alert> alerts(3);
   alerts[0].labels = core::LabelSet{{"alertname", "A"}, {"service", std::string(900, 's')}};
-  alerts[1].labels = core::LabelSet{{"cluster", std::string(600, 'c')},
-                                    {"service", std::string(900, 's')}};
+  alerts[1].labels =
+      core::LabelSet{{"cluster", std::string(600, 'c')}, {"service", std::string(900, 's')}};
   alerts[2].labels = core::LabelSet{{"alertname", std::string(4000, 'a')}};
   DecodeError err;
   EXPECT_EQ(check_storable({alerts.data(), 1}, indexed, "alert", err), 1u) << "900 bytes fit";
