@@ -63,6 +63,11 @@ void add_silence_routes(Router& router, ApiContext& ctx);
 void add_audit_routes(Router& router, ApiContext& ctx);
 void add_problem_routes(Router& router, ApiContext& ctx);
 void add_store_routes(Router& router, ApiContext& ctx);
+/// Every route above (wiring.cc).
+void add_all_routes(Router& router, ApiContext& ctx);
+
+/// The server's limits from `config.http`, with refusals counted in `metrics` (wiring.cc).
+ServerOptions server_options(const config::DaemonConfig& config, telemetry::Metrics& metrics);
 
 /// 503 for requests that arrive before start-up finished.
 Response not_ready_response();

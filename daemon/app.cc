@@ -48,26 +48,6 @@ bool write_port_file(const std::string& path, const std::string& address) {
   return !ec;
 }
 
-api::ServerOptions server_options(const config::DaemonConfig& config, telemetry::Metrics& metrics) {
-  api::ServerOptions o;
-  o.threads = config.http.threads;
-  o.max_body_bytes = config.http.max_body_bytes;
-  o.read_timeout = config.http.read_timeout;
-  o.max_connections = config.http.max_connections;
-  o.max_header_bytes = config.http.header_limit;
-  o.max_connections_per_ip = config.http.max_connections_per_ip;
-  o.refuse = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
-    metrics.rejected(reason).inc();
-    return api::error_response(status, reason, detail);
-  };
-  o.fail = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
-    metrics.api_errors(reason).inc();
-    return api::error_response(status, reason, detail);
-  };
-  o.dropped = [&metrics](std::string_view reason) { metrics.api_errors(reason).inc(); };
-  return o;
-}
-
 // Waits for a stop signal; SIGHUP reloads the rules and waits on.
 int wait_for_stop(const sigset_t& signals,
                   const std::function<core::Result<api::ReloadOutcome>()>& reload) {
@@ -127,17 +107,6 @@ sigset_t block_stop_signals() {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
-}
-
-void add_routes(api::Router& router, api::ApiContext& api) {
-  api::add_ingest_routes(router, api);
-  api::add_incident_routes(router, api);
-  api::add_lifecycle_routes(router, api);
-  api::add_ops_routes(router, api);
-  api::add_silence_routes(router, api);
-  api::add_audit_routes(router, api);
-  api::add_store_routes(router, api);
-  api::add_problem_routes(router, api);
 }
 
 // What the pipeline starts from: the store and what it holds, and the settings.
@@ -270,11 +239,11 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   core::SystemClock clock;
   api::ApiContext api{config, metrics, clock};
   api::Router router;
-  add_routes(router, api);
+  api::add_all_routes(router, api);
   StoreReaders readers(kStoreReaderThreads, kStoreReaderQueue);
   router.set_places(route_places(api, readers));
 
-  api::Server server(server_options(config, metrics),
+  api::Server server(api::server_options(config, metrics),
                      [&router](api::Request&& request, api::Responder responder) {
                        router.dispatch(std::move(request), std::move(responder));
                      });

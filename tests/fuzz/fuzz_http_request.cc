@@ -122,32 +122,10 @@ struct Daemon {
     spdlog::set_level(spdlog::level::warn);  // routes log each silence and reload at info
     ctx.pipeline.store(&engine);
     ctx.reload = [] { return core::Result<api::ReloadOutcome>(api::ReloadOutcome{"0 rules", {}}); };
-    api::add_ingest_routes(router, ctx);
-    api::add_incident_routes(router, ctx);
-    api::add_lifecycle_routes(router, ctx);
-    api::add_ops_routes(router, ctx);
-    api::add_silence_routes(router, ctx);
-    api::add_audit_routes(router, ctx);
-    api::add_problem_routes(router, ctx);
+    api::add_all_routes(router, ctx);
     router.set_places({run_inline, run_inline, api::kStoreWait});
 
-    // The server's options as daemon/app.cc builds them from the config.
-    api::ServerOptions options;
-    options.threads = config.http.threads;
-    options.max_body_bytes = config.http.max_body_bytes;
-    options.read_timeout = config.http.read_timeout;
-    options.max_connections = config.http.max_connections;
-    options.max_header_bytes = config.http.header_limit;
-    options.max_connections_per_ip = config.http.max_connections_per_ip;
-    options.refuse = [this](unsigned status, std::string_view reason, std::string_view detail) {
-      metrics.rejected(reason).inc();
-      return api::error_response(status, reason, detail);
-    };
-    options.fail = [this](unsigned status, std::string_view reason, std::string_view detail) {
-      metrics.api_errors(reason).inc();
-      return api::error_response(status, reason, detail);
-    };
-    options.dropped = [this](std::string_view reason) { metrics.api_errors(reason).inc(); };
+    const auto options = api::server_options(config, metrics);
     server = std::make_unique<api::Server>(options, [this](api::Request&& r, api::Responder a) {
       router.dispatch(std::move(r), std::move(a));
     });
