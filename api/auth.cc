@@ -259,17 +259,23 @@ std::string auth_summary(const config::AuthConfig& auth) {
     first = false;
   }
   out += "); ingest:";
+  // Only the sources with ingest tokens or opened are named; the rest take API tokens.
+  size_t others = 0;
   for (auto source : config::kIngestEndpointSources) {
     size_t n = 0;
     for (const auto& t : auth.ingest) n += t.source == source ? 1 : 0;
     const bool open = std::find(auth.open_ingest.begin(), auth.open_ingest.end(), source) !=
                       auth.open_ingest.end();
+    if (!open && n == 0) {
+      ++others;
+      continue;
+    }
     out += " " + std::string(source) +
            (open ? " OPEN (auth.open_ingest: anyone may send)"
-                 : " needs a token (" + std::to_string(n) + " ingest tokens, or any API token)");
-    if (source != config::kIngestEndpointSources[std::size(config::kIngestEndpointSources) - 1])
-      out += ",";
+                 : " needs a token (" + std::to_string(n) + " ingest tokens, or any API token)") +
+           ",";
   }
+  out += " " + std::to_string(others) + " other sources need an API token";
   return out;
 }
 

@@ -28,7 +28,7 @@ ServerOptions server_options(const config::DaemonConfig& config, telemetry::Metr
   o.max_header_bytes = config.http.header_limit;
   o.max_connections_per_ip = config.http.max_connections_per_ip;
   o.refuse = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {
-    metrics.rejected(reason).inc();
+    metrics.rejected(reason, "http").inc();
     return error_response(status, reason, detail);
   };
   o.fail = [&metrics](unsigned status, std::string_view reason, std::string_view detail) {

@@ -63,13 +63,7 @@ std::string expand_env(const YAML::Node& n, const std::string& what) {
   return out;
 }
 
-namespace {
-
-// Tokens already read, with the entry that holds each, to refuse a repeat.
-using SeenTokens = std::map<std::string, std::string>;
-
-std::string read_token(const YAML::Node& n, const std::string& what, const std::string& entry,
-                       SeenTokens& seen) {
+std::string read_secret(const YAML::Node& n, const std::string& what) {
   std::string token = expand_env(n, what);
   if (token.size() < kMinTokenBytes) {
     throw ConfigError(n, what + ": shorter than " + std::to_string(kMinTokenBytes) +
@@ -84,6 +78,23 @@ std::string read_token(const YAML::Node& n, const std::string& what, const std::
       throw ConfigError(n, what + ": must be printable ASCII without spaces");
     }
   }
+  return token;
+}
+
+namespace {
+
+std::string endpoint_names() {
+  std::string names;
+  for (auto s : kIngestEndpointSources) names += (names.empty() ? "" : ", ") + std::string(s);
+  return names + " (docs/sources.md)";
+}
+
+// Tokens already read, with the entry that holds each, to refuse a repeat.
+using SeenTokens = std::map<std::string, std::string>;
+
+std::string read_token(const YAML::Node& n, const std::string& what, const std::string& entry,
+                       SeenTokens& seen) {
+  std::string token = read_secret(n, what);
   auto [it, inserted] = seen.emplace(token, entry);
   if (!inserted) throw ConfigError(n, what + ": the same token as " + it->second);
   return token;
@@ -128,15 +139,16 @@ IngestToken read_ingest_token(const YAML::Node& n, size_t index, SeenTokens& see
   const std::string where = "auth.ingest[" + std::to_string(index) + "]";
   check_keys(n, {"token", "source", "tenant", "name"}, where);
   require(n, "token", where, "");
-  require(n, "source", where, " (alertmanager or generic)");
+  require(n, "source", where,
+          " (one of alertmanager, generic, grafana, splunk_hec, splunk, cloudtrail, sns, "
+          "pagerduty, tcp)");
   IngestToken t;
   t.source = expand_env(n["source"], where + ".source");
   bool known = false;
   for (auto s : kIngestEndpointSources) known = known || s == t.source;
   if (!known) {
     throw ConfigError(n["source"], where + ".source: \"" + n["source"].as<std::string>() +
-                                       "\" is not an ingest endpoint: alertmanager "
-                                       "(POST /api/v2/alerts) or generic (POST /api/v1/events)");
+                                       "\" is not an ingest endpoint: " + endpoint_names());
   }
   if (n["tenant"]) t.tenant = read_text(n["tenant"], where + ".tenant", kMaxTenantBytes);
   t.name = n["name"] ? read_text(n["name"], where + ".name", kMaxNameBytes)
@@ -153,9 +165,8 @@ std::vector<std::string> read_open_ingest(const YAML::Node& n) {
     bool known = false;
     for (auto e : kIngestEndpointSources) known = known || e == s;
     if (!known) {
-      throw ConfigError(n, "auth.open_ingest: \"" + s +
-                               "\" is not an ingest endpoint: alertmanager (POST /api/v2/alerts) "
-                               "or generic (POST /api/v1/events)");
+      throw ConfigError(
+          n, "auth.open_ingest: \"" + s + "\" is not an ingest endpoint: " + endpoint_names());
     }
   }
   return sources;

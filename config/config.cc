@@ -48,8 +48,9 @@ correlation:
 void parse_http(const YAML::Node& n, HttpConfig& http) {
   check_keys(n,
              {"threads", "max_body_bytes", "read_timeout", "max_connections", "listen",
-              "header_limit", "max_connections_per_ip"},
+              "header_limit", "max_connections_per_ip", "tls"},
              "http");
+  if (n["tls"]) read_tls(n["tls"], "http.tls", http.tls);
   if (n["listen"]) http.listen = get_string(n["listen"], "http.listen");
   if (n["threads"]) http.threads = get_size(n["threads"], "http.threads", 1, 256);
   if (n["max_body_bytes"]) {
@@ -174,7 +175,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
         check_keys(root,
                    {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
                     "correlation", "rules", "inhibit", "priority", "maintenance", "auth",
-                    "incidents", "durability", "audit"},
+                    "incidents", "durability", "audit", "sources"},
                    "the top level");
       })) {
     return;
@@ -195,6 +196,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   if (root["auth"]) read_auth(root["auth"], diag, cfg.auth);
   if (root["durability"]) read_durability(root["durability"], diag, cfg.durability);
   if (root["audit"]) read_audit(root["audit"], diag, cfg.audit);
+  if (root["sources"]) read_sources(root["sources"], diag, cfg.sources);
 }
 }  // namespace
 

@@ -24,6 +24,18 @@ class Node;
 
 namespace alertd::config {
 
+/// TLS on a listener (`http.tls`, `sources.tcp.tls`). The files are read at
+/// start-up and again on every reload (SIGHUP), so a renewed certificate
+/// needs no restart.
+struct TlsConfig {
+  std::string cert_file;  // PEM, the chain after the leaf; "" = plain TCP
+  std::string key_file;   // PEM private key
+  // PEM bundle: when set, clients must present a certificate it signed
+  // (how a TCP forwarder authenticates when auth is on).
+  std::string client_ca_file;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
 struct HttpConfig {
   std::string listen = "127.0.0.1:9880";
   size_t threads = 2;
@@ -32,6 +44,7 @@ struct HttpConfig {
   size_t max_connections = 10000;
   size_t header_limit = 16 << 10;        // request line and headers; beyond it 431
   size_t max_connections_per_ip = 1000;  // beyond it a new connection gets 503
+  TlsConfig tls;
 };
 
 struct StoreConfig {
@@ -79,9 +92,13 @@ struct DurabilityConfig {
 };
 
 /// The ingest endpoints by the name `auth.ingest[].source` gives them
-/// (api/ingest/routes.cc): alertmanager is POST /api/v2/alerts,
-/// generic is POST /api/v1/events.
-inline constexpr std::string_view kIngestEndpointSources[] = {"alertmanager", "generic"};
+/// (docs/sources.md): alertmanager is POST /api/v2/alerts and the
+/// Alertmanager webhook, generic is POST /api/v1/events, splunk_hec the HEC
+/// paths /services/collector..., splunk the Splunk alert webhook, pagerduty
+/// /v2/enqueue, tcp the NDJSON listener.
+inline constexpr std::string_view kIngestEndpointSources[] = {
+    "alertmanager", "generic", "grafana",   "splunk_hec", "splunk",
+    "cloudtrail",   "sns",     "pagerduty", "tcp"};
 
 /// A caller of the API: people and tools that read and work on incidents.
 struct ApiToken {
@@ -127,6 +144,74 @@ struct AuditConfig {
   std::string anchor_file;  // "": `audit.anchor` beside the SQLite file, or ./data with PostgreSQL
 };
 
+/// One HEC token of `sources.splunk_hec.tokens` (docs/sources.md).
+struct HecToken {
+  std::string token;  // the secret (a GUID in Splunk); never logged
+  std::string name;   // the sender in logs and the audit trail; default hec-<n>
+  std::string tenant = "default";
+  // Defaults for events that carry none.
+  std::string host, source, sourcetype, index;
+  std::vector<std::string> indexes;  // the indexes it may write; empty = any
+  bool ack = false;                  // indexer acknowledgement (useACK)
+  bool query_token = false;          // ?token= accepted (Splunk's allowQueryStringAuth)
+  // When not empty, only these event fields become labels / annotations
+  // (host, source, sourcetype, index and `fields` are always labels).
+  std::vector<std::string> label_fields;
+  std::vector<std::string> annotation_fields;
+};
+
+struct SplunkHecConfig {
+  std::vector<HecToken> tokens;  // none: HEC takes the auth: section's tokens, or is open
+  size_t max_events_per_request = 10000;
+  size_t max_ack_channels = 10000;  // channels with pending acks, all tokens
+  size_t max_acks_per_channel = 10000;
+  core::Duration ack_ttl = std::chrono::minutes(10);  // an unpolled ack is forgotten after
+};
+
+/// `sources.sns` (and the CloudWatch alarms it carries).
+struct SnsConfig {
+  bool verify = true;         // false: unsigned delivery accepted (the log warns)
+  std::string signing_certs;  // local directory of PEM certs, by SigningCertURL's last segment
+  // Hosts a certificate may be fetched from (HTTPS) and SubscribeURLs
+  // confirmed on; `*` matches one DNS label.
+  std::vector<std::string> cert_hosts{"sns.*.amazonaws.com"};
+  std::vector<std::string> subscribe_hosts{"sns.*.amazonaws.com"};
+  enum class InsufficientData { firing, resolved, ignore };
+  InsufficientData insufficient_data = InsufficientData::firing;
+};
+
+struct CloudTrailConfig {
+  // Records without errorCode are dropped (and counted) unless one of these
+  // matches their labels; a kept one becomes alert CloudTrailEvent.
+  std::vector<core::Matchers> keep;
+};
+
+/// `sources.tcp`: NDJSON of the generic format on its own listener.
+struct TcpSourceConfig {
+  std::string listen;               // HOST:PORT; "" = off
+  size_t max_line_bytes = 1 << 20;  // an over-long line closes the connection
+  size_t max_connections = 1000;
+  std::string tenant = "default";  // the tenant its alerts belong to
+  TlsConfig tls;
+  bool enabled() const { return !listen.empty(); }
+};
+
+/// Re-delivered messages (CloudTrail eventID, SNS MessageId) are recognised
+/// for this long, up to this many ids.
+struct RedeliveryConfig {
+  core::Duration window = std::chrono::hours(1);
+  size_t max_ids = 1000000;
+};
+
+/// `sources:` (config/sources.cc, docs/sources.md).
+struct SourcesConfig {
+  SplunkHecConfig splunk_hec;
+  SnsConfig sns;
+  CloudTrailConfig cloudtrail;
+  TcpSourceConfig tcp;
+  RedeliveryConfig redelivery;
+};
+
 struct DaemonConfig {
   HttpConfig http;
   StoreConfig store;
@@ -141,6 +226,7 @@ struct DaemonConfig {
   std::vector<rules::RuleSpec> rules;  // in file order
   AuthConfig auth;
   AuditConfig audit;
+  SourcesConfig sources;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 

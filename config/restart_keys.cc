@@ -60,6 +60,14 @@ void pipeline_changes(Changes& c, const DaemonConfig& a, const DaemonConfig& b) 
   c.check("limits.max_active_alerts", a.pipeline.max_active_alerts, b.pipeline.max_active_alerts);
 }
 
+// The listener is bound and the re-delivery set sized once, at start-up.
+void source_changes(Changes& c, const SourcesConfig& a, const SourcesConfig& b) {
+  c.check("sources.tcp.listen", a.tcp.listen, b.tcp.listen);
+  c.check("sources.tcp.max_connections", a.tcp.max_connections, b.tcp.max_connections);
+  c.check("sources.redelivery.window", a.redelivery.window, b.redelivery.window);
+  c.check("sources.redelivery.max_ids", a.redelivery.max_ids, b.redelivery.max_ids);
+}
+
 }  // namespace
 
 std::vector<std::string> restart_needed(const DaemonConfig& running, const DaemonConfig& loaded) {
@@ -68,6 +76,7 @@ std::vector<std::string> restart_needed(const DaemonConfig& running, const Daemo
   store_changes(c, running.store, loaded.store);
   pipeline_changes(c, running, loaded);
   audit_changes(c, running.audit, loaded.audit);
+  source_changes(c, running.sources, loaded.sources);
   return c.take();
 }
 

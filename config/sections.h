@@ -32,6 +32,15 @@ void read_auth(const YAML::Node& node, Diagnostics& diag, AuthConfig& out);
 /// The string at `n` with every `${NAME}` replaced from the environment; an
 /// unset or empty variable is an error that names it (never the value).
 std::string expand_env(const YAML::Node& n, const std::string& what);
+/// expand_env(), then the checks every secret token passes: 16 to 4096
+/// printable ASCII characters without spaces (it travels in a header).
+std::string read_secret(const YAML::Node& n, const std::string& what);
+
+/// `sources:` (sources.cc) — Splunk HEC tokens and limits, SNS signature
+/// and subscription policy, CloudTrail keep matchers, the TCP listener and
+/// re-delivery recognition. `http.tls` is read by read_tls() too.
+void read_sources(const YAML::Node& n, Diagnostics& diag, SourcesConfig& out);
+void read_tls(const YAML::Node& n, const std::string& what, TlsConfig& out);
 
 /// `audit:` (audit.cc) — `key` (HMAC-SHA256 chain; `${VAR}` expanded) and
 /// `anchor_file`.

@@ -26,6 +26,9 @@ struct Settings {
   // What ingest takes: the `limits` section and the resolve timeout.
   ingest::Limits limits;
   core::Duration resolve_timeout{0};
+  // `sources:`: HEC tokens, SNS policy, CloudTrail keep matchers (the TCP
+  // listener's address and the re-delivery window apply from start-up only).
+  SourcesConfig sources;
 };
 
 /// "3 rules, 1 inhibit rules, 12 services in the topology": for logs,

@@ -115,7 +115,10 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
       received_family_(
           r.counter("alertd_alerts_received_total", "Alerts accepted, by source.", {"source"})),
       rejected_family_(r.counter("alertd_alerts_rejected_total",
-                                 "Alerts or requests refused, by reason.", {"reason"})),
+                                 "Alerts or requests refused, by reason and by the source "
+                                 "that sent them (http: refused by the HTTP server before "
+                                 "routing).",
+                                 {"reason", "source"})),
       reloads_family_(r.counter("alertd_config_reloads_total",
                                 "Reloads of the rules via SIGHUP or POST /-/reload, by result.",
                                 {"result"})),
@@ -140,8 +143,10 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
   }
   // Every reason is visible at 0 from the start, so rate() and alerts on
   // refusals work before the first one happens.
-  for (auto reason : decoder_reasons) rejected_family_.with({reason});
-  for (auto reason : kRequestRejectReasons) rejected_family_.with({reason});
+  for (auto source : kRejectSources) {
+    for (auto reason : decoder_reasons) rejected_family_.with({reason, source});
+    for (auto reason : kRequestRejectReasons) rejected_family_.with({reason, source});
+  }
   for (auto reason : {"inhibit", "silence", "maintenance"}) suppressed_alerts.with({reason});
   for (auto action : {"archive", "delete"}) incidents_purged.with({action});
   for (auto task : {"problems", "retention"}) upkeep_errors.with({task});
@@ -186,8 +191,11 @@ void Metrics::audit_chain_checked(bool ok) {
   audit_chain_ok_family_.with({}).set(ok ? 1 : 0);
 }
 
-telemetry::Counter& Metrics::rejected(std::string_view reason) {
-  return rejected_family_.with({reason});
+telemetry::Counter& Metrics::rejected(std::string_view reason, std::string_view source) {
+  for (auto known : kRejectSources) {
+    if (known == source) return rejected_family_.with({reason, source});
+  }
+  return rejected_family_.with({reason, "generic"});
 }
 
 telemetry::Counter& Metrics::api_errors(std::string_view reason) {

@@ -24,6 +24,14 @@ inline constexpr std::string_view kRequestRejectReasons[] = {
 inline constexpr std::string_view kServerErrorReasons[] = {"internal", "too_many_connections",
                                                            "connection_limit", "accept_failed"};
 
+/// The `source` of alertd_alerts_rejected_total: the sources of
+/// core::kKnownSources as their endpoints name them, plus sns (the envelope,
+/// before its message is known), tcp (the NDJSON listener) and http (the
+/// server, before a route is chosen).
+inline constexpr std::string_view kRejectSources[] = {
+    "prometheus", "alertmanager", "grafana", "splunk", "cloudtrail", "cloudwatch",
+    "sns",        "pagerduty",    "generic", "tcp",    "http"};
+
 /// What alertd_build_info reports.
 struct BuildInfo {
   std::string_view version;
@@ -38,8 +46,9 @@ class Metrics {
 
   /// Accepted alerts, by source (free-form names count as "generic").
   telemetry::Counter& received(std::string_view source);
-  /// Refused alerts or requests, by reason token.
-  telemetry::Counter& rejected(std::string_view reason);
+  /// Refused alerts or requests, by reason token and source (one of
+  /// kRejectSources; anything else counts as "generic").
+  telemetry::Counter& rejected(std::string_view reason, std::string_view source);
 
   telemetry::Registry& registry;
   telemetry::Counter& deduplicated;

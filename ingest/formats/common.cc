@@ -17,54 +17,6 @@ std::string prefix(const Item& item) {
   return fmt::format("{} {}", item.noun, item.index);
 }
 
-bool has_control_char(std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
-
-// The noun used in messages for one entry of the map.
-std::string_view entry_noun(MapKind kind) {
-  return kind == MapKind::labels ? "label" : "annotation";
-}
-
-bool check_name(std::string_view name, MapKind kind, const Limits& limits, const Item& item,
-                DecodeError& err) {
-  const auto noun = entry_noun(kind);
-  if (name.empty()) {
-    return fail(err, reason::kEmptyLabelName, item, fmt::format("{} with an empty name", noun));
-  }
-  if (name.size() > limits.max_label_name_bytes) {
-    return fail(err, reason::kLabelNameTooLong, item,
-                fmt::format("{} name {} is {} bytes, limit {}", noun, quote(name), name.size(),
-                            limits.max_label_name_bytes));
-  }
-  // Lenient like Alertmanager's UTF-8 mode: any valid UTF-8 (stage 1 checked
-  // the body) except control characters, which break logs and exposition.
-  if (has_control_char(name)) {
-    return fail(err, reason::kInvalidLabelName, item,
-                fmt::format("{} name {} contains a control character", noun, quote(name)));
-  }
-  return true;
-}
-
-bool check_value(std::string_view name, std::string_view value, MapKind kind, const Limits& limits,
-                 const Item& item, DecodeError& err) {
-  const bool labels = kind == MapKind::labels;
-  const size_t limit = labels ? limits.max_label_value_bytes : limits.max_annotation_value_bytes;
-  if (value.size() <= limit) {
-    if (value.find('\0') == std::string_view::npos) return true;
-    return fail(err, reason::kNulByte, item,
-                fmt::format("{} {}: value contains a NUL byte (\\u0000), which the store cannot "
-                            "hold",
-                            entry_noun(kind), quote(name)));
-  }
-  return fail(err, labels ? reason::kLabelValueTooLong : reason::kAnnotationTooLong, item,
-              fmt::format("{} {}: value is {} bytes, limit {}", entry_noun(kind), quote(name),
-                          value.size(), limit));
-}
-
 // Sorts by name and rejects a name given twice (a JSON object with a repeated
 // key: which value was meant is unknowable, so neither is guessed).
 bool sort_unique(std::vector<KeyValue>& scratch, MapKind kind, const Item& item, DecodeError& err) {
@@ -116,6 +68,54 @@ size_t nesting(std::string_view raw) {
 }
 
 }  // namespace
+
+bool has_control_char(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// The noun used in messages for one entry of the map.
+std::string_view entry_noun(MapKind kind) {
+  return kind == MapKind::labels ? "label" : "annotation";
+}
+
+bool check_name(std::string_view name, MapKind kind, const Limits& limits, const Item& item,
+                DecodeError& err) {
+  const auto noun = entry_noun(kind);
+  if (name.empty()) {
+    return fail(err, reason::kEmptyLabelName, item, fmt::format("{} with an empty name", noun));
+  }
+  if (name.size() > limits.max_label_name_bytes) {
+    return fail(err, reason::kLabelNameTooLong, item,
+                fmt::format("{} name {} is {} bytes, limit {}", noun, quote(name), name.size(),
+                            limits.max_label_name_bytes));
+  }
+  // Lenient like Alertmanager's UTF-8 mode: any valid UTF-8 (stage 1 checked
+  // the body) except control characters, which break logs and exposition.
+  if (has_control_char(name)) {
+    return fail(err, reason::kInvalidLabelName, item,
+                fmt::format("{} name {} contains a control character", noun, quote(name)));
+  }
+  return true;
+}
+
+bool check_value(std::string_view name, std::string_view value, MapKind kind, const Limits& limits,
+                 const Item& item, DecodeError& err) {
+  const bool labels = kind == MapKind::labels;
+  const size_t limit = labels ? limits.max_label_value_bytes : limits.max_annotation_value_bytes;
+  if (value.size() <= limit) {
+    if (value.find('\0') == std::string_view::npos) return true;
+    return fail(err, reason::kNulByte, item,
+                fmt::format("{} {}: value contains a NUL byte (\\u0000), which the store cannot "
+                            "hold",
+                            entry_noun(kind), quote(name)));
+  }
+  return fail(err, labels ? reason::kLabelValueTooLong : reason::kAnnotationTooLong, item,
+              fmt::format("{} {}: value is {} bytes, limit {}", entry_noun(kind), quote(name),
+                          value.size(), limit));
+}
 
 bool fail(DecodeError& err, std::string_view reason, const Item& item, std::string_view message) {
   err.reason.assign(reason);

@@ -29,6 +29,7 @@ struct KeyValue {
 
 struct Decoder::State {
   od::parser parser;
+  simdjson::dom::parser dom;     // the DOM formats (builder.h)
   std::vector<KeyValue> labels;  // scratch, reused for every alert
   std::vector<KeyValue> annotations;
 };
@@ -147,6 +148,17 @@ bool value_type(od::value& v, od::json_type& type, const Item& item, std::string
                 DecodeError& err);
 
 enum class MapKind { labels, annotations };
+
+bool has_control_char(std::string_view s);
+/// "label" or "annotation", for messages.
+std::string_view entry_noun(MapKind kind);
+/// The rules every label or annotation name and value obeys, in every
+/// format: non-empty names without control characters, the byte limits of
+/// `limits`, no NUL. Each fills `err` and returns false when broken.
+bool check_name(std::string_view name, MapKind kind, const Limits& limits, const Item& item,
+                DecodeError& err);
+bool check_value(std::string_view name, std::string_view value, MapKind kind, const Limits& limits,
+                 const Item& item, DecodeError& err);
 
 /// Reads a JSON object of string -> string into `scratch` (cleared first; null
 /// is an absent map: missing_labels for labels, empty annotations),

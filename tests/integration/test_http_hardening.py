@@ -310,7 +310,8 @@ class HttpHardening(DaemonTestCase):
         samples = d.metrics()
         for reason in ("internal", "too_many_connections", "connection_limit", "accept_failed"):
             self.assertTrue((API_ERRORS, frozenset({("reason", reason)})) in samples, reason)
-        self.assertTrue((REJECTED, frozenset({("reason", "chunk_line_too_long")})) in samples)
+        self.assertTrue((REJECTED, frozenset({("reason", "chunk_line_too_long"), ("source", "http")}))
+                        in samples)
 
 
 if __name__ == "__main__":

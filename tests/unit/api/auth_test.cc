@@ -260,8 +260,7 @@ TEST(AuthSummary, CountsTokensPerRoleAndNamesOpenSources) {
   auto s = auth_summary(sample_auth());
   EXPECT_EQ(s,
             "3 API tokens (viewer 1, responder 1, admin 1); ingest: alertmanager needs a token "
-            "(1 ingest tokens, or any API token), generic needs a token (0 ingest tokens, or any "
-            "API token)");
+            "(1 ingest tokens, or any API token), 8 other sources need an API token");
   auto opened = sample_auth();
   opened.open_ingest = {"generic"};
   EXPECT_THAT(auth_summary(opened), HasSubstr("generic OPEN"));

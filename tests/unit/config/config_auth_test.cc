@@ -125,9 +125,9 @@ TEST_F(AuthConfigTest, OpenIngestNamesKnownSourcesOnly) {
   auto err = errors_of(R"(auth:
   tokens:
     - {token: "a-long-enough-token-0001", role: sender}
-  open_ingest: [generic, splunk]
+  open_ingest: [generic, splonk]
 )");
-  EXPECT_THAT(err, HasSubstr("cfg.yaml:4: auth.open_ingest: \"splunk\" is not an ingest endpoint"));
+  EXPECT_THAT(err, HasSubstr("cfg.yaml:4: auth.open_ingest: \"splonk\" is not an ingest endpoint"));
 }
 
 TEST_F(AuthConfigTest, DuplicateTokensAreRefusedAcrossBothLists) {
@@ -166,11 +166,11 @@ TEST_F(AuthConfigTest, UnknownIngestSourceIsRefused) {
   tokens:
     - {token: "a-long-enough-token-0001", role: admin}
   ingest:
-    - {token: "a-long-enough-token-0002", source: splunk}
+    - {token: "a-long-enough-token-0002", source: splonk}
     - {token: "a-long-enough-token-0003"}
 )");
-  EXPECT_THAT(err, HasSubstr("cfg.yaml:5: auth.ingest[0].source: \"splunk\" is not an ingest "
-                             "endpoint: alertmanager (POST /api/v2/alerts) or generic"));
+  EXPECT_THAT(err, HasSubstr("cfg.yaml:5: auth.ingest[0].source: \"splonk\" is not an ingest "
+                             "endpoint: alertmanager, generic, grafana"));
   EXPECT_THAT(err, HasSubstr("cfg.yaml:6: auth.ingest[1]: needs source"));
 }
 
