@@ -136,6 +136,7 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
                             is_ndjson(rc.request) ? Format::generic_ndjson : Format::generic_json,
                             std::move(responder));
                    });
+  add_webhook_routes(router, ctx);
 }
 
 }  // namespace alertd::api

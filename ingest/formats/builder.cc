@@ -80,6 +80,17 @@ void AlertBuilder::field(std::string_view name, std::string_view value) {
   entries.emplace_back(name, value);
 }
 
+void AlertBuilder::field_as(MapKind kind, std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  auto& entries = kind == MapKind::labels ? labels_ : annotations_;
+  if (find(entries, name) != entries.end()) return;
+  if (!fits(entries, kind, name, value)) {
+    ++skipped_;
+    return;
+  }
+  entries.emplace_back(name, value);
+}
+
 bool scalar_text(dom::element value, std::string& out) {
   switch (value.type()) {
     case dom::element_type::STRING:

@@ -56,6 +56,15 @@ class AlertBuilder {
   /// event). `prefix` is prepended with a dot when not empty.
   void object_fields(dom::object object, std::string_view prefix, size_t depth_left);
 
+  /// field() into the map of `kind` only (when it fits, else skipped).
+  void field_as(MapKind kind, std::string_view name, std::string_view value);
+
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  const Entries& labels() const { return labels_; }
+  const Entries& annotations() const { return annotations_; }
+  const Limits& limits() const { return limits_; }
+  const Item& item() const { return item_; }
+
   bool has_label(std::string_view name) const;
   std::string_view label_value(std::string_view name) const;
   size_t skipped() const { return skipped_; }
@@ -65,7 +74,6 @@ class AlertBuilder {
   bool finish(core::Alert& alert, const DecodeContext& ctx, DecodeError& err);
 
  private:
-  using Entries = std::vector<std::pair<std::string, std::string>>;
   bool set(Entries& entries, MapKind kind, std::string_view name, std::string_view value,
            DecodeError& err);
   bool fits(const Entries& entries, MapKind kind, std::string_view name,
