@@ -94,6 +94,16 @@ struct IngestCaller {
 std::variant<IngestCaller, Response> authorize_ingest(const ApiContext& ctx, const Request& req,
                                                       std::string_view source);
 
+/// The same check for a token that came some other way than the
+/// Authorization header (PagerDuty's routing_key, a Splunk HEC header).
+/// Without auth: the anonymous caller of tenant default.
+std::variant<IngestCaller, Response> authorize_ingest_token(const ApiContext& ctx,
+                                                            std::string_view token,
+                                                            std::string_view source);
+
+/// Whether `source` takes alerts only with a token (auth on, not opened).
+bool ingest_needs_token(const ApiContext& ctx, std::string_view source);
+
 /// For the start-up log and check-config: tokens per role and which ingest
 /// sources are open. Never a token.
 std::string auth_summary(const config::AuthConfig& auth);

@@ -137,6 +137,8 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
                             std::move(responder));
                    });
   add_webhook_routes(router, ctx);
+  add_pagerduty_routes(router, ctx);
+  add_hec_routes(router, ctx);
 }
 
 }  // namespace alertd::api

@@ -127,6 +127,9 @@ void ingest_document(ApiContext& ctx, Request& request, const DocumentEndpoint& 
   const auto dc = decode_context(ctx, *settings, std::get<IngestCaller>(caller).tenant);
   auto result = endpoint.decode(thread_decoder(*settings), request, dc, alerts);
   refuse_unstorable(*settings, endpoint.noun, alerts, result);
+  if (result.skipped_fields > 0) {
+    ctx.metrics.fields_skipped.with({endpoint.metric_source}).inc(result.skipped_fields);
+  }
   if (result.error) {
     const auto& e = *result.error;
     ctx.metrics.rejected(e.reason, endpoint.metric_source).inc();

@@ -35,7 +35,14 @@ inline constexpr size_t kFlattenDepth = 3;
 
 class AlertBuilder {
  public:
-  AlertBuilder(const Limits& limits, const Item& item) : limits_(limits), item_(item) {}
+  /// `skipped_total`, when given, gets skipped() added when the builder ends.
+  AlertBuilder(const Limits& limits, const Item& item, size_t* skipped_total = nullptr)
+      : limits_(limits), item_(item), skipped_total_(skipped_total) {}
+  ~AlertBuilder() {
+    if (skipped_total_ != nullptr) *skipped_total_ += skipped_;
+  }
+  AlertBuilder(const AlertBuilder&) = delete;
+  AlertBuilder& operator=(const AlertBuilder&) = delete;
 
   /// A label the format defines (alertname, host, eventName...): refused
   /// with `err` when its name or value breaks a rule. Overwrites an earlier
@@ -84,6 +91,7 @@ class AlertBuilder {
   Entries labels_;
   Entries annotations_;
   size_t skipped_ = 0;
+  size_t* skipped_total_;
 };
 
 /// A JSON scalar as text: strings as they are, numbers as their shortest

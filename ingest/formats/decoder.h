@@ -96,6 +96,9 @@ struct DecodeError {
 
 struct DecodeResult {
   size_t accepted = 0;  // alerts appended to `out`
+  // Fields of the events left out because they broke a limit (the DOM
+  // formats, builder.h); the alerts were kept without them.
+  size_t skipped_fields = 0;
   std::optional<DecodeError> error;
   bool ok() const { return !error.has_value(); }
 };

@@ -74,6 +74,11 @@ bool trigger_payload(dom::element payload, AlertBuilder& builder, PagerDutyEvent
   for (std::string_view key : {"component", "group", "class"}) {
     if (!builder.label(key, string_at(payload, key), err)) return false;
   }
+  // PagerDuty has no alert name; the kind of problem is what groups alerts
+  // when they name no service.
+  std::string_view name = string_at(payload, "class");
+  if (name.empty()) name = string_at(payload, "component");
+  if (!builder.label("alertname", name.empty() ? "pagerduty" : name, err)) return false;
   dom::object details;
   if (!payload["custom_details"].get_object().get(details)) builder.object_fields(details, "", 1);
   return true;

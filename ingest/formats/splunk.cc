@@ -150,13 +150,13 @@ bool event_body(dom::element event, const HecContext& hec, const Item& item, Ale
 
 bool decode_hec_event(dom::element root, const HecContext& hec, const Item& item,
                       const Limits& limits, const DecodeContext& ctx, core::Alert& out,
-                      DecodeError& err) {
+                      size_t* skipped, DecodeError& err) {
   if (!root.is_object()) return detail::fail(err, reason::kWrongType, item, "must be an object");
   dom::element event;
   if (root["event"].get(event) || event.is_null()) {
     return detail::fail(err, reason::kEventMissing, item, "event field is required");
   }
-  AlertBuilder builder(limits, item);
+  AlertBuilder builder(limits, item, skipped);
   if (!metadata(root, hec, item, builder, err)) return false;
   dom::element fields;
   if (!root["fields"].get(fields) && !indexed_fields(fields, item, builder, err)) return false;
@@ -237,7 +237,7 @@ DecodeResult Decoder::hec_events(std::string& body, const DecodeContext& ctx, co
     dom::element root;
     if (!detail::parse_dom(state_->dom, json, limits_, item, root, err)) return failed();
     core::Alert& alert = out.emplace_back();
-    if (!decode_hec_event(root, hec, item, limits_, ctx, alert, err)) {
+    if (!decode_hec_event(root, hec, item, limits_, ctx, alert, &result.skipped_fields, err)) {
       out.pop_back();
       return failed();
     }
@@ -252,8 +252,8 @@ namespace {
 // One /raw line: a JSON object is an event's fields, anything else its message.
 bool decode_raw_line(std::string_view line, dom::parser& parser, const HecContext& hec,
                      const Item& item, const Limits& limits, const DecodeContext& ctx,
-                     core::Alert& out, DecodeError& err) {
-  AlertBuilder builder(limits, item);
+                     core::Alert& out, size_t* skipped, DecodeError& err) {
+  AlertBuilder builder(limits, item, skipped);
   const std::pair<std::string_view, std::string_view> meta[] = {{"host", hec.host},
                                                                 {"source", hec.source},
                                                                 {"sourcetype", hec.sourcetype},
@@ -305,7 +305,8 @@ DecodeResult Decoder::hec_raw(std::string& body, const DecodeContext& ctx, const
       break;
     }
     core::Alert& alert = out.emplace_back();
-    if (!decode_raw_line(line, state_->dom, hec, item, limits_, ctx, alert, err)) {
+    if (!decode_raw_line(line, state_->dom, hec, item, limits_, ctx, alert, &result.skipped_fields,
+                         err)) {
       out.pop_back();
       break;
     }
@@ -345,6 +346,7 @@ DecodeResult Decoder::splunk_alert(std::string& body, const DecodeContext& ctx,
     set_times(out.back(), core::AlertStatus::firing, ctx.now);
     out.back().source = "splunk";
     result.accepted = 1;
+    result.skipped_fields = builder.skipped();
     return result;
   }
   if (ok) out.pop_back();
