@@ -55,6 +55,7 @@ bool read_action(dom::element root, PagerDutyEvent& event) {
 // The labels and annotations of a trigger's payload.
 bool trigger_payload(dom::element payload, AlertBuilder& builder, PagerDutyEvent& event,
                      DecodeError& err) {
+  const size_t problems_before = event.errors.size();
   const auto summary = string_at(payload, "summary");
   const auto source = string_at(payload, "source");
   const auto severity = string_at(payload, "severity");
@@ -66,7 +67,7 @@ bool trigger_payload(dom::element payload, AlertBuilder& builder, PagerDutyEvent
       severity != "info") {
     problem(event, "'payload.severity' must be one of critical, error, warning, info");
   }
-  if (!event.errors.empty()) return false;
+  if (event.errors.size() > problems_before) return false;
   if (!builder.annotation("summary", summary, err) || !builder.label("severity", severity, err) ||
       !builder.label("source", source, err)) {
     return false;
@@ -101,8 +102,8 @@ bool decode_event(dom::element root, const Item& item, const Limits& limits,
   const bool trigger = known_action && event.action == PagerDutyEvent::Action::trigger;
   if (trigger && (root["payload"].get(payload) || !payload.is_object())) {
     problem(event, "'payload' is missing or not an object");
-  } else if (trigger && event.errors.empty() && !trigger_payload(payload, builder, event, err)) {
-    if (event.errors.empty()) problem(event, err.message);
+  } else if (trigger && !trigger_payload(payload, builder, event, err) && !err.message.empty()) {
+    problem(event, err.message);  // a label or annotation broke a limit
   }
   if (!event.errors.empty()) {
     std::string joined;
