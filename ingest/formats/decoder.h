@@ -49,8 +49,6 @@ inline constexpr std::string_view kEventMissing = "event_missing";
 inline constexpr std::string_view kEventBlank = "event_blank";
 inline constexpr std::string_view kIncorrectIndex = "incorrect_index";
 inline constexpr std::string_view kInvalidIndexedField = "invalid_indexed_field";
-// A field a format requires is absent or empty (PagerDuty's event_action...).
-inline constexpr std::string_view kMissingField = "missing_field";
 // A field holds a value the format does not define (an unknown event_action...).
 inline constexpr std::string_view kInvalidValue = "invalid_value";
 
@@ -62,7 +60,7 @@ inline constexpr std::string_view kAll[] = {
     kTooManyAnnotations, kAnnotationTooLong, kInvalidTimestamp, kInvalidSource,
     kTooManyAlerts,      kTooDeep,           kNulByte,          kInvalidGzip,
     kEventMissing,       kEventBlank,        kIncorrectIndex,   kInvalidIndexedField,
-    kMissingField,       kInvalidValue};
+    kInvalidValue};
 }  // namespace reason
 
 /// Bounds on everything a request can make us hold (DESIGN.md §7).

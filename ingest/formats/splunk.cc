@@ -77,7 +77,8 @@ bool indexed_fields(dom::element fields, const Item& item, AlertBuilder& builder
   for (auto [name, value] : object) {
     text.clear();
     if (value.is_array()) {
-      for (dom::element v : value.get_array().value_unsafe()) {
+      const dom::array values = value.get_array().value_unsafe();
+      for (dom::element v : values) {
         if (!detail::scalar_text(v, part)) {
           return detail::fail(
               err, reason::kInvalidIndexedField, item,
@@ -222,9 +223,10 @@ DecodeResult Decoder::hec_events(std::string& body, const DecodeContext& ctx, co
   }
   while (pos < text.size()) {
     const Item item{"event", result.accepted};
-    if (result.accepted == hec.max_events) {
+    if (result.accepted == std::min(hec.max_events, limits_.max_alerts_per_request)) {
       detail::fail(err, reason::kTooManyAlerts, item,
-                   fmt::format("more than {} events in one request", hec.max_events));
+                   fmt::format("more than {} events in one request",
+                               std::min(hec.max_events, limits_.max_alerts_per_request)));
       return failed();
     }
     const size_t end = text[pos] == '{' ? object_end(text, pos) : std::string_view::npos;
@@ -295,9 +297,10 @@ DecodeResult Decoder::hec_raw(std::string& body, const DecodeContext& ctx, const
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
     if (line.empty()) continue;
     const Item item{"event", result.accepted};
-    if (result.accepted == hec.max_events) {
+    if (result.accepted == std::min(hec.max_events, limits_.max_alerts_per_request)) {
       detail::fail(err, reason::kTooManyAlerts, item,
-                   fmt::format("more than {} events in one request", hec.max_events));
+                   fmt::format("more than {} events in one request",
+                               std::min(hec.max_events, limits_.max_alerts_per_request)));
       break;
     }
     if (!simdjson::validate_utf8(line.data(), line.size())) {
