@@ -18,8 +18,10 @@
 //                      /api/v1/problems/{id}/{known_error|resolve|close}
 //   admin              POST /-/reload
 //   sender             POST /api/v2/alerts (source "alertmanager"), POST /api/v1/events
-//                      ("generic"): authorize_ingest(); the source's ingest tokens too,
-//                      and none for a source named in auth.open_ingest
+//                      ("generic") and every other ingest endpoint under its source's
+//                      name (kIngestEndpointSources, docs/sources.md): authorize_ingest();
+//                      the source's ingest tokens too, and none for a source named in
+//                      auth.open_ingest
 //
 // Tenants: with auth on, a request acts for its token's tenant only. A
 // request that names another tenant (`?tenant=` here, a body `tenant` via
