@@ -22,6 +22,7 @@
 #include "daemon/reloader.h"
 #include "daemon/store_open.h"
 #include "daemon/store_readers.h"
+#include "daemon/tcp_source.h"
 #include "daemon/version.h"
 #include "ingest/formats/decoder.h"
 #include "telemetry/daemon_metrics.h"
@@ -185,7 +186,8 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config,
 
 // Runs the pipeline behind the API until a stop signal, then drains it.
 void serve(const config::DaemonConfig& config, const RunOptions& options, api::ApiContext& api,
-           StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers) {
+           StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers,
+           ingest::tcp::Listener* tcp) {
   auto* journal = state.journal.journal.get();
   if (journal != nullptr) journal->start();
   Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock, journal);
@@ -217,10 +219,13 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
     spdlog::info("ready: {} shards, queue capacity {} per shard, durability {}",
                  config.pipeline.shards, config.pipeline.queue_capacity,
                  journal != nullptr ? "journal" : "none");
+    if (tcp != nullptr) tcp->start();  // its backlog waited for the replay
   }
   sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
+  // Batches already offered are decided before the pipeline drains.
+  if (tcp != nullptr) tcp->stop(config.durability.shutdown_timeout);
   readers.stop();  // before the store closes
   pipeline.stop_and_drain();
   api.pipeline.store(nullptr, std::memory_order_release);
@@ -253,6 +258,11 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     return 1;
   }
   spdlog::info("listening on http://{}", *bound);
+  auto tcp = open_tcp_source(config, api);
+  if (!tcp) {
+    spdlog::critical("{}", tcp.error().message);
+    return 1;
+  }
   log_access(config, *bound);
   if (!options.port_file.empty() && !write_port_file(options.port_file, *bound)) {
     spdlog::critical("cannot write the port file {}", options.port_file);
@@ -264,7 +274,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  serve(config, options, api, *state, signals, server, readers);
+  serve(config, options, api, *state, signals, server, readers, tcp->get());
   spdlog::info("drained and committed; bye");
   return 0;
 }
