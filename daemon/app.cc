@@ -187,12 +187,13 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config,
 // Runs the pipeline behind the API until a stop signal, then drains it.
 void serve(const config::DaemonConfig& config, const RunOptions& options, api::ApiContext& api,
            StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers,
-           ingest::tcp::Listener* tcp) {
+           TcpSource& tcp) {
   auto* journal = state.journal.journal.get();
   if (journal != nullptr) journal->start();
   Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock, journal);
   pipeline.start(std::move(state.from));
   Reloader reloader(config, options, api, pipeline);
+  reloader.set_tcp_tls(tcp.tls.get());
   api.reload = [&reloader] { return reloader(); };
   // Called on the writer thread after a silence write.
   api.silences_changed = [&pipeline, s = state.store.get()] {
@@ -219,13 +220,13 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
     spdlog::info("ready: {} shards, queue capacity {} per shard, durability {}",
                  config.pipeline.shards, config.pipeline.queue_capacity,
                  journal != nullptr ? "journal" : "none");
-    if (tcp != nullptr) tcp->start();  // its backlog waited for the replay
+    if (tcp.listener) tcp.listener->start();  // its backlog waited for the replay
   }
   sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
   // Batches already offered are decided before the pipeline drains.
-  if (tcp != nullptr) tcp->stop(config.durability.shutdown_timeout);
+  if (tcp.listener) tcp.listener->stop(config.durability.shutdown_timeout);
   readers.stop();  // before the store closes
   pipeline.stop_and_drain();
   api.pipeline.store(nullptr, std::memory_order_release);
@@ -274,7 +275,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  serve(config, options, api, *state, signals, server, readers, tcp->get());
+  serve(config, options, api, *state, signals, server, readers, *tcp);
   spdlog::info("drained and committed; bye");
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "api/auth.h"
 #include "config/restart_keys.h"
 #include "config/settings.h"
+#include "daemon/tcp_source.h"
 
 namespace alertd::daemon {
 
@@ -25,6 +26,19 @@ core::Error Reloader::fail(core::Error error) {
   return error;
 }
 
+// New handshakes take the renewed certificate; a file that does not load
+// keeps the running one, and the answer says so.
+std::string Reloader::reload_tls(const config::DaemonConfig& loaded) {
+  if (tcp_tls_ == nullptr) return "";
+  const auto& tls = loaded.sources.tcp.tls;
+  if (!tls.enabled()) return "; sources.tcp.tls: turning TLS off needs a restart";
+  if (auto error = tcp_tls_->reload(tls_files(tls))) {
+    spdlog::error("reload: sources.tcp.tls: {}; the running certificate stays", error->message);
+    return "; sources.tcp.tls: " + error->message + "; the running certificate stays";
+  }
+  return "; sources.tcp.tls: certificate reloaded";
+}
+
 core::Result<api::ReloadOutcome> Reloader::operator()() {
   std::lock_guard lock(mutex_);
   auto loaded = options_.config_file.empty()
@@ -42,7 +56,7 @@ core::Result<api::ReloadOutcome> Reloader::operator()() {
 
   api::ReloadOutcome outcome;
   outcome.summary = config::rules_summary((*settings)->rules->size(), (*settings)->correlation) +
-                    "; " + api::auth_summary(loaded->auth);
+                    "; " + api::auth_summary(loaded->auth) + reload_tls(*loaded);
   outcome.restart_needed = config::restart_needed(running_, *loaded);
   api_.metrics.reloads(true).inc();
   api_.metrics.last_reload_ok.set(1);

@@ -73,13 +73,19 @@ ingest::tcp::Verdict tcp_verdict(api::Engine::Offer offer) {
   return {false, "shutting_down", {}};
 }
 
-core::Result<std::unique_ptr<ingest::tcp::Listener>> open_tcp_source(
-    const config::DaemonConfig& config, api::ApiContext& api) {
+ingest::tcp::TlsFiles tls_files(const config::TlsConfig& tls) {
+  return {tls.cert_file, tls.key_file, tls.client_ca_file};
+}
+
+core::Result<TcpSource> open_tcp_source(const config::DaemonConfig& config, api::ApiContext& api) {
   const auto& tcp = config.sources.tcp;
-  if (!tcp.enabled()) return std::unique_ptr<ingest::tcp::Listener>();
+  TcpSource source;
+  if (!tcp.enabled()) return source;
   if (auto problem = auth_problem(config)) return core::Error{"tcp_auth", *problem};
   if (tcp.tls.enabled()) {
-    return core::Error{"tcp_tls", "sources.tcp.tls: TLS on the TCP listener is not built yet"};
+    auto tls = ingest::tcp::TlsContextHolder::open(tls_files(tcp.tls));
+    if (!tls) return core::Error{"tcp_tls", "sources.tcp.tls: " + tls.error().message};
+    source.tls = std::move(*tls);
   }
   auto initial = config::make_settings(config, 0);
   if (!initial) return initial.error();
@@ -88,15 +94,20 @@ core::Result<std::unique_ptr<ingest::tcp::Listener>> open_tcp_source(
   options.max_line_bytes = tcp.max_line_bytes;
   options.max_connections = tcp.max_connections;
   options.tenant = tcp.tenant;
+  options.tls = source.tls.get();
   auto listener = std::make_unique<ingest::tcp::Listener>(
       std::move(options), hooks(api, std::move(*initial)), api.clock, api.metrics);
   auto bound = listener->listen();
   if (!bound) return bound.error();
+  const char* transport = !source.tls                      ? "plain TCP"
+                          : tcp.tls.client_ca_file.empty() ? "TLS"
+                                                           : "TLS, client certificates required";
   spdlog::info(
-      "tcp: NDJSON listener bound to {} (tenant {}, max_line_bytes {}, "
+      "tcp: NDJSON listener bound to {} ({}; tenant {}, max_line_bytes {}, "
       "max_connections {})",
-      *bound, tcp.tenant, tcp.max_line_bytes, tcp.max_connections);
-  return listener;
+      *bound, transport, tcp.tenant, tcp.max_line_bytes, tcp.max_connections);
+  source.listener = std::move(listener);
+  return source;
 }
 
 }  // namespace alertd::daemon

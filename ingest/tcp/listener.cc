@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <charconv>
 #include <condition_variable>
 #include <limits>
@@ -83,6 +84,7 @@ struct Listener::Impl {
   telemetry::Counter& bytes_total;
   telemetry::CounterFamily& backpressure;
   telemetry::Counter& line_too_long;
+  telemetry::Counter& tls_failures;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -109,12 +111,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
         timer_(socket_.get_executor()),
         context_(context),
         framer_(impl.options.max_line_bytes) {
+    if (impl.options.tls != nullptr) {
+      tls_context_ = impl.options.tls->current();  // a reload changes only later handshakes
+      tls_.emplace(socket_, *tls_context_);
+    }
     boost::system::error_code ec;
     auto remote = socket_.remote_endpoint(ec);
     peer_ = ec ? std::string("unknown peer") : endpoint_text(remote);
   }
 
-  void start() { read(); }
+  void start();
   // On stop: a connection waiting on a read or a retry ends now; one whose
   // batch is being decided ends once it is.
   void shut() {
@@ -136,6 +142,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Listener::Impl& impl_;
   tcp::socket socket_;
+  std::shared_ptr<asio::ssl::context> tls_context_;
+  std::optional<asio::ssl::stream<tcp::socket&>> tls_;
   asio::steady_timer timer_;
   size_t context_;
   std::string peer_;
@@ -154,13 +162,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t lines_ = 0, alerts_ = 0, bytes_ = 0, errors_ = 0, retries_ = 0;
 };
 
+void Connection::start() {
+  if (!tls_) return read();
+  tls_->async_handshake(asio::ssl::stream_base::server,
+                        [self = shared_from_this()](const boost::system::error_code& ec) {
+                          if (!ec) return self->read();
+                          self->impl_.tls_failures.inc();
+                          self->close("TLS handshake failed: " + ec.message());
+                        });
+}
+
 void Connection::read() {
   if (impl_.stopping.load(std::memory_order_acquire)) return close("shutting down");
   const size_t n = impl_.options.read_bytes;
-  char* into = framer_.prepare(n);
-  socket_.async_read_some(asio::buffer(into, n),
-                          [self = shared_from_this()](const boost::system::error_code& ec,
-                                                      size_t read) { self->on_read(ec, read); });
+  auto buffer = asio::buffer(framer_.prepare(n), n);
+  auto done = [self = shared_from_this()](const boost::system::error_code& ec, size_t read) {
+    self->on_read(ec, read);
+  };
+  if (tls_) {
+    tls_->async_read_some(buffer, std::move(done));
+  } else {
+    socket_.async_read_some(buffer, std::move(done));
+  }
 }
 
 void Connection::on_read(const boost::system::error_code& ec, size_t n) {
@@ -169,7 +192,8 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n) {
   impl_.bytes_total.inc(n);
   if (ec) {
     end_after_batch_ = true;
-    if (ec == asio::error::eof) {
+    // A TLS peer that closes without close_notify has still sent whole lines.
+    if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       framer_.finish();  // a last line without '\n' counts too
       end_reason_ = "closed by the peer";
     } else {
@@ -320,7 +344,12 @@ Listener::Impl::Impl(Options o, Hooks h, const core::Clock& c, telemetry::Metric
                                       "Batches the pipeline refused and the TCP source offers "
                                       "again after a delay (reading paused), by reason.",
                                       {"reason"})),
-      line_too_long(m.rejected("line_too_long", "tcp")) {
+      line_too_long(m.rejected("line_too_long", "tcp")),
+      tls_failures(m.registry
+                       .counter("alertd_tcp_tls_handshake_failures_total",
+                                "TCP NDJSON connections closed because the TLS handshake failed "
+                                "(no or an untrusted client certificate, not TLS, ...).")
+                       .with({})) {
   const size_t n = std::max<size_t>(1, options.threads);
   for (size_t i = 0; i < n; ++i) {
     contexts.push_back(std::make_unique<asio::io_context>(1));

@@ -22,6 +22,7 @@
 #include "core/time.h"
 #include "ingest/formats/decoder.h"
 #include "ingest/formats/storable.h"
+#include "ingest/tcp/tls_context.h"
 #include "telemetry/daemon_metrics.h"
 
 namespace alertd::ingest::tcp {
@@ -55,7 +56,8 @@ struct Options {
   size_t max_connections = 1000;
   std::string tenant = "default";
   size_t threads = 2;
-  size_t read_bytes = 256 << 10;  // one read, and so about one batch
+  size_t read_bytes = 256 << 10;    // one read, and so about one batch
+  TlsContextHolder* tls = nullptr;  // owned by the caller; nullptr: plain TCP
 };
 
 class Listener {
