@@ -187,13 +187,14 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config,
 // Runs the pipeline behind the API until a stop signal, then drains it.
 void serve(const config::DaemonConfig& config, const RunOptions& options, api::ApiContext& api,
            StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers,
-           TcpSource& tcp) {
+           TcpSource& tcp, ingest::tcp::TlsContextHolder* http_tls) {
   auto* journal = state.journal.journal.get();
   if (journal != nullptr) journal->start();
   Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock, journal);
   pipeline.start(std::move(state.from));
   Reloader reloader(config, options, api, pipeline);
   reloader.set_tcp_tls(tcp.tls.get());
+  reloader.set_http_tls(http_tls);
   api.reload = [&reloader] { return reloader(); };
   // Called on the writer thread after a silence write.
   api.silences_changed = [&pipeline, s = state.store.get()] {
@@ -249,7 +250,14 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   StoreReaders readers(kStoreReaderThreads, kStoreReaderQueue);
   router.set_places(route_places(api, readers));
 
-  api::Server server(api::server_options(config, metrics),
+  auto http_tls = open_listener_tls(config.http.tls, "http.tls");
+  if (!http_tls) {
+    spdlog::critical("{}", http_tls.error().message);
+    return 1;
+  }
+  auto server_options = api::server_options(config, metrics);
+  if (*http_tls) server_options.tls = [tls = http_tls->get()] { return tls->current(); };
+  api::Server server(std::move(server_options),
                      [&router](api::Request&& request, api::Responder responder) {
                        router.dispatch(std::move(request), std::move(responder));
                      });
@@ -258,7 +266,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     spdlog::critical("{}", bound.error().message);
     return 1;
   }
-  spdlog::info("listening on http://{}", *bound);
+  spdlog::info("listening on {}://{}", *http_tls ? "https" : "http", *bound);
   auto tcp = open_tcp_source(config, api);
   if (!tcp) {
     spdlog::critical("{}", tcp.error().message);
@@ -275,7 +283,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  serve(config, options, api, *state, signals, server, readers, *tcp);
+  serve(config, options, api, *state, signals, server, readers, *tcp, http_tls->get());
   spdlog::info("drained and committed; bye");
   return 0;
 }

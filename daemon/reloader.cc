@@ -1,5 +1,6 @@
 #include "daemon/reloader.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "api/auth.h"
@@ -17,6 +18,19 @@ std::string joined(const std::vector<std::string>& keys) {
   return out;
 }
 
+// New handshakes take the renewed certificate; a file that does not load
+// keeps the running one, and the answer says so.
+std::string reload_one(std::string_view key, ingest::tcp::TlsContextHolder* holder,
+                       const config::TlsConfig& tls) {
+  if (holder == nullptr) return "";
+  if (!tls.enabled()) return fmt::format("; {}: turning TLS off needs a restart", key);
+  if (auto error = holder->reload(tls_files(tls))) {
+    spdlog::error("reload: {}: {}; the running certificate stays", key, error->message);
+    return fmt::format("; {}: {}; the running certificate stays", key, error->message);
+  }
+  return fmt::format("; {}: certificate reloaded", key);
+}
+
 }  // namespace
 
 core::Error Reloader::fail(core::Error error) {
@@ -26,17 +40,9 @@ core::Error Reloader::fail(core::Error error) {
   return error;
 }
 
-// New handshakes take the renewed certificate; a file that does not load
-// keeps the running one, and the answer says so.
 std::string Reloader::reload_tls(const config::DaemonConfig& loaded) {
-  if (tcp_tls_ == nullptr) return "";
-  const auto& tls = loaded.sources.tcp.tls;
-  if (!tls.enabled()) return "; sources.tcp.tls: turning TLS off needs a restart";
-  if (auto error = tcp_tls_->reload(tls_files(tls))) {
-    spdlog::error("reload: sources.tcp.tls: {}; the running certificate stays", error->message);
-    return "; sources.tcp.tls: " + error->message + "; the running certificate stays";
-  }
-  return "; sources.tcp.tls: certificate reloaded";
+  return reload_one("http.tls", http_tls_, loaded.http.tls) +
+         reload_one("sources.tcp.tls", tcp_tls_, loaded.sources.tcp.tls);
 }
 
 core::Result<api::ReloadOutcome> Reloader::operator()() {

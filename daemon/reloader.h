@@ -28,6 +28,8 @@ class Reloader {
 
   /// The TCP listener's TLS context, whose files each reload loads again.
   void set_tcp_tls(ingest::tcp::TlsContextHolder* tls) { tcp_tls_ = tls; }
+  /// The HTTP server's (http.tls), likewise.
+  void set_http_tls(ingest::tcp::TlsContextHolder* tls) { http_tls_ = tls; }
 
  private:
   core::Error fail(core::Error error);
@@ -38,6 +40,7 @@ class Reloader {
   api::ApiContext& api_;
   Pipeline& pipeline_;
   ingest::tcp::TlsContextHolder* tcp_tls_ = nullptr;
+  ingest::tcp::TlsContextHolder* http_tls_ = nullptr;
   std::mutex mutex_;
 };
 

@@ -77,16 +77,22 @@ ingest::tcp::TlsFiles tls_files(const config::TlsConfig& tls) {
   return {tls.cert_file, tls.key_file, tls.client_ca_file};
 }
 
+core::Result<std::unique_ptr<ingest::tcp::TlsContextHolder>> open_listener_tls(
+    const config::TlsConfig& tls, std::string_view key) {
+  if (!tls.enabled()) return std::unique_ptr<ingest::tcp::TlsContextHolder>();
+  auto holder = ingest::tcp::TlsContextHolder::open(tls_files(tls));
+  if (!holder) return core::Error{"tls", std::string(key) + ": " + holder.error().message};
+  return std::move(*holder);
+}
+
 core::Result<TcpSource> open_tcp_source(const config::DaemonConfig& config, api::ApiContext& api) {
   const auto& tcp = config.sources.tcp;
   TcpSource source;
   if (!tcp.enabled()) return source;
   if (auto problem = auth_problem(config)) return core::Error{"tcp_auth", *problem};
-  if (tcp.tls.enabled()) {
-    auto tls = ingest::tcp::TlsContextHolder::open(tls_files(tcp.tls));
-    if (!tls) return core::Error{"tcp_tls", "sources.tcp.tls: " + tls.error().message};
-    source.tls = std::move(*tls);
-  }
+  auto tls = open_listener_tls(tcp.tls, "sources.tcp.tls");
+  if (!tls) return tls.error();
+  source.tls = std::move(*tls);
   auto initial = config::make_settings(config, 0);
   if (!initial) return initial.error();
   ingest::tcp::Options options;

@@ -27,6 +27,11 @@ struct TcpSource {
 /// client certificates).
 core::Result<TcpSource> open_tcp_source(const config::DaemonConfig& config, api::ApiContext& api);
 
+/// The TLS context of a listener's TlsConfig (`key` names it in errors),
+/// or nullptr when TLS is off there.
+core::Result<std::unique_ptr<ingest::tcp::TlsContextHolder>> open_listener_tls(
+    const config::TlsConfig& tls, std::string_view key);
+
 /// The files of a TlsConfig.
 ingest::tcp::TlsFiles tls_files(const config::TlsConfig& tls);
 

@@ -1,8 +1,9 @@
-"""TLS on the TCP NDJSON listener (sources.tcp.tls) with certificates the
-test makes with the openssl CLI: lines over TLS are taken, a plain-TCP
-client fails the handshake and is counted, a certificate swapped on disk is
-served to new handshakes after a reload (SIGHUP), a bad new file keeps the
-running certificate, and client certificates let a listener run under auth."""
+"""TLS on the TCP NDJSON listener (sources.tcp.tls) and on the HTTP listener
+(http.tls), with certificates the test makes with the openssl CLI: lines
+over TLS are taken, a plain-TCP client fails the handshake and is counted,
+a certificate swapped on disk is served to new handshakes after a reload
+(SIGHUP), a bad new file keeps the running certificate, and client
+certificates let a listener run under auth."""
 
 import os
 import re
@@ -12,7 +13,9 @@ import ssl
 import subprocess
 import textwrap
 
-from harness import DaemonTestCase, metric_sum
+import http.client
+
+from harness import Daemon, DaemonTestCase, metric_sum
 from test_tcp import BOUND_RE, line, read_until_closed
 
 
@@ -144,3 +147,45 @@ class TcpTlsTest(DaemonTestCase):
                    what="the client without a certificate refused")
         self.assertIn("peer did not return a certificate", d.read_log())
         self.assertEqual(metric('alertd_alerts_received_total{source="generic"}'), 1)
+
+
+class HttpTlsTest(DaemonTestCase):
+    def test_https_serves_the_api_and_a_reloaded_certificate(self):
+        work = self.make_workdir()
+        cert, key = make_cert(work, "http", "alertd-http-old")
+        new_cert, new_key = make_cert(work, "http-new", "alertd-http-new")
+        cfg = textwrap.dedent(f"""\
+            http:
+              tls:
+                cert_file: {cert}
+                key_file: {key}
+            """)
+        d = Daemon(work, cfg)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cert)
+        d.tls_context = ctx
+        self._daemons.append(d)
+        self.addCleanup(d.kill)
+        d.start()  # /-/ready answered over HTTPS, the certificate checked for 127.0.0.1
+        self.assertIn("listening on https://", d.read_log())
+        d.post_events({"labels": {"alertname": "OverHttps", "service": "tls"}})
+        d.wait_for(lambda: metric_sum(d.metrics(), "alertd_alerts_received_total") == 1,
+                   what="the alert over HTTPS")
+        plain = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+        with self.assertRaises((http.client.HTTPException, OSError)):
+            plain.request("GET", "/-/healthy")
+            plain.getresponse()
+        plain.close()
+        old_der = served_cert(d.port)
+        self.assertEqual(old_der, der_of(cert))
+        os.replace(new_cert, cert)
+        os.replace(new_key, key)
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_for(lambda: "http.tls: certificate reloaded" in d.read_log(),
+                   what="the reload of the HTTP certificate")
+        self.assertEqual(served_cert(d.port), der_of(cert))
+        self.assertNotEqual(served_cert(d.port), old_der)
+        d.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        d.tls_context.load_verify_locations(cert)
+        self.assertEqual(d.get("/-/healthy").status, 200)
+        d.stop()
