@@ -90,6 +90,7 @@ struct Listener::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::vector<std::unordered_set<Connection*>> live;  // per context, touched on its thread
   std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::steady_timer> accept_timer;
   std::vector<std::thread> threads;
   size_t next_context = 0;
 
@@ -357,6 +358,7 @@ Listener::Impl::Impl(Options o, Hooks h, const core::Clock& c, telemetry::Metric
   }
   live.resize(n);
   acceptor.emplace(*contexts.front());
+  accept_timer.emplace(*contexts.front());
   for (auto reason :
        {"queue_full", "journal_full", "journal_failed", "active_alert_limit", "not_ready"}) {
     backpressure.with({reason});
@@ -369,8 +371,16 @@ void Listener::Impl::accept() {
       *contexts[target], [this, target](const boost::system::error_code& ec, tcp::socket socket) {
         if (ec == asio::error::operation_aborted || stopping.load(std::memory_order_acquire))
           return;
-        if (!ec) on_accept(std::move(socket), target);
-        accept();
+        if (!ec) {
+          on_accept(std::move(socket), target);
+          return accept();
+        }
+        // EMFILE and the like fail again at once while their cause lasts.
+        spdlog::warn("tcp: accept failed: {}; retrying in 100 ms", ec.message());
+        accept_timer->expires_after(std::chrono::milliseconds(100));
+        accept_timer->async_wait([this](const boost::system::error_code& wait_ec) {
+          if (!wait_ec && !stopping.load(std::memory_order_acquire)) accept();
+        });
       });
 }
 
@@ -458,7 +468,10 @@ void Listener::stop(core::Duration wait) {
   for (size_t i = 0; i < impl.contexts.size(); ++i) {
     asio::post(*impl.contexts[i], [&impl, i] {
       boost::system::error_code ec;
-      if (i == 0) impl.acceptor->close(ec);
+      if (i == 0) {
+        impl.acceptor->close(ec);
+        impl.accept_timer->cancel();
+      }
       // shut() may end a connection, which leaves `live`: iterate a copy.
       auto connections = std::vector<Connection*>(impl.live[i].begin(), impl.live[i].end());
       for (auto* c : connections) c->shut();

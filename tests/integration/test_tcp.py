@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -103,6 +104,36 @@ class TcpStreamTest(TcpTestCase):
             s.shutdown(socket.SHUT_WR)
             self.assertTrue(read_until_closed(s))
         self.wait_received(d, 2)
+
+
+class TcpBackpressureTest(TcpTestCase):
+    def test_full_queues_pause_reading_and_nothing_is_dropped(self):
+        # One shard holding one batch, no journal: while the shard works on a
+        # batch, the next offer is refused queue_full and offered again.
+        cfg = config() + textwrap.dedent("""\
+            durability:
+              mode: none
+            pipeline:
+              shards: 1
+              queue_capacity: 1
+            """)
+        d = self.start_daemon(cfg)
+        d.tcp_port = int(d.wait_for(lambda: BOUND_RE.search(d.read_log())).group(1))
+        total = 100_000
+        payloads = ["".join(line(i, instance=f"host-{i % 5000}") for i in range(k, total, 2))
+                    .encode() for k in (0, 1)]
+        socks = [self.connect(d), self.connect(d)]
+        for s, p in zip(socks, payloads):
+            s.sendall(p)
+            s.shutdown(socket.SHUT_WR)
+        for s in socks:
+            self.assertTrue(read_until_closed(s, timeout=120))
+            s.close()
+        self.wait_received(d, total)
+        m = d.metrics()
+        self.assertEqual(metric_sum(m, "alertd_alerts_rejected_total", source="tcp"), 0)
+        refused = metric_sum(m, "alertd_tcp_backpressure_total", reason="queue_full")
+        sys.stderr.write(f"\nbatches refused queue_full and offered again: {refused:.0f}\n")
 
 
 class TcpBadInputTest(TcpTestCase):
