@@ -22,7 +22,9 @@ std::string joined(const std::vector<std::string>& keys) {
 // keeps the running one, and the answer says so.
 std::string reload_one(std::string_view key, ingest::tcp::TlsContextHolder* holder,
                        const config::TlsConfig& tls) {
-  if (holder == nullptr) return "";
+  if (holder == nullptr) {
+    return tls.enabled() ? fmt::format("; {}: turning TLS on needs a restart", key) : "";
+  }
   if (!tls.enabled()) return fmt::format("; {}: turning TLS off needs a restart", key);
   if (auto error = holder->reload(tls_files(tls))) {
     spdlog::error("reload: {}: {}; the running certificate stays", key, error->message);
