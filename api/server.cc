@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <cctype>
 #include <charconv>
@@ -70,6 +71,41 @@ ServerOptions with_defaults(ServerOptions o) {
 }
 
 // What every session shares with the server; lives as long as the server.
+// A connection's byte stream: plain TCP, or TLS over it (http.tls). The
+// timeouts stay on the TCP layer either way.
+class Stream {
+ public:
+  using executor_type = beast::tcp_stream::executor_type;
+  Stream(tcp::socket&& socket, std::shared_ptr<asio::ssl::context> tls)
+      : tcp_(std::move(socket)), tls_context_(std::move(tls)) {
+    if (tls_context_) tls_.emplace(tcp_, *tls_context_);
+  }
+  executor_type get_executor() { return tcp_.get_executor(); }
+  tcp::socket& socket() { return tcp_.socket(); }
+  void expires_after(core::Duration d) { tcp_.expires_after(d); }
+  bool is_tls() const { return tls_.has_value(); }
+
+  template <typename Handler>
+  void async_handshake(Handler&& handler) {
+    tls_->async_handshake(asio::ssl::stream_base::server, std::forward<Handler>(handler));
+  }
+  template <typename Buffers, typename Handler>
+  void async_read_some(const Buffers& buffers, Handler&& handler) {
+    if (tls_) return tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    tcp_.async_read_some(buffers, std::forward<Handler>(handler));
+  }
+  template <typename Buffers, typename Handler>
+  void async_write_some(const Buffers& buffers, Handler&& handler) {
+    if (tls_) return tls_->async_write_some(buffers, std::forward<Handler>(handler));
+    tcp_.async_write_some(buffers, std::forward<Handler>(handler));
+  }
+
+ private:
+  beast::tcp_stream tcp_;
+  std::shared_ptr<asio::ssl::context> tls_context_;  // kept for the handshake's lifetime
+  std::optional<asio::ssl::stream<beast::tcp_stream&>> tls_;
+};
+
 struct Shared {
   Shared(ServerOptions o, Handler h)
       : options(with_defaults(std::move(o))),
@@ -88,7 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // `counted`: the client address this connection holds a place of.
   Session(tcp::socket&& socket, asio::io_context& context, Shared& shared,
           std::optional<asio::ip::address> counted)
-      : stream_(std::move(socket)),
+      : stream_(std::move(socket), shared.options.tls ? shared.options.tls() : nullptr),
         context_(context),
         shared_(shared),
         options_(shared.options),
@@ -102,11 +138,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void run() {
     asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::do_read, shared_from_this()));
+                   beast::bind_front_handler(&Session::start, shared_from_this()));
   }
 
   // Its address is at max_connections_per_ip: answer 503 without reading.
   void refuse_connection() {
+    refused_ = true;
+    run();
+  }
+
+ private:
+  enum class After { read_next, close, linger };
+
+  // TLS first (within the read timeout); a failed handshake just closes.
+  void start() {
+    if (!stream_.is_tls()) return refused_ ? answer_refused() : do_read();
+    stream_.expires_after(options_.read_timeout);
+    stream_.async_handshake([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->do_close();
+      self->refused_ ? self->answer_refused() : self->do_read();
+    });
+  }
+
+  void answer_refused() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       self->stream_.expires_after(self->options_.linger_timeout);
       auto limit = std::to_string(self->options_.max_connections_per_ip);
@@ -117,9 +171,6 @@ class Session : public std::enable_shared_from_this<Session> {
       self->send(std::move(answer), After::linger);
     });
   }
-
- private:
-  enum class After { read_next, close, linger };
 
   void do_read() {
     parser_.emplace();
@@ -262,7 +313,8 @@ class Session : public std::enable_shared_from_this<Session> {
     ec = bhttp::error::bad_chunk_extension;
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
+  bool refused_ = false;  // over max_connections_per_ip: answer 503 at once
   asio::io_context& context_;
   Shared& shared_;
   const ServerOptions& options_;

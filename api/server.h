@@ -21,6 +21,10 @@
 #include "core/result.h"
 #include "core/time.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace alertd::api {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -82,6 +86,9 @@ struct ServerOptions {
   /// Counts what ends without an answer: "accept_failed" (EMFILE and the
   /// like; accepting backs off), "connection_limit" (over max_connections).
   std::function<void(std::string_view reason)> dropped;
+  /// When set, every connection is TLS: a new handshake takes the context
+  /// this returns (http.tls; a reload swaps it, see ingest/tcp/tls_context.h).
+  std::function<std::shared_ptr<boost::asio::ssl::context>()> tls;
 };
 
 class Server {

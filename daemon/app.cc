@@ -22,6 +22,7 @@
 #include "daemon/reloader.h"
 #include "daemon/store_open.h"
 #include "daemon/store_readers.h"
+#include "daemon/tcp_source.h"
 #include "daemon/version.h"
 #include "ingest/formats/decoder.h"
 #include "telemetry/daemon_metrics.h"
@@ -185,12 +186,15 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config,
 
 // Runs the pipeline behind the API until a stop signal, then drains it.
 void serve(const config::DaemonConfig& config, const RunOptions& options, api::ApiContext& api,
-           StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers) {
+           StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers,
+           TcpSource& tcp, ingest::tcp::TlsContextHolder* http_tls) {
   auto* journal = state.journal.journal.get();
   if (journal != nullptr) journal->start();
   Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock, journal);
   pipeline.start(std::move(state.from));
   Reloader reloader(config, options, api, pipeline);
+  reloader.set_tcp_tls(tcp.tls.get());
+  reloader.set_http_tls(http_tls);
   api.reload = [&reloader] { return reloader(); };
   // Called on the writer thread after a silence write.
   api.silences_changed = [&pipeline, s = state.store.get()] {
@@ -217,10 +221,13 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
     spdlog::info("ready: {} shards, queue capacity {} per shard, durability {}",
                  config.pipeline.shards, config.pipeline.queue_capacity,
                  journal != nullptr ? "journal" : "none");
+    if (tcp.listener) tcp.listener->start();  // its backlog waited for the replay
   }
   sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
+  // Batches already offered are decided before the pipeline drains.
+  if (tcp.listener) tcp.listener->stop(config.durability.shutdown_timeout);
   readers.stop();  // before the store closes
   pipeline.stop_and_drain();
   api.pipeline.store(nullptr, std::memory_order_release);
@@ -243,7 +250,14 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
   StoreReaders readers(kStoreReaderThreads, kStoreReaderQueue);
   router.set_places(route_places(api, readers));
 
-  api::Server server(api::server_options(config, metrics),
+  auto http_tls = open_listener_tls(config.http.tls, "http.tls");
+  if (!http_tls) {
+    spdlog::critical("{}", http_tls.error().message);
+    return 1;
+  }
+  auto server_options = api::server_options(config, metrics);
+  if (*http_tls) server_options.tls = [tls = http_tls->get()] { return tls->current(); };
+  api::Server server(std::move(server_options),
                      [&router](api::Request&& request, api::Responder responder) {
                        router.dispatch(std::move(request), std::move(responder));
                      });
@@ -252,7 +266,12 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     spdlog::critical("{}", bound.error().message);
     return 1;
   }
-  spdlog::info("listening on http://{}", *bound);
+  spdlog::info("listening on {}://{}", *http_tls ? "https" : "http", *bound);
+  auto tcp = open_tcp_source(config, api);
+  if (!tcp) {
+    spdlog::critical("{}", tcp.error().message);
+    return 1;
+  }
   log_access(config, *bound);
   if (!options.port_file.empty() && !write_port_file(options.port_file, *bound)) {
     spdlog::critical("cannot write the port file {}", options.port_file);
@@ -264,7 +283,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  serve(config, options, api, *state, signals, server, readers);
+  serve(config, options, api, *state, signals, server, readers, *tcp, http_tls->get());
   spdlog::info("drained and committed; bye");
   return 0;
 }

@@ -1,10 +1,12 @@
 #include "daemon/reloader.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "api/auth.h"
 #include "config/restart_keys.h"
 #include "config/settings.h"
+#include "daemon/tcp_source.h"
 
 namespace alertd::daemon {
 
@@ -16,6 +18,21 @@ std::string joined(const std::vector<std::string>& keys) {
   return out;
 }
 
+// New handshakes take the renewed certificate; a file that does not load
+// keeps the running one, and the answer says so.
+std::string reload_one(std::string_view key, ingest::tcp::TlsContextHolder* holder,
+                       const config::TlsConfig& tls) {
+  if (holder == nullptr) {
+    return tls.enabled() ? fmt::format("; {}: turning TLS on needs a restart", key) : "";
+  }
+  if (!tls.enabled()) return fmt::format("; {}: turning TLS off needs a restart", key);
+  if (auto error = holder->reload(tls_files(tls))) {
+    spdlog::error("reload: {}: {}; the running certificate stays", key, error->message);
+    return fmt::format("; {}: {}; the running certificate stays", key, error->message);
+  }
+  return fmt::format("; {}: certificate reloaded", key);
+}
+
 }  // namespace
 
 core::Error Reloader::fail(core::Error error) {
@@ -23,6 +40,11 @@ core::Error Reloader::fail(core::Error error) {
   api_.metrics.last_reload_ok.set(0);
   spdlog::error("reload failed; the running settings stay in place:\n{}", error.message);
   return error;
+}
+
+std::string Reloader::reload_tls(const config::DaemonConfig& loaded) {
+  return reload_one("http.tls", http_tls_, loaded.http.tls) +
+         reload_one("sources.tcp.tls", tcp_tls_, loaded.sources.tcp.tls);
 }
 
 core::Result<api::ReloadOutcome> Reloader::operator()() {
@@ -42,7 +64,7 @@ core::Result<api::ReloadOutcome> Reloader::operator()() {
 
   api::ReloadOutcome outcome;
   outcome.summary = config::rules_summary((*settings)->rules->size(), (*settings)->correlation) +
-                    "; " + api::auth_summary(loaded->auth);
+                    "; " + api::auth_summary(loaded->auth) + reload_tls(*loaded);
   outcome.restart_needed = config::restart_needed(running_, *loaded);
   api_.metrics.reloads(true).inc();
   api_.metrics.last_reload_ok.set(1);

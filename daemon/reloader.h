@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "daemon/app.h"
 #include "daemon/pipeline.h"
+#include "ingest/tcp/tls_context.h"
 
 namespace alertd::daemon {
 
@@ -25,13 +26,21 @@ class Reloader {
 
   core::Result<api::ReloadOutcome> operator()();
 
+  /// The TCP listener's TLS context, whose files each reload loads again.
+  void set_tcp_tls(ingest::tcp::TlsContextHolder* tls) { tcp_tls_ = tls; }
+  /// The HTTP server's (http.tls), likewise.
+  void set_http_tls(ingest::tcp::TlsContextHolder* tls) { http_tls_ = tls; }
+
  private:
   core::Error fail(core::Error error);
+  std::string reload_tls(const config::DaemonConfig& loaded);
 
   const config::DaemonConfig& running_;
   const RunOptions& options_;
   api::ApiContext& api_;
   Pipeline& pipeline_;
+  ingest::tcp::TlsContextHolder* tcp_tls_ = nullptr;
+  ingest::tcp::TlsContextHolder* http_tls_ = nullptr;
   std::mutex mutex_;
 };
 

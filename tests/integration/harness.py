@@ -143,6 +143,7 @@ class Daemon:
         self.env = dict(env or {})  # added to this process's environment for the child
         self.proc = None
         self.port = None
+        self.tls_context = None  # an ssl.SSLContext: talk HTTPS (http.tls)
         self.log_paths = []  # stderr, stdout of each start
         self._log = None
         self._out = None
@@ -249,7 +250,11 @@ class Daemon:
 
     # -- HTTP -----------------------------------------------------------------
     def request(self, method, path, body=None, headers=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.tls_context is not None:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=self.tls_context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             if isinstance(body, str):
                 body = body.encode("utf-8")
