@@ -25,6 +25,8 @@ void http_changes(Changes& c, const HttpConfig& a, const HttpConfig& b) {
   c.check("http.max_connections", a.max_connections, b.max_connections);
   c.check("http.header_limit", a.header_limit, b.header_limit);
   c.check("http.max_connections_per_ip", a.max_connections_per_ip, b.max_connections_per_ip);
+  // New certificate files are reloaded; turning TLS on or off is not.
+  c.check("http.tls", a.tls.enabled(), b.tls.enabled());
 }
 
 void store_changes(Changes& c, const StoreConfig& a, const StoreConfig& b) {
@@ -64,6 +66,7 @@ void pipeline_changes(Changes& c, const DaemonConfig& a, const DaemonConfig& b) 
 void source_changes(Changes& c, const SourcesConfig& a, const SourcesConfig& b) {
   c.check("sources.tcp.listen", a.tcp.listen, b.tcp.listen);
   c.check("sources.tcp.max_connections", a.tcp.max_connections, b.tcp.max_connections);
+  c.check("sources.tcp.tls", a.tcp.tls.enabled(), b.tcp.tls.enabled());
   c.check("sources.redelivery.window", a.redelivery.window, b.redelivery.window);
   c.check("sources.redelivery.max_ids", a.redelivery.max_ids, b.redelivery.max_ids);
 }
