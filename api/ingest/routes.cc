@@ -126,6 +126,7 @@ Response not_ready_response() {
 }
 
 void add_ingest_routes(Router& router, ApiContext& ctx) {
+  add_aws_routes(router, ctx);
   router.add_async(bhttp::verb::post, "/api/v2/alerts",
                    [&ctx](RouteContext& rc, Responder responder) {
                      ingest(ctx, rc.request, Format::alertmanager_v2, std::move(responder));

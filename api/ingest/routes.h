@@ -18,4 +18,7 @@ std::optional<Response> refuse_media_type(ApiContext& ctx, const Request& reques
 /// (webhook_routes.cc).
 void add_webhook_routes(Router& router, ApiContext& ctx);
 
+/// CloudTrail/EventBridge and SNS/CloudWatch (aws_routes.cc).
+void add_aws_routes(Router& router, ApiContext& ctx);
+
 }  // namespace alertd::api
