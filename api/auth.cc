@@ -236,14 +236,30 @@ std::variant<IngestCaller, Response> authorize_ingest(const ApiContext& ctx, con
   }
   auto token = bearer_token(ctx, req);
   if (auto* refused = std::get_if<Response>(&token)) return std::move(*refused);
-  const Credentials::Entry* entry = creds.find(std::get<std::string_view>(token));
-  if (entry == nullptr) return unauthenticated(ctx, "the Bearer token is not known");
+  return authorize_ingest_token(ctx, std::get<std::string_view>(token), source);
+}
+
+std::variant<IngestCaller, Response> authorize_ingest_token(const ApiContext& ctx,
+                                                            std::string_view token,
+                                                            std::string_view source) {
+  const auto held = ctx.credentials.load(std::memory_order_acquire);
+  const Credentials& creds = *held;
+  if (!creds.enabled()) {
+    return IngestCaller{std::string(kAnonymous), std::string(kDefaultTenant), false};
+  }
+  const Credentials::Entry* entry = creds.find(token);
+  if (entry == nullptr) return unauthenticated(ctx, "the token is not known");
   if (entry->ingest && entry->source != source) {
     return forbidden(ctx, "token " + entry->name + " is an ingest token for " + entry->source +
                               ", not " + std::string(source));
   }
   // Every API role includes sender's right to send alerts.
   return IngestCaller{entry->name, entry->tenant, true};
+}
+
+bool ingest_needs_token(const ApiContext& ctx, std::string_view source) {
+  const auto held = ctx.credentials.load(std::memory_order_acquire);
+  return held->enabled() && !held->is_open(source);
 }
 
 std::string auth_summary(const config::AuthConfig& auth) {

@@ -18,8 +18,10 @@
 //                      /api/v1/problems/{id}/{known_error|resolve|close}
 //   admin              POST /-/reload
 //   sender             POST /api/v2/alerts (source "alertmanager"), POST /api/v1/events
-//                      ("generic"): authorize_ingest(); the source's ingest tokens too,
-//                      and none for a source named in auth.open_ingest
+//                      ("generic") and every other ingest endpoint under its source's
+//                      name (kIngestEndpointSources, docs/sources.md): authorize_ingest();
+//                      the source's ingest tokens too, and none for a source named in
+//                      auth.open_ingest
 //
 // Tenants: with auth on, a request acts for its token's tenant only. A
 // request that names another tenant (`?tenant=` here, a body `tenant` via
@@ -93,6 +95,16 @@ struct IngestCaller {
 /// without auth, takes alerts without a token, for tenant "default".
 std::variant<IngestCaller, Response> authorize_ingest(const ApiContext& ctx, const Request& req,
                                                       std::string_view source);
+
+/// The same check for a token that came some other way than the
+/// Authorization header (PagerDuty's routing_key, a Splunk HEC header).
+/// Without auth: the anonymous caller of tenant default.
+std::variant<IngestCaller, Response> authorize_ingest_token(const ApiContext& ctx,
+                                                            std::string_view token,
+                                                            std::string_view source);
+
+/// Whether `source` takes alerts only with a token (auth on, not opened).
+bool ingest_needs_token(const ApiContext& ctx, std::string_view source);
 
 /// For the start-up log and check-config: tokens per role and which ingest
 /// sources are open. Never a token.

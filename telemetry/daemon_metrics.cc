@@ -50,6 +50,10 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                                 "Resolved alerts that matched no active incident.")
                           .with({})),
       active_alerts(r.gauge("alertd_active_alerts", "Distinct alerts currently firing.").with({})),
+      hec_acks_pending(r.gauge("alertd_hec_acks_pending",
+                               "Splunk HEC ackIds issued (their events journaled) and not yet "
+                               "polled by the sender.")
+                           .with({})),
       dropped_by_rules(r.counter("alertd_alerts_dropped_by_rules_total",
                                  "Alerts a rule with drop: true removed on receipt.")
                            .with({})),
@@ -67,6 +71,16 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                               "Firing alerts whose endsAt was later than now + limits.max_lease, "
                               "or missing: held until then without a re-send, not for ever.")
                         .with({})),
+      pagerduty_unknown_keys(
+          r.counter("alertd_pagerduty_unknown_dedup_keys_total",
+                    "PagerDuty acknowledge or resolve events whose dedup_key no trigger gave "
+                    "(or one before a restart): answered as processed, nothing to act on.")
+              .with({})),
+      fields_skipped(r.counter("alertd_ingest_fields_skipped_total",
+                               "Event fields left out of an alert because they broke a limit "
+                               "(too many, too long), by source; the alert was kept without "
+                               "them.",
+                               {"source"})),
       rule_groups(
           r.gauge("alertd_rule_groups", "Groups tracked by counting and absence rules, all shards.")
               .with({})),

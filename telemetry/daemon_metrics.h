@@ -62,11 +62,17 @@ class Metrics {
   telemetry::Histogram& store_batch_seconds;
   telemetry::Counter& orphan_resolves;
   telemetry::Gauge& active_alerts;
+  telemetry::Gauge& hec_acks_pending;  // Splunk HEC ackIds issued, not yet polled
   telemetry::Counter& dropped_by_rules;
   telemetry::Counter& rule_held;
   telemetry::Counter& rule_released;
   telemetry::Counter& absence_fired;
   telemetry::Counter& leases_capped;
+  /// PagerDuty acknowledge/resolve events for a dedup_key no trigger gave.
+  telemetry::Counter& pagerduty_unknown_keys;
+  /// Event fields left out of an alert because they broke a limit (too many,
+  /// too long), by source: the alert was kept without them.
+  telemetry::CounterFamily& fields_skipped;
   telemetry::Gauge& rule_groups;
   telemetry::Gauge& rules_loaded;
   telemetry::Gauge& last_reload_ok;

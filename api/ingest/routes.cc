@@ -126,7 +126,6 @@ Response not_ready_response() {
 }
 
 void add_ingest_routes(Router& router, ApiContext& ctx) {
-  add_aws_routes(router, ctx);
   router.add_async(bhttp::verb::post, "/api/v2/alerts",
                    [&ctx](RouteContext& rc, Responder responder) {
                      ingest(ctx, rc.request, Format::alertmanager_v2, std::move(responder));
@@ -137,6 +136,10 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
                             is_ndjson(rc.request) ? Format::generic_ndjson : Format::generic_json,
                             std::move(responder));
                    });
+  add_webhook_routes(router, ctx);
+  add_pagerduty_routes(router, ctx);
+  add_hec_routes(router, ctx);
+  add_aws_routes(router, ctx);
 }
 
 }  // namespace alertd::api

@@ -18,6 +18,12 @@ std::optional<Response> refuse_media_type(ApiContext& ctx, const Request& reques
 /// (webhook_routes.cc).
 void add_webhook_routes(Router& router, ApiContext& ctx);
 
+/// PagerDuty Events API v2 in (pagerduty_routes.cc).
+void add_pagerduty_routes(Router& router, ApiContext& ctx);
+
+/// Splunk HEC: event, raw, health and ack (hec_routes.cc).
+void add_hec_routes(Router& router, ApiContext& ctx);
+
 /// CloudTrail/EventBridge and SNS/CloudWatch (aws_routes.cc).
 void add_aws_routes(Router& router, ApiContext& ctx);
 

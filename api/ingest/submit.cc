@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "api/auth.h"
+#include "api/ingest/routes.h"
 #include "api/responses.h"
 #include "ingest/formats/storable.h"
 
@@ -108,6 +110,40 @@ void offer_batch(ApiContext& ctx, Engine& pipeline, std::vector<core::Alert>& al
     }
     done(offer);
   });
+}
+
+void ingest_document(ApiContext& ctx, Request& request, const DocumentEndpoint& endpoint,
+                     Responder responder) {
+  auto caller = authorize_ingest(ctx, request, endpoint.auth_source);
+  if (auto* refused = std::get_if<Response>(&caller)) return responder.send(std::move(*refused));
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (pipeline == nullptr) return responder.send(not_ready_response());
+  if (auto refused = refuse_media_type(ctx, request, endpoint.metric_source)) {
+    return responder.send(std::move(*refused));
+  }
+  thread_local std::vector<core::Alert> alerts;
+  alerts.clear();
+  const auto settings = pipeline->settings();
+  const auto dc = decode_context(ctx, *settings, std::get<IngestCaller>(caller).tenant);
+  auto result = endpoint.decode(thread_decoder(*settings), request, dc, alerts);
+  refuse_unstorable(*settings, endpoint.noun, alerts, result);
+  if (result.skipped_fields > 0) {
+    ctx.metrics.fields_skipped.with({endpoint.metric_source}).inc(result.skipped_fields);
+  }
+  if (result.error) {
+    const auto& e = *result.error;
+    ctx.metrics.rejected(e.reason, endpoint.metric_source).inc();
+    return responder.send(error_response(status_for(e.reason), e.reason, e.message,
+                                         {.index = e.index, .accepted = 0}));
+  }
+  const size_t count = alerts.size();
+  offer_batch(ctx, *pipeline, alerts,
+              [&ctx, count, source = endpoint.metric_source, responder](Engine::Offer offer) {
+                if (offer != Engine::Offer::accepted) {
+                  return responder.send(refusal(ctx, offer, count, source));
+                }
+                responder.send(json_response(200, "{\"accepted\":" + std::to_string(count) + "}"));
+              });
 }
 
 }  // namespace alertd::api

@@ -59,4 +59,19 @@ Response refusal(ApiContext& ctx, Engine::Offer offer, size_t alerts, std::strin
 void offer_batch(ApiContext& ctx, Engine& pipeline, std::vector<core::Alert>& alerts,
                  std::function<void(Engine::Offer)> done);
 
+/// The whole path of an endpoint whose body is one JSON document, all or
+/// nothing, answered in alertd's own JSON ({"accepted": N} or an error):
+/// ingest auth for `auth_source`, readiness, media type, `decode`, the
+/// storability check, the offer. Refusals count under `metric_source`.
+using DocumentDecoder = std::function<ingest::DecodeResult(
+    ingest::Decoder&, Request&, const ingest::DecodeContext&, std::vector<core::Alert>&)>;
+struct DocumentEndpoint {
+  std::string_view auth_source;    // config::kIngestEndpointSources
+  std::string_view metric_source;  // telemetry::kRejectSources
+  std::string_view noun;           // the item in messages: "alert", "event"
+  DocumentDecoder decode;
+};
+void ingest_document(ApiContext& ctx, Request& request, const DocumentEndpoint& endpoint,
+                     Responder responder);
+
 }  // namespace alertd::api

@@ -48,12 +48,15 @@ struct Options {
   int fingerprints = 10000;
   int services = 500;
   double timeout_s = 10;
+  std::string format = "am";  // am: Alertmanager v2 arrays; hec: Splunk HEC event objects
+  std::string header;         // one extra request header, e.g. "Authorization: Splunk <token>"
 };
 
 constexpr std::string_view kUsage =
     "usage: alertd_loadgen [--target HOST:PORT] [--path /api/v2/alerts]\n"
     "         [--connections 8] [--threads 2] [--duration 10 | --requests N] [--rate REQ_PER_S]\n"
     "         [--batch 100] [--fingerprints 10000] [--services 500] [--timeout 10]\n"
+    "         [--format am|hec] [--header 'Name: value']\n"
     "Posts Alertmanager v2 batches; the stream cycles through the fingerprints in\n"
     "order, so after the first pass every alert is a re-send. Loopback targets only.\n";
 
@@ -101,6 +104,10 @@ Options parse_options(int argc, char** argv) {
       parse_target(o, value);
     else if (key == "--path")
       o.path = std::string(value);
+    else if (key == "--format")
+      o.format = std::string(value);
+    else if (key == "--header")
+      o.header = std::string(value);
     else if (key == "--connections")
       o.connections = int(parse_number(key, value, 1, 1024));
     else if (key == "--threads")
@@ -123,6 +130,7 @@ Options parse_options(int argc, char** argv) {
       die("unknown option " + std::string(key) + "\n" + std::string(kUsage));
   }
   if (o.path.empty() || o.path[0] != '/') die("--path must start with '/'");
+  if (o.format != "am" && o.format != "hec") die("--format must be am or hec");
   o.threads = std::min(o.threads, o.connections);
   return o;
 }
@@ -162,6 +170,20 @@ void append_alert(std::string& out, int fp, const Options& o, const std::string&
   out.append(buf, static_cast<size_t>(std::min<int>(n, sizeof buf - 1)));
 }
 
+// The same alert as a Splunk HEC event, as a forwarder sends it.
+void append_hec_event(std::string& out, int fp, const Options& o, std::time_t now) {
+  static constexpr const char* kSeverity[] = {"critical", "warning", "info"};
+  char buf[640];
+  const int n = std::snprintf(
+      buf, sizeof buf,
+      R"({"time":"%lld.250","host":"host-%d","source":"loadgen","sourcetype":"load:alert",)"
+      R"("event":{"alertname":"LoadAlert%d","service":"svc-%d","severity":"%s",)"
+      R"("message":"synthetic alert %d from alertd_loadgen"}})"
+      "\n",
+      static_cast<long long>(now), fp, fp % 37, fp % o.services, kSeverity[fp % 3], fp);
+  out.append(buf, static_cast<size_t>(std::min<int>(n, sizeof buf - 1)));
+}
+
 // Request j carries fingerprints [j*batch, (j+1)*batch) modulo the fingerprint
 // count; the bodies are built once so the generator costs little at run time.
 std::vector<std::string> build_requests(const Options& o) {
@@ -172,18 +194,23 @@ std::vector<std::string> build_requests(const Options& o) {
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(count));
   for (int j = 0; j < count; ++j) {
-    std::string body = "[";
+    const bool hec = o.format == "hec";
+    std::string body = hec ? "" : "[";
     for (int k = 0; k < o.batch; ++k) {
+      const auto fp = static_cast<int>((int64_t(j) * o.batch + k) % o.fingerprints);
+      if (hec) {
+        append_hec_event(body, fp, o, now);
+        continue;
+      }
       if (k) body += ',';
-      append_alert(body, static_cast<int>((int64_t(j) * o.batch + k) % o.fingerprints), o, starts,
-                   ends);
+      append_alert(body, fp, o, starts, ends);
     }
-    body += ']';
+    if (!hec) body += ']';
     std::string req = "POST " + o.path + " HTTP/1.1\r\nHost: " + o.host + ":" +
                       std::to_string(o.port) +
-                      "\r\nUser-Agent: alertd_loadgen\r\nContent-Type: application/json\r\n"
-                      "Content-Length: " +
-                      std::to_string(body.size()) + "\r\n\r\n";
+                      "\r\nUser-Agent: alertd_loadgen\r\nContent-Type: application/json\r\n" +
+                      (o.header.empty() ? std::string() : o.header + "\r\n") +
+                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
     out.push_back(req + body);
   }
   return out;

@@ -59,7 +59,10 @@ bool AlertBuilder::fits(const Entries& entries, MapKind kind, std::string_view n
   const size_t max = kind == MapKind::labels ? limits_.max_labels : limits_.max_annotations;
   const size_t max_value =
       kind == MapKind::labels ? limits_.max_label_value_bytes : limits_.max_annotation_value_bytes;
-  return entries.size() < max && !name.empty() && name.size() <= limits_.max_label_name_bytes &&
+  // One label is kept free of extracted fields for the alertname the
+  // format sets last from them.
+  const size_t room = kind == MapKind::labels && max > 1 ? max - 1 : max;
+  return entries.size() < room && !name.empty() && name.size() <= limits_.max_label_name_bytes &&
          !has_control_char(name) && value.size() <= max_value &&
          value.find('\0') == std::string_view::npos;
 }
@@ -73,6 +76,17 @@ void AlertBuilder::field(std::string_view name, std::string_view value) {
                     value.find_first_of("\r\n") != std::string_view::npos || is_text_name(name);
   auto& entries = text ? annotations_ : labels_;
   const auto kind = text ? MapKind::annotations : MapKind::labels;
+  if (!fits(entries, kind, name, value)) {
+    ++skipped_;
+    return;
+  }
+  entries.emplace_back(name, value);
+}
+
+void AlertBuilder::field_as(MapKind kind, std::string_view name, std::string_view value) {
+  if (value.empty()) return;
+  auto& entries = kind == MapKind::labels ? labels_ : annotations_;
+  if (find(entries, name) != entries.end()) return;
   if (!fits(entries, kind, name, value)) {
     ++skipped_;
     return;

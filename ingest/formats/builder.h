@@ -35,7 +35,14 @@ inline constexpr size_t kFlattenDepth = 3;
 
 class AlertBuilder {
  public:
-  AlertBuilder(const Limits& limits, const Item& item) : limits_(limits), item_(item) {}
+  /// `skipped_total`, when given, gets skipped() added when the builder ends.
+  AlertBuilder(const Limits& limits, const Item& item, size_t* skipped_total = nullptr)
+      : limits_(limits), item_(item), skipped_total_(skipped_total) {}
+  ~AlertBuilder() {
+    if (skipped_total_ != nullptr) *skipped_total_ += skipped_;
+  }
+  AlertBuilder(const AlertBuilder&) = delete;
+  AlertBuilder& operator=(const AlertBuilder&) = delete;
 
   /// A label the format defines (alertname, host, eventName...): refused
   /// with `err` when its name or value breaks a rule. Overwrites an earlier
@@ -56,6 +63,15 @@ class AlertBuilder {
   /// event). `prefix` is prepended with a dot when not empty.
   void object_fields(dom::object object, std::string_view prefix, size_t depth_left);
 
+  /// field() into the map of `kind` only (when it fits, else skipped).
+  void field_as(MapKind kind, std::string_view name, std::string_view value);
+
+  using Entries = std::vector<std::pair<std::string, std::string>>;
+  const Entries& labels() const { return labels_; }
+  const Entries& annotations() const { return annotations_; }
+  const Limits& limits() const { return limits_; }
+  const Item& item() const { return item_; }
+
   bool has_label(std::string_view name) const;
   std::string_view label_value(std::string_view name) const;
   size_t skipped() const { return skipped_; }
@@ -65,7 +81,6 @@ class AlertBuilder {
   bool finish(core::Alert& alert, const DecodeContext& ctx, DecodeError& err);
 
  private:
-  using Entries = std::vector<std::pair<std::string, std::string>>;
   bool set(Entries& entries, MapKind kind, std::string_view name, std::string_view value,
            DecodeError& err);
   bool fits(const Entries& entries, MapKind kind, std::string_view name,
@@ -76,6 +91,7 @@ class AlertBuilder {
   Entries labels_;
   Entries annotations_;
   size_t skipped_ = 0;
+  size_t* skipped_total_;
 };
 
 /// A JSON scalar as text: strings as they are, numbers as their shortest

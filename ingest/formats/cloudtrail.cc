@@ -188,7 +188,11 @@ DecodeResult Decoder::cloudtrail(std::string& body, const DecodeContext& ctx, co
   if (looks_gzipped(body)) {
     thread_local std::string inflated;
     DecodeError err;
-    if (!gunzip(body, limits_.max_body_bytes, inflated, err)) return {0, std::move(err)};
+    if (!gunzip(body, limits_.max_body_bytes, inflated, err)) {
+      DecodeResult failed;
+      failed.error = std::move(err);
+      return failed;
+    }
     body.swap(inflated);
   }
   return aws_message(body, ctx, aws, dropped, out);

@@ -45,6 +45,13 @@ inline constexpr std::string_view kTooDeep = "too_deep";
 inline constexpr std::string_view kNulByte = "nul_byte";
 // A gzip body (Content-Encoding: gzip, or the magic bytes) that does not inflate.
 inline constexpr std::string_view kInvalidGzip = "invalid_gzip";
+// Splunk HEC's own refusals (codes 12, 13, 7 and 15 of its answers).
+inline constexpr std::string_view kEventMissing = "event_missing";
+inline constexpr std::string_view kEventBlank = "event_blank";
+inline constexpr std::string_view kIncorrectIndex = "incorrect_index";
+inline constexpr std::string_view kInvalidIndexedField = "invalid_indexed_field";
+// A field holds a value the format does not define (an unknown event_action...).
+inline constexpr std::string_view kInvalidValue = "invalid_value";
 
 /// For pre-creating metric series: every token above, once.
 inline constexpr std::string_view kAll[] = {
@@ -52,7 +59,9 @@ inline constexpr std::string_view kAll[] = {
     kMissingLabels,      kEmptyLabels,       kEmptyLabelName,   kInvalidLabelName,
     kDuplicateLabel,     kTooManyLabels,     kLabelNameTooLong, kLabelValueTooLong,
     kTooManyAnnotations, kAnnotationTooLong, kInvalidTimestamp, kInvalidSource,
-    kTooManyAlerts,      kTooDeep,           kNulByte,          kInvalidGzip};
+    kTooManyAlerts,      kTooDeep,           kNulByte,          kInvalidGzip,
+    kEventMissing,       kEventBlank,        kIncorrectIndex,   kInvalidIndexedField,
+    kInvalidValue};
 }  // namespace reason
 
 /// Bounds on everything a request can make us hold (DESIGN.md §7).
@@ -86,8 +95,33 @@ struct DecodeError {
 
 struct DecodeResult {
   size_t accepted = 0;  // alerts appended to `out`
+  // Fields of the events left out because they broke a limit (the DOM
+  // formats, builder.h); the alerts were kept without them.
+  size_t skipped_fields = 0;
   std::optional<DecodeError> error;
   bool ok() const { return !error.has_value(); }
+};
+
+enum class WebhookFlavor { alertmanager, grafana };
+
+/// A Splunk HEC token's defaults and narrowing (config::HecToken), plus the
+/// request's query-string metadata for /raw. Views into the settings.
+struct HecContext {
+  std::string_view host, source, sourcetype, index;   // defaults for events that carry none
+  const std::vector<std::string>* indexes = nullptr;  // allowed indexes; null or empty = any
+  const std::vector<std::string>* label_fields = nullptr;
+  const std::vector<std::string>* annotation_fields = nullptr;
+  size_t max_events = 10000;  // sources.splunk_hec.max_events_per_request
+};
+
+/// A PagerDuty Events API v2 event as decoded: the alert it acts on, and
+/// what the answer needs.
+struct PagerDutyEvent {
+  enum class Action { trigger, acknowledge, resolve };
+  Action action = Action::trigger;
+  std::string dedup_key;            // as sent, or generated for a trigger without one
+  std::string routing_key;          // the integration key (a secret: never logged)
+  std::vector<std::string> errors;  // PagerDuty's `errors` list when refused
 };
 
 /// AWS decoders (cloudtrail.cc, cloudwatch.cc, sns.cc): the policy from
@@ -147,6 +181,35 @@ class Decoder {
   /// event among non-blank lines, which is also how many alerts were appended.
   DecodeResult generic_ndjson(std::string& body, const DecodeContext& ctx,
                               std::vector<core::Alert>& out);
+
+  /// Alertmanager's webhook payload (version "4") or Grafana's ("1"): every
+  /// alert of `alerts`, all or nothing. source = alertmanager | grafana.
+  DecodeResult webhook(std::string& body, const DecodeContext& ctx, WebhookFlavor flavor,
+                       std::vector<core::Alert>& out);
+
+  /// The Splunk alert action's webhook: one object with search_name, sid,
+  /// app, owner, results_link and the first `result` row. source = splunk.
+  DecodeResult splunk_alert(std::string& body, const DecodeContext& ctx,
+                            std::vector<core::Alert>& out);
+
+  /// Splunk HEC /services/collector[/event]: JSON event objects written one
+  /// after another. Events before a bad one stay in `out` (HEC's partial
+  /// accept); the error index is the 0-based event number.
+  DecodeResult hec_events(std::string& body, const DecodeContext& ctx, const HecContext& hec,
+                          std::vector<core::Alert>& out);
+
+  /// Splunk HEC /services/collector/raw: one event per line, metadata from
+  /// `hec` (token defaults overridden by the query string). A line that is
+  /// a JSON object is read as an event object, any other line is its message.
+  DecodeResult hec_raw(std::string& body, const DecodeContext& ctx, const HecContext& hec,
+                       std::vector<core::Alert>& out);
+
+  /// PagerDuty Events API v2 (`POST /v2/enqueue`): one event. A trigger
+  /// appends its alert; acknowledge and resolve append an alert that carries
+  /// only `dedup_key` (the route gives it the trigger's labels). `event`
+  /// gets the action, the dedup key and, when refused, PagerDuty's errors.
+  DecodeResult pagerduty(std::string& body, const DecodeContext& ctx, PagerDutyEvent& event,
+                         std::vector<core::Alert>& out);
 
   /// CloudTrail: a log file {"Records":[...]} (gzip by its magic bytes),
   /// one record, or an EventBridge event whose `detail` is a record. All or

@@ -103,8 +103,8 @@ class Authentication(AuthTestCase):
 
         log = d.read_log()
         self.assertIn("auth: 4 API tokens (viewer 1, responder 2, admin 1)", log)
-        self.assertIn("alertmanager needs a token (2 ingest tokens, or any API token), generic "
-                      "needs a token (0 ingest tokens, or any API token)", log)
+        self.assertIn("alertmanager needs a token (2 ingest tokens, or any API token), 8 other "
+                      "sources need an API token", log)
         self.assertNotIn("the API is open", log)
         self.assert_no_token_in_log(d)
 
