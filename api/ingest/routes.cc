@@ -139,6 +139,7 @@ void add_ingest_routes(Router& router, ApiContext& ctx) {
   add_webhook_routes(router, ctx);
   add_pagerduty_routes(router, ctx);
   add_hec_routes(router, ctx);
+  add_aws_routes(router, ctx);
 }
 
 }  // namespace alertd::api

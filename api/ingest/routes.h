@@ -24,4 +24,7 @@ void add_pagerduty_routes(Router& router, ApiContext& ctx);
 /// Splunk HEC: event, raw, health and ack (hec_routes.cc).
 void add_hec_routes(Router& router, ApiContext& ctx);
 
+/// CloudTrail/EventBridge and SNS/CloudWatch (aws_routes.cc).
+void add_aws_routes(Router& router, ApiContext& ctx);
+
 }  // namespace alertd::api

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/alert.h"
+#include "core/matcher.h"
 #include "core/time.h"
 
 namespace alertd::ingest {
@@ -123,6 +124,31 @@ struct PagerDutyEvent {
   std::vector<std::string> errors;  // PagerDuty's `errors` list when refused
 };
 
+/// AWS decoders (cloudtrail.cc, cloudwatch.cc, sns.cc): the policy from
+/// `sources.cloudtrail`/`sources.sns`, as views into the settings.
+struct AwsContext {
+  enum class InsufficientData { firing, resolved, ignore };
+  InsufficientData insufficient_data = InsufficientData::firing;
+  // A CloudTrail record without errorCode is kept (alert CloudTrailEvent)
+  // when one of these matches its labels; null or empty: none is kept.
+  const std::vector<std::vector<core::Matcher>>* cloudtrail_keep = nullptr;
+};
+
+/// What the AWS decoders dropped on purpose, for the caller's counters.
+struct AwsDropped {
+  size_t records_ignored = 0;    // CloudTrail records without errorCode, not kept
+  size_t log_pointers = 0;       // CloudTrail's "log delivered" SNS pointer (alertd reads no S3)
+  size_t insufficient_data = 0;  // CloudWatch INSUFFICIENT_DATA under `ignore`
+};
+
+/// An SNS HTTP(S) delivery's envelope, with Message and Subject unescaped.
+struct SnsEnvelope {
+  std::string type;  // Notification | SubscriptionConfirmation | UnsubscribeConfirmation
+  std::string message_id, topic_arn, message, timestamp, signature_version, signature;
+  std::string signing_cert_url, subscribe_url, unsubscribe_url, token;
+  std::optional<std::string> subject;  // signed only when present
+};
+
 /// One per receiving thread: owns a reusable simdjson parser and scratch
 /// buffers, so steady-state decoding does not allocate for them. Not thread-safe.
 class Decoder {
@@ -184,6 +210,23 @@ class Decoder {
   /// gets the action, the dedup key and, when refused, PagerDuty's errors.
   DecodeResult pagerduty(std::string& body, const DecodeContext& ctx, PagerDutyEvent& event,
                          std::vector<core::Alert>& out);
+
+  /// CloudTrail: a log file {"Records":[...]} (gzip by its magic bytes),
+  /// one record, or an EventBridge event whose `detail` is a record. All or
+  /// nothing. source = cloudtrail; the eventID is the `eventID` annotation.
+  DecodeResult cloudtrail(std::string& body, const DecodeContext& ctx, const AwsContext& aws,
+                          AwsDropped& dropped, std::vector<core::Alert>& out);
+
+  /// Reads an SNS envelope. False (with `err`) when `body` is JSON but not
+  /// one; `is_envelope` false when it is some other JSON object (raw
+  /// message delivery: decode it with aws_message()).
+  bool sns_envelope(std::string& body, bool& is_envelope, SnsEnvelope& envelope, DecodeError& err);
+
+  /// The message SNS carries (or a raw delivery): a CloudTrail record or log
+  /// file, an EventBridge event, a CloudWatch alarm state change
+  /// (source = cloudwatch), or CloudTrail's log-delivered pointer (dropped).
+  DecodeResult aws_message(std::string& message, const DecodeContext& ctx, const AwsContext& aws,
+                           AwsDropped& dropped, std::vector<core::Alert>& out);
 
   const Limits& limits() const { return limits_; }
 
