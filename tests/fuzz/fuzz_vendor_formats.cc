@@ -1,7 +1,8 @@
 // Fuzz target: the decoders of other vendors' formats (the DOM decoders of
 // builder.h): Alertmanager and Grafana webhooks, the Splunk alert webhook,
-// Splunk HEC events and raw lines, PagerDuty Events v2, and gzip
-// inflation, on the same bytes, with the default limits and tight ones.
+// Splunk HEC events and raw lines, PagerDuty Events v2, CloudTrail, SNS
+// envelopes and the AWS messages they carry, and gzip inflation, on the same bytes, with the
+// default limits and tight ones.
 
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +55,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fuzz::check(r.ok() == event.errors.empty(), "PagerDuty errors listed exactly when refused");
       return r;
     });
+    run(data, size, limits, ctx, [&](std::string& b, auto& out) {
+      ingest::AwsDropped dropped;
+      return d->cloudtrail(b, ctx, ingest::AwsContext{}, dropped, out);
+    });
+    run(data, size, limits, ctx, [&](std::string& b, auto& out) {
+      ingest::AwsDropped dropped;
+      return d->aws_message(b, ctx, ingest::AwsContext{}, dropped, out);
+    });
+    std::string body(reinterpret_cast<const char*>(data), size);
+    bool is_envelope = false;
+    ingest::SnsEnvelope envelope;
+    ingest::DecodeError err;
+    if (!d->sns_envelope(body, is_envelope, envelope, err)) {
+      fuzz::check(!err.message.empty(), "a refused envelope has a message");
+    }
   }
   std::string inflated;
   ingest::DecodeError err;
