@@ -28,20 +28,6 @@ const std::string kRecord =
  "requestID":"3f1c9a2e-0b7d-4c55-9e11-2a6b7c8d9e0f","eventID":"c2d4e6f8-1a3b-4c5d-8e9f-0a1b2c3d4e5f",
  "readOnly":false,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"111122223333","eventCategory":"Management"})";
 
-std::string gzip(const std::string& in) {
-  z_stream zs{};
-  EXPECT_EQ(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&zs, in.size()) + 64, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
-
 std::string label(const core::Alert& a, std::string_view name) {
   return std::string(a.labels.get(name).value_or("<none>"));
 }
@@ -92,7 +78,7 @@ TEST_F(AwsTest, LogFileErrorRecordBecomesCloudTrailError) {
 }
 
 TEST_F(AwsTest, GzipLogFileByMagicBytes) {
-  auto r = cloudtrail(gzip(R"({"Records":[)" + kRecord + "," + kRecord + "]}"));
+  auto r = cloudtrail(test_util::gzipped(R"({"Records":[)" + kRecord + "," + kRecord + "]}"));
   ASSERT_TRUE(r.ok()) << r.error->message;
   EXPECT_EQ(out.size(), 2u);
   EXPECT_EQ(r.accepted, 2u);
@@ -103,14 +89,14 @@ TEST_F(AwsTest, GzipBombIsBodyTooLargeAfterInflation) {
   limits.max_body_bytes = 64 << 10;
   decoder = Decoder(limits);
   std::string big = R"({"Records":[)" + std::string(1 << 20, ' ') + "]}";
-  auto r = cloudtrail(gzip(big));
+  auto r = cloudtrail(test_util::gzipped(big));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error->reason, reason::kBodyTooLarge);
   EXPECT_TRUE(out.empty());
 }
 
 TEST_F(AwsTest, TruncatedGzipIsRefused) {
-  auto packed = gzip(R"({"Records":[)" + kRecord + "]}");
+  auto packed = test_util::gzipped(R"({"Records":[)" + kRecord + "]}");
   packed.resize(packed.size() / 2);
   auto r = cloudtrail(packed);
   ASSERT_FALSE(r.ok());
