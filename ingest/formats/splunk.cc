@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "ingest/formats/builder.h"
 #include "ingest/formats/decoder.h"
@@ -26,11 +27,40 @@ bool contains(const std::vector<std::string>* list, std::string_view name) {
   return list != nullptr && std::find(list->begin(), list->end(), name) != list->end();
 }
 
-// The status an event names, when it is one of ours; else firing.
+// What the application logged, when a Splunk logging library wrapped it:
+// splunk-logging (npm) and the Java appenders send
+// {"message": {...the logged object...}, "severity": "info", ...}.
+std::optional<dom::object> logged_object(dom::object event) {
+  dom::object logged;
+  if (event["message"].get_object().get(logged) || logged.size() == 0) return std::nullopt;
+  return logged;
+}
+
+// The status an event names (or the object it wraps), when it is one of
+// ours; else firing.
 core::AlertStatus status_of(dom::element event) {
   std::string_view text;
-  if (event["status"].get_string().get(text)) return core::AlertStatus::firing;
+  if (event["status"].get_string().get(text) && event["message"]["status"].get_string().get(text)) {
+    return core::AlertStatus::firing;
+  }
   return core::parse_alert_status(text).value_or(core::AlertStatus::firing);
+}
+
+// An event object's own fields, flattened. A wrapped logged object's fields
+// count as the event's own and come first, so that they win over the
+// wrapper's (whose severity is the library's default, "info").
+void own_fields(dom::object event, AlertBuilder& builder) {
+  const auto logged = logged_object(event);
+  if (!logged) return builder.object_fields(event, "", detail::kFlattenDepth);
+  builder.object_fields(*logged, "", detail::kFlattenDepth);
+  for (auto [key, value] : event) {
+    if (key == "message") continue;
+    if (value.is_object()) {
+      builder.object_fields(value.get_object().value_unsafe(), key, detail::kFlattenDepth - 1);
+    } else {
+      builder.scalar_field(key, value);
+    }
+  }
 }
 
 void set_times(core::Alert& alert, core::AlertStatus status, core::TimePoint when) {
@@ -47,9 +77,9 @@ void set_times(core::Alert& alert, core::AlertStatus status, core::TimePoint whe
 void event_fields(dom::object event, const HecContext& hec, AlertBuilder& builder) {
   const bool narrowed = (hec.label_fields != nullptr && !hec.label_fields->empty()) ||
                         (hec.annotation_fields != nullptr && !hec.annotation_fields->empty());
-  if (!narrowed) return builder.object_fields(event, "", detail::kFlattenDepth);
+  if (!narrowed) return own_fields(event, builder);
   AlertBuilder all(builder.limits(), builder.item());
-  all.object_fields(event, "", detail::kFlattenDepth);
+  own_fields(event, all);
   for (const auto& [name, value] : all.labels()) {
     if (contains(hec.label_fields, name)) builder.field_as(detail::MapKind::labels, name, value);
     if (contains(hec.annotation_fields, name)) {

@@ -114,6 +114,22 @@ class SplunkLoggingLibrary(HecCase):
         self.assertEqual(inc["severity"], "sev1")
         self.assertEqual(self.received(), 1)
 
+    def test_a_logged_object_is_the_event_itself(self):
+        # The library wraps what the application logs: {"message": obj, "severity": ...}.
+        answers = self.send([{"message": {"alertname": "CheckoutLatency", "service": "checkout",
+                                          "severity": "critical", "p99_ms": 2300,
+                                          "summary": "p99 above 2s for 5 minutes"},
+                              "metadata": {"host": "web-2", "sourcetype": "app:slo"}}])
+        self.assertEqual([a["status"] for a in answers], [200])
+        inc, m = self.wait_member(host="web-2")
+        self.assertEqual(m["labels"]["alertname"], "CheckoutLatency")
+        self.assertEqual(m["labels"]["service"], "checkout")
+        self.assertEqual(m["labels"]["severity"], "critical")  # the object's, not the wrapper's
+        self.assertEqual(m["labels"]["p99_ms"], "2300")
+        self.assertNotIn("message.alertname", m["labels"])
+        self.assertEqual(m["annotations"]["summary"], "p99 above 2s for 5 minutes")
+        self.assertIn("p99 above 2s for 5 minutes", inc["title"])
+
     def test_batched_events_arrive_in_one_request_each(self):
         payloads = [{"message": f"queue {i} stuck", "severity": "error",
                      "metadata": {"host": f"worker-{i}", "sourcetype": "app:queue"}}

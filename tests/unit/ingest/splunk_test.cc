@@ -90,6 +90,28 @@ TEST_F(HecTest, AnUnknownStatusIsFiringAndAnExplicitAlertnameWins) {
   EXPECT_EQ(out_.at(0).status, AlertStatus::firing);
 }
 
+// splunk-logging (npm) wraps what the application logged:
+// {"message": <logged>, "severity": "info"}; the logged object's fields are
+// the event's own and win over the wrapper's default severity.
+TEST_F(HecTest, ALoggingLibraryWrappedObjectIsTheEventItself) {
+  ASSERT_TRUE(
+      events(
+          R"({"event":{"message":{"alertname":"QueueStuck","severity":"critical","status":"resolved","queue":{"name":"billing"},"summary":"queue stuck for 5m"},"severity":"info","logger":{"name":"app"}}})"
+          R"({"event":{"message":{"queue":"q2"},"severity":"warning"}})")
+          .ok());
+  ASSERT_EQ(out_.size(), 2u);
+  const auto& a = out_[0];
+  EXPECT_EQ(a.labels.get("alertname"), "QueueStuck");
+  EXPECT_EQ(a.labels.get("severity"), "critical");
+  EXPECT_EQ(a.labels.get("queue.name"), "billing");
+  EXPECT_EQ(a.labels.get("logger.name"), "app");
+  EXPECT_FALSE(a.labels.get("message.alertname").has_value());
+  EXPECT_EQ(a.annotations.get("summary"), "queue stuck for 5m");
+  EXPECT_EQ(a.status, AlertStatus::resolved);
+  EXPECT_EQ(out_[1].labels.get("severity"), "warning");  // the wrapper's, when the object has none
+  EXPECT_EQ(out_[1].labels.get("queue"), "q2");
+}
+
 TEST_F(HecTest, PartialAcceptKeepsTheEventsBeforeTheBadOne) {
   auto r = events(R"({"event":"one"}{"event":"two"}{"time":1,"host":"h"}{"event":"four"})");
   ASSERT_FALSE(r.ok());
