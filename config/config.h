@@ -192,6 +192,11 @@ struct TcpSourceConfig {
   size_t max_line_bytes = 1 << 20;  // an over-long line closes the connection
   size_t max_connections = 1000;
   std::string tenant = "default";  // the tenant its alerts belong to
+  // A connection that sends nothing for idle_timeout (0: never) is closed,
+  // as is one whose TLS handshake takes longer than handshake_timeout: a
+  // silent peer must not hold one of max_connections for ever.
+  core::Duration idle_timeout = std::chrono::minutes(5);
+  core::Duration handshake_timeout = std::chrono::seconds(10);
   TlsConfig tls;
   bool enabled() const { return !listen.empty(); }
 };

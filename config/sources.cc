@@ -132,7 +132,10 @@ void read_cloudtrail(const YAML::Node& n, Diagnostics& diag, CloudTrailConfig& o
 
 void read_tcp(const YAML::Node& n, Diagnostics& diag, TcpSourceConfig& out) {
   diag.guard([&] {
-    check_keys(n, {"listen", "max_line_bytes", "max_connections", "tenant", "tls"}, "sources.tcp");
+    check_keys(n,
+               {"listen", "max_line_bytes", "max_connections", "tenant", "idle_timeout",
+                "handshake_timeout", "tls"},
+               "sources.tcp");
     if (n["listen"]) out.listen = get_string(n["listen"], "sources.tcp.listen");
     if (n["max_line_bytes"]) {
       out.max_line_bytes =
@@ -143,6 +146,13 @@ void read_tcp(const YAML::Node& n, Diagnostics& diag, TcpSourceConfig& out) {
           get_size(n["max_connections"], "sources.tcp.max_connections", 1, 1000000);
     }
     if (n["tenant"]) out.tenant = read_short(n["tenant"], "sources.tcp.tenant");
+    if (n["idle_timeout"]) {
+      out.idle_timeout = get_duration(n["idle_timeout"], "sources.tcp.idle_timeout", true);
+    }
+    if (n["handshake_timeout"]) {
+      out.handshake_timeout =
+          get_duration(n["handshake_timeout"], "sources.tcp.handshake_timeout", false);
+    }
     if (n["tls"]) read_tls(n["tls"], "sources.tcp.tls", out.tls);
   });
 }

@@ -100,6 +100,8 @@ core::Result<TcpSource> open_tcp_source(const config::DaemonConfig& config, api:
   options.max_line_bytes = tcp.max_line_bytes;
   options.max_connections = tcp.max_connections;
   options.tenant = tcp.tenant;
+  options.idle_timeout = tcp.idle_timeout;
+  options.handshake_timeout = tcp.handshake_timeout;
   options.tls = source.tls.get();
   auto listener = std::make_unique<ingest::tcp::Listener>(
       std::move(options), hooks(api, std::move(*initial)), api.clock, api.metrics);

@@ -85,6 +85,7 @@ struct Listener::Impl {
   telemetry::CounterFamily& backpressure;
   telemetry::Counter& line_too_long;
   telemetry::Counter& tls_failures;
+  telemetry::CounterFamily& timed_out;
 
   std::vector<std::unique_ptr<asio::io_context>> contexts;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
@@ -110,6 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       : impl_(impl),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
+        deadline_(socket_.get_executor()),
         context_(context),
         framer_(impl.options.max_line_bytes) {
     if (impl.options.tls != nullptr) {
@@ -128,10 +130,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (offered_) return;
     boost::system::error_code ec;
     timer_.cancel();
+    deadline_.cancel();
     socket_.close(ec);
   }
 
  private:
+  void arm_deadline(core::Duration after, std::string_view phase);
+  std::string timed_out_text() const;
   void read();
   void on_read(const boost::system::error_code& ec, size_t n);
   void decode_and_offer(bool first_time);
@@ -145,7 +150,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   tcp::socket socket_;
   std::shared_ptr<asio::ssl::context> tls_context_;
   std::optional<asio::ssl::stream<tcp::socket&>> tls_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;     // backpressure retries
+  asio::steady_timer deadline_;  // the pending handshake or read
+  std::string_view timed_out_;   // "idle" or "handshake" once its deadline passed
   size_t context_;
   std::string peer_;
   LineFramer framer_;
@@ -163,11 +170,33 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t lines_ = 0, alerts_ = 0, bytes_ = 0, errors_ = 0, retries_ = 0;
 };
 
+// Closes the socket when the pending handshake or read has not ended within
+// `after` (0: no deadline); that operation then fails and ends the connection.
+void Connection::arm_deadline(core::Duration after, std::string_view phase) {
+  if (after.count() <= 0) return;
+  deadline_.expires_after(after);
+  deadline_.async_wait([self = shared_from_this(), phase](const boost::system::error_code& ec) {
+    if (ec || self->closed_) return;  // cancelled: the bytes came first
+    self->timed_out_ = phase;
+    self->impl_.timed_out.with({phase}).inc();
+    boost::system::error_code ignored;
+    self->socket_.close(ignored);
+  });
+}
+
+std::string Connection::timed_out_text() const {
+  return timed_out_ == "handshake" ? "TLS handshake not done within sources.tcp.handshake_timeout"
+                                   : "nothing sent for sources.tcp.idle_timeout";
+}
+
 void Connection::start() {
   if (!tls_) return read();
+  arm_deadline(impl_.options.handshake_timeout, "handshake");
   tls_->async_handshake(asio::ssl::stream_base::server,
                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                          self->deadline_.cancel();
                           if (!ec) return self->read();
+                          if (!self->timed_out_.empty()) return self->close(self->timed_out_text());
                           self->impl_.tls_failures.inc();
                           self->close("TLS handshake failed: " + ec.message());
                         });
@@ -175,6 +204,7 @@ void Connection::start() {
 
 void Connection::read() {
   if (impl_.stopping.load(std::memory_order_acquire)) return close("shutting down");
+  arm_deadline(impl_.options.idle_timeout, "idle");
   const size_t n = impl_.options.read_bytes;
   auto buffer = asio::buffer(framer_.prepare(n), n);
   auto done = [self = shared_from_this()](const boost::system::error_code& ec, size_t read) {
@@ -188,6 +218,7 @@ void Connection::read() {
 }
 
 void Connection::on_read(const boost::system::error_code& ec, size_t n) {
+  deadline_.cancel();
   framer_.commit(n);
   bytes_ += n;
   impl_.bytes_total.inc(n);
@@ -197,6 +228,8 @@ void Connection::on_read(const boost::system::error_code& ec, size_t n) {
     if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
       framer_.finish();  // a last line without '\n' counts too
       end_reason_ = "closed by the peer";
+    } else if (!timed_out_.empty()) {
+      end_reason_ = timed_out_text();
     } else {
       end_reason_ = ec == asio::error::operation_aborted ? "shutting down" : ec.message();
     }
@@ -309,6 +342,7 @@ void Connection::close(std::string_view why) {
   closed_ = true;
   boost::system::error_code ec;
   timer_.cancel();
+  deadline_.cancel();
   socket_.close(ec);
   spdlog::info(
       "tcp {}: connection closed ({}): {} lines, {} alerts, {} bytes, {} errors, {} "
@@ -350,7 +384,12 @@ Listener::Impl::Impl(Options o, Hooks h, const core::Clock& c, telemetry::Metric
                        .counter("alertd_tcp_tls_handshake_failures_total",
                                 "TCP NDJSON connections closed because the TLS handshake failed "
                                 "(no or an untrusted client certificate, not TLS, ...).")
-                       .with({})) {
+                       .with({})),
+      timed_out(m.registry.counter("alertd_tcp_connections_timed_out_total",
+                                   "TCP NDJSON connections closed for silence, by phase: idle "
+                                   "(sources.tcp.idle_timeout), handshake (handshake_timeout).",
+                                   {"phase"})) {
+  for (auto phase : {"idle", "handshake"}) timed_out.with({phase});
   const size_t n = std::max<size_t>(1, options.threads);
   for (size_t i = 0; i < n; ++i) {
     contexts.push_back(std::make_unique<asio::io_context>(1));

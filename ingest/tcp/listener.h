@@ -56,7 +56,9 @@ struct Options {
   size_t max_connections = 1000;
   std::string tenant = "default";
   size_t threads = 2;
-  size_t read_bytes = 256 << 10;    // one read, and so about one batch
+  size_t read_bytes = 256 << 10;   // one read, and so about one batch
+  core::Duration idle_timeout{0};  // no bytes for this long: closed (0: never)
+  core::Duration handshake_timeout = std::chrono::seconds(10);  // TLS only
   TlsContextHolder* tls = nullptr;  // owned by the caller; nullptr: plain TCP
 };
 

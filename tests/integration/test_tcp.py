@@ -197,6 +197,24 @@ class TcpBadInputTest(TcpTestCase):
             s.sendall(line(3).encode())
         self.wait_received(d, 3)
 
+    def test_a_silent_connection_is_closed_after_idle_timeout_and_its_lines_kept(self):
+        d = self.start_tcp(idle_timeout="1s")
+        with self.connect(d) as s:
+            s.sendall(line(1).encode())
+            self.assertTrue(read_until_closed(s), "the idle connection is closed")
+        self.wait_received(d, 1)
+        self.assertEqual(self.counter(d, "alertd_tcp_connections_timed_out_total", phase="idle"),
+                         1)
+        self.assertIn("nothing sent for sources.tcp.idle_timeout", d.read_log())
+        # A connection that keeps sending is not idle, however long it lives.
+        with self.connect(d) as s:
+            for i in range(2, 6):
+                s.sendall(line(i).encode())
+                self.wait_received(d, i)
+            s.shutdown(socket.SHUT_WR)
+            self.assertTrue(read_until_closed(s))
+        self.assertIn("closed by the peer", d.read_log())
+
     def test_sigterm_with_an_open_connection_drains_and_exits_cleanly(self):
         d = self.start_tcp()
         s = self.connect(d)

@@ -47,12 +47,13 @@ def der_of(cert_path):
 
 
 class TcpTlsTest(DaemonTestCase):
-    def start_tls(self, workdir, cert, key, extra="", client_ca=None):
+    def start_tls(self, workdir, cert, key, extra="", client_ca=None, tcp_extra=""):
         ca_line = f"      client_ca_file: {client_ca}\n" if client_ca else ""
         cfg = extra + textwrap.dedent(f"""\
             sources:
               tcp:
                 listen: 127.0.0.1:0
+                {tcp_extra}
                 tls:
                   cert_file: {cert}
                   key_file: {key}
@@ -90,6 +91,20 @@ class TcpTlsTest(DaemonTestCase):
                    what="the failed handshake counted")
         self.assertEqual(self.received(d), 3)
         self.assertIn("TLS handshake failed", d.read_log())
+
+    def test_a_client_that_never_starts_the_handshake_is_closed(self):
+        work = self.make_workdir()
+        cert, key = make_cert(work, "a", "alertd-a")
+        d = self.start_tls(work, cert, key, tcp_extra="handshake_timeout: 1s")
+        with socket.create_connection(("127.0.0.1", d.tcp_port), timeout=15) as silent:
+            self.assertTrue(read_until_closed(silent), "the silent client is closed")
+        self.assertEqual(metric_sum(d.metrics(), "alertd_tcp_connections_timed_out_total",
+                                    phase="handshake"), 1)
+        self.assertEqual(metric_sum(d.metrics(), "alertd_tcp_tls_handshake_failures_total"), 0)
+        self.assertIn("TLS handshake not done within sources.tcp.handshake_timeout",
+                      d.read_log())
+        self.send_tls(d, cert, line(1).encode())  # a real client still gets through
+        d.wait_for(lambda: self.received(d) == 1, what="1 alert over TLS")
 
     def test_swapped_certificate_is_served_after_sighup_and_a_bad_one_is_not(self):
         work = self.make_workdir()

@@ -31,6 +31,7 @@ TEST(SourcesConfig, DefaultsWithoutTheSection) {
   EXPECT_EQ(cfg->sources.sns.insufficient_data, SnsConfig::InsufficientData::firing);
   EXPECT_FALSE(cfg->sources.tcp.enabled());
   EXPECT_EQ(cfg->sources.tcp.max_line_bytes, 1u << 20);
+  EXPECT_EQ(cfg->sources.tcp.idle_timeout, std::chrono::minutes(5));
   EXPECT_FALSE(cfg->http.tls.enabled());
 }
 
@@ -49,7 +50,8 @@ sources:
   sns: {verify: false, signing_certs: /etc/alertd/sns, cert_hosts: [sns.eu-west-1.amazonaws.com],
         subscribe_hosts: [], insufficient_data: ignore}
   cloudtrail: {keep: [['eventName="ConsoleLogin"'], ['eventSource=~"iam.*"', 'awsRegion="us-east-1"']]}
-  tcp: {listen: "127.0.0.1:9881", max_line_bytes: 64KiB, max_connections: 50, tenant: fwd}
+  tcp: {listen: "127.0.0.1:9881", max_line_bytes: 64KiB, max_connections: 50, tenant: fwd,
+        idle_timeout: 0s, handshake_timeout: 3s}
   redelivery: {window: 2h, max_ids: 5000}
 )",
                           "cfg.yaml");
@@ -72,6 +74,8 @@ sources:
   EXPECT_EQ(cfg->sources.cloudtrail.keep[1].size(), 2u);
   EXPECT_EQ(cfg->sources.tcp.listen, "127.0.0.1:9881");
   EXPECT_EQ(cfg->sources.tcp.max_line_bytes, 64u << 10);
+  EXPECT_EQ(cfg->sources.tcp.idle_timeout, core::Duration(0));  // 0: never
+  EXPECT_EQ(cfg->sources.tcp.handshake_timeout, std::chrono::seconds(3));
   EXPECT_EQ(cfg->sources.tcp.tenant, "fwd");
   EXPECT_EQ(cfg->sources.redelivery.max_ids, 5000u);
   EXPECT_TRUE(cfg->http.tls.enabled());
@@ -102,6 +106,8 @@ sources:
   EXPECT_THAT(tls, HasSubstr("http.tls: cert_file and key_file go together"));
   auto line = errors_of("sources: {tcp: {max_line_bytes: 10}}\n");
   EXPECT_THAT(line, HasSubstr("sources.tcp.max_line_bytes"));
+  EXPECT_THAT(errors_of("sources: {tcp: {handshake_timeout: 0s}}\n"),
+              HasSubstr("sources.tcp.handshake_timeout: must be longer than 0"));
 }
 
 TEST(SourcesConfig, TheListenerAndRedeliveryNeedARestartAndTokensDoNot) {
