@@ -62,10 +62,15 @@ void pipeline_changes(Changes& c, const DaemonConfig& a, const DaemonConfig& b) 
   c.check("limits.max_active_alerts", a.pipeline.max_active_alerts, b.pipeline.max_active_alerts);
 }
 
-// The listener is bound and the re-delivery set sized once, at start-up.
+// The listener is bound and given its options, and the re-delivery set
+// sized, once, at start-up (only the TLS files are reloaded).
 void source_changes(Changes& c, const SourcesConfig& a, const SourcesConfig& b) {
   c.check("sources.tcp.listen", a.tcp.listen, b.tcp.listen);
   c.check("sources.tcp.max_connections", a.tcp.max_connections, b.tcp.max_connections);
+  c.check("sources.tcp.max_line_bytes", a.tcp.max_line_bytes, b.tcp.max_line_bytes);
+  c.check("sources.tcp.tenant", a.tcp.tenant, b.tcp.tenant);
+  c.check("sources.tcp.idle_timeout", a.tcp.idle_timeout, b.tcp.idle_timeout);
+  c.check("sources.tcp.handshake_timeout", a.tcp.handshake_timeout, b.tcp.handshake_timeout);
   c.check("sources.tcp.tls", a.tcp.tls.enabled(), b.tcp.tls.enabled());
   c.check("sources.redelivery.window", a.redelivery.window, b.redelivery.window);
   c.check("sources.redelivery.max_ids", a.redelivery.max_ids, b.redelivery.max_ids);

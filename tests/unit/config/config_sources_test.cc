@@ -113,12 +113,13 @@ sources:
 TEST(SourcesConfig, TheListenerAndRedeliveryNeedARestartAndTokensDoNot) {
   auto a = parse_config("sources: {tcp: {listen: '127.0.0.1:1'}}\n", "a.yaml");
   auto b = parse_config(
-      "sources: {tcp: {listen: '127.0.0.1:2'}, redelivery: {window: 5h}, splunk_hec: {tokens: "
-      "[{token: 11111111-2222-3333-4444-555555555555}]}}\n",
+      "sources: {tcp: {listen: '127.0.0.1:2', idle_timeout: 1m}, redelivery: {window: 5h}, "
+      "splunk_hec: {tokens: [{token: 11111111-2222-3333-4444-555555555555}]}}\n",
       "b.yaml");
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(restart_needed(*a, *b),
-            (std::vector<std::string>{"sources.tcp.listen", "sources.redelivery.window"}));
+            (std::vector<std::string>{"sources.tcp.listen", "sources.tcp.idle_timeout",
+                                      "sources.redelivery.window"}));
 }
 
 }  // namespace
