@@ -11,6 +11,7 @@ find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED)  # libcrypto: SHA-256 of API tokens and of the audit chain
 find_package(ZLIB REQUIRED)     # gzip bodies: Splunk HEC, CloudTrail log files
 find_package(CURL REQUIRED)     # outbound HTTPS: SNS subscription confirmation
+find_package(date REQUIRED)     # date::date-tz: IANA time zones from the OS tz database
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)

@@ -228,9 +228,24 @@ correlator::Schedule read_weekly(const YAML::Node& w, const std::string& what,
   return *s;
 }
 
+// `cron:` with the window's optional `timezone:` (UTC by default).
+correlator::Schedule read_cron(const YAML::Node& n, const std::string& where) {
+  correlator::TimeZone zone;
+  if (n["timezone"]) {
+    auto parsed = correlator::TimeZone::parse(get_string(n["timezone"], where + ".timezone"));
+    if (!parsed.ok()) {
+      throw ConfigError(n["timezone"], where + ".timezone: " + parsed.error().message);
+    }
+    zone = *parsed;
+  }
+  auto s = correlator::parse_cron(get_string(n["cron"], where + ".cron"), zone);
+  if (!s.ok()) throw ConfigError(n["cron"], where + ".cron: " + s.error().message);
+  return *s;
+}
+
 correlator::MaintenanceWindow read_window(const YAML::Node& n, size_t index) {
   std::string where = "maintenance[" + std::to_string(index) + "]";
-  check_keys(n, {"name", "match", "weekly", "cron", "duration"}, where);
+  check_keys(n, {"name", "match", "weekly", "cron", "timezone", "duration"}, where);
   correlator::MaintenanceWindow w;
   if (!n["name"]) throw ConfigError(n, where + ": a maintenance window needs a name");
   w.name = get_string(n["name"], where + ".name");
@@ -245,11 +260,13 @@ correlator::MaintenanceWindow read_window(const YAML::Node& n, size_t index) {
   }
   std::optional<core::Duration> duration;
   if (n["weekly"]) {
+    if (n["timezone"]) {
+      throw ConfigError(n["timezone"],
+                        where + ".timezone: goes inside weekly: for a weekly window");
+    }
     w.schedule = read_weekly(n["weekly"], where + ".weekly", duration);
   } else {
-    auto s = correlator::parse_cron(get_string(n["cron"], where + ".cron"));
-    if (!s.ok()) throw ConfigError(n["cron"], where + ".cron: " + s.error().message);
-    w.schedule = *s;
+    w.schedule = read_cron(n, where);
   }
   if (n["duration"]) {
     if (duration) throw ConfigError(n["duration"], where + ": duration is given twice");

@@ -140,14 +140,16 @@ bool day_matches(const Schedule& s, sys_days day) {
 
 }  // namespace
 
-core::Result<Schedule> parse_cron(std::string_view expression) {
+core::Result<Schedule> parse_cron(std::string_view expression, const TimeZone& zone) {
   auto fields = split_spaces(expand_macro(expression));
   if (fields.size() != 5) {
     return invalid("cron \"" + std::string(expression) +
                    "\": expected 5 fields (minute hour day-of-month month day-of-week)");
   }
   Schedule s;
+  s.zone = zone;
   s.text = std::string(expression);
+  if (!zone.fixed() || zone.name() != "UTC") s.text += " " + zone.name();
   std::vector<bool> set;
   const Field specs[] = {{"minute", 0, 59},
                          {"hour", 0, 23},
@@ -174,34 +176,6 @@ core::Result<Schedule> parse_cron(std::string_view expression) {
   return s;
 }
 
-std::optional<core::Duration> parse_utc_offset(std::string_view tz) {
-  std::string t = lower(tz);
-  if (t == "utc" || t == "gmt" || t == "z" || t == "etc/utc") return core::Duration{0};
-  std::string_view rest = t;
-  if (rest.starts_with("utc") || rest.starts_with("gmt")) rest.remove_prefix(3);
-  if (rest.empty() || (rest[0] != '+' && rest[0] != '-')) return std::nullopt;
-  int sign = rest[0] == '-' ? -1 : 1;
-  rest.remove_prefix(1);
-  std::string digits;
-  for (char c : rest) {
-    if (c == ':') continue;
-    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
-    digits += c;
-  }
-  int hours = 0;
-  int mins = 0;
-  if (digits.size() == 1 || digits.size() == 2) {
-    hours = std::stoi(digits);
-  } else if (digits.size() == 4) {
-    hours = std::stoi(digits.substr(0, 2));
-    mins = std::stoi(digits.substr(2));
-  } else {
-    return std::nullopt;
-  }
-  if (hours > 14 || mins > 59) return std::nullopt;
-  return sign * (std::chrono::hours(hours) + std::chrono::minutes(mins));
-}
-
 core::Result<Schedule> weekly_schedule(const std::vector<std::string>& days, std::string_view start,
                                        std::string_view timezone) {
   Schedule s;
@@ -224,11 +198,8 @@ core::Result<Schedule> weekly_schedule(const std::vector<std::string>& days, std
   if (h < 0 || h > 23 || m < 0 || m > 59) {
     return invalid("weekly: start \"" + std::string(start) + "\" is not HH:MM");
   }
-  auto offset = parse_utc_offset(timezone);
-  if (!offset) {
-    return invalid("weekly: time zone \"" + std::string(timezone) +
-                   "\" is not supported (use UTC or a fixed offset like +02:00)");
-  }
+  auto zone = TimeZone::parse(timezone);
+  if (!zone.ok()) return invalid("weekly: " + zone.error().message);
   s.minutes[static_cast<size_t>(m)] = true;
   s.hours[static_cast<size_t>(h)] = true;
   s.days_of_month.set();
@@ -237,14 +208,14 @@ core::Result<Schedule> weekly_schedule(const std::vector<std::string>& days, std
   s.months[0] = false;
   s.any_day_of_month = true;
   s.any_day_of_week = false;
-  s.utc_offset = *offset;
+  s.zone = *zone;
   s.text = "weekly " + std::string(start) + " " + std::string(timezone);
   return s;
 }
 
 std::optional<core::TimePoint> next_start_after(const Schedule& s, core::TimePoint t) {
   // The first whole minute strictly after t, in wall-clock time.
-  auto first = floor<minutes>(t + s.utc_offset) + minutes(1);
+  auto first = floor<minutes>(s.zone.to_local(t)) + minutes(1);
   sys_days day = floor<days>(first);
   auto into_day = first - day;
   int h0 = static_cast<int>(into_day.count() / 60);
@@ -255,8 +226,9 @@ std::optional<core::TimePoint> next_start_after(const Schedule& s, core::TimePoi
       if (!s.hours[static_cast<size_t>(h)]) continue;
       for (int m = h == h0 ? m0 : 0; m < 60; ++m) {
         if (!s.minutes[static_cast<size_t>(m)]) continue;
-        auto wall = core::TimePoint(day) + std::chrono::hours(h) + minutes(m);
-        return wall - s.utc_offset;
+        auto at = s.zone.to_utc(core::TimePoint(day) + std::chrono::hours(h) + minutes(m));
+        if (at <= t) continue;  // the first of a time shown twice has passed
+        return at;
       }
     }
   }
@@ -265,7 +237,7 @@ std::optional<core::TimePoint> next_start_after(const Schedule& s, core::TimePoi
 
 std::optional<core::TimePoint> last_start_at_or_before(const Schedule& s, core::TimePoint t,
                                                        core::Duration lookback) {
-  auto last = floor<minutes>(t + s.utc_offset);
+  auto last = floor<minutes>(s.zone.to_local(t));
   sys_days day = floor<days>(last);
   auto into_day = last - day;
   int h0 = static_cast<int>(into_day.count() / 60);
@@ -277,7 +249,8 @@ std::optional<core::TimePoint> last_start_at_or_before(const Schedule& s, core::
       if (!s.hours[static_cast<size_t>(h)]) continue;
       for (int m = h == h0 ? m0 : 59; m >= 0; --m) {
         if (!s.minutes[static_cast<size_t>(m)]) continue;
-        auto start = core::TimePoint(day) + std::chrono::hours(h) + minutes(m) - s.utc_offset;
+        auto start = s.zone.to_utc(core::TimePoint(day) + std::chrono::hours(h) + minutes(m));
+        if (start > t) continue;
         if (t - start > lookback) return std::nullopt;
         return start;
       }

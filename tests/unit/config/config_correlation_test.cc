@@ -92,6 +92,11 @@ maintenance:
     match: ['job="backup"']
     cron: "0 22 * * 6"
     duration: 4h
+  - name: berlin-nightly
+    match: ['team="de"']
+    cron: "30 1 * * *"
+    timezone: Europe/Berlin
+    duration: 1h
 )");
   ASSERT_TRUE(r.ok()) << r.error().message;
   const auto& c = r->correlation;
@@ -121,7 +126,14 @@ maintenance:
   EXPECT_EQ(c.priority.matrix[3][0], core::Priority::P2);
   EXPECT_EQ(c.priority.matrix[0][0], core::Priority::P1);  // other rows keep defaults
 
-  ASSERT_EQ(c.maintenance.size(), 2u);
+  ASSERT_EQ(c.maintenance.size(), 3u);
+  // 01:30 in Berlin: 00:30Z in winter (CET), 23:30Z the day before in summer.
+  EXPECT_TRUE(
+      correlator::window_active(c.maintenance[2], *core::parse_rfc3339("2026-01-03T00:45:00Z")));
+  EXPECT_TRUE(
+      correlator::window_active(c.maintenance[2], *core::parse_rfc3339("2026-07-01T23:45:00Z")));
+  EXPECT_FALSE(
+      correlator::window_active(c.maintenance[2], *core::parse_rfc3339("2026-07-01T00:45:00Z")));
   EXPECT_EQ(c.maintenance[0].name, "db-upgrade");
   EXPECT_EQ(c.maintenance[0].duration, 2h);
   const auto sat = *core::parse_rfc3339("2026-01-03T22:30:00Z");
@@ -165,7 +177,7 @@ maintenance:
     duration: 1h
   - name: nowhen
     match: ['a="b"']
-    weekly: {days: [sat], start: "22:00", timezone: Europe/Paris}
+    weekly: {days: [sat], start: "22:00", timezone: Mars/Olympus_Mons}
     duration: 1h
   - name: long
     match: ['a="b"']
@@ -185,7 +197,8 @@ maintenance:
       e, HasSubstr("alertd.yml:22: maintenance \"both\": needs exactly one of weekly: or cron:"));
   EXPECT_THAT(e,
               HasSubstr("alertd.yml:29: maintenance \"badcron\".cron: cron \"0 25 * * *\": hour"));
-  EXPECT_THAT(e, HasSubstr("alertd.yml:33: maintenance \"nowhen\".weekly: weekly: time zone"));
+  EXPECT_THAT(e, HasSubstr("alertd.yml:33: maintenance \"nowhen\".weekly: weekly: time zone "
+                           "\"Mars/Olympus_Mons\" is neither UTC"));
   EXPECT_THAT(e, HasSubstr("alertd.yml:38: maintenance \"long\": duration is over 31d"));
 }
 
@@ -200,12 +213,17 @@ maintenance:
   - {name: m, match: ['a="b"'], cron: "@daily", duration: 1h}
   - {name: n, match: [], cron: "@daily", duration: 1h}
   - {name: o, match: ['a="b"'], cron: "@daily"}
+  - {name: p, match: ['a="b"'], weekly: {days: [mon], start: "01:00"}, timezone: UTC, duration: 1h}
+  - {name: q, match: ['a="b"'], cron: "@daily", timezone: Moon/Tranquility, duration: 1h}
 )");
   EXPECT_THAT(e, HasSubstr("alertd.yml:2: correlation.flap.within: must be longer than 0"));
   EXPECT_THAT(e, HasSubstr("alertd.yml:5: inhibit[1]: duplicate name \"x\""));
   EXPECT_THAT(e, HasSubstr("alertd.yml:8: maintenance: duplicate name \"m\""));
   EXPECT_THAT(e, HasSubstr("alertd.yml:9: maintenance \"n\".match: needs a matcher"));
   EXPECT_THAT(e, HasSubstr("alertd.yml:10: maintenance \"o\": needs a duration"));
+  EXPECT_THAT(e, HasSubstr("alertd.yml:11: maintenance \"p\".timezone: goes inside weekly:"));
+  EXPECT_THAT(e, HasSubstr("alertd.yml:12: maintenance \"q\".timezone: time zone "
+                           "\"Moon/Tranquility\" is neither"));
 }
 
 TEST_F(ConfigCorrelationTest, OwnFailuresAreMatcherSets) {

@@ -105,7 +105,7 @@ TEST(Schedule, WeeklyInUtcAndFixedOffsets) {
   EXPECT_EQ(parse_utc_offset("utc"), core::Duration{0});
   EXPECT_EQ(parse_utc_offset("+5"), core::Duration{5h});
   EXPECT_EQ(parse_utc_offset("-05:30"), -core::Duration{5h + 30min});
-  EXPECT_EQ(parse_utc_offset("Europe/Paris"), std::nullopt);
+  EXPECT_EQ(parse_utc_offset("Europe/Paris"), std::nullopt);  // a named zone, not an offset
   EXPECT_EQ(parse_utc_offset("+15:00"), std::nullopt);
 }
 
@@ -114,9 +114,48 @@ TEST(Schedule, WeeklyErrors) {
   EXPECT_FALSE(weekly_schedule({"someday"}, "22:00", "UTC").ok());
   EXPECT_FALSE(weekly_schedule({"mon"}, "24:00", "UTC").ok());
   EXPECT_FALSE(weekly_schedule({"mon"}, "9:00", "UTC").ok());
-  auto tz = weekly_schedule({"mon"}, "09:00", "Europe/Paris");
+  auto tz = weekly_schedule({"mon"}, "09:00", "Mars/Olympus_Mons");
   ASSERT_FALSE(tz.ok());
-  EXPECT_NE(tz.error().message.find("not supported"), std::string::npos);
+  EXPECT_NE(tz.error().message.find("tz database"), std::string::npos);
+}
+
+// Europe/Berlin: CET (+01:00) in winter, CEST (+02:00) from 2026-03-29
+// 02:00 (the clock jumps to 03:00) until 2026-10-25 03:00 (back to 02:00).
+TEST(Schedule, NamedZonesFollowDaylightSavingTime) {
+  auto berlin = weekly_schedule({"mon"}, "09:00", "Europe/Berlin");
+  ASSERT_TRUE(berlin.ok()) << berlin.error().message;
+  EXPECT_EQ(next_start_after(*berlin, at("2026-01-01T00:00:00Z")), at("2026-01-05T08:00:00Z"));
+  EXPECT_EQ(next_start_after(*berlin, at("2026-07-01T00:00:00Z")), at("2026-07-06T07:00:00Z"));
+  EXPECT_EQ(last_start_at_or_before(*berlin, at("2026-07-07T00:00:00Z"), 7 * 24h),
+            at("2026-07-06T07:00:00Z"));
+
+  auto zone = TimeZone::parse("Europe/Berlin");
+  ASSERT_TRUE(zone.ok());
+  auto nightly = parse_cron("30 2 * * *", *zone);
+  ASSERT_TRUE(nightly.ok());
+  // 02:30 does not exist on 2026-03-29: the window opens at the jump (03:00 CEST).
+  EXPECT_EQ(next_start_after(*nightly, at("2026-03-28T12:00:00Z")), at("2026-03-29T01:00:00Z"));
+  EXPECT_EQ(next_start_after(*nightly, at("2026-03-29T01:00:00Z")), at("2026-03-30T00:30:00Z"));
+  // 02:30 happens twice on 2026-10-25 (00:30Z CEST, 01:30Z CET): it opens once.
+  EXPECT_EQ(next_start_after(*nightly, at("2026-10-24T12:00:00Z")), at("2026-10-25T00:30:00Z"));
+  EXPECT_EQ(next_start_after(*nightly, at("2026-10-25T00:30:00Z")), at("2026-10-26T01:30:00Z"));
+  EXPECT_EQ(last_start_at_or_before(*nightly, at("2026-10-25T01:45:00Z"), 24h),
+            at("2026-10-25T00:30:00Z"));
+}
+
+TEST(TimeZone, LocalTimesBothWays) {
+  auto ny = TimeZone::parse("America/New_York");
+  ASSERT_TRUE(ny.ok());
+  EXPECT_EQ(ny->to_local(at("2026-01-15T17:00:00Z")), at("2026-01-15T12:00:00Z"));
+  EXPECT_EQ(ny->to_local(at("2026-07-15T16:00:00Z")), at("2026-07-15T12:00:00Z"));
+  EXPECT_EQ(ny->to_utc(at("2026-07-15T12:00:00Z")), at("2026-07-15T16:00:00Z"));
+  auto fixed = TimeZone::parse("+05:30");
+  ASSERT_TRUE(fixed.ok());
+  EXPECT_TRUE(fixed->fixed());
+  EXPECT_EQ(fixed->to_local(at("2026-01-01T00:00:00Z")), at("2026-01-01T05:30:00Z"));
+  EXPECT_EQ(TimeZone().name(), "UTC");
+  EXPECT_FALSE(TimeZone::parse("").ok());
+  EXPECT_FALSE(TimeZone::parse("Europe/Nowhere").ok());
 }
 
 TEST(MaintenanceWindow, ActiveFromStartUntilJustBeforeEnd) {
