@@ -1,5 +1,6 @@
 #include "api/ingest/sns_certs.h"
 
+#include <exception>
 #include <thread>
 #include <utility>
 
@@ -55,14 +56,22 @@ void CertStore::fetch(const std::string& url, const std::string& ca_file, Done d
     if (counted_) counted_(Outcome::busy);
     return done({Outcome::busy, nullptr, "too many signing certificate fetches at once"});
   }
-  if (start) spawn_([this, url, ca_file] { run(url, ca_file); });
+  if (!start) return;
+  try {
+    spawn_([this, url, ca_file] { run(url, ca_file); });
+  } catch (const std::exception& e) {  // no thread to be had: the waiters must not hang
+    complete(url, {Outcome::failed, nullptr, std::string("no fetch thread: ") + e.what()});
+  }
 }
 
 void CertStore::run(const std::string& url, const std::string& ca_file) {
   auto got = get_(url, {.timeout_ms = limits_.timeout_ms,
                         .max_body_bytes = limits_.max_cert_bytes,
                         .ca_file = ca_file});
-  auto result = finish(url, std::move(got));
+  complete(url, finish(url, std::move(got)));
+}
+
+void CertStore::complete(const std::string& url, const Result& result) {
   if (counted_) counted_(result.outcome);
   std::vector<Done> waiters;
   {

@@ -68,6 +68,7 @@ class CertStore {
 
  private:
   void run(const std::string& url, const std::string& ca_file);
+  void complete(const std::string& url, const Result& result);  // answers the URL's waiters
   Result finish(const std::string& url, HttpsGetResult got);
 
   const Limits limits_;

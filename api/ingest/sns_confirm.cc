@@ -2,6 +2,8 @@
 // off the io threads (a slow AWS endpoint must not stall ingest).
 
 #include <atomic>
+#include <exception>
+#include <memory>
 #include <thread>
 
 #include "api/ingest/https_get.h"
@@ -22,13 +24,20 @@ void confirm_subscription(std::string url, std::string ca_file,
     in_flight.fetch_sub(1);
     return done(false, "too many subscription confirmations at once");
   }
-  std::thread([url = std::move(url), ca_file = std::move(ca_file), done = std::move(done)] {
-    // The answer (an XML receipt) is not needed: a 2xx confirms.
-    auto got = https_get(url, {.timeout_ms = 10000, .max_body_bytes = 1 << 20, .ca_file = ca_file});
+  auto shared_done = std::make_shared<std::function<void(bool, std::string)>>(std::move(done));
+  try {
+    std::thread([url = std::move(url), ca_file = std::move(ca_file), done = shared_done] {
+      // The answer (an XML receipt) is not needed: a 2xx confirms.
+      auto got =
+          https_get(url, {.timeout_ms = 10000, .max_body_bytes = 1 << 20, .ca_file = ca_file});
+      in_flight.fetch_sub(1);
+      if (got.ok()) return (*done)(true, {});
+      (*done)(false, "SubscribeURL: " + got.error);
+    }).detach();
+  } catch (const std::exception& e) {  // no thread to be had
     in_flight.fetch_sub(1);
-    if (got.ok()) return done(true, {});
-    done(false, "SubscribeURL: " + got.error);
-  }).detach();
+    (*shared_done)(false, std::string("no thread for the confirmation: ") + e.what());
+  }
 }
 
 }  // namespace alertd::api::sns

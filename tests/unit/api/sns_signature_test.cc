@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <system_error>
 #include <vector>
 
 #include "api/ingest/sns_certs.h"
@@ -301,6 +302,17 @@ TEST(CertStore, TooManyFetchesOrWaitersAreBusyAtOnce) {
   // Room again once the fetch ended.
   store.fetch(kUrlB, "", note);
   EXPECT_EQ(fake.jobs.size(), 1u);
+}
+
+TEST(CertStore, NoThreadForTheFetchFailsItsWaitersAtOnce) {
+  std::vector<CertStore::Outcome> outcomes;
+  CertStore store(
+      {}, nullptr, [](const std::string&, const HttpsGetOptions&) { return HttpsGetResult{}; },
+      [](std::function<void()>) { throw std::system_error(EAGAIN, std::generic_category()); });
+  store.fetch(kUrlA, "", [&](CertStore::Result r) { outcomes.push_back(r.outcome); });
+  store.fetch(kUrlA, "", [&](CertStore::Result r) { outcomes.push_back(r.outcome); });
+  // Both fail at once: the first's fetch never started and left no waiter behind.
+  EXPECT_EQ(outcomes, (std::vector{CertStore::Outcome::failed, CertStore::Outcome::failed}));
 }
 
 TEST_F(SnsSignatureTest, TheLocalDirectoryComesBeforeAnyFetch) {
