@@ -257,6 +257,8 @@ class CertHost:
                 status = host.status if is_cert else 200
                 body = (host.pem if is_cert else "<ConfirmSubscriptionResponse/>").encode()
                 self.send_response(status)
+                if status in (301, 302):
+                    self.send_header("Location", host.url("elsewhere.pem"))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -368,7 +370,7 @@ class SnsCertFetchTest(DaemonTestCase):
         self.assertEqual(metric_sum(d.metrics(), "alertd_sns_subscriptions_total",
                                     outcome="confirmed"), 1)
 
-    def test_an_untrusted_host_or_a_body_that_is_no_certificate(self):
+    def test_an_untrusted_host_a_redirect_a_big_body_or_no_certificate(self):
         rogue = self.cert_host(make_server_cert(self.make_workdir()))  # not signed by ca_file
         junk = self.cert_host(make_server_cert(self.make_workdir(), self.ca), pem="<html/>")
         d = self.start()
@@ -380,6 +382,16 @@ class SnsCertFetchTest(DaemonTestCase):
         r = self.post(d, self.signed(alarm("ALARM", "junk"), host=junk))
         self.assertEqual(r.status, 403, r)
         self.assertEqual(r.json()["error"], "bad_certificate")
+        # No redirects are followed, and a certificate is at most 64 KiB.
+        junk.status = 302
+        r = self.post(d, self.signed(alarm("ALARM", "moved"), host=junk))
+        self.assertEqual((r.status, r.json()["error"]), (502, "cert_fetch_failed"), r)
+        self.assertIn("302", r.json()["detail"])
+        junk.status, junk.pem = 200, self.signing_pem + " " * (64 << 10)
+        r = self.post(d, self.signed(alarm("ALARM", "big"), host=junk))
+        self.assertEqual((r.status, r.json()["error"]), (502, "cert_fetch_failed"), r)
+        self.assertIn("longer than 65536 bytes", r.json()["detail"])
+        self.assertEqual(len(junk.cert_gets()), 3)
         # A host off cert_hosts is refused before any fetch.
         off_list = self.signed(alarm("ALARM", "off"))
         off_list["SigningCertURL"] = off_list["SigningCertURL"].replace("localhost", "127.0.0.1")
@@ -389,7 +401,7 @@ class SnsCertFetchTest(DaemonTestCase):
         self.assertEqual(self.host.gets, [])
         samples = d.metrics()
         self.assertEqual(metric_sum(samples, "alertd_sns_cert_fetches_total",
-                                    outcome="failed"), 2)
+                                    outcome="failed"), 4)
         self.assertEqual(metric_sum(samples, "alertd_sns_signature_failures_total",
                                     reason="bad_certificate"), 1)
         self.assertEqual(metric_sum(samples, "alertd_alerts_received_total",
