@@ -332,8 +332,13 @@ void check_signature(std::shared_ptr<AwsState> st, std::shared_ptr<SnsDelivery> 
         signature_refusal(*st, why, "the SNS message signature does not verify"));
   }
   if (auto pem = st->certs.find(d->env.signing_cert_url, cfg)) return verify_then_open(st, d, *pem);
-  st->certs.fetch(d->env.signing_cert_url, cfg.ca_file,
-                  [st, d](sns::CertStore::Result fetched) { on_cert_fetched(st, d, fetched); });
+  st->certs.fetch(d->env.signing_cert_url, cfg.ca_file, [st, d](sns::CertStore::Result fetched) {
+    try {  // off the io thread the server's catch is not around us
+      on_cert_fetched(st, d, fetched);
+    } catch (const std::exception& e) {
+      d->responder.fail_internal(e.what());
+    }
+  });
 }
 
 void sns_delivery(std::shared_ptr<AwsState> st, Request& request, Responder responder) {

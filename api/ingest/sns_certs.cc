@@ -65,9 +65,14 @@ void CertStore::fetch(const std::string& url, const std::string& ca_file, Done d
 }
 
 void CertStore::run(const std::string& url, const std::string& ca_file) {
-  auto got = get_(url, {.timeout_ms = limits_.timeout_ms,
-                        .max_body_bytes = limits_.max_cert_bytes,
-                        .ca_file = ca_file});
+  HttpsGetResult got;
+  try {
+    got = get_(url, {.timeout_ms = limits_.timeout_ms,
+                     .max_body_bytes = limits_.max_cert_bytes,
+                     .ca_file = ca_file});
+  } catch (const std::exception& e) {  // nothing may escape a thread of its own
+    got = {.error = e.what(), .status = 0, .body = {}};
+  }
   complete(url, finish(url, std::move(got)));
 }
 
