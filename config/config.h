@@ -176,6 +176,9 @@ struct SnsConfig {
   // confirmed on; `*` matches one DNS label.
   std::vector<std::string> cert_hosts{"sns.*.amazonaws.com"};
   std::vector<std::string> subscribe_hosts{"sns.*.amazonaws.com"};
+  // CA bundle (PEM) that the servers of a certificate fetch and of a
+  // SubscribeURL are verified against; "" = the system store.
+  std::string ca_file;
   enum class InsufficientData { firing, resolved, ignore };
   InsufficientData insufficient_data = InsufficientData::firing;
 };

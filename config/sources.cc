@@ -86,7 +86,9 @@ void read_splunk_hec(const YAML::Node& n, Diagnostics& diag, SplunkHecConfig& ou
 
 void read_sns(const YAML::Node& n, Diagnostics& diag, SnsConfig& out) {
   diag.guard([&] {
-    check_keys(n, {"verify", "signing_certs", "cert_hosts", "subscribe_hosts", "insufficient_data"},
+    check_keys(n,
+               {"verify", "signing_certs", "cert_hosts", "subscribe_hosts", "ca_file",
+                "insufficient_data"},
                "sources.sns");
     if (n["verify"]) out.verify = get_bool(n["verify"], "sources.sns.verify");
     if (n["signing_certs"])
@@ -96,6 +98,7 @@ void read_sns(const YAML::Node& n, Diagnostics& diag, SnsConfig& out) {
     if (n["subscribe_hosts"]) {
       out.subscribe_hosts = get_string_list(n["subscribe_hosts"], "sources.sns.subscribe_hosts");
     }
+    if (n["ca_file"]) out.ca_file = get_string(n["ca_file"], "sources.sns.ca_file");
     if (n["insufficient_data"]) {
       const auto mode = get_string(n["insufficient_data"], "sources.sns.insufficient_data");
       using Mode = SnsConfig::InsufficientData;

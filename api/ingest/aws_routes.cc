@@ -15,6 +15,7 @@
 
 #include "api/auth.h"
 #include "api/ingest/routes.h"
+#include "api/ingest/sns_certs.h"
 #include "api/ingest/sns_signature.h"
 #include "api/ingest/submit.h"
 #include "api/responses.h"
@@ -47,30 +48,64 @@ struct AwsMetrics {
         subscriptions(r.counter("alertd_sns_subscriptions_total",
                                 "SNS SubscriptionConfirmations, by outcome: confirmed, failed, "
                                 "host_not_allowed.",
-                                {"outcome"})) {
+                                {"outcome"})),
+        cert_fetches(r.counter("alertd_sns_cert_fetches_total",
+                               "SNS signing certificate fetches from sources.sns.cert_hosts, by "
+                               "outcome: fetched, failed, busy.",
+                               {"outcome"})) {
     for (auto reason : sns::kFailureReasons) signature_failures.with({reason});
     for (std::string_view s : {"sns", "cloudtrail"}) redeliveries.with({s});
     for (std::string_view s : {"log_pointer", "insufficient_data", "unsubscribe_confirmation"}) {
       sns_ignored.with({s});
     }
     for (std::string_view s : {"confirmed", "failed", "host_not_allowed"}) subscriptions.with({s});
+    for (std::string_view s : {"fetched", "failed", "busy"}) cert_fetches.with({s});
   }
   telemetry::Counter& records_ignored;
   telemetry::CounterFamily& signature_failures;
   telemetry::CounterFamily& redeliveries;
   telemetry::CounterFamily& sns_ignored;
   telemetry::CounterFamily& subscriptions;
+  telemetry::CounterFamily& cert_fetches;
 };
 
-// What the AWS routes own: their counters and the recent ids.
+// A fetch's outcome as alertd_sns_cert_fetches_total counts it: a body that
+// is no certificate is a failed fetch (and a bad_certificate refusal).
+std::string_view fetch_label(sns::CertStore::Outcome outcome) {
+  using Outcome = sns::CertStore::Outcome;
+  switch (outcome) {
+    case Outcome::fetched: return "fetched";
+    case Outcome::busy: return "busy";
+    case Outcome::failed:
+    case Outcome::bad_certificate: break;
+  }
+  return "failed";
+}
+
+// What the AWS routes own: their counters, the recent ids, the fetched
+// signing certificates.
 struct AwsState {
   AwsState(ApiContext& c)
       : ctx(c),
         metrics(c.metrics.registry),
-        recent(c.config.sources.redelivery.window, c.config.sources.redelivery.max_ids) {}
+        recent(c.config.sources.redelivery.window, c.config.sources.redelivery.max_ids),
+        certs({}, [this](sns::CertStore::Outcome o) {
+          metrics.cert_fetches.with({fetch_label(o)}).inc();
+        }) {}
   ApiContext& ctx;
   AwsMetrics metrics;
   ingest::RedeliverySet recent;
+  sns::CertStore certs;
+};
+
+// One SNS envelope on its way, held by value so that its end can run on a
+// certificate fetch's thread after the io thread has moved on.
+struct SnsDelivery {
+  std::shared_ptr<const config::Settings> settings;
+  std::string tenant;
+  ingest::SnsEnvelope env;
+  Responder responder;
+  const config::SnsConfig& cfg() const { return settings->sources.sns; }
 };
 
 ingest::AwsContext aws_context(const config::Settings& settings) {
@@ -195,44 +230,115 @@ void confirm(std::shared_ptr<AwsState> st, const ingest::SnsEnvelope& env,
         403, "subscribe_host_not_allowed",
         "SubscribeURL is not an https:// URL on a host of sources.sns.subscribe_hosts"));
   }
-  sns::confirm_subscription(env.subscribe_url, [st, env, responder](bool ok, std::string why) {
-    st->metrics.subscriptions.with({ok ? "confirmed" : "failed"}).inc();
-    if (ok) {
-      spdlog::info("SNS subscription to {} confirmed", env.topic_arn);
-      return responder.send(json_response(200, "{\"confirmed\":true}"));
-    }
-    st->recent.forget(env.message_id);  // SNS retries the 5xx: let it through
-    spdlog::warn("SNS subscription to {} not confirmed: {}", env.topic_arn, why);
-    responder.send(error_response(502, "subscribe_failed", why, {.retry_after_seconds = 20}));
-  });
+  sns::confirm_subscription(
+      env.subscribe_url, cfg.ca_file, [st, env, responder](bool ok, std::string why) {
+        st->metrics.subscriptions.with({ok ? "confirmed" : "failed"}).inc();
+        if (ok) {
+          spdlog::info("SNS subscription to {} confirmed", env.topic_arn);
+          return responder.send(json_response(200, "{\"confirmed\":true}"));
+        }
+        st->recent.forget(env.message_id);  // SNS retries the 5xx: let it through
+        spdlog::warn("SNS subscription to {} not confirmed: {}", env.topic_arn, why);
+        responder.send(error_response(502, "subscribe_failed", why, {.retry_after_seconds = 20}));
+      });
 }
 
-// The envelope checked and answered when it carries no alerts; the message
-// to decode otherwise (nullopt: answered).
-std::optional<std::string> open_envelope(std::shared_ptr<AwsState> st, ingest::SnsEnvelope& env,
-                                         const config::SnsConfig& cfg, const Responder& responder) {
-  if (cfg.verify) {
-    if (auto why = sns::verify(env, cfg); !why.empty()) {
-      responder.send(signature_refusal(*st, why, "the SNS message signature does not verify"));
-      return std::nullopt;
-    }
+// Decodes an SNS message (an envelope's, or a raw delivery) and offers its
+// alerts. Runs on the io thread, or on a certificate fetch's thread.
+// `message_id`: the envelope's, forgotten again if the message is refused.
+void decode_and_offer(std::shared_ptr<AwsState> st, const SnsDelivery& d, std::string& message,
+                      const std::string* message_id) {
+  auto& ctx = st->ctx;
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (pipeline == nullptr) {
+    if (message_id) st->recent.forget(*message_id);
+    return d.responder.send(not_ready_response());
   }
+  const auto& settings = *d.settings;
+  thread_local std::vector<core::Alert> alerts;
+  alerts.clear();
+  ingest::AwsDropped dropped;
+  auto result = thread_decoder(settings).aws_message(
+      message, decode_context(ctx, settings, d.tenant), aws_context(settings), dropped, alerts);
+  refuse_unstorable(settings, "message", alerts, result);
+  if (result.error) {
+    alerts.clear();
+    if (message_id) st->recent.forget(*message_id);
+    return d.responder.send(decode_refusal(ctx, *result.error, "sns"));
+  }
+  count_dropped(*st, dropped);
+  size_t redelivered = 0;
+  auto ids = drop_redelivered(*st, alerts, redelivered);
+  if (message_id) ids.push_back(*message_id);
+  offer_and_answer(st, *pipeline, alerts, std::move(ids), "sns", true, d.responder);
+}
+
+// The envelope, its signature checked: re-deliveries and confirmations are
+// answered here, a Notification's message decoded and offered.
+void open_envelope(std::shared_ptr<AwsState> st, const std::shared_ptr<SnsDelivery>& d) {
+  auto& env = d->env;
   if (!st->recent.first_seen(env.message_id, st->ctx.clock.now())) {
     st->metrics.redeliveries.with({"sns"}).inc();
-    responder.send(json_response(200, "{\"accepted\":0,\"redelivered\":true}"));
-    return std::nullopt;
+    return d->responder.send(json_response(200, "{\"accepted\":0,\"redelivered\":true}"));
   }
   if (env.type == "UnsubscribeConfirmation") {
     st->metrics.sns_ignored.with({"unsubscribe_confirmation"}).inc();
     spdlog::info("SNS subscription to {} was unsubscribed", env.topic_arn);
-    responder.send(json_response(200, "{\"accepted\":0}"));
-    return std::nullopt;
+    return d->responder.send(json_response(200, "{\"accepted\":0}"));
   }
-  if (env.type == "SubscriptionConfirmation") {
-    confirm(st, env, cfg, responder);
-    return std::nullopt;
+  if (env.type == "SubscriptionConfirmation") return confirm(st, env, d->cfg(), d->responder);
+  decode_and_offer(st, *d, env.message, &env.message_id);
+}
+
+void verify_then_open(std::shared_ptr<AwsState> st, const std::shared_ptr<SnsDelivery>& d,
+                      std::string_view cert_pem) {
+  if (auto why = sns::verify_with(d->env, cert_pem); !why.empty()) {
+    return d->responder.send(
+        signature_refusal(*st, why, "the SNS message signature does not verify"));
   }
-  return std::move(env.message);
+  open_envelope(st, d);
+}
+
+// A fetch's end, on its thread. A failed fetch is 5xx so that SNS retries
+// the message (it drops a 4xx): nothing was remembered of it yet.
+void on_cert_fetched(std::shared_ptr<AwsState> st, const std::shared_ptr<SnsDelivery>& d,
+                     const sns::CertStore::Result& fetched) {
+  using Outcome = sns::CertStore::Outcome;
+  const auto& url = d->env.signing_cert_url;
+  switch (fetched.outcome) {
+    case Outcome::fetched: return verify_then_open(st, d, *fetched.pem);
+    case Outcome::bad_certificate:
+      spdlog::warn("SNS signing certificate {} is no PEM certificate", url);
+      return d->responder.send(signature_refusal(
+          *st, "bad_certificate", "the SigningCertURL's body is no PEM X509 certificate"));
+    case Outcome::busy:
+      return d->responder.send(
+          error_response(503, "cert_fetch_busy", fetched.why, {.retry_after_seconds = 5}));
+    case Outcome::failed: break;
+  }
+  spdlog::warn("SNS signing certificate {} not fetched: {}", url, fetched.why);
+  d->responder.send(error_response(502, "cert_fetch_failed",
+                                   "SigningCertURL could not be fetched: " + fetched.why,
+                                   {.retry_after_seconds = 20}));
+}
+
+// The signature check: the URL first (no fetch from a host off
+// cert_hosts), then the certificate, local or cached, else fetched.
+void check_signature(std::shared_ptr<AwsState> st, std::shared_ptr<SnsDelivery> d) {
+  const auto& cfg = d->cfg();
+  if (!cfg.verify) return open_envelope(st, d);
+  if (auto why = sns::check_cert_url(d->env, cfg); !why.empty()) {
+    return d->responder.send(
+        signature_refusal(*st, why, "the SNS message signature does not verify"));
+  }
+  if (auto pem = st->certs.find(d->env.signing_cert_url, cfg)) return verify_then_open(st, d, *pem);
+  st->certs.fetch(d->env.signing_cert_url, cfg.ca_file, [st, d](sns::CertStore::Result fetched) {
+    try {  // off the io thread the server's catch is not around us
+      on_cert_fetched(st, d, fetched);
+    } catch (const std::exception& e) {
+      d->responder.fail_internal(e.what());
+    }
+  });
 }
 
 void sns_delivery(std::shared_ptr<AwsState> st, Request& request, Responder responder) {
@@ -241,43 +347,19 @@ void sns_delivery(std::shared_ptr<AwsState> st, Request& request, Responder resp
   if (auto* refused = std::get_if<Response>(&caller)) return responder.send(std::move(*refused));
   auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
   if (pipeline == nullptr) return responder.send(not_ready_response());
-  const auto settings = pipeline->settings();
-  const auto& cfg = settings->sources.sns;
-  auto& decoder = thread_decoder(*settings);
-  ingest::SnsEnvelope env;
+  auto d = std::make_shared<SnsDelivery>(SnsDelivery{
+      pipeline->settings(), std::string(std::get<IngestCaller>(caller).tenant), {}, responder});
   bool is_envelope = false;
   ingest::DecodeError err;
-  if (!decoder.sns_envelope(request.body(), is_envelope, env, err)) {
+  if (!thread_decoder(*d->settings).sns_envelope(request.body(), is_envelope, d->env, err)) {
     return responder.send(decode_refusal(ctx, err, "sns"));
   }
-  std::string message;
-  if (is_envelope) {
-    auto opened = open_envelope(st, env, cfg, responder);
-    if (!opened) return;
-    message = std::move(*opened);
-  } else if (cfg.verify) {
+  if (is_envelope) return check_signature(st, std::move(d));
+  if (d->cfg().verify) {
     return responder.send(signature_refusal(
         *st, "unsigned", "raw message delivery is unsigned; it needs sources.sns.verify: false"));
-  } else {
-    message = std::move(request.body());
   }
-  thread_local std::vector<core::Alert> alerts;
-  alerts.clear();
-  ingest::AwsDropped dropped;
-  auto result = decoder.aws_message(
-      message, decode_context(ctx, *settings, std::get<IngestCaller>(caller).tenant),
-      aws_context(*settings), dropped, alerts);
-  refuse_unstorable(*settings, "message", alerts, result);
-  if (result.error) {
-    alerts.clear();
-    if (is_envelope) st->recent.forget(env.message_id);
-    return responder.send(decode_refusal(ctx, *result.error, "sns"));
-  }
-  count_dropped(*st, dropped);
-  size_t redelivered = 0;
-  auto ids = drop_redelivered(*st, alerts, redelivered);
-  if (is_envelope) ids.push_back(env.message_id);
-  offer_and_answer(st, *pipeline, alerts, std::move(ids), "sns", true, responder);
+  decode_and_offer(st, *d, request.body(), nullptr);
 }
 
 }  // namespace

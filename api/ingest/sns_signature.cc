@@ -110,15 +110,33 @@ std::optional<std::string> https_host(std::string_view url) {
   return std::string(host);
 }
 
+namespace {
+
+using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+
+X509Ptr parse_certificate(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  return X509Ptr(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr,
+                 X509_free);
+}
+
+}  // namespace
+
+bool is_certificate(std::string_view pem) {
+  auto cert = parse_certificate(pem);
+  if (!cert) return false;
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(X509_get_pubkey(cert.get()),
+                                                          EVP_PKEY_free);
+  return key != nullptr;
+}
+
 std::string_view verify_with(const ingest::SnsEnvelope& e, std::string_view cert_pem) {
   const EVP_MD* digest = e.signature_version == "1"   ? EVP_sha1()
                          : e.signature_version == "2" ? EVP_sha256()
                                                       : nullptr;
   if (digest == nullptr) return "unsupported_version";
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())), BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(
-      bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, X509_free);
+  auto cert = parse_certificate(cert_pem);
   if (!cert) return "bad_certificate";
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(X509_get_pubkey(cert.get()),
                                                           EVP_PKEY_free);
@@ -136,15 +154,24 @@ std::string_view verify_with(const ingest::SnsEnvelope& e, std::string_view cert
   return ok == 1 ? std::string_view() : std::string_view("bad_signature");
 }
 
-std::string_view verify(const ingest::SnsEnvelope& e, const config::SnsConfig& config) {
+std::string_view check_cert_url(const ingest::SnsEnvelope& e, const config::SnsConfig& config) {
   if (e.signature.empty() || e.signing_cert_url.empty()) return "unsigned";
   if (e.signature_version != "1" && e.signature_version != "2") return "unsupported_version";
   const auto host = https_host(e.signing_cert_url);
   if (!host) return "cert_url_not_https";
   if (!host_matches(*host, config.cert_hosts)) return "cert_host_not_allowed";
-  const auto name = cert_file_name(e.signing_cert_url);
-  if (config.signing_certs.empty() || name.empty()) return "cert_unavailable";
-  const auto pem = read_file(config.signing_certs + "/" + name);
+  return {};
+}
+
+std::optional<std::string> local_cert(std::string_view cert_url, const config::SnsConfig& config) {
+  const auto name = cert_file_name(cert_url);
+  if (config.signing_certs.empty() || name.empty()) return std::nullopt;
+  return read_file(config.signing_certs + "/" + name);
+}
+
+std::string_view verify(const ingest::SnsEnvelope& e, const config::SnsConfig& config) {
+  if (auto why = check_cert_url(e, config); !why.empty()) return why;
+  const auto pem = local_cert(e.signing_cert_url, config);
   if (!pem) return "cert_unavailable";
   return verify_with(e, *pem);
 }

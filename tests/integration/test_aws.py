@@ -1,13 +1,17 @@
 """AWS sources end to end: CloudTrail log files (plain and gzip), EventBridge,
 SNS deliveries signed with a certificate the test makes (openssl CLI), the
 CloudWatch ALARM then OK of one alarm, text/plain, re-sent MessageIds, and
-bad signatures."""
+bad signatures. The signing certificate and the SubscribeURL fetched over
+HTTPS from a server in the test, verified against a CA the test makes."""
 
 import base64
 import gzip
+import http.server
 import json
 import os
+import ssl
 import subprocess
+import threading
 import time
 import unittest
 import uuid
@@ -213,6 +217,195 @@ class AwsTest(DaemonTestCase):
         self.assertEqual(r.json(), {"accepted": 1}, r)
         self.assertIn("sources.sns.verify is false", d.stderr_text())
         d.wait_for(lambda: members_named(d, "raw-alarm"), what="raw alarm incident")
+
+
+def openssl(*args):
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def make_server_cert(directory, ca=None):
+    """A key and certificate for localhost: signed by `ca` (key, cert), else self-signed."""
+    key, cert = os.path.join(directory, "srv.key"), os.path.join(directory, "srv.pem")
+    ext = os.path.join(directory, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost\n")
+    if ca is None:
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                "-subj", "/CN=localhost", "-days", "2", "-addext", "subjectAltName=DNS:localhost")
+        return key, cert
+    csr = os.path.join(directory, "srv.csr")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+            "-subj", "/CN=localhost")
+    openssl("x509", "-req", "-in", csr, "-CA", ca[1], "-CAkey", ca[0], "-CAcreateserial",
+            "-out", cert, "-days", "2", "-extfile", ext)
+    return key, cert
+
+
+class CertHost:
+    """An HTTPS server on 127.0.0.1 that plays sns.<region>.amazonaws.com:
+    GET /<name>.pem serves `pem` (or answers `status`), GET /?Action=... is a
+    subscription confirmation. It records every GET's path."""
+
+    def __init__(self, key, cert, pem):
+        self.pem, self.status, self.gets = pem, 200, []
+        host = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                host.gets.append(self.path)
+                is_cert = self.path.endswith(".pem")
+                status = host.status if is_cert else 200
+                body = (host.pem if is_cert else "<ConfirmSubscriptionResponse/>").encode()
+                self.send_response(status)
+                if status in (301, 302):
+                    self.send_header("Location", host.url("elsewhere.pem"))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return f"https://localhost:{self.server.server_address[1]}/{path}"
+
+    def cert_gets(self):
+        return [p for p in self.gets if p.endswith(".pem")]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class SnsCertFetchTest(DaemonTestCase):
+    """No signing_certs: the certificate is fetched from an allow-listed host."""
+
+    def setUp(self):
+        super().setUp()
+        pki = self.make_workdir()
+        self.ca = (os.path.join(pki, "ca.key"), os.path.join(pki, "ca.pem"))
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", self.ca[0],
+                "-out", self.ca[1], "-subj", "/CN=alertd test CA", "-days", "2")
+        self.key = make_cert(pki, "SimpleNotificationService-x.pem")
+        with open(os.path.join(pki, "SimpleNotificationService-x.pem")) as f:
+            self.signing_pem = f.read()
+        self.host = self.cert_host(make_server_cert(self.make_workdir(), self.ca))
+
+    def cert_host(self, key_and_cert, pem=None):
+        host = CertHost(*key_and_cert, pem or self.signing_pem)
+        self.addCleanup(host.close)
+        return host
+
+    def start(self):
+        return self.start_daemon({"sources": {"sns": {
+            "cert_hosts": ["localhost"], "subscribe_hosts": ["localhost"],
+            "ca_file": self.ca[1]}}})
+
+    def signed(self, message, host=None, **fields):
+        body = dict(notification(message), **fields)
+        body["SigningCertURL"] = (host or self.host).url("SimpleNotificationService-x.pem")
+        return sign(body, self.key)
+
+    def post(self, d, body):
+        return d.request("POST", "/api/v1/ingest/sns", body=json.dumps(body),
+                         headers={"Content-Type": "text/plain; charset=UTF-8"})
+
+    def test_fetched_once_then_cached_and_a_failed_fetch_loses_nothing(self):
+        self.host.status = 500
+        d = self.start()
+        first = self.signed(alarm("ALARM", "fetched-a"))
+        r = self.post(d, first)
+        self.assertEqual(r.status, 502, r)
+        self.assertEqual(r.json()["error"], "cert_fetch_failed")
+        self.assertIn("retry-after", r.headers)
+        self.assertEqual(metric_sum(d.metrics(), "alertd_sns_cert_fetches_total",
+                                    outcome="failed"), 1)
+
+        self.host.status = 200  # the host is back; SNS retries the same message
+        r = self.post(d, first)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {"accepted": 1})
+        r = self.post(d, self.signed(alarm("ALARM", "fetched-b")))
+        self.assertEqual(r.json(), {"accepted": 1}, r)
+        # Two GETs in all: the failed one and one for both later deliveries.
+        self.assertEqual(len(self.host.cert_gets()), 2)
+        d.wait_for(lambda: members_named(d, "fetched-a") and members_named(d, "fetched-b"),
+                   what="both alarms")
+
+        tampered = self.signed(alarm("ALARM", "tampered"))
+        tampered["Message"] = alarm("ALARM", "tampered-too")
+        r = self.post(d, tampered)
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.json()["error"], "bad_signature")
+        samples = d.metrics()
+        self.assertEqual(metric_sum(samples, "alertd_sns_cert_fetches_total",
+                                    outcome="fetched"), 1)
+        self.assertEqual(metric_sum(samples, "alertd_sns_cert_fetches_total", outcome="busy"), 0)
+        self.assertEqual(metric_sum(samples, "alertd_sns_signature_failures_total",
+                                    reason="bad_signature"), 1)
+        self.assertEqual(metric_sum(samples, "alertd_alerts_received_total",
+                                    source="cloudwatch"), 2)
+
+    def test_subscription_confirmed_on_the_test_host(self):
+        d = self.start()
+        subscribe = self.host.url("?Action=ConfirmSubscription&TopicArn=" + TOPIC +
+                                  "&Token=t0k3n-42")
+        confirm = sign({"Type": "SubscriptionConfirmation", "MessageId": str(uuid.uuid4()),
+                        "Token": "t0k3n-42", "TopicArn": TOPIC, "Message": "confirm it",
+                        "SubscribeURL": subscribe, "Timestamp": rfc3339(time.time()),
+                        "SigningCertURL": self.host.url("SimpleNotificationService-x.pem")},
+                       self.key)
+        r = self.post(d, confirm)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json(), {"confirmed": True})
+        self.assertTrue(any("Action=ConfirmSubscription" in p and "Token=t0k3n-42" in p
+                            for p in self.host.gets), self.host.gets)
+        self.assertEqual(metric_sum(d.metrics(), "alertd_sns_subscriptions_total",
+                                    outcome="confirmed"), 1)
+
+    def test_an_untrusted_host_a_redirect_a_big_body_or_no_certificate(self):
+        rogue = self.cert_host(make_server_cert(self.make_workdir()))  # not signed by ca_file
+        junk = self.cert_host(make_server_cert(self.make_workdir(), self.ca), pem="<html/>")
+        d = self.start()
+        r = self.post(d, self.signed(alarm("ALARM", "rogue"), host=rogue))
+        self.assertEqual(r.status, 502, r)
+        self.assertEqual(r.json()["error"], "cert_fetch_failed")
+        self.assertIn("certificate", r.json()["detail"])  # curl: the peer did not verify
+        self.assertEqual(rogue.gets, [])  # TLS failed before any request
+        r = self.post(d, self.signed(alarm("ALARM", "junk"), host=junk))
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.json()["error"], "bad_certificate")
+        # No redirects are followed, and a certificate is at most 64 KiB.
+        junk.status = 302
+        r = self.post(d, self.signed(alarm("ALARM", "moved"), host=junk))
+        self.assertEqual((r.status, r.json()["error"]), (502, "cert_fetch_failed"), r)
+        self.assertIn("302", r.json()["detail"])
+        junk.status, junk.pem = 200, self.signing_pem + " " * (64 << 10)
+        r = self.post(d, self.signed(alarm("ALARM", "big"), host=junk))
+        self.assertEqual((r.status, r.json()["error"]), (502, "cert_fetch_failed"), r)
+        self.assertIn("longer than 65536 bytes", r.json()["detail"])
+        self.assertEqual(len(junk.cert_gets()), 3)
+        # A host off cert_hosts is refused before any fetch.
+        off_list = self.signed(alarm("ALARM", "off"))
+        off_list["SigningCertURL"] = off_list["SigningCertURL"].replace("localhost", "127.0.0.1")
+        r = self.post(d, sign(off_list, self.key))
+        self.assertEqual(r.status, 403, r)
+        self.assertEqual(r.json()["error"], "cert_host_not_allowed")
+        self.assertEqual(self.host.gets, [])
+        samples = d.metrics()
+        self.assertEqual(metric_sum(samples, "alertd_sns_cert_fetches_total",
+                                    outcome="failed"), 4)
+        self.assertEqual(metric_sum(samples, "alertd_sns_signature_failures_total",
+                                    reason="bad_certificate"), 1)
+        self.assertEqual(metric_sum(samples, "alertd_alerts_received_total",
+                                    source="cloudwatch"), 0)
 
 
 if __name__ == "__main__":

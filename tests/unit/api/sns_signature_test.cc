@@ -1,6 +1,7 @@
 // SNS signatures against a certificate the test makes: v1 and v2 valid,
 // a tampered Message, the wrong certificate, hosts off the allow-list,
-// http:// URLs, and the string-to-sign of each Type.
+// http:// URLs, and the string-to-sign of each Type. The certificate store:
+// one fetch for waiters of one URL, the PEM check, the cache bound, busy.
 
 #include "api/ingest/sns_signature.h"
 
@@ -12,7 +13,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <memory>
+#include <system_error>
+#include <vector>
+
+#include "api/ingest/sns_certs.h"
 
 namespace alertd::api::sns {
 namespace {
@@ -177,6 +184,147 @@ TEST_F(SnsSignatureTest, HostPatterns) {
   EXPECT_FALSE(host_matches("sns.eu-west-1.amazonaws.com.evil", patterns));
   EXPECT_EQ(https_host("https://h.example:443/x").value_or(""), "h.example");
   EXPECT_FALSE(https_host("ftp://h.example/x").has_value());
+}
+
+// A CertStore whose GETs answer from `bodies` (a URL absent: the GET fails)
+// and whose fetches run only when the test says so, so waiters can pile up.
+struct FakeFetches {
+  std::map<std::string, std::string> bodies;
+  std::vector<std::string> gets;
+  std::vector<std::function<void()>> jobs;
+  std::map<CertStore::Outcome, int> counted;
+  CertStore store(CertStore::Limits limits) {
+    return CertStore(
+        limits, [this](CertStore::Outcome o) { ++counted[o]; },
+        [this](const std::string& url, const HttpsGetOptions& options) {
+          gets.push_back(url);
+          EXPECT_EQ(options.max_body_bytes, 64u << 10);
+          HttpsGetResult r;
+          if (auto it = bodies.find(url); it != bodies.end()) {
+            r.status = 200;
+            r.body = it->second;
+          } else {
+            r.error = "answered HTTP 500";
+          }
+          return r;
+        },
+        [this](std::function<void()> job) { jobs.push_back(std::move(job)); });
+  }
+  void run_all() {
+    auto now = std::move(jobs);
+    jobs.clear();
+    for (auto& job : now) job();
+  }
+};
+
+constexpr const char* kUrlA = "https://sns.us-east-1.amazonaws.com/A.pem";
+constexpr const char* kUrlB = "https://sns.us-east-1.amazonaws.com/B.pem";
+constexpr const char* kUrlC = "https://sns.us-east-1.amazonaws.com/C.pem";
+
+TEST(CertStore, WaitersOfOneUrlShareOneFetchAndTheCertIsCached) {
+  FakeFetches fake;
+  const auto cert = make_cert();
+  fake.bodies[kUrlA] = cert.pem;
+  auto store = fake.store({});
+  config::SnsConfig config;
+  EXPECT_EQ(store.find(kUrlA, config), nullptr);
+  std::vector<CertStore::Result> results;
+  for (int i = 0; i < 3; ++i) {
+    store.fetch(kUrlA, "", [&](CertStore::Result r) { results.push_back(std::move(r)); });
+  }
+  EXPECT_TRUE(results.empty());
+  ASSERT_EQ(fake.jobs.size(), 1u);
+  fake.run_all();
+  EXPECT_EQ(fake.gets, std::vector<std::string>{kUrlA});
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.outcome, CertStore::Outcome::fetched);
+    ASSERT_NE(r.pem, nullptr);
+    EXPECT_EQ(*r.pem, cert.pem);
+  }
+  ASSERT_NE(store.find(kUrlA, config), nullptr);
+  EXPECT_EQ(*store.find(kUrlA, config), cert.pem);
+  EXPECT_EQ(fake.counted[CertStore::Outcome::fetched], 1);
+}
+
+TEST(CertStore, ABodyThatIsNoCertificateOrAFailedGetIsNotCached) {
+  FakeFetches fake;
+  fake.bodies[kUrlA] = "<html>not a certificate</html>";
+  auto store = fake.store({});
+  std::vector<CertStore::Outcome> outcomes;
+  auto note = [&](CertStore::Result r) { outcomes.push_back(r.outcome); };
+  store.fetch(kUrlA, "", note);
+  store.fetch(kUrlB, "", note);  // no body: the GET fails
+  fake.run_all();
+  EXPECT_EQ(outcomes,
+            (std::vector{CertStore::Outcome::bad_certificate, CertStore::Outcome::failed}));
+  EXPECT_EQ(store.cached(), 0u);
+  EXPECT_EQ(store.find(kUrlA, {}), nullptr);
+  // The next delivery fetches again (a transient failure is not remembered).
+  fake.bodies[kUrlB] = make_cert().pem;
+  store.fetch(kUrlB, "", note);
+  fake.run_all();
+  EXPECT_EQ(outcomes.back(), CertStore::Outcome::fetched);
+  EXPECT_EQ(fake.gets.size(), 3u);
+}
+
+TEST(CertStore, TheCacheIsBoundedOldestFirst) {
+  FakeFetches fake;
+  for (auto* url : {kUrlA, kUrlB, kUrlC}) fake.bodies[url] = make_cert().pem;
+  auto store = fake.store({.max_cached = 2});
+  for (auto* url : {kUrlA, kUrlB, kUrlC}) {
+    store.fetch(url, "", [](CertStore::Result) {});
+    fake.run_all();
+  }
+  EXPECT_EQ(store.cached(), 2u);
+  EXPECT_EQ(store.find(kUrlA, {}), nullptr);
+  EXPECT_NE(store.find(kUrlB, {}), nullptr);
+  EXPECT_NE(store.find(kUrlC, {}), nullptr);
+}
+
+TEST(CertStore, TooManyFetchesOrWaitersAreBusyAtOnce) {
+  FakeFetches fake;
+  fake.bodies[kUrlA] = make_cert().pem;
+  auto store = fake.store({.max_fetches = 1, .max_waiters = 2});
+  std::vector<CertStore::Outcome> outcomes;
+  auto note = [&](CertStore::Result r) { outcomes.push_back(r.outcome); };
+  store.fetch(kUrlA, "", note);
+  store.fetch(kUrlB, "", note);  // a second URL while one fetch runs
+  EXPECT_EQ(outcomes, std::vector{CertStore::Outcome::busy});
+  store.fetch(kUrlA, "", note);  // waits on the running fetch
+  store.fetch(kUrlA, "", note);  // a third waiter
+  EXPECT_EQ(outcomes, (std::vector{CertStore::Outcome::busy, CertStore::Outcome::busy}));
+  fake.run_all();
+  EXPECT_EQ(outcomes.size(), 4u);
+  EXPECT_EQ(outcomes[2], CertStore::Outcome::fetched);
+  EXPECT_EQ(outcomes[3], CertStore::Outcome::fetched);
+  EXPECT_EQ(fake.counted[CertStore::Outcome::busy], 2);
+  // Room again once the fetch ended.
+  store.fetch(kUrlB, "", note);
+  EXPECT_EQ(fake.jobs.size(), 1u);
+}
+
+TEST(CertStore, NoThreadForTheFetchFailsItsWaitersAtOnce) {
+  std::vector<CertStore::Outcome> outcomes;
+  CertStore store(
+      {}, nullptr, [](const std::string&, const HttpsGetOptions&) { return HttpsGetResult{}; },
+      [](std::function<void()>) { throw std::system_error(EAGAIN, std::generic_category()); });
+  store.fetch(kUrlA, "", [&](CertStore::Result r) { outcomes.push_back(r.outcome); });
+  store.fetch(kUrlA, "", [&](CertStore::Result r) { outcomes.push_back(r.outcome); });
+  // Both fail at once: the first's fetch never started and left no waiter behind.
+  EXPECT_EQ(outcomes, (std::vector{CertStore::Outcome::failed, CertStore::Outcome::failed}));
+}
+
+TEST_F(SnsSignatureTest, TheLocalDirectoryComesBeforeAnyFetch) {
+  FakeFetches fake;
+  auto store = fake.store({});
+  auto pem =
+      store.find("https://sns.us-east-1.amazonaws.com/SimpleNotificationService-T.pem", config);
+  ASSERT_NE(pem, nullptr);
+  EXPECT_EQ(*pem, good.pem);
+  EXPECT_TRUE(fake.gets.empty());
+  EXPECT_TRUE(is_certificate(good.pem));
+  EXPECT_FALSE(is_certificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
 }
 
 }  // namespace

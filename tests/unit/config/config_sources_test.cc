@@ -29,6 +29,7 @@ TEST(SourcesConfig, DefaultsWithoutTheSection) {
   EXPECT_TRUE(cfg->sources.sns.verify);
   EXPECT_EQ(cfg->sources.sns.cert_hosts, std::vector<std::string>{"sns.*.amazonaws.com"});
   EXPECT_EQ(cfg->sources.sns.insufficient_data, SnsConfig::InsufficientData::firing);
+  EXPECT_EQ(cfg->sources.sns.ca_file, "");
   EXPECT_FALSE(cfg->sources.tcp.enabled());
   EXPECT_EQ(cfg->sources.tcp.max_line_bytes, 1u << 20);
   EXPECT_EQ(cfg->sources.tcp.idle_timeout, std::chrono::minutes(5));
@@ -48,7 +49,7 @@ sources:
          annotation_fields: [detail], sourcetype: "app:json", host: h, source: s}
       - {token: 11111111-2222-3333-4444-555555555555}
   sns: {verify: false, signing_certs: /etc/alertd/sns, cert_hosts: [sns.eu-west-1.amazonaws.com],
-        subscribe_hosts: [], insufficient_data: ignore}
+        subscribe_hosts: [], ca_file: /etc/alertd/sns-ca.pem, insufficient_data: ignore}
   cloudtrail: {keep: [['eventName="ConsoleLogin"'], ['eventSource=~"iam.*"', 'awsRegion="us-east-1"']]}
   tcp: {listen: "127.0.0.1:9881", max_line_bytes: 64KiB, max_connections: 50, tenant: fwd,
         idle_timeout: 0s, handshake_timeout: 3s}
@@ -70,6 +71,7 @@ sources:
   EXPECT_FALSE(cfg->sources.sns.verify);
   EXPECT_EQ(cfg->sources.sns.insufficient_data, SnsConfig::InsufficientData::ignore);
   EXPECT_TRUE(cfg->sources.sns.subscribe_hosts.empty());
+  EXPECT_EQ(cfg->sources.sns.ca_file, "/etc/alertd/sns-ca.pem");
   ASSERT_EQ(cfg->sources.cloudtrail.keep.size(), 2u);
   EXPECT_EQ(cfg->sources.cloudtrail.keep[1].size(), 2u);
   EXPECT_EQ(cfg->sources.tcp.listen, "127.0.0.1:9881");
