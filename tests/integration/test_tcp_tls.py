@@ -101,8 +101,8 @@ class TcpTlsTest(DaemonTestCase):
         self.assertEqual(metric_sum(d.metrics(), "alertd_tcp_connections_timed_out_total",
                                     phase="handshake"), 1)
         self.assertEqual(metric_sum(d.metrics(), "alertd_tcp_tls_handshake_failures_total"), 0)
-        self.assertIn("TLS handshake not done within sources.tcp.handshake_timeout",
-                      d.read_log())
+        d.wait_for(lambda: "TLS handshake not done within sources.tcp.handshake_timeout"
+                   in d.read_log(), what="the handshake timeout logged")
         self.send_tls(d, cert, line(1).encode())  # a real client still gets through
         d.wait_for(lambda: self.received(d) == 1, what="1 alert over TLS")
 
