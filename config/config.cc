@@ -175,7 +175,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
         check_keys(root,
                    {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
                     "correlation", "rules", "inhibit", "priority", "maintenance", "auth",
-                    "incidents", "durability", "audit", "sources"},
+                    "incidents", "durability", "audit", "sources", "people", "oncall"},
                    "the top level");
       })) {
     return;
@@ -197,6 +197,8 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   if (root["durability"]) read_durability(root["durability"], diag, cfg.durability);
   if (root["audit"]) read_audit(root["audit"], diag, cfg.audit);
   if (root["sources"]) read_sources(root["sources"], diag, cfg.sources);
+  if (root["people"]) read_people(root["people"], diag, cfg.oncall);
+  if (root["oncall"]) read_oncall(root["oncall"], diag, cfg.oncall);
 }
 }  // namespace
 

@@ -14,6 +14,7 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "correlator/correlator.h"
+#include "correlator/oncall/schedule.h"
 #include "ingest/formats/decoder.h"
 #include "rules/dedup_stage.h"
 #include "rules/rule.h"
@@ -220,6 +221,15 @@ struct SourcesConfig {
   RedeliveryConfig redelivery;
 };
 
+/// `people:` and `oncall:` (config/oncall.cc, docs/notifications.md).
+struct OncallConfig {
+  std::vector<correlator::Person> people;             // in file order, names unique
+  std::vector<correlator::OncallSchedule> schedules;  // members are people's names
+
+  const correlator::Person* person(std::string_view name) const;
+  const correlator::OncallSchedule* schedule(std::string_view name) const;
+};
+
 struct DaemonConfig {
   HttpConfig http;
   StoreConfig store;
@@ -235,6 +245,7 @@ struct DaemonConfig {
   AuthConfig auth;
   AuditConfig audit;
   SourcesConfig sources;
+  OncallConfig oncall;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 

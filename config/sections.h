@@ -39,6 +39,10 @@ std::string read_secret(const YAML::Node& n, const std::string& what);
 /// `sources:` (sources.cc) — Splunk HEC tokens and limits, SNS signature
 /// and subscription policy, CloudTrail keep matchers, the TCP listener and
 /// re-delivery recognition. `http.tls` is read by read_tls() too.
+/// `people:` and `oncall:` (config/oncall.cc); schedules are checked
+/// against the people read first.
+void read_people(const YAML::Node& n, Diagnostics& diag, OncallConfig& out);
+void read_oncall(const YAML::Node& n, Diagnostics& diag, OncallConfig& out);
 void read_sources(const YAML::Node& n, Diagnostics& diag, SourcesConfig& out);
 void read_tls(const YAML::Node& n, const std::string& what, TlsConfig& out);
 

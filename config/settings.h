@@ -29,6 +29,8 @@ struct Settings {
   // `sources:`: HEC tokens, SNS policy, CloudTrail keep matchers (the TCP
   // listener's address and the re-delivery window apply from start-up only).
   SourcesConfig sources;
+  // `people:` and `oncall:`: who is on call, read by the API and escalation.
+  OncallConfig oncall;
 };
 
 /// "3 rules, 1 inhibit rules, 12 services in the topology": for logs,

@@ -176,32 +176,40 @@ core::Result<Schedule> parse_cron(std::string_view expression, const TimeZone& z
   return s;
 }
 
+std::optional<int> weekday_number(std::string_view name) {
+  const std::string text = lower(name);
+  for (size_t i = 0; i < kDayNames.size(); ++i) {
+    if (text == kDayNames[i] || text == kFullDayNames[i]) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+std::optional<int> minute_of_day(std::string_view hhmm) {
+  int h = -1;
+  int m = -1;
+  if (hhmm.size() == 5 && hhmm[2] == ':') {
+    std::from_chars(hhmm.data(), hhmm.data() + 2, h);
+    std::from_chars(hhmm.data() + 3, hhmm.data() + 5, m);
+  }
+  if (h < 0 || h > 23 || m < 0 || m > 59) return std::nullopt;
+  return h * 60 + m;
+}
+
 core::Result<Schedule> weekly_schedule(const std::vector<std::string>& days, std::string_view start,
                                        std::string_view timezone) {
   Schedule s;
   if (days.empty()) return invalid("weekly: days must list at least one day");
   for (const auto& d : days) {
-    std::string name = lower(d);
-    size_t index = kDayNames.size();
-    for (size_t i = 0; i < kDayNames.size(); ++i) {
-      if (name == kDayNames[i] || name == kFullDayNames[i]) index = i;
-    }
-    if (index == kDayNames.size()) return invalid("weekly: \"" + d + "\" is not a day (mon..sun)");
-    s.days_of_week[index] = true;
+    const auto index = weekday_number(d);
+    if (!index) return invalid("weekly: \"" + d + "\" is not a day (mon..sun)");
+    s.days_of_week[static_cast<size_t>(*index)] = true;
   }
-  int h = -1;
-  int m = -1;
-  if (start.size() == 5 && start[2] == ':') {
-    std::from_chars(start.data(), start.data() + 2, h);
-    std::from_chars(start.data() + 3, start.data() + 5, m);
-  }
-  if (h < 0 || h > 23 || m < 0 || m > 59) {
-    return invalid("weekly: start \"" + std::string(start) + "\" is not HH:MM");
-  }
+  const auto minute = minute_of_day(start);
+  if (!minute) return invalid("weekly: start \"" + std::string(start) + "\" is not HH:MM");
   auto zone = TimeZone::parse(timezone);
   if (!zone.ok()) return invalid("weekly: " + zone.error().message);
-  s.minutes[static_cast<size_t>(m)] = true;
-  s.hours[static_cast<size_t>(h)] = true;
+  s.minutes[static_cast<size_t>(*minute % 60)] = true;
+  s.hours[static_cast<size_t>(*minute / 60)] = true;
   s.days_of_month.set();
   s.days_of_month[0] = false;
   s.months.set();

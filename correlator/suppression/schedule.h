@@ -36,6 +36,11 @@ struct Schedule {
 /// `zone`. Errors have reason "invalid_schedule" and name the field.
 core::Result<Schedule> parse_cron(std::string_view expression, const TimeZone& zone = {});
 
+/// 0 (Sunday) to 6 for mon..sun or monday..sunday, any case.
+std::optional<int> weekday_number(std::string_view name);
+/// "HH:MM" (two digits each, 00:00 to 23:59) as minutes after midnight.
+std::optional<int> minute_of_day(std::string_view hhmm);
+
 /// Every listed day (mon..sun or monday..sunday, any case) at `start`
 /// ("HH:MM") in `timezone` (TimeZone::parse: UTC, +02:00, Europe/Paris).
 core::Result<Schedule> weekly_schedule(const std::vector<std::string>& days, std::string_view start,
