@@ -132,6 +132,10 @@ void append_json_escaped(std::string& out, char c) {
 }
 
 void append_char(std::string& out, char c, Escape escape, bool markup) {
+  if (escape == Escape::header) {
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
+    return;
+  }
   if (escape == Escape::html || (escape == Escape::slack_json && !markup)) {
     switch (c) {
       case '&': out += "&amp;"; return;

@@ -11,9 +11,10 @@
 // with the offset and the field) and rendered per message. Values are
 // escaped for where the output goes: inside a JSON string (Slack, Teams,
 // PagerDuty, webhook bodies), additionally Slack's mrkdwn control characters
-// (& < >, so an alert title cannot ping <!channel>), HTML (email), or plain
-// text. A value alertd made in the output's own markup (a Slack <@U…>
-// mention) is marked so and skips the markup step, never the JSON one.
+// (& < >, so an alert title cannot ping <!channel>), HTML (email), a mail
+// header (line breaks and control characters become spaces: no header
+// injection through a title), or plain text. A value alertd made in the output's own markup (a
+// Slack <@U…> mention) is marked so and skips the markup step, never the JSON one.
 
 #include <cstddef>
 #include <functional>
@@ -26,7 +27,7 @@
 
 namespace alertd::sinks::notify {
 
-enum class Escape : uint8_t { text, json, slack_json, html };
+enum class Escape : uint8_t { text, json, slack_json, html, header };
 
 /// One field's value for a render.
 struct FieldValue {
