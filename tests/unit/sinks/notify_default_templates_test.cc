@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
 
+#include "correlator/notify/message_fields.h"
 #include "sinks/notify/default_templates.h"
 
 namespace alertd::sinks::notify {
@@ -149,6 +151,51 @@ TEST(DefaultTemplates, EmailPartsEscapeForTheirPlace) {
   const auto text = render(texts.text, Escape::text, bare());
   EXPECT_NE(text.find("Resolution notice for end_users"), std::string::npos);
   EXPECT_EQ(text.find("On call:"), std::string::npos);  // no one named: the line is left out
+}
+
+// The fields the templates may name are exactly the ones a message has.
+TEST(DefaultTemplates, MessageFieldsMakeEveryFieldAndOnlyThose) {
+  core::Incident inc;
+  inc.id = "INC-9";
+  inc.title = "Queue stuck";
+  inc.severity = "sev2";
+  inc.team = "payments";
+  inc.alert_count = 4;
+  inc.firing_count = 1;
+  inc.ack_due_at = *core::parse_rfc3339("2026-01-05T10:15:00Z");
+  correlator::NotifyIntent intent;
+  intent.changes = {correlator::NotifyChange::priority_changed,
+                    correlator::NotifyChange::acknowledged};
+  intent.stage = correlator::MessageStage::update;
+  correlator::Person alice{"alice", core::Role::responder, "U01ALICE", "", ""};
+  const correlator::MessageFields fields(inc, intent, "https://alertd.example.net/", &alice, "");
+  std::vector<std::string_view> made;
+  for (const auto& [name, value] : fields.all()) made.push_back(name);
+  std::vector<std::string_view> known = message_fields();
+  std::sort(made.begin(), made.end());
+  std::sort(known.begin(), known.end());
+  EXPECT_EQ(made, known);
+  EXPECT_EQ(fields.get("owner"), "payments");  // no assignee: the owning team
+  EXPECT_EQ(fields.get("change"), "priority changed, acknowledged");
+  EXPECT_EQ(fields.get("incident_url"), "https://alertd.example.net/api/v1/incidents/INC-9");
+  EXPECT_EQ(fields.get("on_call_mention"), "<@U01ALICE>");
+  EXPECT_EQ(fields.get("pagerduty_action"), "trigger");  // the first change is not the ack
+  EXPECT_EQ(fields.get("pagerduty_severity"), "error");
+  EXPECT_EQ(fields.get("ack_due"), "2026-01-05T10:15:00.000Z");
+  EXPECT_EQ(fields.get("is_update"), "yes");
+  EXPECT_FALSE(fields.get("nope"));
+
+  simdjson::dom::parser parser;
+  auto t = Template::compile(default_templates("slack").body, Escape::slack_json, message_fields());
+  ASSERT_TRUE(t.ok());
+  std::string out;
+  t->render(
+      [&](std::string_view name) {
+        return FieldValue{fields.get(name).value_or(""), name == "on_call_mention", true};
+      },
+      out);
+  parse(parser, out);
+  EXPECT_NE(out.find("On call: <@U01ALICE>"), std::string::npos);
 }
 
 }  // namespace
