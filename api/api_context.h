@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/background.h"
 #include "api/engine.h"
 #include "api/server.h"
 #include "config/config.h"
@@ -50,6 +51,8 @@ struct ApiContext {
   /// swapped in atomically. Returns what was applied and which changed keys
   /// need a restart, or the errors (the running settings stay).
   std::function<core::Result<ReloadOutcome>()> reload;
+  /// The API's own off-io threads; shutdown stops and waits for them.
+  BackgroundJobs background;
 
   bool ready() const { return pipeline.load(std::memory_order_acquire) != nullptr; }
 };

@@ -226,6 +226,12 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
   sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
+  // SNS certificate fetches still running finish their deliveries into the
+  // pipeline (bounded by their own 10 s timeout) before it drains.
+  if (!api.background.stop(config.durability.shutdown_timeout)) {
+    spdlog::warn("shutdown: {} SNS fetches still running; their deliveries are not answered",
+                 api.background.running());
+  }
   // Batches already offered are decided before the pipeline drains.
   if (tcp.listener) tcp.listener->stop(config.durability.shutdown_timeout);
   readers.stop();  // before the store closes

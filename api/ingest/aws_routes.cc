@@ -12,6 +12,7 @@
 
 #include <boost/beast/http.hpp>
 #include <memory>
+#include <stdexcept>
 
 #include "api/auth.h"
 #include "api/ingest/routes.h"
@@ -89,9 +90,15 @@ struct AwsState {
       : ctx(c),
         metrics(c.metrics.registry),
         recent(c.config.sources.redelivery.window, c.config.sources.redelivery.max_ids),
-        certs({}, [this](sns::CertStore::Outcome o) {
-          metrics.cert_fetches.with({fetch_label(o)}).inc();
-        }) {}
+        certs(
+            {},
+            [this](sns::CertStore::Outcome o) {
+              metrics.cert_fetches.with({fetch_label(o)}).inc();
+            },
+            https_get,
+            [&c](std::function<void()> job) {
+              if (!c.background.run(std::move(job))) throw std::runtime_error("shutting down");
+            }) {}
   ApiContext& ctx;
   AwsMetrics metrics;
   ingest::RedeliverySet recent;
@@ -231,7 +238,8 @@ void confirm(std::shared_ptr<AwsState> st, const ingest::SnsEnvelope& env,
         "SubscribeURL is not an https:// URL on a host of sources.sns.subscribe_hosts"));
   }
   sns::confirm_subscription(
-      env.subscribe_url, cfg.ca_file, [st, env, responder](bool ok, std::string why) {
+      st->ctx.background, env.subscribe_url, cfg.ca_file,
+      [st, env, responder](bool ok, std::string why) {
         st->metrics.subscriptions.with({ok ? "confirmed" : "failed"}).inc();
         if (ok) {
           spdlog::info("SNS subscription to {} confirmed", env.topic_arn);

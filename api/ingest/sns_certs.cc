@@ -1,7 +1,6 @@
 #include "api/ingest/sns_certs.h"
 
 #include <exception>
-#include <thread>
 #include <utility>
 
 #include "api/ingest/sns_signature.h"
@@ -13,10 +12,6 @@ CertStore::CertStore(Limits limits, std::function<void(Outcome)> counted, Getter
       counted_(std::move(counted)),
       get_(std::move(get)),
       spawn_(std::move(spawn)) {}
-
-void CertStore::detached_thread(std::function<void()> job) {
-  std::thread(std::move(job)).detach();
-}
 
 CertStore::Pem CertStore::find(const std::string& url, const config::SnsConfig& config) const {
   if (auto local = local_cert(url, config)) {

@@ -46,12 +46,12 @@ class CertStore {
   };
 
   /// `get` does the GET (https_get in the daemon), `spawn` runs a fetch off
-  /// the calling thread (a detached thread in the daemon), `counted` is told
-  /// each fetch's outcome once (and each busy refusal). Tests inject them.
+  /// the calling thread (ApiContext::background in the daemon, which
+  /// shutdown waits for; it throws when it cannot), `counted` is told each
+  /// fetch's outcome once (and each busy refusal). Tests inject them.
   using Getter = std::function<HttpsGetResult(const std::string&, const HttpsGetOptions&)>;
   using Spawn = std::function<void(std::function<void()>)>;
-  CertStore(Limits limits, std::function<void(Outcome)> counted, Getter get = https_get,
-            Spawn spawn = detached_thread);
+  CertStore(Limits limits, std::function<void(Outcome)> counted, Getter get, Spawn spawn);
 
   /// The certificate from the local directory, else the cache; null when
   /// neither has it (then fetch()).
@@ -63,8 +63,6 @@ class CertStore {
   void fetch(const std::string& url, const std::string& ca_file, Done done);
 
   size_t cached() const;
-
-  static void detached_thread(std::function<void()> job);
 
  private:
   void run(const std::string& url, const std::string& ca_file);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/background.h"
 #include "config/config.h"
 #include "ingest/formats/decoder.h"
 
@@ -60,7 +61,7 @@ std::string_view verify(const ingest::SnsEnvelope& envelope, const config::SnsCo
 /// timeout) on a thread of its own, never an io thread, then calls `done`
 /// there with the outcome and, on failure, why. At most a few run at once;
 /// beyond, `done` is called at once with false.
-void confirm_subscription(std::string url, std::string ca_file,
+void confirm_subscription(BackgroundJobs& jobs, std::string url, std::string ca_file,
                           std::function<void(bool, std::string)> done);
 
 }  // namespace alertd::api::sns

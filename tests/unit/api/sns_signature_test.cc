@@ -11,14 +11,17 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <system_error>
 #include <vector>
 
+#include "api/background.h"
 #include "api/ingest/sns_certs.h"
 
 namespace alertd::api::sns {
@@ -325,6 +328,31 @@ TEST_F(SnsSignatureTest, TheLocalDirectoryComesBeforeAnyFetch) {
   EXPECT_TRUE(fake.gets.empty());
   EXPECT_TRUE(is_certificate(good.pem));
   EXPECT_FALSE(is_certificate("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"));
+}
+
+// Shutdown waits for the fetches it started, and starts no new one.
+TEST(BackgroundJobs, StopWaitsForRunningJobsAndRefusesNewOnes) {
+  BackgroundJobs jobs;
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  bool ran = false;
+  ASSERT_TRUE(jobs.run([&] {
+    std::unique_lock lock(m);
+    cv.wait(lock, [&] { return release; });
+    ran = true;
+  }));
+  EXPECT_EQ(jobs.running(), 1u);
+  EXPECT_FALSE(jobs.stop(std::chrono::milliseconds(1)));  // still blocked
+  EXPECT_FALSE(jobs.run([] {}));                          // stopping: refused
+  {
+    std::lock_guard lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  EXPECT_TRUE(jobs.stop(std::chrono::seconds(30)));
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(jobs.running(), 0u);
 }
 
 }  // namespace
