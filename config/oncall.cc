@@ -124,22 +124,6 @@ correlator::OncallSchedule read_schedule(const YAML::Node& n, const std::string&
   return s;
 }
 
-template <typename Read>
-void read_list(const YAML::Node& list, const std::string& what, size_t max, Diagnostics& diag,
-               Read read) {
-  if (!list.IsSequence()) {
-    diag.guard([&] { throw ConfigError(list, what + ": expected a list"); });
-    return;
-  }
-  if (list.size() > max) {
-    diag.guard([&] { throw ConfigError(list, what + ": more than " + std::to_string(max)); });
-    return;
-  }
-  for (size_t i = 0; i < list.size(); ++i) {
-    diag.guard([&] { read(list[i], what + "[" + std::to_string(i) + "]"); });
-  }
-}
-
 }  // namespace
 
 const correlator::Person* OncallConfig::person(std::string_view name) const {

@@ -39,6 +39,26 @@ std::string read_secret(const YAML::Node& n, const std::string& what);
 /// `sources:` (sources.cc) — Splunk HEC tokens and limits, SNS signature
 /// and subscription policy, CloudTrail keep matchers, the TCP listener and
 /// re-delivery recognition. `http.tls` is read by read_tls() too.
+/// Reads each item of a list (at most `max`) under its own guard, so one
+/// bad item hides no other; `read(item, "what[i]")` throws ConfigError.
+/// An absent or null list is empty.
+template <typename Read>
+void read_list(const YAML::Node& list, const std::string& what, size_t max, Diagnostics& diag,
+               Read read) {
+  if (!list || list.IsNull()) return;
+  if (!list.IsSequence()) {
+    diag.guard([&] { throw ConfigError(list, what + ": expected a list"); });
+    return;
+  }
+  if (list.size() > max) {
+    diag.guard([&] { throw ConfigError(list, what + ": more than " + std::to_string(max)); });
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    diag.guard([&] { read(list[i], what + "[" + std::to_string(i) + "]"); });
+  }
+}
+
 /// `people:` and `oncall:` (config/oncall.cc); schedules are checked
 /// against the people read first.
 void read_people(const YAML::Node& n, Diagnostics& diag, OncallConfig& out);
