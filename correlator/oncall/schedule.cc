@@ -72,32 +72,31 @@ Turn turn_at(const OncallSchedule& s, core::TimePoint t) {
 core::Result<Rotation> parse_rotation(core::Duration every, std::string_view handoff,
                                       std::string_view start) {
   Rotation r;
-  if (every < std::chrono::hours(1)) return invalid("rotation.every: at least 1h");
+  if (every < std::chrono::hours(1)) return invalid("every: at least 1h");
   if (every % std::chrono::minutes(1) != core::Duration(0)) {
-    return invalid("rotation.every: whole minutes");
+    return invalid("every: whole minutes");
   }
   r.every = every;
   std::string_view time = handoff;
   if (const auto space = handoff.find(' '); space != std::string_view::npos) {
     r.weekday = weekday_number(handoff.substr(0, space));
     if (!r.weekday) {
-      return invalid("rotation.handoff: \"" + std::string(handoff.substr(0, space)) +
+      return invalid("handoff: \"" + std::string(handoff.substr(0, space)) +
                      "\" is not a day (mon..sun)");
     }
     time = handoff.substr(handoff.find_first_not_of(' ', space));
     if (every % days(7) != core::Duration(0)) {
-      return invalid("rotation: a handoff on a weekday needs every: a whole number of weeks");
+      return invalid("a handoff on a weekday needs every: a whole number of weeks");
     }
   }
   const auto minute = minute_of_day(time);
   if (!minute) {
-    return invalid("rotation.handoff: \"" + std::string(handoff) +
-                   "\" is not \"HH:MM\" or \"mon HH:MM\"");
+    return invalid("handoff: \"" + std::string(handoff) + "\" is not \"HH:MM\" or \"mon HH:MM\"");
   }
   r.minute_of_day = *minute;
   if (!start.empty()) {
     const auto day = parse_day(start);
-    if (!day) return invalid("rotation.start: \"" + std::string(start) + "\" is not YYYY-MM-DD");
+    if (!day) return invalid("start: \"" + std::string(start) + "\" is not YYYY-MM-DD");
     r.start_day = *day;
   }
   return r;

@@ -81,7 +81,7 @@ oncall:
   EXPECT_THAT(e, HasSubstr("alertd.yml:10: oncall.schedules[0].timezone: time zone \"Mars/Base\""));
   EXPECT_THAT(e, HasSubstr("alertd.yml:13: oncall.schedules[1].members[0]: \"zed\" is not one of "
                            "people:"));
-  EXPECT_THAT(e, HasSubstr("oncall.schedules[2].rotation: rotation: a handoff on a weekday needs"));
+  EXPECT_THAT(e, HasSubstr("oncall.schedules[2].rotation: a handoff on a weekday needs"));
   EXPECT_THAT(e, HasSubstr("oncall.schedules[3].overrides: overrides[0] and overrides[1] overlap"));
   EXPECT_THAT(e, HasSubstr("oncall.schedules[4].members: a list of at least one person"));
 }
