@@ -110,10 +110,16 @@ TEST(DefaultTemplates, SlackHasButtonsAndCannotBeMadeToPing) {
   EXPECT_EQ(text, "opened: [P1] Checkout \"down\" &lt;!channel&gt; &amp; more\nline two");
   EXPECT_NE(json.find("On call: <@U01ALICE>"), std::string::npos);  // alertd's own mention
   std::vector<std::string> actions;
-  for (auto block : root["blocks"].get_array().value_unsafe()) {
+  // Each array is held in a local: a range-for over value_unsafe() of a temporary result reads a
+  // destroyed object.
+  simdjson::dom::array blocks;
+  ASSERT_FALSE(root["blocks"].get(blocks));
+  for (auto block : blocks) {
     std::string_view type;
     if (block["type"].get(type) || type != "actions") continue;
-    for (auto e : block["elements"].get_array().value_unsafe()) {
+    simdjson::dom::array elements;
+    ASSERT_FALSE(block["elements"].get(elements));
+    for (auto e : elements) {
       std::string_view id, value;
       ASSERT_FALSE(e["action_id"].get(id));
       ASSERT_FALSE(e["value"].get(value));
