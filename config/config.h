@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,10 +15,13 @@
 #include "core/result.h"
 #include "core/time.h"
 #include "correlator/correlator.h"
+#include "correlator/notify/policy.h"
 #include "correlator/oncall/schedule.h"
 #include "ingest/formats/decoder.h"
 #include "rules/dedup_stage.h"
 #include "rules/rule.h"
+#include "sinks/notify/receiver.h"
+#include "sinks/notify/template.h"
 
 namespace YAML {
 class Node;
@@ -230,6 +234,37 @@ struct OncallConfig {
   const correlator::OncallSchedule* schedule(std::string_view name) const;
 };
 
+/// A receiver's message templates, compiled: the shipped ones
+/// (sinks/notify/default_templates.h) unless `templates:` replaced a part.
+/// HTTP kinds use `body`; email `subject`, `text` and `html`.
+struct ReceiverTemplates {
+  std::optional<sinks::notify::Template> body;
+  std::optional<sinks::notify::Template> subject;
+  std::optional<sinks::notify::Template> text;
+  std::optional<sinks::notify::Template> html;
+};
+
+struct NotifyReceiverConfig {
+  sinks::notify::Receiver receiver;
+  bool send_resolved = true;  // Alertmanager's send_resolved: tell the end of a suppressed incident
+  ReceiverTemplates templates;
+};
+
+/// `notify:` (config/notify.cc, docs/notifications.md).
+struct NotifyConfig {
+  std::string external_url;               // how the people told reach alertd: the links in messages
+  correlator::NotifyPolicyConfig policy;  // group_wait, repeat_interval, routes
+  std::vector<NotifyReceiverConfig> receivers;  // names unique
+  // The senders (restart-only): threads, queue, and when a delivery gives up.
+  size_t threads = 2;
+  size_t queue_capacity = 10'000;
+  int max_attempts = 10;
+  core::Duration max_age = std::chrono::hours(1);
+  std::string slack_signing_secret;  // notify.slack_app.signing_secret; empty: interactions off
+
+  const NotifyReceiverConfig* receiver(std::string_view name) const;
+};
+
 struct DaemonConfig {
   HttpConfig http;
   StoreConfig store;
@@ -246,6 +281,7 @@ struct DaemonConfig {
   AuditConfig audit;
   SourcesConfig sources;
   OncallConfig oncall;
+  NotifyConfig notify;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 

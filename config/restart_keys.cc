@@ -76,6 +76,15 @@ void source_changes(Changes& c, const SourcesConfig& a, const SourcesConfig& b) 
   c.check("sources.redelivery.max_ids", a.redelivery.max_ids, b.redelivery.max_ids);
 }
 
+// The dispatcher is built with them; receivers, routes and templates reload.
+void notify_changes(Changes& c, const NotifyConfig& a, const NotifyConfig& b) {
+  c.check("notify.threads", a.threads, b.threads);
+  c.check("notify.queue_capacity", a.queue_capacity, b.queue_capacity);
+  c.check("notify.max_attempts", a.max_attempts, b.max_attempts);
+  c.check("notify.max_age", a.max_age, b.max_age);
+  c.check("notify.slack_app.signing_secret", a.slack_signing_secret, b.slack_signing_secret);
+}
+
 }  // namespace
 
 std::vector<std::string> restart_needed(const DaemonConfig& running, const DaemonConfig& loaded) {
@@ -85,6 +94,7 @@ std::vector<std::string> restart_needed(const DaemonConfig& running, const Daemo
   pipeline_changes(c, running, loaded);
   audit_changes(c, running.audit, loaded.audit);
   source_changes(c, running.sources, loaded.sources);
+  notify_changes(c, running.notify, loaded.notify);
   return c.take();
 }
 

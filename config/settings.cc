@@ -38,6 +38,7 @@ core::Result<std::shared_ptr<const Settings>> make_settings(const DaemonConfig& 
   settings->resolve_timeout = config.resolve_timeout;
   settings->sources = config.sources;
   settings->oncall = config.oncall;
+  settings->notify = config.notify;
   std::vector<std::vector<std::string>> rule_lists;
   size_t longest_rule = 0;
   for (const auto& [rule, labels] : settings->correlation.rule_group_by) {

@@ -31,6 +31,9 @@ struct Settings {
   SourcesConfig sources;
   // `people:` and `oncall:`: who is on call, read by the API and escalation.
   OncallConfig oncall;
+  // `notify:`: receivers, templates, routes and timing (the senders' threads
+  // and limits apply from start-up only).
+  NotifyConfig notify;
 };
 
 /// "3 rules, 1 inhibit rules, 12 services in the topology": for logs,

@@ -119,15 +119,11 @@ void NotifyPolicy::send(const std::string& id, Tracked& t, std::vector<NotifyCha
   const MessageStage stage = stage_of(changes);
   for (size_t r : matching_routes(config_.routes, t.routing)) {
     const auto& route = config_.routes[r];
-    auto intent = [&](std::string receiver, std::string schedule) {
-      out.push_back({id, t.tenant, changes, stage, std::move(receiver), std::move(schedule),
-                     route.audience, t.changed_at});
-    };
     for (const auto& receiver : route.receivers) {
       if (stage == MessageStage::resolution && !sends_resolved(config_, receiver)) continue;
-      intent(receiver, "");
+      out.push_back(
+          {id, t.tenant, changes, stage, receiver, route.schedule, route.audience, t.changed_at});
     }
-    if (!route.schedule.empty()) intent("", route.schedule);
   }
   after_send(id, t, now);
 }
@@ -140,15 +136,15 @@ void NotifyPolicy::after_send(const std::string& id, Tracked& t, core::TimePoint
   schedule(id, t, remind ? now + config_.repeat_interval : core::kNoTime);
 }
 
-void NotifyPolicy::restore(const core::Incident& i, core::LabelSet labels, bool initial_sent,
+void NotifyPolicy::restore(const core::Incident& i, core::LabelSet labels, std::optional<Told> told,
                            core::TimePoint last_sent) {
   Tracked& t = tracked_[i.id];
   t.labels = std::move(labels);
-  t.told = told_of(i);
+  t.told = told.value_or(told_of(i));
   track(i.id, t, i);
-  t.initial_sent = initial_sent;
+  t.initial_sent = told.has_value();
   t.last_sent = last_sent;
-  if (!initial_sent) return schedule(i.id, t, i.opened_at + config_.group_wait);
+  if (!t.initial_sent) return schedule(i.id, t, i.opened_at + config_.group_wait);
   const bool remind =
       config_.repeat_interval.count() > 0 && core::is_active(t.status) && !t.acknowledged;
   schedule(i.id, t, remind ? last_sent + config_.repeat_interval : core::kNoTime);

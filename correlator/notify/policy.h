@@ -55,8 +55,9 @@ struct NotifyPolicyConfig {
   size_t max_tracked = 200'000;               // beyond, the oldest resolved are forgotten
 };
 
-/// One message to send: to a receiver, or to whoever a schedule has on call
-/// when it is sent.
+/// One message to send to a receiver; when its route names a schedule, the
+/// message names (mentions, mails) whoever that schedule has on call when it
+/// is rendered.
 struct NotifyIntent {
   std::string incident_id;
   std::string tenant;
@@ -89,8 +90,11 @@ class NotifyPolicy {
   void observe(const core::Incident& incident, const core::LabelSet* labels, core::TimePoint now,
                std::vector<NotifyIntent>& out);
 
-  /// After a restart: an incident the store says was told (or not yet).
-  void restore(const core::Incident& incident, core::LabelSet labels, bool initial_sent,
+  /// After a restart: an incident as the store has it, and what its last
+  /// message told (nullopt: none yet, so group_wait runs from its opening).
+  /// Observing it again at once sends what changed since that message, so a
+  /// change committed just before a crash is still told.
+  void restore(const core::Incident& incident, core::LabelSet labels, std::optional<Told> told,
                core::TimePoint last_sent);
 
   /// Sends what group_wait and repeat_interval make due at `now`.
@@ -98,6 +102,8 @@ class NotifyPolicy {
   std::optional<core::TimePoint> next_due() const;
 
   size_t tracked() const { return tracked_.size(); }
+  /// What a message sent now about `incident` tells.
+  static Told told_of(const core::Incident& incident);
   /// The state changes between what was told and what is, most significant
   /// first (empty: nothing worth a message).
   static std::vector<NotifyChange> changes_between(const Told& told, const core::Incident& now);
@@ -120,7 +126,6 @@ class NotifyPolicy {
     core::TimePoint resolved_at = core::kNoTime;  // its place in resolved_, while resolved
   };
 
-  static Told told_of(const core::Incident& incident);
   void track(const std::string& id, Tracked& t, const core::Incident& incident);
   void send(const std::string& id, Tracked& t, std::vector<NotifyChange> changes,
             core::TimePoint now, std::vector<NotifyIntent>& out);

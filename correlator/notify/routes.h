@@ -25,7 +25,7 @@ std::optional<Audience> parse_audience(std::string_view text);
 struct NotifyRoute {
   core::Matchers match;                // empty: every incident
   std::vector<std::string> receivers;  // names of notify.receivers
-  std::string schedule;                // an on-call schedule: its person on call is told
+  std::string schedule;  // an on-call schedule: its messages name (mention, mail) who is on call
   Audience audience = Audience::it_staff;
   bool continue_matching = false;  // `continue: true`: later routes are tried too
 };
