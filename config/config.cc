@@ -175,7 +175,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
         check_keys(root,
                    {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
                     "correlation", "rules", "inhibit", "priority", "maintenance", "auth",
-                    "incidents", "durability", "audit", "sources", "people", "oncall", "notify"},
+                    "incidents", "durability", "audit", "sources", "people", "oncall", "notify", "escalation_policies"},
                    "the top level");
       })) {
     return;
@@ -199,7 +199,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   if (root["sources"]) read_sources(root["sources"], diag, cfg.sources);
   if (root["people"]) read_people(root["people"], diag, cfg.oncall);
   if (root["oncall"]) read_oncall(root["oncall"], diag, cfg.oncall);
-  if (root["notify"]) read_notify(root["notify"], diag, cfg.oncall, cfg.notify);
+  read_notify(root, diag, cfg.oncall, cfg.notify);
 }
 }  // namespace
 

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "config/sections.h"
+#include "core/lifecycle.h"
 #include "sinks/notify/default_templates.h"
 
 namespace alertd::config {
@@ -24,6 +25,9 @@ constexpr size_t kMaxNameBytes = 128;
 constexpr size_t kMaxUrlBytes = 2048;
 constexpr size_t kMaxHeaders = 32;
 constexpr size_t kMaxRecipients = 100;
+constexpr size_t kMaxPolicies = 1000;
+constexpr size_t kMaxSteps = 20;
+constexpr int kMaxRepeat = 10;
 
 // A URL from the config (`${ENV}` expanded, as secrets often live in it)
 // whose scheme is one of `schemes`.
@@ -204,7 +208,8 @@ NotifyReceiverConfig read_receiver(const YAML::Node& n, const std::string& where
 
 correlator::NotifyRoute read_route(const YAML::Node& n, const std::string& where,
                                    const NotifyConfig& cfg, const OncallConfig& oncall) {
-  check_keys(n, {"match", "receivers", "schedule", "audience", "continue"}, where);
+  check_keys(n, {"match", "receivers", "schedule", "audience", "escalation_policy", "continue"},
+             where);
   correlator::NotifyRoute route;
   if (n["match"]) route.match = get_matchers(n["match"], where + ".match");
   if (n["receivers"]) {
@@ -236,6 +241,16 @@ correlator::NotifyRoute read_route(const YAML::Node& n, const std::string& where
     }
     route.audience = *audience;
   }
+  if (n["escalation_policy"]) {
+    route.escalation_policy = get_string(n["escalation_policy"], where + ".escalation_policy");
+    const auto& policies = cfg.policy.escalation_policies;
+    if (std::none_of(policies.begin(), policies.end(),
+                     [&](const auto& p) { return p.name == route.escalation_policy; })) {
+      throw ConfigError(n["escalation_policy"], where + ".escalation_policy: \"" +
+                                                    route.escalation_policy +
+                                                    "\" is not one of escalation_policies");
+    }
+  }
   if (n["continue"]) route.continue_matching = get_bool(n["continue"], where + ".continue");
   return route;
 }
@@ -258,6 +273,72 @@ void read_senders(const YAML::Node& n, NotifyConfig& out) {
   }
 }
 
+// A step's `notify:` names one schedule, person or receiver; a name that is
+// two of them is refused rather than guessed.
+correlator::EscalationStep read_step(const YAML::Node& n, const std::string& where,
+                                     const NotifyConfig& cfg, const OncallConfig& oncall) {
+  using Target = correlator::EscalationStep::Target;
+  check_keys(n, {"notify", "wait"}, where);
+  if (!n["notify"] || !n["wait"]) throw ConfigError(n, where + ": needs notify and wait");
+  correlator::EscalationStep step;
+  step.name = get_string(n["notify"], where + ".notify");
+  step.wait = get_duration(n["wait"], where + ".wait");
+  int found = 0;
+  auto is = [&](bool known, Target target) {
+    if (!known) return;
+    step.target = target;
+    ++found;
+  };
+  is(oncall.schedule(step.name) != nullptr, Target::schedule);
+  is(oncall.person(step.name) != nullptr, Target::person);
+  is(cfg.receiver(step.name) != nullptr, Target::receiver);
+  if (found == 0) {
+    throw ConfigError(n["notify"],
+                      where + ".notify: \"" + step.name + "\" is no schedule, person or receiver");
+  }
+  if (found > 1) {
+    throw ConfigError(n["notify"], where + ".notify: \"" + step.name +
+                                       "\" names more than one schedule, person or receiver");
+  }
+  return step;
+}
+
+correlator::EscalationPolicy read_policy(const YAML::Node& n, const std::string& where,
+                                         const NotifyConfig& cfg, const OncallConfig& oncall) {
+  check_keys(n, {"name", "steps", "repeat"}, where);
+  if (!n["name"] || !n["steps"]) throw ConfigError(n, where + ": needs name and steps");
+  correlator::EscalationPolicy p;
+  p.name = get_string(n["name"], where + ".name");
+  const auto& steps = n["steps"];
+  if (!steps.IsSequence() || steps.size() == 0 || steps.size() > kMaxSteps) {
+    throw ConfigError(steps, where + ".steps: a list of 1 to " + std::to_string(kMaxSteps));
+  }
+  for (size_t i = 0; i < steps.size(); ++i) {
+    p.steps.push_back(
+        read_step(steps[i], where + ".steps[" + std::to_string(i) + "]", cfg, oncall));
+  }
+  if (n["repeat"]) {
+    p.repeat = static_cast<int>(get_size(n["repeat"], where + ".repeat", 0, kMaxRepeat));
+  }
+  return p;
+}
+
+// `notify.escalation_levels: {L2: secondary, L3: tertiary, incident_manager: im}`.
+void read_levels(const YAML::Node& n, const OncallConfig& oncall, NotifyConfig& out) {
+  for (const auto& [team, schedule] : get_string_map(n, "notify.escalation_levels")) {
+    const int level = core::escalation_level(team);
+    if (level < 2) {
+      throw ConfigError(
+          n, "notify.escalation_levels: \"" + team + "\" is not L2, L3 or incident_manager");
+    }
+    if (oncall.schedule(schedule) == nullptr) {
+      throw ConfigError(n, "notify.escalation_levels." + team + ": \"" + schedule +
+                               "\" is not one of oncall.schedules");
+    }
+    out.policy.level_schedules[level] = schedule;
+  }
+}
+
 }  // namespace
 
 const NotifyReceiverConfig* NotifyConfig::receiver(std::string_view name) const {
@@ -266,13 +347,23 @@ const NotifyReceiverConfig* NotifyConfig::receiver(std::string_view name) const 
   return it == receivers.end() ? nullptr : &*it;
 }
 
-void read_notify(const YAML::Node& n, Diagnostics& diag, const OncallConfig& oncall,
+void read_notify(const YAML::Node& root, Diagnostics& diag, const OncallConfig& oncall,
                  NotifyConfig& out) {
+  const auto& n = root["notify"];
+  if (!n) {
+    // Escalation policies name receivers; without notify: there are none.
+    read_list(root["escalation_policies"], "escalation_policies", kMaxPolicies, diag,
+              [&](const YAML::Node& item, const std::string& where) {
+                out.policy.escalation_policies.push_back(read_policy(item, where, out, oncall));
+              });
+    return;
+  }
   diag.guard([&] {
     check_keys(n,
                {"external_url", "group_wait", "repeat_interval", "receivers", "routes", "threads",
-                "queue_capacity", "max_attempts", "max_age", "slack_app"},
+                "queue_capacity", "max_attempts", "max_age", "slack_app", "escalation_levels"},
                "notify");
+    if (n["escalation_levels"]) read_levels(n["escalation_levels"], oncall, out);
     if (n["external_url"]) {
       out.external_url = read_url(n["external_url"], "notify.external_url", {"http", "https"});
       while (!out.external_url.empty() && out.external_url.back() == '/') {
@@ -294,6 +385,17 @@ void read_notify(const YAML::Node& n, Diagnostics& diag, const OncallConfig& onc
               }
               if (!r.send_resolved) out.policy.no_send_resolved.push_back(r.receiver.name);
               out.receivers.push_back(std::move(r));
+            });
+  read_list(root["escalation_policies"], "escalation_policies", kMaxPolicies, diag,
+            [&](const YAML::Node& item, const std::string& where) {
+              auto p = read_policy(item, where, out, oncall);
+              const auto& known = out.policy.escalation_policies;
+              if (std::any_of(known.begin(), known.end(),
+                              [&](const auto& k) { return k.name == p.name; })) {
+                throw ConfigError(item["name"],
+                                  where + ".name: \"" + p.name + "\" is listed twice");
+              }
+              out.policy.escalation_policies.push_back(std::move(p));
             });
   read_list(n["routes"], "notify.routes", kMaxRoutes, diag,
             [&](const YAML::Node& item, const std::string& where) {

@@ -63,10 +63,11 @@ void read_list(const YAML::Node& list, const std::string& what, size_t max, Diag
 /// against the people read first.
 void read_people(const YAML::Node& n, Diagnostics& diag, OncallConfig& out);
 void read_oncall(const YAML::Node& n, Diagnostics& diag, OncallConfig& out);
-/// `notify:` (config/notify.cc): receivers (templates compiled), routes
-/// (checked against the receivers and `oncall`'s schedules), timing and the
-/// senders' limits.
-void read_notify(const YAML::Node& n, Diagnostics& diag, const OncallConfig& oncall,
+/// `notify:` and `escalation_policies:` of the top-level mapping
+/// (config/notify.cc): receivers (templates compiled), escalation policies
+/// (their steps checked against schedules, people and receivers), routes
+/// (checked against all of them), timing and the senders' limits.
+void read_notify(const YAML::Node& root, Diagnostics& diag, const OncallConfig& oncall,
                  NotifyConfig& out);
 void read_sources(const YAML::Node& n, Diagnostics& diag, SourcesConfig& out);
 void read_tls(const YAML::Node& n, const std::string& what, TlsConfig& out);

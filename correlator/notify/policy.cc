@@ -9,9 +9,9 @@ namespace {
 
 using core::IncidentStatus;
 
-constexpr std::array<std::string_view, 9> kChangeNames{
+constexpr std::array<std::string_view, 10> kChangeNames{
     "opened",   "priority_changed", "acknowledged", "assigned", "escalated",
-    "resolved", "closed",           "reopened",     "reminder"};
+    "resolved", "closed",           "reopened",     "reminder", "escalation_step"};
 
 bool sends_resolved(const NotifyPolicyConfig& c, const std::string& receiver) {
   return std::find(c.no_send_resolved.begin(), c.no_send_resolved.end(), receiver) ==
@@ -19,7 +19,9 @@ bool sends_resolved(const NotifyPolicyConfig& c, const std::string& receiver) {
 }
 
 MessageStage stage_of(const std::vector<NotifyChange>& changes) {
-  if (changes.front() == NotifyChange::opened || changes.front() == NotifyChange::reminder) {
+  // A reminder and an escalation step tell people who may not have seen it.
+  if (changes.front() == NotifyChange::opened || changes.front() == NotifyChange::reminder ||
+      changes.front() == NotifyChange::escalation_step) {
     return MessageStage::initial;
   }
   return changes.front() == NotifyChange::resolved ? MessageStage::resolution
@@ -99,6 +101,7 @@ void NotifyPolicy::observe(const core::Incident& i, const core::LabelSet* labels
   }
   Tracked& t = it->second;
   track(i.id, t, i);
+  if (t.acknowledged || !core::is_active(i.status)) escalations_.stop(i.id);
   if (!t.initial_sent) {
     if (!core::is_active(i.status)) return forget(i.id);  // resolved within group_wait
     t.told = told_of(i);
@@ -117,15 +120,23 @@ void NotifyPolicy::observe(const core::Incident& i, const core::LabelSet* labels
 void NotifyPolicy::send(const std::string& id, Tracked& t, std::vector<NotifyChange> changes,
                         core::TimePoint now, std::vector<NotifyIntent>& out) {
   const MessageStage stage = stage_of(changes);
+  const bool first = !t.initial_sent;
+  // An SLA escalation to a level with a schedule names who it has on call.
+  const auto level = config_.level_schedules.find(t.told.escalation_level);
+  const bool to_level =
+      level != config_.level_schedules.end() &&
+      std::find(changes.begin(), changes.end(), NotifyChange::escalated) != changes.end();
   for (size_t r : matching_routes(config_.routes, t.routing)) {
     const auto& route = config_.routes[r];
     for (const auto& receiver : route.receivers) {
       if (stage == MessageStage::resolution && !sends_resolved(config_, receiver)) continue;
-      out.push_back(
-          {id, t.tenant, changes, stage, receiver, route.schedule, route.audience, t.changed_at});
+      out.push_back({id, t.tenant, changes, stage, receiver,
+                     to_level ? level->second : route.schedule, "", 0, route.audience,
+                     t.changed_at});
     }
   }
   after_send(id, t, now);
+  if (first && !t.acknowledged) start_escalation(id, t, now, now);
 }
 
 void NotifyPolicy::after_send(const std::string& id, Tracked& t, core::TimePoint now) {
@@ -145,12 +156,70 @@ void NotifyPolicy::restore(const core::Incident& i, core::LabelSet labels, std::
   t.initial_sent = told.has_value();
   t.last_sent = last_sent;
   if (!t.initial_sent) return schedule(i.id, t, i.opened_at + config_.group_wait);
+  // Its escalation restarts where the last message kept left it.
+  if (core::is_active(t.status) && !t.acknowledged) {
+    start_escalation(i.id, t, i.opened_at + config_.group_wait, last_sent);
+  }
   const bool remind =
       config_.repeat_interval.count() > 0 && core::is_active(t.status) && !t.acknowledged;
   schedule(i.id, t, remind ? last_sent + config_.repeat_interval : core::kNoTime);
 }
 
+// The escalation policy of the first route that names one.
+void NotifyPolicy::start_escalation(const std::string& id, const Tracked& t, core::TimePoint start,
+                                    core::TimePoint after) {
+  const auto& policies = config_.escalation_policies;
+  for (size_t r : matching_routes(config_.routes, t.routing)) {
+    const auto& name = config_.routes[r].escalation_policy;
+    if (name.empty()) continue;
+    auto p = std::find_if(policies.begin(), policies.end(),
+                          [&](const auto& policy) { return policy.name == name; });
+    if (p == policies.end()) continue;
+    escalations_.start(id, policies, static_cast<size_t>(p - policies.begin()), r, start, after);
+    return;
+  }
+}
+
+// A step that came due: to its receiver, or through its route's receivers
+// naming its schedule's person on call or its person.
+void NotifyPolicy::escalate(const Escalations::Fired& fired, core::TimePoint now,
+                            std::vector<NotifyIntent>& out) {
+  auto it = tracked_.find(fired.incident_id);
+  if (it == tracked_.end() || fired.route >= config_.routes.size()) return;
+  Tracked& t = it->second;
+  if (t.suppressed || t.acknowledged || !core::is_active(t.status)) return;
+  const auto& step = config_.escalation_policies[fired.policy].steps[fired.due.step];
+  const auto& route = config_.routes[fired.route];
+  NotifyIntent intent{fired.incident_id,
+                      t.tenant,
+                      {NotifyChange::escalation_step},
+                      MessageStage::initial,
+                      "",
+                      "",
+                      "",
+                      static_cast<int>(fired.due.step) + 1,
+                      route.audience,
+                      fired.due.at};
+  using Target = EscalationStep::Target;
+  if (step.target == Target::receiver) {
+    intent.receiver = step.name;
+    out.push_back(intent);
+  } else {
+    (step.target == Target::schedule ? intent.schedule : intent.person) = step.name;
+    for (const auto& receiver : route.receivers) {
+      intent.receiver = receiver;
+      out.push_back(intent);
+    }
+  }
+  t.last_sent = now;
+}
+
 void NotifyPolicy::tick(core::TimePoint now, std::vector<NotifyIntent>& out) {
+  if (auto due = escalations_.next_due(); due && *due <= now) {
+    std::vector<Escalations::Fired> fired;
+    escalations_.tick(config_.escalation_policies, now, fired);
+    for (const auto& f : fired) escalate(f, now, out);
+  }
   while (!timers_.empty() && timers_.begin()->first <= now) {
     const std::string id = timers_.begin()->second;
     timers_.erase(timers_.begin());
@@ -169,8 +238,10 @@ void NotifyPolicy::tick(core::TimePoint now, std::vector<NotifyIntent>& out) {
 }
 
 std::optional<core::TimePoint> NotifyPolicy::next_due() const {
-  if (timers_.empty()) return std::nullopt;
-  return timers_.begin()->first;
+  auto escalation = escalations_.next_due();
+  if (timers_.empty()) return escalation;
+  const auto timer = timers_.begin()->first;
+  return escalation ? std::min(*escalation, timer) : timer;
 }
 
 void NotifyPolicy::schedule(const std::string& id, Tracked& t, core::TimePoint due) {
@@ -183,6 +254,7 @@ void NotifyPolicy::forget(const std::string& id) {
   auto it = tracked_.find(id);
   if (it == tracked_.end()) return;
   schedule(id, it->second, core::kNoTime);
+  escalations_.stop(id);
   resolved_.erase({it->second.resolved_at, id});
   tracked_.erase(it);
 }

@@ -10,6 +10,9 @@
 //   the first message; one resolved within group_wait is never told.
 // * repeat_interval (0: off) reminds while an incident stays active and
 //   unacknowledged.
+// * A route's escalation policy tells further people, step by step, while
+//   the incident stays unacknowledged (escalation.h); an SLA escalation to
+//   a level with a schedule (level_schedules) names who it has on call.
 // * A suppressed incident (silence, maintenance, inhibition) is not told;
 //   its resolution is, when its opening was and the receiver sends resolved
 //   (Alertmanager's send_resolved, per receiver; default on).
@@ -25,6 +28,7 @@
 
 #include "core/incident.h"
 #include "core/labels.h"
+#include "correlator/notify/escalation.h"
 #include "correlator/notify/routes.h"
 
 namespace alertd::correlator {
@@ -39,6 +43,7 @@ enum class NotifyChange : uint8_t {
   closed,
   reopened,
   reminder,
+  escalation_step,  // a step of the route's escalation policy (escalation.h)
 };
 std::string_view to_string(NotifyChange c);
 
@@ -51,8 +56,12 @@ struct NotifyPolicyConfig {
   core::Duration group_wait = std::chrono::seconds(10);
   core::Duration repeat_interval{0};
   std::vector<NotifyRoute> routes;
-  std::vector<std::string> no_send_resolved;  // receivers with send_resolved: false
-  size_t max_tracked = 200'000;               // beyond, the oldest resolved are forgotten
+  std::vector<std::string> no_send_resolved;          // receivers with send_resolved: false
+  std::vector<EscalationPolicy> escalation_policies;  // routes name them
+  // The SLA escalation levels (2 L2, 3 L3, 4 incident_manager) whose
+  // `escalated` message names who a schedule has on call.
+  std::map<int, std::string> level_schedules;
+  size_t max_tracked = 200'000;  // beyond, the oldest resolved are forgotten
 };
 
 /// One message to send to a receiver; when its route names a schedule, the
@@ -64,7 +73,9 @@ struct NotifyIntent {
   std::vector<NotifyChange> changes;  // most significant first
   MessageStage stage = MessageStage::initial;
   std::string receiver;
-  std::string schedule;
+  std::string schedule;     // the message names who it has on call...
+  std::string person;       // ...or this person (an escalation step)
+  int escalation_step = 0;  // 1-based, on escalation_step messages
   Audience audience = Audience::it_staff;
   core::TimePoint changed_at = core::kNoTime;  // latency is measured from it
 };
@@ -132,12 +143,17 @@ class NotifyPolicy {
   void after_send(const std::string& id, Tracked& t, core::TimePoint now);
   void schedule(const std::string& id, Tracked& t, core::TimePoint due);
   void forget(const std::string& id);
+  void start_escalation(const std::string& id, const Tracked& t, core::TimePoint start,
+                        core::TimePoint after);
+  void escalate(const Escalations::Fired& fired, core::TimePoint now,
+                std::vector<NotifyIntent>& out);
   void bound_tracked();
 
   NotifyPolicyConfig config_;
   std::map<std::string, Tracked> tracked_;
   std::set<std::pair<core::TimePoint, std::string>> timers_;
   std::set<std::pair<core::TimePoint, std::string>> resolved_;  // oldest first, for the bound
+  Escalations escalations_;
   uint64_t forgotten_total_ = 0;
 };
 

@@ -27,6 +27,7 @@ struct NotifyRoute {
   std::vector<std::string> receivers;  // names of notify.receivers
   std::string schedule;  // an on-call schedule: its messages name (mention, mail) who is on call
   Audience audience = Audience::it_staff;
+  std::string escalation_policy;   // escalation_policies name: runs from the first message
   bool continue_matching = false;  // `continue: true`: later routes are tried too
 };
 

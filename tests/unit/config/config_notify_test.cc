@@ -114,6 +114,58 @@ TEST(NotifyConfig, MistakesAreRefusedWithTheirLine) {
   EXPECT_THAT(m, HasSubstr("notify.routes[4]: needs receivers"));
 }
 
+TEST(NotifyConfig, EscalationPoliciesAndLevels) {
+  auto cfg = parse_config(std::string(kOncall) + R"(notify:
+  escalation_levels: {L2: primary}
+  receivers:
+    - {name: exec, webhook: {url: "https://example.com/exec"}}
+    - {name: ops, webhook: {url: "https://example.com/ops"}}
+  routes:
+    - {receivers: [ops], escalation_policy: checkout}
+escalation_policies:
+  - name: checkout
+    repeat: 2
+    steps:
+      - {notify: primary, wait: 5m}
+      - {notify: alice, wait: 10m}
+      - {notify: exec, wait: 15m}
+)",
+                          "alertd.yml");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  const auto& p = cfg->notify.policy;
+  ASSERT_EQ(p.escalation_policies.size(), 1u);
+  const auto& steps = p.escalation_policies[0].steps;
+  ASSERT_EQ(steps.size(), 3u);
+  using Target = correlator::EscalationStep::Target;
+  EXPECT_EQ(steps[0].target, Target::schedule);
+  EXPECT_EQ(steps[1].target, Target::person);
+  EXPECT_EQ(steps[2].target, Target::receiver);
+  EXPECT_EQ(steps[2].wait, std::chrono::minutes(15));
+  EXPECT_EQ(p.escalation_policies[0].repeat, 2);
+  EXPECT_EQ(p.routes.at(0).escalation_policy, "checkout");
+  EXPECT_EQ(p.level_schedules.at(2), "primary");
+
+  auto bad = parse_config(std::string(kOncall) + R"(notify:
+  escalation_levels: {L7: primary}
+  receivers:
+    - {name: alice, webhook: {url: "https://example.com/a"}}
+  routes:
+    - {receivers: [alice], escalation_policy: nothing}
+escalation_policies:
+  - {name: p, steps: [{notify: nobody, wait: 5m}]}
+  - {name: q, steps: [{notify: alice, wait: 5m}]}
+  - {name: r, steps: []}
+)",
+                          "alertd.yml");
+  ASSERT_FALSE(bad.ok());
+  const auto& m = bad.error().message;
+  EXPECT_THAT(m, HasSubstr("\"L7\" is not L2, L3 or incident_manager"));
+  EXPECT_THAT(m, HasSubstr("\"nobody\" is no schedule, person or receiver"));
+  EXPECT_THAT(m, HasSubstr("\"alice\" names more than one"));
+  EXPECT_THAT(m, HasSubstr("escalation_policies[2].steps: a list of 1 to 20"));
+  EXPECT_THAT(m, HasSubstr("\"nothing\" is not one of escalation_policies"));
+}
+
 TEST(NotifyConfig, AnUnsetSecretNamesTheVariableNeverAValue) {
   ::unsetenv("ALERTD_TEST_UNSET_KEY");
   auto cfg = parse(R"(  receivers:
