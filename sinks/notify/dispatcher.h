@@ -51,6 +51,8 @@ struct DispatcherOptions {
 
 class Dispatcher {
  public:
+  using Options = DispatcherOptions;
+
   /// Starts options.threads workers. `clock` (kept by reference: it must
   /// outlive the dispatcher) gives every time (retry due times, max_age,
   /// signature timestamps, latency); `random` the jitter, uniform in [0, 1)
@@ -82,7 +84,8 @@ class Dispatcher {
   /// Takes no more work, lets the attempts in flight finish (each bounded
   /// by the timeouts) and reports them, drops what is queued or waiting
   /// for a retry without reporting it (it is still pending in the store),
-  /// and joins the workers. Idempotent.
+  /// and joins the workers. Idempotent; call it from one thread, never
+  /// from OnAttempt (it would wait for its own worker).
   void stop();
 
   /// Messages queued plus those waiting for a retry.

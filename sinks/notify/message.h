@@ -28,16 +28,19 @@ struct Message {
 
 /// One attempt and what became of the message. Reasons are short
 /// snake_case tokens (the `reason` label of the failure metric):
-/// delivered; http_429, http_5xx, http_4xx (see `status`), connect_error,
-/// timeout, tls_error, smtp_error (the cause of a retry or of a failure
-/// that is never retried); max_attempts, max_age (given up after retries);
-/// queue_full, unknown_receiver, shutdown.
+/// delivered; the cause of a retry or of a failure never retried: http_429,
+/// http_5xx, http_4xx, http_3xx (a redirect: not followed; see `status`),
+/// connect_error, timeout, tls_error, smtp_error (`status` is the SMTP
+/// reply), transport_error (a bad URL or header: nothing sent); given up:
+/// max_attempts, max_age; nothing sent: unknown_receiver (no receiver of
+/// that name since a reload), shutdown (send_now after stop). queue_full is
+/// never an outcome: a full queue refuses the submit and loses nothing.
 struct AttemptOutcome {
   enum class Result { delivered, retrying, failed };
 
   uint64_t message_id = 0;
   std::string receiver;
-  int attempt = 0;  // 1 for the first
+  int attempt = 0;  // 1 for the first; attempts made so far when nothing was sent
   Result result = Result::failed;
   std::string reason;
   int status = 0;                           // HTTP or SMTP code; 0 when none came

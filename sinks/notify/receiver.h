@@ -3,6 +3,7 @@
 // plain data. config/ reads and validates it (secrets from ${ENV} already
 // substituted); the transport (transport.h) sends to it. No I/O here.
 
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>

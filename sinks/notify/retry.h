@@ -40,10 +40,9 @@ struct RetryPolicy {
 /// serializes its calls.
 using RandomSource = std::function<double()>;
 
-/// The reason token of a send that did not deliver (http_429, http_5xx,
-/// http_4xx, connect_error, timeout, tls_error, smtp_error), "delivered"
-/// when it did. Other statuses (1xx, 3xx) and other errors are "http_4xx" /
-/// "connect_error"'s siblings: see the .cc.
+/// The reason token of a send (message.h lists them): "delivered", or why
+/// it did not deliver: http_429, http_5xx, http_4xx, http_3xx,
+/// connect_error, timeout, tls_error, smtp_error, transport_error.
 std::string_view classify(const SendResult& sent);
 
 /// Whether sending the same message again may succeed.
