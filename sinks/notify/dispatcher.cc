@@ -104,13 +104,18 @@ AttemptOutcome Dispatcher::send_now(const std::string& receiver, const Message& 
   Message copy = message;
   copy.receiver = receiver;
   if (copy.created_at == core::kNoTime) copy.created_at = clock_.now();
+  AttemptOutcome refused{copy.id, receiver, copy.attempts, Result::failed, "", 0, clock_.now(), {}};
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
-      return {copy.id, receiver, copy.attempts, Result::failed, "shutdown", 0, clock_.now(), {}};
-    }
+    if (stopping_) refused.reason = "shutdown";
   }
   const Receivers current = receivers();
+  // Not counted: the name comes from an API request, and a metric label
+  // per name asked for would grow without bound.
+  if (refused.reason.empty() && find_receiver(*current, receiver) == nullptr) {
+    refused.reason = "unknown_receiver";
+  }
+  if (!refused.reason.empty()) return refused;
   AttemptOutcome outcome = attempt_once(current, copy);
   if (outcome.result == Result::retrying) {
     outcome.result = Result::failed;  // a test message is tried once

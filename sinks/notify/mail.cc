@@ -59,11 +59,27 @@ std::string id_part(std::string_view text) {
   return out;
 }
 
+// Text in MIME's canonical form (RFC 2045 §6.4: lines end in CRLF before
+// base64), whatever line ends the template wrote.
+std::string crlf_lines(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 32);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' || text[i] == '\n') {
+      out += "\r\n";
+      if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
 void append_part(std::string& out, std::string_view boundary, std::string_view type,
                  std::string_view content) {
   out += fmt::format("--{}\r\nContent-Type: {}; charset=utf-8\r\n", boundary, type);
   out += "Content-Transfer-Encoding: base64\r\n\r\n";
-  out += base64_lines(content);
+  out += base64_lines(crlf_lines(content));
 }
 
 }  // namespace

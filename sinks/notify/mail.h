@@ -27,8 +27,9 @@ bool plain_address(std::string_view address);
 
 /// The whole message: Date, From, To, Subject (RFC 2047 encoded when not
 /// ASCII), Message-ID (the same for every attempt of one message, so a
-/// client can tell a resend), MIME headers, and the text and HTML parts in
-/// base64 (lines of any length and any UTF-8 pass SMTP's 998-byte limit).
+/// client can tell a resend), MIME headers, and the text and HTML parts
+/// with CRLF line ends in base64 (lines of any length and any UTF-8 pass
+/// SMTP's 998-byte limit).
 std::string mime_message(const EmailReceiver& receiver, const Message& message,
                          const std::vector<std::string>& recipients, core::TimePoint now);
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "sinks/notify/dispatcher.h"
@@ -260,6 +261,26 @@ TEST_F(NotifyDispatcher, OneDeliveryPerMessageId) {
   EXPECT_EQ(outcomes_.size(), 2u);
 }
 
+TEST_F(NotifyDispatcher, ConcurrentResubmissionsDeliverEachMessageOnce) {
+  auto d = start();  // two workers
+  server_.hold();    // both workers stay in flight while everything is submitted
+  constexpr uint64_t kMessages = 100;
+  auto submit_all = [&] {
+    for (uint64_t id = 1; id <= kMessages; ++id) EXPECT_TRUE(d->submit(message(id)));
+  };
+  std::thread a(submit_all), b(submit_all);
+  a.join();
+  b.join();
+  server_.release();
+  for (size_t n = 1; n <= kMessages; ++n) EXPECT_EQ(outcomes_.wait(n).result, R::delivered);
+  d->stop();
+  EXPECT_EQ(outcomes_.size(), kMessages);
+  std::set<std::string> bodies;
+  for (const auto& r : server_.requests()) bodies.insert(r.body);
+  EXPECT_EQ(server_.request_count(), kMessages);
+  EXPECT_EQ(bodies.size(), kMessages);
+}
+
 TEST_F(NotifyDispatcher, StopLeavesQueuedMessagesUnreported) {
   DispatcherOptions options;
   options.threads = 1;
@@ -336,6 +357,7 @@ TEST_F(NotifyDispatcher, SendNowIsOneAttemptOnTheCallingThread) {
   const AttemptOutcome ok = d->send_now("slack", message(1));
   EXPECT_EQ(ok.result, R::delivered);
   EXPECT_EQ(d->send_now("nope", message(1)).reason, "unknown_receiver");
+  EXPECT_EQ(registry_.render().find(R"(receiver="nope")"), std::string::npos);
   EXPECT_EQ(outcomes_.size(), 0u);  // the caller has the outcome
   EXPECT_EQ(d->depth(), 0u);
   EXPECT_EQ(server_.request_count(), 2u);

@@ -136,7 +136,8 @@ TEST(NotifyEmail, ArrivesAsMultipartTextAndHtml) {
   simdjson::dom::array parts = r["parts"];
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(std::string_view(parts.at(0)["content_type"]), "text/plain");
-  EXPECT_EQ(std::string_view(parts.at(0)["content"]), "INC-42 opened\nservice: db\n");
+  // In MIME's canonical form: CRLF line ends.
+  EXPECT_EQ(std::string_view(parts.at(0)["content"]), "INC-42 opened\r\nservice: db\r\n");
   EXPECT_EQ(std::string_view(parts.at(1)["content_type"]), "text/html");
   EXPECT_EQ(std::string_view(parts.at(1)["content"]), "<p><b>INC-42</b> opened</p>");
 }
