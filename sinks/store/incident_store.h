@@ -166,8 +166,9 @@ class IncidentStore {
 
   /// Deletes up to `limit` closed incidents whose closed_at is before
   /// `closed_before`, oldest first, in one transaction: hands them with their
-  /// members to `archive` first (when set), then deletes them and their
-  /// members, appends a `purge` audit entry for each (at `now`) and
+  /// members to `archive` first (when set), then deletes them, their
+  /// members and their notifications (outbox messages and told state,
+  /// notify_store.h), appends a `purge` audit entry for each (at `now`) and
   /// remembers the highest seq purged, so ids are never reused. Audit
   /// entries and problem links are kept. Returns how many were deleted.
   virtual core::Result<size_t> purge_closed(core::TimePoint closed_before, size_t limit,

@@ -13,10 +13,17 @@
 //
 // Threads: the writes are called by the one store writer thread; the loads
 // by any thread (the writer, at start-up).
+//
+// What every backend checks and normalizes before these writes (UTF-8
+// text, millisecond times, one told state per incident) is shared:
+// sinks/store/notify_outbox.h. Retention (IncidentStore::purge_closed)
+// deletes a purged incident's messages and told state with it.
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/incident.h"
@@ -34,7 +41,7 @@ struct OutboxMessage {
   std::string incident_id;
   std::string tenant;
   std::string receiver;  // a notify.receivers name
-  std::string kind;      // the receiver's kind when rendered: slack, teams, pagerduty, email, webhook
+  std::string kind;  // the receiver's kind when rendered: slack, teams, pagerduty, email, webhook
   std::string audience;  // IT_staff, end_users, stakeholders, executives
   std::string stage;     // the template: initial, update, resolution (or test)
   std::string change;    // the state changes told, comma-separated, most significant first

@@ -8,6 +8,7 @@
 
 #include "core/fingerprint.h"
 #include "sinks/store/label_json.h"
+#include "sinks/store/notify_outbox.h"
 #include "sinks/store/silence_store.h"
 
 namespace alertd::sinks::schema {
@@ -60,12 +61,12 @@ constexpr Column<RowOf<F>> field(std::string_view name, unsigned flags = 0) {
   }
 }
 
-/// A column of an enum kept as its text form; `Parse` turns it back.
+/// A column of an enum kept as its text form (the to_string of its
+/// namespace); `Parse` turns it back.
 template <auto F, auto Parse>
 constexpr Column<RowOf<F>> enumerated(std::string_view name, unsigned flags = 0) {
   using Row = RowOf<F>;
-  return {name, Kind::text, flags,
-          [](const Row& r, FieldWriter& w) { w.text(core::to_string(r.*F)); },
+  return {name, Kind::text, flags, [](const Row& r, FieldWriter& w) { w.text(to_string(r.*F)); },
           [](Row& r, FieldReader& in) -> core::Status {
             const auto text = in.text();
             const auto value = Parse(text);
@@ -244,6 +245,44 @@ constexpr Column<Problem> kProblemColumns[] = {
     field<&Problem::closed_at>("closed_at"),
 };
 
+// --- notify_outbox (version 8; seq is an identity) ---
+
+constexpr Column<OutboxMessage> kOutboxColumns[] = {
+    field<&OutboxMessage::seq>("seq", kKey | kAssigned),
+    field<&OutboxMessage::incident_id>("incident_id", kFixed | kIndexed),
+    field<&OutboxMessage::tenant>("tenant", kFixed),
+    field<&OutboxMessage::receiver>("receiver", kFixed),
+    field<&OutboxMessage::kind>("kind", kFixed),
+    field<&OutboxMessage::audience>("audience", kFixed),
+    field<&OutboxMessage::stage>("stage", kFixed),
+    field<&OutboxMessage::change>("change", kFixed),
+    field<&OutboxMessage::body>("body", kFixed),
+    field<&OutboxMessage::subject>("subject", kFixed),
+    field<&OutboxMessage::text>("text", kFixed),
+    field<&OutboxMessage::html>("html", kFixed),
+    field<&OutboxMessage::extra_to>("extra_to", kFixed),
+    field<&OutboxMessage::changed_at>("changed_at", kFixed),
+    field<&OutboxMessage::created_at>("created_at", kFixed),
+    // The delivery state: what record_delivery updates.
+    enumerated<&OutboxMessage::status, parse_delivery_status>("status", kIndexed),
+    field<&OutboxMessage::attempts>("attempts"),
+    field<&OutboxMessage::last_reason>("last_reason"),
+    field<&OutboxMessage::next_at>("next_at"),
+};
+
+// --- notify_told (version 8) ---
+
+constexpr Column<NotifyTold> kNotifyToldColumns[] = {
+    field<&NotifyTold::incident_id>("incident_id", kKey),
+    enumerated<&NotifyTold::status, core::parse_incident_status>("status"),
+    enumerated<&NotifyTold::priority, core::parse_priority>("priority"),
+    field<&NotifyTold::assignee>("assignee"),
+    field<&NotifyTold::acknowledged>("acknowledged"),
+    field<&NotifyTold::escalation_level>("escalation_level"),
+    field<&NotifyTold::initial_sent>("initial_sent"),
+    field<&NotifyTold::last_sent>("last_sent"),
+};
+
 template <typename Row>
 core::Result<Row> read_whole(const Table<Row>& table, FieldReader& in) {
   Row row;
@@ -258,6 +297,8 @@ const Table<core::Member> kMembers{"incident_members", kMemberColumns};
 const Table<core::AuditEntry> kAudit{"audit_log", kAuditColumns};
 const Table<core::Silence> kSilences{"silences", kSilenceColumns};
 const Table<core::Problem> kProblems{"problems", kProblemColumns};
+const Table<OutboxMessage> kOutbox{"notify_outbox", kOutboxColumns};
+const Table<NotifyTold> kNotifyTold{"notify_told", kNotifyToldColumns};
 
 std::string_view sql_type(Dialect dialect, Kind kind) {
   const bool sqlite = dialect == Dialect::sqlite;
@@ -300,6 +341,15 @@ const std::string& silence_select() {
 }
 const std::string& problem_select() {
   static const std::string list = column_list(kProblems) + ", " + std::string(kProblemLinkColumns);
+  return list;
+}
+
+const std::string& outbox_select() {
+  static const std::string list = column_list(kOutbox);
+  return list;
+}
+const std::string& notify_told_select() {
+  static const std::string list = column_list(kNotifyTold);
   return list;
 }
 
@@ -353,6 +403,14 @@ core::Result<core::Problem> read_problem(FieldReader& in) {
   p->incident_count = static_cast<uint32_t>(in.integer());
   p->last_linked_at = in.time();
   return p;
+}
+
+core::Result<OutboxMessage> read_outbox_message(FieldReader& in) {
+  return read_whole(kOutbox, in);
+}
+
+core::Result<NotifyTold> read_notify_told(FieldReader& in) {
+  return read_whole(kNotifyTold, in);
 }
 
 }  // namespace alertd::sinks::schema

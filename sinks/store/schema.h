@@ -24,6 +24,7 @@
 #include "core/result.h"
 #include "core/silence.h"
 #include "core/time.h"
+#include "sinks/store/notify_store.h"
 
 namespace simdjson::dom {
 class parser;
@@ -130,6 +131,12 @@ inline constexpr std::string_view kMemberOwner = "incident_seq";
 extern const Table<core::AuditEntry> kAudit;
 extern const Table<core::Silence> kSilences;
 extern const Table<core::Problem> kProblems;
+/// notify_outbox (version 8): seq is an identity. Every column but the
+/// delivery state (status, attempts, last_reason, next_at) is kFixed, so
+/// Which::updated is what record_delivery writes.
+extern const Table<OutboxMessage> kOutbox;
+/// notify_told (version 8): one row per incident, replaced by incident_id.
+extern const Table<NotifyTold> kNotifyTold;
 
 /// Read after the columns of kIncidents (no table prefix): the problem link,
 /// 'PRB-<seq>' or NULL. Problems are linked by the problem store, never by
@@ -203,6 +210,8 @@ const std::string& member_select();
 const std::string& audit_select();
 const std::string& silence_select();
 const std::string& problem_select();
+const std::string& outbox_select();
+const std::string& notify_told_select();
 
 /// load_journal_marks: tenant, fingerprint and the highest journal_pos of
 /// every alert (tenant, fingerprint) with a member whose journal_pos is
@@ -215,5 +224,7 @@ core::Result<core::Member> read_member(FieldReader& in);
 core::Result<core::Silence> read_silence(FieldReader& in);
 core::Result<core::Problem> read_problem(FieldReader& in);
 core::Result<core::JournalMark> read_journal_mark(FieldReader& in);
+core::Result<OutboxMessage> read_outbox_message(FieldReader& in);
+core::Result<NotifyTold> read_notify_told(FieldReader& in);
 
 }  // namespace alertd::sinks::schema

@@ -5,18 +5,20 @@
 // (sinks/store/postgres/); tests/support/fake_store.h is an in-memory one for
 // tests. All pass one conformance suite (tests/unit/sinks/store_conformance.h).
 //
-// Its three parts are interfaces of their own, so a caller can name only the
+// Its four parts are interfaces of their own, so a caller can name only the
 // part it uses: IncidentStore (incidents, members, audit trail, retention),
-// SilenceStore and ProblemStore. Each header states its threads.
+// SilenceStore, ProblemStore and NotifyStore (the notification outbox).
+// Each header states its threads.
 
 #include "core/result.h"
 #include "sinks/store/incident_store.h"
+#include "sinks/store/notify_store.h"
 #include "sinks/store/problem_store.h"
 #include "sinks/store/silence_store.h"
 
 namespace alertd::sinks {
 
-class Store : public IncidentStore, public SilenceStore, public ProblemStore {
+class Store : public IncidentStore, public SilenceStore, public ProblemStore, public NotifyStore {
  public:
   ~Store() override = default;
 

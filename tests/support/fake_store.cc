@@ -201,6 +201,8 @@ std::optional<int64_t> FakeStore::row_count(std::string_view table) const {
   if (table == "silences") return static_cast<int64_t>(s.silences.size());
   if (table == "problems") return static_cast<int64_t>(s.problems.size());
   if (table == "problem_incidents") return static_cast<int64_t>(s.links.size());
+  if (table == "notify_outbox") return static_cast<int64_t>(s.outbox.size());
+  if (table == "notify_told") return static_cast<int64_t>(s.told.size());
   if (table != "incident_members") return std::nullopt;
   int64_t n = 0;
   for (const auto& [seq, of_incident] : s.members) n += static_cast<int64_t>(of_incident.size());
@@ -432,6 +434,7 @@ core::Result<size_t> FakeStore::purge_closed(core::TimePoint closed_before, size
   if (auto st = s.append_audit(entries); !st.ok()) return st.error();
   for (const auto& detail : closed) {
     s.members.erase(detail.incident.seq);
+    s.forget_notifications(detail.incident.id);
     s.incident_ids.erase(detail.incident.id);
     s.incidents.erase(detail.incident.seq);
     s.purged_max_seq = std::max(s.purged_max_seq, detail.incident.seq);

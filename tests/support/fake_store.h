@@ -5,7 +5,8 @@
 // (it passes the conformance suite, tests/unit/sinks/store_conformance.h, as
 // sinks_fake_test): all-or-nothing batches, upserts by seq and by (seq,
 // fingerprint), millisecond times, the hash-chained audit trail, silences that
-// only end earlier, problems and their links, retention. What it cannot have
+// only end earlier, problems and their links, the notification outbox,
+// retention. What it cannot have
 // is SQL: there are no tables to query or tamper with.
 //
 // Test controls (thread-safe; they act on every FakeStore over the same data,
@@ -18,7 +19,8 @@
 //                        many are blocked now; wait_for_stalled_calls() waits
 //                        until that many are.
 //   fail_writes(true)    Every write (apply, create_silence, expire_silence,
-//                        link_recurring, edit_problem, purge_closed) and
+//                        link_recurring, edit_problem, purge_closed, the
+//                        outbox's enqueue, record and forget) and
 //                        ping() fails with reason "store_unavailable", as in an
 //                        outage: not permanent, so the caller retries later.
 //                        Nothing is written. Reads still answer. false ends it.
@@ -70,7 +72,8 @@ class FakeStore final : public sinks::Store {
   // --- what a test would otherwise ask the database ---
 
   /// Rows of a table as the SQL stores name them: incidents,
-  /// incident_members, audit_log, silences, problems, problem_incidents.
+  /// incident_members, audit_log, silences, problems, problem_incidents,
+  /// notify_outbox, notify_told.
   /// nullopt for any other name.
   std::optional<int64_t> row_count(std::string_view table) const;
   /// Every stored incident, by seq; every member of one incident; every
@@ -126,6 +129,17 @@ class FakeStore final : public sinks::Store {
   core::Result<std::optional<sinks::ProblemDetail>> get_problem(std::string_view id) override;
   core::Result<core::ProblemResult> edit_problem(std::string_view id,
                                                  const sinks::ProblemEdit& edit) override;
+
+  // --- sinks::NotifyStore ---
+
+  core::Result<std::vector<int64_t>> enqueue_notifications(
+      std::span<const sinks::OutboxMessage> messages,
+      std::span<const sinks::NotifyTold> told) override;
+  core::Status record_delivery(const sinks::DeliveryAttempt& attempt) override;
+  core::Result<std::vector<sinks::OutboxMessage>> load_pending_notifications(int64_t after_seq,
+                                                                             size_t limit) override;
+  core::Result<std::vector<sinks::NotifyTold>> load_notify_told() override;
+  core::Status forget_notify_told(std::span<const std::string> incident_ids) override;
 
   /// What error messages name the store by.
   static constexpr std::string_view kName = "fake store";

@@ -1,7 +1,8 @@
 #pragma once
 // FakeStore's data and controls (fake_store.h), shared by fake_store.cc
-// (controls, incidents, audit trail, retention) and fake_store_records.cc
-// (silences, problems). Not for tests to include.
+// (controls, incidents, audit trail, retention), fake_store_records.cc
+// (silences, problems) and fake_store_notify.cc (the notification outbox).
+// Not for tests to include.
 
 #include <condition_variable>
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include "core/silence.h"
 #include "sinks/store/audit_chain.h"
 #include "sinks/store/audit_verify.h"
+#include "sinks/store/notify_store.h"
 #include "tests/support/fake_store.h"
 
 namespace alertd::testing {
@@ -53,6 +55,12 @@ struct FakeStore::State {
   int64_t last_problem_seq = 0;
   std::map<int64_t, ProblemLink> links;  // incident seq -> its problem
   int64_t purged_max_seq = 0;
+  std::map<int64_t, sinks::OutboxMessage> outbox;  // by seq
+  int64_t last_outbox_seq = 0;
+  std::map<std::string, sinks::NotifyTold, std::less<>> told;  // by incident id
+
+  /// Retention's part of the outbox: the messages and told state of `incident_id`.
+  void forget_notifications(const std::string& incident_id);
 
   /// Blocks while stalled; returns holding `mu`.
   std::unique_lock<std::mutex> enter() const;

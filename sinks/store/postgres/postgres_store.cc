@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "sinks/store/postgres/incidents.h"
+#include "sinks/store/postgres/notify_outbox.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "sinks/store/postgres/problems.h"
 #include "sinks/store/postgres/quarantine.h"
@@ -24,7 +25,7 @@ constexpr size_t kMaxReadConnections = 64;
 
 /// Every call takes the writer under write_mu_ or leases a reader, and hands
 /// it to the call of the same name in postgres/ (incidents, silences,
-/// problems, retention, writer).
+/// problems, notify_outbox, retention, writer).
 class PostgresStore final : public Store {
  public:
   PostgresStore(std::shared_ptr<const postgres::Target> target, const AuditSettings& audit)
@@ -170,6 +171,37 @@ class PostgresStore final : public Store {
                                                  const ProblemEdit& edit) override {
     std::lock_guard lock(write_mu_);
     return after_write(postgres::edit_problem(writer_, id, edit));
+  }
+
+  // --- NotifyStore ---
+
+  core::Result<std::vector<int64_t>> enqueue_notifications(
+      std::span<const OutboxMessage> messages, std::span<const NotifyTold> told) override {
+    auto write = prepare_notifications(messages, told, target_->name);
+    if (!write.ok()) return write.error();
+    if (write->messages.empty() && write->told.empty()) return std::vector<int64_t>();
+    std::lock_guard lock(write_mu_);
+    return after_write(postgres::enqueue_notifications(writer_, *write));
+  }
+  core::Status record_delivery(const DeliveryAttempt& attempt) override {
+    auto prepared = prepare_delivery(attempt, target_->name);
+    if (!prepared.ok()) return prepared.error();
+    std::lock_guard lock(write_mu_);
+    return after_write(postgres::record_delivery(writer_, *prepared));
+  }
+  core::Result<std::vector<OutboxMessage>> load_pending_notifications(int64_t after_seq,
+                                                                      size_t limit) override {
+    auto lease = readers_->acquire();
+    return postgres::load_pending_notifications(*lease, after_seq, outbox_load_limit(limit));
+  }
+  core::Result<std::vector<NotifyTold>> load_notify_told() override {
+    auto lease = readers_->acquire();
+    return postgres::load_notify_told(*lease);
+  }
+  core::Status forget_notify_told(std::span<const std::string> incident_ids) override {
+    if (incident_ids.empty()) return {};
+    std::lock_guard lock(write_mu_);
+    return after_write(postgres::forget_notify_told(writer_, incident_ids));
   }
 
  private:

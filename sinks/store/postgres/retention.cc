@@ -27,9 +27,14 @@ struct Statements {
               " FROM incident_members WHERE incident_seq = ANY($1::bigint[]) "
               "ORDER BY incident_seq, " +
               std::string(kMemberOrder);
+    // Every part sees the rows as they were before the statement, so the
+    // notifications are found by the ids of the incidents it deletes.
+    const std::string ids = "(SELECT id FROM incidents WHERE seq = ANY($1::bigint[]))";
     remove =
         "WITH members AS (DELETE FROM incident_members WHERE incident_seq = ANY($1::bigint[])), "
-        "gone AS (DELETE FROM incidents WHERE seq = ANY($1::bigint[])) "
+        "outbox AS (DELETE FROM notify_outbox WHERE incident_id IN " +
+        ids + "), told AS (DELETE FROM notify_told WHERE incident_id IN " + ids +
+        "), gone AS (DELETE FROM incidents WHERE seq = ANY($1::bigint[])) "
         "INSERT INTO store_state (name, value) VALUES ('" +
         std::string(kPurgedMaxSeq) +
         "', $2) ON CONFLICT (name) DO UPDATE SET value = GREATEST(store_state.value, "

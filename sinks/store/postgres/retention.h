@@ -21,8 +21,9 @@ inline constexpr std::string_view kMaxIncidentSeqSql =
 
 /// IncidentStore::purge_closed, under the store's write mutex, in one
 /// transaction: the closed incidents (locked), their members when `archive`
-/// is set, `archive`, the deletes, the purged seq and the `purge` audit
-/// entries. Rolls back on any error, an error of `archive` included.
+/// is set, `archive`, the deletes (their notification outbox rows and told
+/// state too), the purged seq and the `purge` audit entries. Rolls back on any error, an error of
+/// `archive` included.
 core::Result<size_t> purge_closed(Writer& w, core::TimePoint closed_before, size_t limit,
                                   core::TimePoint now, const Archiver& archive);
 

@@ -29,6 +29,18 @@ std::string insert_one_sql(const schema::Table<Row>& table) {
          ") RETURNING seq";
 }
 
+/// UPDATE of row $1 (by seq) setting the columns Which::updated takes, $2, $3, ...
+template <typename Row>
+std::string update_by_seq_sql(const schema::Table<Row>& table) {
+  std::string set;
+  int index = 2;
+  for (const auto& c : table.columns) {
+    if (!schema::takes(c, Which::updated)) continue;
+    set += (set.empty() ? "" : ", ") + std::string(c.name) + " = $" + std::to_string(index++);
+  }
+  return "UPDATE " + std::string(table.name) + " SET " + set + " WHERE seq = $1";
+}
+
 /// INSERT of a whole batch of `table` from one array parameter per column
 /// (the columns Which::written takes, after `owner` when set). With `upsert`
 /// a row already there (owner and kKey columns) gets every other column
@@ -98,15 +110,23 @@ const std::string& insert_problem_sql() {
 }
 
 const std::string& update_problem_sql() {
-  static const std::string sql = [] {
-    std::string set;
-    int index = 2;  // $1 is the seq
-    for (const auto& c : schema::kProblems.columns) {
-      if (!schema::takes(c, Which::updated)) continue;
-      set += (set.empty() ? "" : ", ") + std::string(c.name) + " = $" + std::to_string(index++);
-    }
-    return "UPDATE problems SET " + set + " WHERE seq = $1";
-  }();
+  static const std::string sql = update_by_seq_sql(schema::kProblems);
+  return sql;
+}
+
+const std::string& insert_outbox_sql() {
+  static const std::string sql = batch_insert_sql(schema::kOutbox, false) + " RETURNING seq";
+  return sql;
+}
+
+const std::string& upsert_notify_told_sql() {
+  static const std::string sql = batch_insert_sql(schema::kNotifyTold, true);
+  return sql;
+}
+
+const std::string& record_delivery_sql() {
+  static const std::string sql =
+      update_by_seq_sql(schema::kOutbox) + " RETURNING " + schema::outbox_select();
   return sql;
 }
 
@@ -167,6 +187,30 @@ void bind_problem_update(Params& params, const core::Problem& problem) {
 
 core::Result<core::Problem> read_problem(RowFields& row) {
   return schema::read_problem(row);
+}
+
+void write_outbox_message(ArraysWriter& out, ColumnArrays& rows, const OutboxMessage& message) {
+  schema::write_row(schema::kOutbox, message, out.to(rows));
+  rows.end_row();
+}
+
+void write_notify_told(ArraysWriter& out, ColumnArrays& rows, const NotifyTold& told) {
+  schema::write_row(schema::kNotifyTold, told, out.to(rows));
+  rows.end_row();
+}
+
+void bind_delivery(Params& params, const OutboxMessage& message) {
+  ParamsWriter out(params);
+  out.integer(message.seq);
+  schema::write_row(schema::kOutbox, message, out, Which::updated);
+}
+
+core::Result<OutboxMessage> read_outbox_message(RowFields& row) {
+  return schema::read_outbox_message(row);
+}
+
+core::Result<NotifyTold> read_notify_told(RowFields& row) {
+  return schema::read_notify_told(row);
 }
 
 }  // namespace alertd::sinks::postgres

@@ -16,6 +16,7 @@
 #include "core/problem.h"
 #include "core/result.h"
 #include "core/silence.h"
+#include "sinks/store/notify_store.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "sinks/store/schema.h"
 
@@ -124,5 +125,25 @@ void bind_problem(Params& params, const core::Problem& problem);
 void bind_problem_update(Params& params, const core::Problem& problem);
 /// Reads the columns of schema::problem_select().
 core::Result<core::Problem> read_problem(RowFields& row);
+
+// --- notify_outbox, notify_told ---
+
+/// Appends a batch of messages in array order (every column but seq),
+/// RETURNING their seqs: assigned in that order, so ascending.
+const std::string& insert_outbox_sql();
+/// Insert-or-replace of a batch of told states (one per incident).
+const std::string& upsert_notify_told_sql();
+/// Writes the delivery state of message $1, as bind_delivery binds it, and
+/// returns the message's row (schema::outbox_select()): none when no
+/// message has that seq.
+const std::string& record_delivery_sql();
+
+void write_outbox_message(ArraysWriter& out, ColumnArrays& rows, const OutboxMessage& message);
+void write_notify_told(ArraysWriter& out, ColumnArrays& rows, const NotifyTold& told);
+/// Binds message.seq and its delivery state (apply_delivery, notify_outbox.h).
+void bind_delivery(Params& params, const OutboxMessage& message);
+/// Reads the columns of schema::outbox_select() / notify_told_select().
+core::Result<OutboxMessage> read_outbox_message(RowFields& row);
+core::Result<NotifyTold> read_notify_told(RowFields& row);
 
 }  // namespace alertd::sinks::postgres

@@ -18,7 +18,7 @@ class Purger {
   /// `limit`; with their members when `with_members`.
   core::Result<std::vector<IncidentDetail>> closed_before(core::TimePoint before, size_t limit,
                                                           bool with_members);
-  /// Deletes the incident and its members.
+  /// Deletes the incident, its members and its notifications (outbox and told state).
   core::Status remove(int64_t seq);
   /// Remembers `seq` as deleted when it is the highest so far.
   core::Status record_purged_seq(int64_t seq);
@@ -72,8 +72,12 @@ core::Result<std::vector<IncidentDetail>> Purger::closed_before(core::TimePoint 
 }
 
 core::Status Purger::remove(int64_t seq) {
-  const char* const statements[] = {"DELETE FROM incident_members WHERE incident_seq = ?1",
-                                    "DELETE FROM incidents WHERE seq = ?1"};
+  // The notifications by the incident's id, so before its row goes.
+  const char* const statements[] = {
+      "DELETE FROM notify_outbox WHERE incident_id = (SELECT id FROM incidents WHERE seq = ?1)",
+      "DELETE FROM notify_told WHERE incident_id = (SELECT id FROM incidents WHERE seq = ?1)",
+      "DELETE FROM incident_members WHERE incident_seq = ?1",
+      "DELETE FROM incidents WHERE seq = ?1"};
   for (const char* sql : statements) {
     auto stmt = cache_.get(db_, sql);
     if (!stmt.ok()) return stmt.error();

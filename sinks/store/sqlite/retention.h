@@ -24,7 +24,8 @@ inline constexpr std::string_view kMaxIncidentSeqSql =
 
 /// IncidentStore::purge_closed on the writer, under the store's write
 /// mutex, in one write transaction: the closed incidents (with their members
-/// when `archive` is set), `archive`, the deletes, the `purge` audit entries
+/// when `archive` is set), `archive`, the deletes (their notification outbox
+/// rows and told state too), the `purge` audit entries
 /// and the purged seq. Rolls back on any error, an error of `archive`
 /// included.
 core::Result<size_t> purge_closed(Writer& w, core::TimePoint closed_before, size_t limit,

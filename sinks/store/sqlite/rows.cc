@@ -49,6 +49,18 @@ std::string insert_sql(const schema::Table<Row>& table, bool upsert, std::string
   return sql;
 }
 
+/// UPDATE of row ?1 (by seq) setting the columns Which::updated takes, ?2, ?3, ...
+template <typename Row>
+std::string update_by_seq_sql(const schema::Table<Row>& table) {
+  std::string set;
+  int index = 2;
+  for (const auto& c : table.columns) {
+    if (!schema::takes(c, Which::updated)) continue;
+    set += (set.empty() ? "" : ", ") + std::string(c.name) + " = ?" + std::to_string(index++);
+  }
+  return "UPDATE " + std::string(table.name) + " SET " + set + " WHERE seq = ?1";
+}
+
 /// The narrow incident UPDATE (see rows.h): SET what no index covers, WHERE
 /// the key and every indexed column, with bind_incident's parameters.
 std::string narrow_update_sql() {
@@ -102,15 +114,23 @@ const std::string& insert_problem_sql() {
 }
 
 const std::string& update_problem_sql() {
-  static const std::string sql = [] {
-    std::string set;
-    int index = 2;  // ?1 is the seq
-    for (const auto& c : schema::kProblems.columns) {
-      if (!schema::takes(c, Which::updated)) continue;
-      set += (set.empty() ? "" : ", ") + std::string(c.name) + " = ?" + std::to_string(index++);
-    }
-    return "UPDATE problems SET " + set + " WHERE seq = ?1";
-  }();
+  static const std::string sql = update_by_seq_sql(schema::kProblems);
+  return sql;
+}
+
+const std::string& insert_outbox_sql() {
+  static const std::string sql = insert_sql(schema::kOutbox, false);
+  return sql;
+}
+
+const std::string& upsert_notify_told_sql() {
+  static const std::string sql = insert_sql(schema::kNotifyTold, true);
+  return sql;
+}
+
+const std::string& record_delivery_sql() {
+  static const std::string sql =
+      update_by_seq_sql(schema::kOutbox) + " RETURNING " + schema::outbox_select();
   return sql;
 }
 
@@ -186,6 +206,29 @@ void bind_problem_update(StatementBinder& binder, Statement& stmt, const core::P
 core::Result<core::Problem> read_problem(const Statement& stmt, int first_col) {
   StatementReader in(stmt, first_col);
   return schema::read_problem(in);
+}
+
+void bind_outbox_message(StatementBinder& binder, Statement& stmt, const OutboxMessage& message) {
+  schema::write_row(schema::kOutbox, message, binder.to(stmt));
+}
+
+void bind_notify_told(StatementBinder& binder, Statement& stmt, const NotifyTold& told) {
+  schema::write_row(schema::kNotifyTold, told, binder.to(stmt));
+}
+
+void bind_delivery(StatementBinder& binder, Statement& stmt, const OutboxMessage& message) {
+  binder.to(stmt).integer(message.seq);
+  schema::write_row(schema::kOutbox, message, binder, Which::updated);
+}
+
+core::Result<OutboxMessage> read_outbox_message(const Statement& stmt, int first_col) {
+  StatementReader in(stmt, first_col);
+  return schema::read_outbox_message(in);
+}
+
+core::Result<NotifyTold> read_notify_told(const Statement& stmt, int first_col) {
+  StatementReader in(stmt, first_col);
+  return schema::read_notify_told(in);
 }
 
 }  // namespace alertd::sinks::sqlite

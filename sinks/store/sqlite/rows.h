@@ -12,6 +12,7 @@
 #include "core/problem.h"
 #include "core/result.h"
 #include "core/silence.h"
+#include "sinks/store/notify_store.h"
 #include "sinks/store/schema.h"
 #include "sinks/store/sqlite/sqlite_db.h"
 
@@ -129,5 +130,24 @@ void bind_problem(StatementBinder& binder, Statement& stmt, const core::Problem&
 void bind_problem_update(StatementBinder& binder, Statement& stmt, const core::Problem& problem);
 /// Reads the columns of schema::problem_select() starting at `first_col`.
 core::Result<core::Problem> read_problem(const Statement& stmt, int first_col);
+
+// --- notify_outbox, notify_told ---
+
+/// Appends one message (every column but seq), as bind_outbox_message binds it.
+const std::string& insert_outbox_sql();
+/// Insert-or-replace of an incident's told state, as bind_notify_told binds it.
+const std::string& upsert_notify_told_sql();
+/// Writes the delivery state of message ?1, as bind_delivery binds it, and
+/// returns the message's row (schema::outbox_select()): none when no
+/// message has that seq.
+const std::string& record_delivery_sql();
+
+void bind_outbox_message(StatementBinder& binder, Statement& stmt, const OutboxMessage& message);
+void bind_notify_told(StatementBinder& binder, Statement& stmt, const NotifyTold& told);
+/// Binds message.seq and its delivery state (apply_delivery, notify_outbox.h).
+void bind_delivery(StatementBinder& binder, Statement& stmt, const OutboxMessage& message);
+/// Reads the columns of schema::outbox_select() / notify_told_select() from `first_col` on.
+core::Result<OutboxMessage> read_outbox_message(const Statement& stmt, int first_col);
+core::Result<NotifyTold> read_notify_told(const Statement& stmt, int first_col);
 
 }  // namespace alertd::sinks::sqlite

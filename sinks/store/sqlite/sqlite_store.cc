@@ -9,6 +9,7 @@
 
 #include "sinks/store/sqlite/checkpointer.h"
 #include "sinks/store/sqlite/incidents.h"
+#include "sinks/store/sqlite/notify_outbox.h"
 #include "sinks/store/sqlite/problems.h"
 #include "sinks/store/sqlite/quarantine.h"
 #include "sinks/store/sqlite/readers.h"
@@ -32,7 +33,7 @@ core::Error open_error(const std::string& path, std::string what) {
 
 /// Every call takes the writer under write_mu_ or leases a reader, and hands
 /// it to the call of the same name in sqlite/ (incidents, silences,
-/// problems, retention, writer).
+/// problems, notify_outbox, retention, writer).
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<AuditContext> audit, Writer writer, std::unique_ptr<ReadPool> readers,
@@ -112,7 +113,7 @@ class SqliteStore final : public Store {
   // --- SilenceStore ---
 
   core::Result<core::Silence> create_silence(core::Silence silence) override {
-    if (auto st = prepare_new_silence(silence, "sqlite store"); !st.ok()) return st.error();
+    if (auto st = prepare_new_silence(silence, kName); !st.ok()) return st.error();
     std::lock_guard lock(write_mu_);
     return sqlite::create_silence(writer_, std::move(silence));
   }
@@ -169,7 +170,40 @@ class SqliteStore final : public Store {
     return sqlite::edit_problem(writer_, id, edit);
   }
 
+  // --- NotifyStore ---
+
+  core::Result<std::vector<int64_t>> enqueue_notifications(
+      std::span<const OutboxMessage> messages, std::span<const NotifyTold> told) override {
+    auto write = prepare_notifications(messages, told, kName);
+    if (!write.ok()) return write.error();
+    if (write->messages.empty() && write->told.empty()) return std::vector<int64_t>();
+    std::lock_guard lock(write_mu_);
+    return sqlite::enqueue_notifications(writer_, *write);
+  }
+  core::Status record_delivery(const DeliveryAttempt& attempt) override {
+    auto prepared = prepare_delivery(attempt, kName);
+    if (!prepared.ok()) return prepared.error();
+    std::lock_guard lock(write_mu_);
+    return sqlite::record_delivery(writer_, *prepared);
+  }
+  core::Result<std::vector<OutboxMessage>> load_pending_notifications(int64_t after_seq,
+                                                                      size_t limit) override {
+    auto lease = readers_->acquire();
+    return sqlite::load_pending_notifications(*lease, after_seq, outbox_load_limit(limit));
+  }
+  core::Result<std::vector<NotifyTold>> load_notify_told() override {
+    auto lease = readers_->acquire();
+    return sqlite::load_notify_told(*lease);
+  }
+  core::Status forget_notify_told(std::span<const std::string> incident_ids) override {
+    if (incident_ids.empty()) return {};
+    std::lock_guard lock(write_mu_);
+    return sqlite::forget_notify_told(writer_, incident_ids);
+  }
+
  private:
+  static constexpr std::string_view kName = "sqlite store";  // what errors name it by
+
   // Declared before readers_: the pool's connections close first, so the
   // writer's close is the last one and checkpoints the WAL into the file.
   // Serializes every use of the writer connection (sqlite/writer.h says why

@@ -25,6 +25,8 @@ class SchemaCheck {
     expect(schema::kAudit);
     expect(schema::kSilences);
     expect(schema::kProblems);
+    expect(schema::kOutbox);
+    expect(schema::kNotifyTold);
   }
 
  private:

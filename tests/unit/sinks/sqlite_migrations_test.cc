@@ -33,7 +33,8 @@ TEST(SqliteMigrations, FreshDatabaseRecordsEachVersionOnce) {
             sqlite::latest_schema_version());
   EXPECT_EQ(count_rows(db, "SELECT MAX(version) FROM schema_migrations"),
             sqlite::latest_schema_version());
-  for (const char* table : {"incidents", "incident_members", "audit_log", "silences"}) {
+  for (const char* table : {"incidents", "incident_members", "audit_log", "silences",
+                            "store_quarantine", "notify_outbox", "notify_told"}) {
     EXPECT_EQ(count_rows(db, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = "
                                          "'table' AND name = '") +
                                  table + "'"),

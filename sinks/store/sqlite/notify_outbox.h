@@ -1,0 +1,32 @@
+#pragma once
+// The notification outbox in the SQLite store (the same calls as
+// postgres/notify_outbox.h; what it is: sinks/store/notify_store.h). The
+// store checks and normalizes first (sinks/store/notify_outbox.h).
+// Statements are prepared on first use. Retention's part is in retention.cc.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "sinks/store/notify_outbox.h"
+#include "sinks/store/sqlite/readers.h"
+#include "sinks/store/sqlite/writer.h"
+
+namespace alertd::sinks::sqlite {
+
+/// NotifyStore::enqueue_notifications, under the store's write mutex.
+core::Result<std::vector<int64_t>> enqueue_notifications(Writer& w, const NotifyWrite& write);
+/// NotifyStore::record_delivery (its attempt prepared), under the store's write mutex.
+core::Status record_delivery(Writer& w, const DeliveryAttempt& attempt);
+/// NotifyStore::forget_notify_told, under the store's write mutex.
+core::Status forget_notify_told(Writer& w, std::span<const std::string> incident_ids);
+
+/// NotifyStore::load_pending_notifications (its limit clamped), on a leased reader.
+core::Result<std::vector<OutboxMessage>> load_pending_notifications(Reader& r, int64_t after_seq,
+                                                                    size_t limit);
+/// NotifyStore::load_notify_told, on a leased reader: by incident id in byte order.
+core::Result<std::vector<NotifyTold>> load_notify_told(Reader& r);
+
+}  // namespace alertd::sinks::sqlite
