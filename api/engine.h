@@ -12,6 +12,7 @@
 #include "config/settings.h"
 #include "core/alert.h"
 #include "core/lifecycle.h"
+#include "sinks/notify/message.h"
 
 namespace alertd::api {
 
@@ -52,6 +53,12 @@ class Engine {
   /// Why the journal cannot take alerts (its last write failed, or it is
   /// full), or nullopt; always nullopt without one.
   virtual std::optional<std::string> journal_trouble() const = 0;
+
+  /// POST /api/v1/notify/test: one test message to `receiver`, rendered with
+  /// its templates, sent on the calling thread with no retry. The one call
+  /// here that blocks (up to the senders' timeouts): run it off the io
+  /// threads. Unknown receiver: failed, reason unknown_receiver.
+  virtual sinks::notify::AttemptOutcome notify_test(const std::string& receiver) = 0;
 
   /// The settings in force (rules, correlation, problems, retention).
   virtual std::shared_ptr<const config::Settings> settings() const = 0;

@@ -129,7 +129,13 @@ Pipeline::Shared::Shared(const config::DaemonConfig& c, std::shared_ptr<const co
       control(kControlQueueCapacity),
       writes(kUpdateQueueCapacity),
       checkpoints(c.pipeline.shards),
-      writer(c, settings, m, s, clk, control) {
+      notifier(settings, s, m.registry),
+      dispatcher(
+          dispatcher_options(c.notify), receivers_of(c.notify),
+          [this](const sinks::notify::AttemptOutcome& o) { notifier.on_attempt(o); }, m.registry,
+          clk),
+      writer(c, settings, m, s, clk, control, notifier) {
+  notifier.attach(&dispatcher);
   for (size_t i = 0; i < config.pipeline.shards; ++i) {
     // pipeline.queue_bytes shared by the shard queues (and again by the feed).
     shards.push_back(std::make_unique<BoundedQueue<core::Alert>>(
@@ -140,14 +146,6 @@ Pipeline::Shared::Shared(const config::DaemonConfig& c, std::shared_ptr<const co
   shard_active = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
   shard_groups = std::make_unique<std::atomic<size_t>[]>(config.pipeline.shards);
   shard_rounds = std::make_unique<std::atomic<uint64_t>[]>(config.pipeline.shards);
-}
-
-std::string shard_checkpoint(const ShardStages& stages) {
-  std::string bytes;
-  core::ByteWriter out(bytes);
-  stages.dedup.checkpoint(out);
-  stages.counting.checkpoint(out);
-  return bytes;
 }
 
 Pipeline::Pipeline(const config::DaemonConfig& config,

@@ -82,6 +82,7 @@ class Pipeline final : public api::Engine {
   bool submit_to_writer(std::function<void()> job) override;
   std::optional<std::string> store_trouble() const override;
   std::optional<std::string> journal_trouble() const override;
+  sinks::notify::AttemptOutcome notify_test(const std::string& receiver) override;
 
   /// Stops taking offers, makes the journal durable, then drains every
   /// queue stage by stage and commits the last batch, for at most

@@ -6,10 +6,19 @@
 
 #include <thread>
 
+#include "core/byte_codec.h"
 #include "daemon/journal_batch.h"
 #include "daemon/pipeline_shared.h"
 
 namespace alertd::daemon {
+
+std::string shard_checkpoint(const ShardStages& stages) {
+  std::string bytes;
+  core::ByteWriter out(bytes);
+  stages.dedup.checkpoint(out);
+  stages.counting.checkpoint(out);
+  return bytes;
+}
 
 namespace {
 constexpr size_t kFeedAlerts = 4096;  // alerts taken from the feed at once

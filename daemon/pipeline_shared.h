@@ -13,6 +13,7 @@
 #include "daemon/checkpoint_sync.h"
 #include "daemon/journal_feed.h"
 #include "daemon/messages.h"
+#include "daemon/notifier.h"
 #include "daemon/pipeline.h"
 #include "daemon/published.h"
 #include "daemon/store_writer.h"
@@ -78,7 +79,9 @@ struct Pipeline::Shared {
   std::atomic<bool> writer_stop{false};
   // The drain outlived durability.shutdown_timeout: every stage leaves now.
   std::atomic<bool> abandon{false};
-  StoreWriter writer;  // run by the writer thread; trouble() from any
+  Notifier notifier;                     // the writer's: the messages of what it commits
+  sinks::notify::Dispatcher dispatcher;  // the senders' threads; stopped by the writer's last turn
+  StoreWriter writer;                    // run by the writer thread; trouble() from any
 };
 
 }  // namespace alertd::daemon

@@ -35,7 +35,7 @@ constexpr auto refusal = core::lifecycle_refusal;
 StoreWriter::StoreWriter(const config::DaemonConfig& config,
                          const Published<config::Settings>& settings, telemetry::Metrics& metrics,
                          sinks::Store& store, core::Clock& clock,
-                         BoundedQueue<ControlMessage>& control)
+                         BoundedQueue<ControlMessage>& control, Notifier& notifier)
     : config_(config),
       settings_source_(settings),
       settings_(settings),
@@ -43,6 +43,7 @@ StoreWriter::StoreWriter(const config::DaemonConfig& config,
       store_(store),
       clock_(clock),
       control_(control),
+      notifier_(notifier),
       upkeep_(store, metrics) {}
 
 void StoreWriter::run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& stop) {
@@ -54,6 +55,8 @@ void StoreWriter::run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& 
   };
   while (true) {
     bool stopping = stop.load(std::memory_order_acquire);
+    // First, so that the notifier has restored before the first commit.
+    if (!stopping) notifier_.tick(clock_.now());
     size_t n = input.pop(batch.data(), batch.size(), kPollWait);
     const auto now = clock_.now();
     if (!stopping) {
@@ -87,6 +90,7 @@ void StoreWriter::run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& 
     keep_health(now);
     if (stopping && input.depth() == 0) break;
   }
+  notifier_.shutdown(clock_.now());
 }
 
 void StoreWriter::commit(std::vector<core::IncidentUpdate>& writes) {
@@ -143,6 +147,7 @@ bool StoreWriter::commit_once(std::vector<core::IncidentUpdate>& writes, int fai
     metrics_.lifecycle.committed(w);
     if (!w.replies.empty()) answer_committed(w);
   }
+  notifier_.committed(writes, clock_.now());
   upkeep_.committed(writes, settings_.get(settings_source_).problems, clock_.now());
   if (failures > 0) {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(

@@ -2,7 +2,8 @@
 // The store writer: the one thread that writes the store. It commits the
 // correlator's updates in batches (retrying until they commit: accepted
 // means kept), runs commands on incidents the correlator let go, runs the
-// API's silence and problem writes, does upkeep, and keeps the store's
+// API's silence and problem writes, runs the notifier (daemon/notifier.h)
+// over what it committed, does upkeep, and keeps the store's
 // health current for /-/ready, so that no io thread ever asks the store.
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "core/time.h"
 #include "daemon/bounded_queue.h"
 #include "daemon/messages.h"
+#include "daemon/notifier.h"
 #include "daemon/published.h"
 #include "daemon/store_upkeep.h"
 #include "sinks/store/store.h"
@@ -27,7 +29,7 @@ class StoreWriter {
  public:
   StoreWriter(const config::DaemonConfig& config, const Published<config::Settings>& settings,
               telemetry::Metrics& metrics, sinks::Store& store, core::Clock& clock,
-              BoundedQueue<ControlMessage>& control);
+              BoundedQueue<ControlMessage>& control, Notifier& notifier);
 
   /// The thread's loop: until `stop` is set and `input` is empty.
   void run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& stop);
@@ -63,6 +65,7 @@ class StoreWriter {
   sinks::Store& store_;
   core::Clock& clock_;
   BoundedQueue<ControlMessage>& control_;
+  Notifier& notifier_;  // told of every commit, ticked every turn
   StoreUpkeep upkeep_;
   core::TimePoint last_call_ = core::kNoTime;
 

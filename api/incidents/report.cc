@@ -74,6 +74,32 @@ std::map<std::string, size_t> actors(const std::vector<core::AuditEntry>& timeli
   return out;
 }
 
+// The messages sent about the incident (the IMS policy: every message on
+// the record), one line per attempt from its `notify` audit entry.
+std::string communications_markdown(const ReportInput& in) {
+  std::string md = "\n## Communications\n\n";
+  bool any = false;
+  for (const auto& e : in.timeline) {
+    if (e.action != "notify") continue;
+    md += fmt::format("- {}: `{}`\n", when(e.at), e.detail);
+    any = true;
+  }
+  if (!any) md += "None.\n";
+  return md;
+}
+
+// The timeline entries of one action, as {at, actor, detail} objects.
+void write_entries(core::JsonWriter& w, std::string_view key, const ReportInput& in,
+                   std::string_view action) {
+  w.key(key).begin_array();
+  for (const auto& e : in.timeline) {
+    if (e.action != action) continue;
+    w.begin_object().key("at").time(e.at).field("actor", e.actor);
+    w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : e.detail).end_object();
+  }
+  w.end_array();
+}
+
 // The timeline table, after a note when it holds only the first entries.
 std::string timeline_markdown(const ReportInput& in) {
   std::string md = "\n## Timeline\n\n";
@@ -131,6 +157,7 @@ std::string report_markdown(const ReportInput& in) {
     any = true;
   }
   if (!any) md += "None.\n";
+  md += communications_markdown(in);
   md += timeline_markdown(in);
   md += fmt::format("\n## Member alerts ({})\n\n", in.members.size());
   md += "| fingerprint | alertname | status | first seen | last seen |\n|---|---|---|---|---|\n";
@@ -172,13 +199,8 @@ std::string report_json(const ReportInput& in) {
   }
   w.end_object();
   w.field("resolution", i.resolution).field("review_note", i.review_note);
-  w.key("escalations").begin_array();
-  for (const auto& e : in.timeline) {
-    if (e.action != "escalate") continue;
-    w.begin_object().key("at").time(e.at).field("actor", e.actor);
-    w.key("detail").raw(e.detail.empty() ? std::string_view("{}") : e.detail).end_object();
-  }
-  w.end_array();
+  write_entries(w, "escalations", in, "escalate");
+  write_entries(w, "communications", in, "notify");
   // true: `timeline` (and escalations, actors) holds only the first entries;
   // GET /api/v1/incidents/{id}/timeline pages through all of them.
   w.field("timeline_truncated", in.timeline_truncated);

@@ -16,7 +16,12 @@ int check_config(const std::string& path, std::ostream& out, std::ostream& err) 
   }
   out << path << ": OK (" << config::rules_summary(loaded->rules.size(), loaded->correlation)
       << ")\n"
-      << "auth: " << api::auth_summary(loaded->auth) << "\n";
+      << "auth: " << api::auth_summary(loaded->auth) << "\n"
+      << "notify: " << loaded->notify.receivers.size() << " receivers, "
+      << loaded->notify.policy.routes.size() << " routes, "
+      << loaded->notify.policy.escalation_policies.size() << " escalation policies; "
+      << loaded->oncall.people.size() << " people, " << loaded->oncall.schedules.size()
+      << " on-call schedules\n";
   return 0;
 }
 

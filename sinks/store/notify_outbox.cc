@@ -64,7 +64,10 @@ core::AuditEntry notify_audit_entry(const OutboxMessage& message, const Delivery
   w.begin_object().field("receiver", message.receiver).field("kind", message.kind);
   w.field("audience", message.audience).field("template", message.stage);
   w.field("change", message.change).field("attempt", attempt.attempt);
-  w.field("result", to_string(attempt.status)).field("reason", attempt.reason);
+  // What the attempt came to: a pending message is being retried.
+  const auto result =
+      attempt.status == DeliveryStatus::pending ? "retrying" : to_string(attempt.status);
+  w.field("result", result).field("reason", attempt.reason);
   w.field("code", attempt.code).field("message_seq", message.seq).end_object();
   return store_audit_entry(message.incident_id, "notify", attempt.at, std::move(detail));
 }

@@ -84,7 +84,8 @@ struct DeliveryAttempt {
 
 /// The `notify` audit entry of an attempt on `message`: subject its
 /// incident, actor alertd, detail {"receiver", "kind", "audience",
-/// "template", "change", "attempt", "result", "reason", "code", "message_seq"}.
+/// "template", "change", "attempt", "result" (delivered, retrying or failed),
+/// "reason", "code", "message_seq"}.
 core::AuditEntry notify_audit_entry(const OutboxMessage& message, const DeliveryAttempt& attempt);
 
 /// The most pending messages one load returns (a restart resubmits them in pages).

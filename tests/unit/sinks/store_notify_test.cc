@@ -216,7 +216,7 @@ TEST_P(StoreNotifyTest, EachAttemptIsANotifyEntryOnTheIncidentsTimeline) {
            "\"message_seq\":" + std::to_string(seqs[0])}) {
     EXPECT_NE(last.detail.find(field), std::string::npos) << field << " in " << last.detail;
   }
-  EXPECT_NE((*t)[1].detail.find("\"result\":\"pending\""), std::string::npos) << (*t)[1].detail;
+  EXPECT_NE((*t)[1].detail.find("\"result\":\"retrying\""), std::string::npos) << (*t)[1].detail;
   auto v = store_->verify_audit();
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->reason;

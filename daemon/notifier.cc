@@ -1,0 +1,272 @@
+#include "daemon/notifier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "daemon/notify_render.h"
+
+namespace alertd::daemon {
+
+namespace {
+
+namespace notify = sinks::notify;
+
+// Rendered messages the store has not taken yet are held at most this many;
+// beyond, new ones are dropped and counted (the store has been refusing
+// writes for a long time: the incident writes are retrying too).
+constexpr size_t kMaxUnsaved = 100'000;
+
+sinks::DeliveryStatus status_of(notify::AttemptOutcome::Result r) {
+  switch (r) {
+    case notify::AttemptOutcome::Result::delivered: return sinks::DeliveryStatus::delivered;
+    case notify::AttemptOutcome::Result::retrying: return sinks::DeliveryStatus::pending;
+    case notify::AttemptOutcome::Result::failed: break;
+  }
+  return sinks::DeliveryStatus::failed;
+}
+
+}  // namespace
+
+std::vector<notify::Receiver> receivers_of(const config::NotifyConfig& n) {
+  std::vector<notify::Receiver> out;
+  out.reserve(n.receivers.size());
+  for (const auto& r : n.receivers) out.push_back(r.receiver);
+  return out;
+}
+
+notify::Dispatcher::Options dispatcher_options(const config::NotifyConfig& n) {
+  notify::Dispatcher::Options o;
+  o.threads = static_cast<int>(n.threads);
+  o.queue_capacity = n.queue_capacity;
+  o.max_attempts = n.max_attempts;
+  o.max_age = n.max_age;
+  return o;
+}
+
+Notifier::Notifier(const Published<config::Settings>& settings, sinks::Store& store,
+                   telemetry::Registry& registry)
+    : settings_source_(settings),
+      settings_(settings),
+      store_(store),
+      policy_(settings_.get(settings).notify.policy),
+      messages_(registry.counter("alertd_notify_messages_total",
+                                 "Messages rendered into the outbox, by template stage",
+                                 {"stage"})),
+      dropped_(registry.counter("alertd_notify_dropped_total",
+                                "Messages not sent, by reason (unknown_receiver: removed by a "
+                                "reload; outbox_full: the store refused the outbox for too long)",
+                                {"reason"})),
+      outbox_waiting_(registry
+                          .gauge("alertd_notify_outbox_waiting",
+                                 "Messages kept in the outbox that the senders' queue has not "
+                                 "taken yet")
+                          .with({})) {
+  settings_version_ = settings_.get(settings_source_).version;
+  for (auto stage : {"initial", "update", "resolution"}) messages_.with({stage});
+  for (auto reason : {"unknown_receiver", "outbox_full"}) dropped_.with({reason});
+}
+
+core::Status Notifier::restore(core::TimePoint now) {
+  auto told = store_.load_notify_told();
+  if (!told.ok()) return told.error();
+  auto active = store_.load_active();
+  if (!active.ok()) return active.error();
+  std::map<std::string, sinks::NotifyTold> by_id;
+  for (auto& t : *told) by_id.emplace(t.incident_id, std::move(t));
+  std::map<std::string, const core::LabelSet*> first_labels;
+  for (const auto& [id, member] : active->members) first_labels.emplace(id, &member.labels);
+  std::vector<core::IncidentUpdate> again;
+  for (const auto& incident : active->incidents) {
+    auto it = by_id.find(incident.id);
+    auto labels = first_labels.find(incident.id);
+    std::optional<correlator::NotifyPolicy::Told> was;
+    core::TimePoint last_sent = core::kNoTime;
+    if (it != by_id.end() && it->second.initial_sent) {
+      was = policy_told(it->second);
+      last_sent = it->second.last_sent;
+    }
+    policy_.restore(incident, labels == first_labels.end() ? core::LabelSet{} : *labels->second,
+                    was, last_sent);
+    again.push_back({.incident = incident});
+  }
+  // What changed after the last message kept (a crash before its enqueue).
+  committed(again, now);
+  return resubmit_pending();
+}
+
+core::Status Notifier::resubmit_pending() {
+  int64_t after = 0;
+  while (true) {
+    auto page = store_.load_pending_notifications(after, sinks::kMaxOutboxLoad);
+    if (!page.ok()) return page.error();
+    for (auto& row : *page) {
+      after = row.seq;
+      waiting_.push_back(std::move(row));
+    }
+    if (page->size() < sinks::kMaxOutboxLoad) break;
+  }
+  if (!waiting_.empty()) spdlog::info("notify: {} pending messages resumed", waiting_.size());
+  submit_waiting();
+  return {};
+}
+
+void Notifier::committed(std::span<const core::IncidentUpdate> writes, core::TimePoint now) {
+  intents_.clear();
+  for (const auto& w : writes) {
+    const core::LabelSet* labels = w.members.empty() ? nullptr : &w.members.front().labels;
+    policy_.observe(w.incident, labels, now, intents_);
+    if (w.incident.status == core::IncidentStatus::closed) forget_.push_back(w.incident.id);
+  }
+  if (!intents_.empty()) emit(intents_, writes, now);
+  enqueue(now);
+}
+
+void Notifier::tick(core::TimePoint now) {
+  if (!restored_) {
+    auto st = restore(now);
+    if (!st.ok()) {
+      if (!warned_)
+        spdlog::warn("notify: the outbox cannot be read yet, retrying: {}", st.error().message);
+      warned_ = true;
+      return;
+    }
+    restored_ = true;
+    warned_ = false;
+  }
+  const auto& settings = settings_.get(settings_source_);
+  if (settings.version != settings_version_) reconfigure(settings);
+  if (auto due = policy_.next_due(); due && *due <= now) {
+    intents_.clear();
+    policy_.tick(now, intents_);
+    emit(intents_, {}, now);
+  }
+  enqueue(now);
+  record_outcomes();
+  submit_waiting();
+}
+
+void Notifier::reconfigure(const config::Settings& settings) {
+  settings_version_ = settings.version;
+  policy_.reconfigure(settings.notify.policy);
+  if (dispatcher_ != nullptr) dispatcher_->reconfigure(receivers_of(settings.notify));
+}
+
+// The incident an intent is about: in the updates just committed, else as stored.
+const core::Incident* Notifier::find_incident(const std::string& id,
+                                              std::span<const core::IncidentUpdate> writes,
+                                              std::optional<core::Incident>& loaded) {
+  for (auto it = writes.rbegin(); it != writes.rend(); ++it) {
+    if (it->incident.id == id) return &it->incident;
+  }
+  if (loaded && loaded->id == id) return &*loaded;
+  auto stored = store_.get(id);
+  if (!stored.ok() || !*stored) return nullptr;
+  loaded = std::move((*stored)->incident);
+  return &*loaded;
+}
+
+void Notifier::emit(std::vector<correlator::NotifyIntent>& intents,
+                    std::span<const core::IncidentUpdate> writes, core::TimePoint now) {
+  const auto& settings = settings_.get(settings_source_);
+  std::optional<core::Incident> loaded;
+  std::string last_told;
+  for (const auto& intent : intents) {
+    const auto* receiver = settings.notify.receiver(intent.receiver);
+    if (receiver == nullptr) {
+      dropped_.with({"unknown_receiver"}).inc();
+      continue;
+    }
+    const auto* incident = find_incident(intent.incident_id, writes, loaded);
+    if (incident == nullptr) continue;  // purged meanwhile: nothing left to tell
+    if (unsaved_.size() >= kMaxUnsaved) {
+      dropped_.with({"outbox_full"}).inc();
+      continue;
+    }
+    const auto* on_call = intent.person.empty()
+                              ? on_call_person(settings.oncall, intent.schedule, now)
+                              : settings.oncall.person(intent.person);
+    unsaved_.push_back(
+        render_message(*receiver, *incident, intent, on_call, settings.notify.external_url, now));
+    messages_.with({unsaved_.back().stage}).inc();
+    if (last_told != incident->id) {
+      unsaved_told_.push_back(told_record(*incident, now));
+      last_told = incident->id;
+    }
+  }
+}
+
+// The rendered messages into the outbox, with their incidents' told state,
+// in one transaction; on failure they wait for the next tick.
+void Notifier::enqueue(core::TimePoint now) {
+  (void)now;
+  if (!forget_.empty()) {
+    if (store_.forget_notify_told(forget_).ok()) forget_.clear();
+  }
+  if (unsaved_.empty() && unsaved_told_.empty()) return;
+  auto seqs = store_.enqueue_notifications(unsaved_, unsaved_told_);
+  if (!seqs.ok()) {
+    if (!warned_) {
+      spdlog::warn("notify: {} messages not yet kept in the outbox, retrying: {}", unsaved_.size(),
+                   seqs.error().message);
+    }
+    warned_ = true;
+    return;
+  }
+  warned_ = false;
+  for (size_t i = 0; i < unsaved_.size(); ++i) {
+    unsaved_[i].seq = (*seqs)[i];
+    waiting_.push_back(std::move(unsaved_[i]));
+  }
+  unsaved_.clear();
+  unsaved_told_.clear();
+  submit_waiting();
+}
+
+void Notifier::submit_waiting() {
+  if (dispatcher_ != nullptr) {
+    while (!waiting_.empty() && dispatcher_->submit(to_delivery(waiting_.front()))) {
+      waiting_.pop_front();
+    }
+  }
+  outbox_waiting_.set(static_cast<double>(waiting_.size()));
+}
+
+void Notifier::shutdown(core::TimePoint now) {
+  enqueue(now);
+  if (dispatcher_ != nullptr) dispatcher_->stop();
+  record_outcomes();
+}
+
+void Notifier::on_attempt(const notify::AttemptOutcome& outcome) {
+  std::lock_guard lock(outcomes_mutex_);
+  outcomes_.push_back(outcome);
+}
+
+// Each attempt onto its message's row, with its `notify` audit entry; what
+// the store refuses now is written on a later tick, in order.
+void Notifier::record_outcomes() {
+  {
+    std::lock_guard lock(outcomes_mutex_);
+    recording_.insert(recording_.end(), std::make_move_iterator(outcomes_.begin()),
+                      std::make_move_iterator(outcomes_.end()));
+    outcomes_.clear();
+  }
+  size_t done = 0;
+  for (; done < recording_.size(); ++done) {
+    const auto& o = recording_[done];
+    sinks::DeliveryAttempt a;
+    a.seq = static_cast<int64_t>(o.message_id);
+    a.at = o.at;
+    a.attempt = o.attempt;
+    a.status = status_of(o.result);
+    a.reason = o.reason;
+    a.code = o.status;
+    a.next_at = o.next_at;
+    auto st = store_.record_delivery(a);
+    if (!st.ok() && st.error().reason != "not_found") break;  // the store is away: later
+  }
+  recording_.erase(recording_.begin(), recording_.begin() + static_cast<ptrdiff_t>(done));
+}
+
+}  // namespace alertd::daemon
