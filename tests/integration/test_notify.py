@@ -139,6 +139,31 @@ class TestNotify(NotifyCase):
         self.assertEqual(results[-1], "delivered")
 
 
+class TestEscalation(NotifyCase):
+    def test_a_policy_steps_while_unacknowledged_and_stops_on_acknowledge(self):
+        cfg = config(self.rx, route="slack").replace(
+            "schedule: primary}", "schedule: primary, escalation_policy: page}") + textwrap.dedent("""\
+            escalation_policies:
+              - name: page
+                steps: [{notify: alice, wait: 1s}, {notify: pd, wait: 1s}, {notify: teams, wait: 1h}]
+            """)
+        d = self.start_daemon(config=cfg)
+        d.post_alerts([alert("a:9100")])
+        slack = self.wait_received(d, "/slack", 2, "the first message, then step 1 to alice")
+        self.assertIn("<@U01ALICE>", slack[1].body.decode())
+        pd = self.wait_received(d, "/pd", 1, "step 2 to the PagerDuty receiver")
+        inc = d.incidents()[0]["id"]
+        self.assertEqual(pd[0].json()["dedup_key"], inc)
+        self.act(d, inc, "acknowledge", {"actor": "alice"})
+        self.wait_received(d, "/slack", 3, "the acknowledgement")
+        entries = d.wait_for(lambda: (lambda e: e if len(e) >= 4 else None)(
+            self.notify_entries(d, inc)), what="the steps on the record")
+        # Acknowledging assigns the incident to its acknowledger too: one message for both.
+        self.assertEqual([e["detail"]["change"] for e in entries],
+                         ["opened", "escalation_step", "escalation_step", "acknowledged,assigned"])
+        self.assertEqual(self.rx.received("/teams"), [])  # step 3 never came: acknowledged
+
+
 class TestNotifyOperate(NotifyCase):
     def test_a_test_message_answers_with_the_delivery(self):
         self.rx.script("/broken", [(400, {})])
