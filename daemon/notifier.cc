@@ -16,6 +16,10 @@ namespace notify = sinks::notify;
 // beyond, new ones are dropped and counted (the store has been refusing
 // writes for a long time: the incident writes are retrying too).
 constexpr size_t kMaxUnsaved = 100'000;
+// Messages in the outbox held in memory for the senders' queue; the rest
+// wait in the store (Notifier::hold).
+constexpr size_t kMaxWaitingInMemory = 10'000;
+constexpr size_t kReadBackPage = 1'000;
 
 sinks::DeliveryStatus status_of(notify::AttemptOutcome::Result r) {
   switch (r) {
@@ -95,20 +99,31 @@ core::Status Notifier::restore(core::TimePoint now) {
   return resubmit_pending();
 }
 
+// Pending messages are read back in pages as the senders' queue takes them
+// (submit_waiting), never all at once.
 core::Status Notifier::resubmit_pending() {
-  int64_t after = 0;
-  while (true) {
-    auto page = store_.load_pending_notifications(after, sinks::kMaxOutboxLoad);
-    if (!page.ok()) return page.error();
-    for (auto& row : *page) {
-      after = row.seq;
-      waiting_.push_back(std::move(row));
-    }
-    if (page->size() < sinks::kMaxOutboxLoad) break;
-  }
-  if (!waiting_.empty()) spdlog::info("notify: {} pending messages resumed", waiting_.size());
+  in_store_only_ = true;
+  reload_after_ = 0;
+  auto first = store_.load_pending_notifications(0, 1);
+  if (!first.ok()) return first.error();
+  if (!first->empty()) spdlog::info("notify: pending messages in the outbox resumed");
   submit_waiting();
   return {};
+}
+
+// A message kept in the outbox waits in memory for the senders' queue, up
+// to kMaxWaitingInMemory; past that, it and every later one wait only in
+// the store, read back in order once memory has room (a receiver down for
+// hours must not grow the process).
+void Notifier::hold(sinks::OutboxMessage row) {
+  if (!in_store_only_ && waiting_.size() < kMaxWaitingInMemory) {
+    waiting_.push_back(std::move(row));
+    return;
+  }
+  if (!in_store_only_) {
+    in_store_only_ = true;
+    reload_after_ = row.seq - 1;  // seqs increase: the ones in memory are all below
+  }
 }
 
 void Notifier::committed(std::span<const core::IncidentUpdate> writes, core::TimePoint now) {
@@ -216,7 +231,7 @@ void Notifier::enqueue(core::TimePoint now) {
   warned_ = false;
   for (size_t i = 0; i < unsaved_.size(); ++i) {
     unsaved_[i].seq = (*seqs)[i];
-    waiting_.push_back(std::move(unsaved_[i]));
+    hold(std::move(unsaved_[i]));
   }
   unsaved_.clear();
   unsaved_told_.clear();
@@ -228,8 +243,30 @@ void Notifier::submit_waiting() {
     while (!waiting_.empty() && dispatcher_->submit(to_delivery(waiting_.front()))) {
       waiting_.pop_front();
     }
+    if (waiting_.empty() && in_store_only_) read_back();
   }
   outbox_waiting_.set(static_cast<double>(waiting_.size()));
+}
+
+// The next page of messages that wait only in the store. One the senders
+// already hold (queued or retrying) is not sent twice: the dispatcher takes
+// a message id once.
+void Notifier::read_back() {
+  auto page = store_.load_pending_notifications(reload_after_, kReadBackPage);
+  if (!page.ok()) return;  // the store is away: the next tick
+  {
+    std::lock_guard lock(outcomes_mutex_);
+    for (auto& row : *page) {
+      reload_after_ = row.seq;
+      // Delivered or given up, its outcome not written yet: done already.
+      if (finished_unrecorded_.count(static_cast<uint64_t>(row.seq)) != 0) continue;
+      waiting_.push_back(std::move(row));
+    }
+  }
+  if (page->size() < kReadBackPage) in_store_only_ = false;
+  while (!waiting_.empty() && dispatcher_->submit(to_delivery(waiting_.front()))) {
+    waiting_.pop_front();
+  }
 }
 
 void Notifier::shutdown(core::TimePoint now) {
@@ -241,6 +278,9 @@ void Notifier::shutdown(core::TimePoint now) {
 void Notifier::on_attempt(const notify::AttemptOutcome& outcome) {
   std::lock_guard lock(outcomes_mutex_);
   outcomes_.push_back(outcome);
+  if (outcome.result != notify::AttemptOutcome::Result::retrying) {
+    finished_unrecorded_.insert(outcome.message_id);
+  }
 }
 
 // Each attempt onto its message's row, with its `notify` audit entry; what
@@ -265,6 +305,10 @@ void Notifier::record_outcomes() {
     a.next_at = o.next_at;
     auto st = store_.record_delivery(a);
     if (!st.ok() && st.error().reason != "not_found") break;  // the store is away: later
+    if (a.status != sinks::DeliveryStatus::pending) {
+      std::lock_guard lock(outcomes_mutex_);
+      finished_unrecorded_.erase(o.message_id);
+    }
   }
   recording_.erase(recording_.begin(), recording_.begin() + static_cast<ptrdiff_t>(done));
 }

@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "config/settings.h"
@@ -72,6 +73,8 @@ class Notifier {
                                       std::optional<core::Incident>& loaded);
   void enqueue(core::TimePoint now);
   void submit_waiting();
+  void hold(sinks::OutboxMessage row);
+  void read_back();
   void record_outcomes();
   core::Status resubmit_pending();
 
@@ -89,12 +92,18 @@ class Notifier {
   std::vector<sinks::OutboxMessage> unsaved_;
   std::vector<sinks::NotifyTold> unsaved_told_;
   std::vector<std::string> forget_;  // closed incidents whose told state goes
-  // In the outbox, not yet taken by the senders' queue.
+  // In the outbox, not yet taken by the senders' queue: in memory up to a
+  // bound, then only in the store from the message after reload_after_.
   std::deque<sinks::OutboxMessage> waiting_;
+  bool in_store_only_ = false;
+  int64_t reload_after_ = 0;
 
   std::mutex outcomes_mutex_;
   std::vector<sinks::notify::AttemptOutcome> outcomes_;  // from the sender threads
   std::vector<sinks::notify::AttemptOutcome> recording_;
+  // Messages the senders finished whose outcome is not in the store yet:
+  // read_back() must not take them for pending. Guarded by outcomes_mutex_.
+  std::unordered_set<uint64_t> finished_unrecorded_;
 
   telemetry::CounterFamily& messages_;  // {stage}
   telemetry::CounterFamily& dropped_;   // {reason}
