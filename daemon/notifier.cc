@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 
 #include "daemon/notify_render.h"
@@ -20,6 +21,8 @@ constexpr size_t kMaxUnsaved = 100'000;
 // wait in the store (Notifier::hold).
 constexpr size_t kMaxWaitingInMemory = 10'000;
 constexpr size_t kReadBackPage = 1'000;
+// Attempts written in one transaction.
+constexpr size_t kRecordBatch = 2'000;
 
 sinks::DeliveryStatus status_of(notify::AttemptOutcome::Result r) {
   switch (r) {
@@ -283,8 +286,11 @@ void Notifier::on_attempt(const notify::AttemptOutcome& outcome) {
   }
 }
 
-// Each attempt onto its message's row, with its `notify` audit entry; what
-// the store refuses now is written on a later tick, in order.
+// The attempts onto their messages' rows, with their `notify` audit
+// entries, up to kRecordBatch in one transaction per turn: a receiver that
+// is down makes attempts far faster than one commit each could keep up
+// with, and the writer's turn must stay short for the incident updates.
+// What the store refuses now is written on a later turn, in order.
 void Notifier::record_outcomes() {
   {
     std::lock_guard lock(outcomes_mutex_);
@@ -292,25 +298,27 @@ void Notifier::record_outcomes() {
                       std::make_move_iterator(outcomes_.end()));
     outcomes_.clear();
   }
-  size_t done = 0;
-  for (; done < recording_.size(); ++done) {
-    const auto& o = recording_[done];
-    sinks::DeliveryAttempt a;
-    a.seq = static_cast<int64_t>(o.message_id);
-    a.at = o.at;
-    a.attempt = o.attempt;
-    a.status = status_of(o.result);
-    a.reason = o.reason;
-    a.code = o.status;
-    a.next_at = o.next_at;
-    auto st = store_.record_delivery(a);
-    if (!st.ok() && st.error().reason != "not_found") break;  // the store is away: later
-    if (a.status != sinks::DeliveryStatus::pending) {
-      std::lock_guard lock(outcomes_mutex_);
-      finished_unrecorded_.erase(o.message_id);
+  while (!recording_.empty()) {
+    const size_t n = std::min(recording_.size(), kRecordBatch);
+    std::vector<sinks::DeliveryAttempt> batch;
+    batch.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& o = recording_[i];
+      batch.push_back({static_cast<int64_t>(o.message_id), o.at, o.attempt, status_of(o.result),
+                       o.reason, o.status, o.next_at});
     }
+    if (!store_.record_deliveries(batch).ok()) return;  // the store is away: a later turn
+    {
+      std::lock_guard lock(outcomes_mutex_);
+      for (size_t i = 0; i < n; ++i) {
+        if (recording_[i].result != notify::AttemptOutcome::Result::retrying) {
+          finished_unrecorded_.erase(recording_[i].message_id);
+        }
+      }
+    }
+    recording_.erase(recording_.begin(), recording_.begin() + static_cast<ptrdiff_t>(n));
+    if (n < kRecordBatch) return;
   }
-  recording_.erase(recording_.begin(), recording_.begin() + static_cast<ptrdiff_t>(done));
 }
 
 }  // namespace alertd::daemon

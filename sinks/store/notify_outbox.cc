@@ -108,16 +108,23 @@ core::Result<DeliveryAttempt> prepare_delivery(const DeliveryAttempt& attempt,
   return a;
 }
 
+core::Result<std::vector<DeliveryAttempt>> prepare_deliveries(
+    std::span<const DeliveryAttempt> attempts, std::string_view store_name) {
+  std::vector<DeliveryAttempt> out;
+  out.reserve(attempts.size());
+  for (const auto& attempt : attempts) {
+    auto a = prepare_delivery(attempt, store_name);
+    if (!a.ok()) return a.error();
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
+
 void apply_delivery(OutboxMessage& message, const DeliveryAttempt& attempt) {
   message.status = attempt.status;
   message.attempts = attempt.attempt;
   message.last_reason = attempt.reason;
   message.next_at = attempt.next_at;
-}
-
-core::Error unknown_message_error(std::string_view store_name, int64_t seq) {
-  return core::Error{"not_found",
-                     std::string(store_name) + ": no notification has seq " + std::to_string(seq)};
 }
 
 size_t outbox_load_limit(size_t limit) {

@@ -40,13 +40,13 @@ core::Result<NotifyWrite> prepare_notifications(std::span<const OutboxMessage> m
 /// prepare_notifications refuses when its reason is not storable.
 core::Result<DeliveryAttempt> prepare_delivery(const DeliveryAttempt& attempt,
                                                std::string_view store_name);
+/// prepare_delivery of each; the first refused refuses them all.
+core::Result<std::vector<DeliveryAttempt>> prepare_deliveries(
+    std::span<const DeliveryAttempt> attempts, std::string_view store_name);
 
-/// What record_delivery writes of `attempt` into its message: status,
+/// What record_deliveries writes of `attempt` into its message: status,
 /// attempts, last_reason and next_at. Nothing else of a message changes.
 void apply_delivery(OutboxMessage& message, const DeliveryAttempt& attempt);
-
-/// record_delivery's error for a seq no message has (reason not_found).
-core::Error unknown_message_error(std::string_view store_name, int64_t seq);
 
 /// load_pending_notifications' limit clamped to 1..kMaxOutboxLoad.
 size_t outbox_load_limit(size_t limit);

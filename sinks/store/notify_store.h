@@ -7,7 +7,7 @@
 // store (sinks/store/store.h).
 //
 // Every backend keeps messages in table notify_outbox and the told state in
-// notify_told (schema version 8). record_delivery appends the attempt's
+// notify_told (schema version 8). record_deliveries appends the attempt's
 // `notify` audit entry (notify_audit_entry) in the transaction that updates
 // the message, so every attempt is a communication on the incident's record.
 //
@@ -100,10 +100,12 @@ class NotifyStore {
   virtual core::Result<std::vector<int64_t>> enqueue_notifications(
       std::span<const OutboxMessage> messages, std::span<const NotifyTold> told) = 0;
 
-  /// In one transaction: the message's status, attempts, last_reason and
-  /// next_at from `attempt`, and the attempt's `notify` audit entry. An
-  /// unknown seq is not_found.
-  virtual core::Status record_delivery(const DeliveryAttempt& attempt) = 0;
+  /// In one transaction, for each attempt in order: its message's status,
+  /// attempts, last_reason and next_at, and the attempt's `notify` audit
+  /// entry. An attempt on a message that is gone (its incident purged) is
+  /// skipped. Returns how many were recorded. One transaction for many, as
+  /// a receiver that is down makes attempts faster than one commit each.
+  virtual core::Result<size_t> record_deliveries(std::span<const DeliveryAttempt> attempts) = 0;
 
   /// Pending messages with seq > after_seq, lowest seq first, at most
   /// `limit` (1..kMaxOutboxLoad).

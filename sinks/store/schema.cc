@@ -263,7 +263,7 @@ constexpr Column<OutboxMessage> kOutboxColumns[] = {
     field<&OutboxMessage::extra_to>("extra_to", kFixed),
     field<&OutboxMessage::changed_at>("changed_at", kFixed),
     field<&OutboxMessage::created_at>("created_at", kFixed),
-    // The delivery state: what record_delivery updates.
+    // The delivery state: what record_deliveries updates.
     enumerated<&OutboxMessage::status, parse_delivery_status>("status", kIndexed),
     field<&OutboxMessage::attempts>("attempts"),
     field<&OutboxMessage::last_reason>("last_reason"),

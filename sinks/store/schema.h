@@ -133,7 +133,7 @@ extern const Table<core::Silence> kSilences;
 extern const Table<core::Problem> kProblems;
 /// notify_outbox (version 8): seq is an identity. Every column but the
 /// delivery state (status, attempts, last_reason, next_at) is kFixed, so
-/// Which::updated is what record_delivery writes.
+/// Which::updated is what record_deliveries writes.
 extern const Table<OutboxMessage> kOutbox;
 /// notify_told (version 8): one row per incident, replaced by incident_id.
 extern const Table<NotifyTold> kNotifyTold;

@@ -135,7 +135,7 @@ class FakeStore final : public sinks::Store {
   core::Result<std::vector<int64_t>> enqueue_notifications(
       std::span<const sinks::OutboxMessage> messages,
       std::span<const sinks::NotifyTold> told) override;
-  core::Status record_delivery(const sinks::DeliveryAttempt& attempt) override;
+  core::Result<size_t> record_deliveries(std::span<const sinks::DeliveryAttempt> attempts) override;
   core::Result<std::vector<sinks::OutboxMessage>> load_pending_notifications(int64_t after_seq,
                                                                              size_t limit) override;
   core::Result<std::vector<sinks::NotifyTold>> load_notify_told() override;

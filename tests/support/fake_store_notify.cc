@@ -31,21 +31,31 @@ core::Result<std::vector<int64_t>> FakeStore::enqueue_notifications(
   return seqs;
 }
 
-core::Status FakeStore::record_delivery(const sinks::DeliveryAttempt& attempt) {
-  auto prepared = sinks::prepare_delivery(attempt, kName);
+core::Result<size_t> FakeStore::record_deliveries(
+    std::span<const sinks::DeliveryAttempt> attempts) {
+  auto prepared = sinks::prepare_deliveries(attempts, kName);
   if (!prepared.ok()) return prepared.error();
   auto lock = state_->enter();
   State& s = *state_;
-  if (auto st = s.write_allowed(); !st.ok()) return st;
-  auto it = s.outbox.find(prepared->seq);
-  if (it == s.outbox.end()) return sinks::unknown_message_error(kName, prepared->seq);
-  sinks::OutboxMessage updated = it->second;
-  sinks::apply_delivery(updated, *prepared);
-  // The audit entry first: hashing is the one step that can still fail.
-  const core::AuditEntry entry = sinks::notify_audit_entry(updated, *prepared);
-  if (auto st = s.append_audit({&entry, 1}); !st.ok()) return st;
-  it->second = std::move(updated);
-  return {};
+  if (auto st = s.write_allowed(); !st.ok()) return st.error();
+  // All or nothing, as one transaction: the changes are applied once every
+  // audit entry is hashed (the one step that can still fail).
+  std::vector<std::pair<int64_t, sinks::OutboxMessage>> changed;
+  std::vector<core::AuditEntry> entries;
+  for (const auto& a : *prepared) {
+    auto it = s.outbox.find(a.seq);
+    if (it == s.outbox.end()) continue;  // its incident purged: skipped
+    sinks::OutboxMessage updated = it->second;
+    for (const auto& [seq, m] : changed) {
+      if (seq == a.seq) updated = m;  // a second attempt on one message in the batch
+    }
+    sinks::apply_delivery(updated, a);
+    entries.push_back(sinks::notify_audit_entry(updated, a));
+    changed.emplace_back(a.seq, std::move(updated));
+  }
+  if (auto st = s.append_audit(entries); !st.ok()) return st.error();
+  for (auto& [seq, m] : changed) s.outbox[seq] = std::move(m);
+  return changed.size();
 }
 
 core::Result<std::vector<sinks::OutboxMessage>> FakeStore::load_pending_notifications(

@@ -74,25 +74,43 @@ core::Result<std::vector<int64_t>> enqueue_notifications(Writer& w, const Notify
   return seqs;
 }
 
-core::Status record_delivery(Writer& w, const DeliveryAttempt& attempt) {
+namespace {
+
+// One attempt inside the caller's transaction; `found` false when no row had its seq.
+core::Status record_one(Writer& w, const DeliveryAttempt& attempt, bool& found) {
   OutboxMessage state;
   state.seq = attempt.seq;
   apply_delivery(state, attempt);
   Params params;
   bind_delivery(params, state);
+  auto rows = w.conn.query(record_delivery_sql(), params, "record delivery");
+  if (!rows.ok()) return rows.error();
+  found = rows->size() != 0;
+  if (!found) return {};
+  RowFields row(*rows, 0);
+  auto message = read_outbox_message(row);
+  if (!message.ok()) return message.error();
+  const core::AuditEntry entry = notify_audit_entry(*message, attempt);
+  return w.audit.append_in_transaction(w.conn, {&entry, 1});
+}
+
+}  // namespace
+
+core::Result<size_t> record_deliveries(Writer& w, std::span<const DeliveryAttempt> attempts) {
   // The audit head is locked first, as every write of this store does.
   static const std::string begin(kBeginLockingAuditHeadSql);
-  return run_transaction(w.conn, begin, [&]() -> core::Status {
-    auto rows = w.conn.query(record_delivery_sql(), params, "record delivery");
-    if (!rows.ok()) return rows.error();
-    // Rolled back with nothing changed: no row had that seq.
-    if (rows->size() == 0) return unknown_message_error(w.conn.target().name, attempt.seq);
-    RowFields row(*rows, 0);
-    auto message = read_outbox_message(row);
-    if (!message.ok()) return message.error();
-    const core::AuditEntry entry = notify_audit_entry(*message, attempt);
-    return w.audit.append_in_transaction(w.conn, {&entry, 1});
+  size_t recorded = 0;
+  auto st = run_transaction(w.conn, begin, [&]() -> core::Status {
+    recorded = 0;
+    for (const auto& attempt : attempts) {
+      bool found = false;
+      if (auto s = record_one(w, attempt, found); !s.ok()) return s;
+      recorded += found ? 1 : 0;
+    }
+    return {};
   });
+  if (!st.ok()) return st.error();
+  return recorded;
 }
 
 core::Status forget_notify_told(Writer& w, std::span<const std::string> incident_ids) {

@@ -19,8 +19,8 @@ namespace alertd::sinks::postgres {
 /// NotifyStore::enqueue_notifications, on the writer connection: one
 /// statement per table.
 core::Result<std::vector<int64_t>> enqueue_notifications(Writer& w, const NotifyWrite& write);
-/// NotifyStore::record_delivery (its attempt prepared), on the writer connection.
-core::Status record_delivery(Writer& w, const DeliveryAttempt& attempt);
+/// NotifyStore::record_deliveries (its attempts prepared), on the writer connection.
+core::Result<size_t> record_deliveries(Writer& w, std::span<const DeliveryAttempt> attempts);
 /// NotifyStore::forget_notify_told, on the writer connection.
 core::Status forget_notify_told(Writer& w, std::span<const std::string> incident_ids);
 

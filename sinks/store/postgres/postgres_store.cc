@@ -183,11 +183,11 @@ class PostgresStore final : public Store {
     std::lock_guard lock(write_mu_);
     return after_write(postgres::enqueue_notifications(writer_, *write));
   }
-  core::Status record_delivery(const DeliveryAttempt& attempt) override {
-    auto prepared = prepare_delivery(attempt, target_->name);
+  core::Result<size_t> record_deliveries(std::span<const DeliveryAttempt> attempts) override {
+    auto prepared = prepare_deliveries(attempts, target_->name);
     if (!prepared.ok()) return prepared.error();
     std::lock_guard lock(write_mu_);
-    return after_write(postgres::record_delivery(writer_, *prepared));
+    return after_write(postgres::record_deliveries(writer_, *prepared));
   }
   core::Result<std::vector<OutboxMessage>> load_pending_notifications(int64_t after_seq,
                                                                       size_t limit) override {

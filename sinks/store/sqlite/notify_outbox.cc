@@ -63,27 +63,45 @@ core::Result<std::vector<int64_t>> enqueue_notifications(Writer& w, const Notify
   return seqs;
 }
 
-core::Status record_delivery(Writer& w, const DeliveryAttempt& attempt) {
-  return in_write_transaction(w, [&]() -> core::Status {
-    auto stmt = w.cache.get(w.db, record_delivery_sql());
-    if (!stmt.ok()) return stmt.error();
-    ResetGuard guard(**stmt);
-    OutboxMessage state;  // bound without copy: alive until the statement is reset
-    state.seq = attempt.seq;
-    apply_delivery(state, attempt);
-    bind_delivery(w.binder, **stmt, state);
-    std::optional<OutboxMessage> message;
-    auto st = step_rows(**stmt, "record delivery", [&](const Statement& row) -> core::Status {
-      auto read = read_outbox_message(row, 0);
-      if (!read.ok()) return read.error();
-      message = std::move(*read);
-      return {};
-    });
-    if (!st.ok()) return st;
-    // Rolled back with nothing changed: no row had that seq.
-    if (!message) return unknown_message_error("sqlite store", attempt.seq);
-    return w.audit.append(notify_audit_entry(*message, attempt));
+namespace {
+
+// One attempt inside the caller's transaction; `found` false when no row had its seq.
+core::Status record_one(Writer& w, const DeliveryAttempt& attempt, bool& found) {
+  auto stmt = w.cache.get(w.db, record_delivery_sql());
+  if (!stmt.ok()) return stmt.error();
+  ResetGuard guard(**stmt);
+  OutboxMessage state;  // bound without copy: alive until the statement is reset
+  state.seq = attempt.seq;
+  apply_delivery(state, attempt);
+  bind_delivery(w.binder, **stmt, state);
+  std::optional<OutboxMessage> message;
+  auto st = step_rows(**stmt, "record delivery", [&](const Statement& row) -> core::Status {
+    auto read = read_outbox_message(row, 0);
+    if (!read.ok()) return read.error();
+    message = std::move(*read);
+    return {};
   });
+  if (!st.ok()) return st;
+  found = message.has_value();
+  if (!found) return {};
+  return w.audit.append(notify_audit_entry(*message, attempt));
+}
+
+}  // namespace
+
+core::Result<size_t> record_deliveries(Writer& w, std::span<const DeliveryAttempt> attempts) {
+  size_t recorded = 0;
+  auto st = in_write_transaction(w, [&]() -> core::Status {
+    recorded = 0;
+    for (const auto& attempt : attempts) {
+      bool found = false;
+      if (auto s = record_one(w, attempt, found); !s.ok()) return s;
+      recorded += found ? 1 : 0;
+    }
+    return {};
+  });
+  if (!st.ok()) return st.error();
+  return recorded;
 }
 
 core::Status forget_notify_told(Writer& w, std::span<const std::string> incident_ids) {

@@ -18,8 +18,8 @@ namespace alertd::sinks::sqlite {
 
 /// NotifyStore::enqueue_notifications, under the store's write mutex.
 core::Result<std::vector<int64_t>> enqueue_notifications(Writer& w, const NotifyWrite& write);
-/// NotifyStore::record_delivery (its attempt prepared), under the store's write mutex.
-core::Status record_delivery(Writer& w, const DeliveryAttempt& attempt);
+/// NotifyStore::record_deliveries (its attempts prepared), under the store's write mutex.
+core::Result<size_t> record_deliveries(Writer& w, std::span<const DeliveryAttempt> attempts);
 /// NotifyStore::forget_notify_told, under the store's write mutex.
 core::Status forget_notify_told(Writer& w, std::span<const std::string> incident_ids);
 

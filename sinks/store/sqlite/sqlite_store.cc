@@ -180,11 +180,11 @@ class SqliteStore final : public Store {
     std::lock_guard lock(write_mu_);
     return sqlite::enqueue_notifications(writer_, *write);
   }
-  core::Status record_delivery(const DeliveryAttempt& attempt) override {
-    auto prepared = prepare_delivery(attempt, kName);
+  core::Result<size_t> record_deliveries(std::span<const DeliveryAttempt> attempts) override {
+    auto prepared = prepare_deliveries(attempts, kName);
     if (!prepared.ok()) return prepared.error();
     std::lock_guard lock(write_mu_);
-    return sqlite::record_delivery(writer_, *prepared);
+    return sqlite::record_deliveries(writer_, *prepared);
   }
   core::Result<std::vector<OutboxMessage>> load_pending_notifications(int64_t after_seq,
                                                                       size_t limit) override {

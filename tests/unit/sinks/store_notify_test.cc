@@ -122,8 +122,9 @@ std::vector<NotifyTold> told_ok(Store& store) {
 }
 
 void record_ok(Store& store, const DeliveryAttempt& attempt) {
-  auto st = store.record_delivery(attempt);
-  EXPECT_TRUE(st.ok()) << (st.ok() ? "" : st.error().message);
+  auto recorded = store.record_deliveries({&attempt, 1});
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  EXPECT_EQ(*recorded, 1u);
 }
 
 TEST_P(StoreNotifyTest, EnqueueAssignsIncreasingSeqsAndReplacesTheToldState) {
@@ -223,14 +224,23 @@ TEST_P(StoreNotifyTest, EachAttemptIsANotifyEntryOnTheIncidentsTimeline) {
   EXPECT_EQ(v->entries, 3);
 }
 
-TEST_P(StoreNotifyTest, AnUnknownSeqIsNotFoundAndWritesNothing) {
-  const auto seqs = enqueue_ok(*store_, {make_message("INC-1", "ops")});
-  ASSERT_EQ(seqs.size(), 1u);
-  auto st = store_->record_delivery(make_attempt(seqs[0] + 100, DeliveryStatus::delivered));
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().reason, "not_found");
-  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), 0);
-  EXPECT_EQ(pending(*store_).size(), 1u);
+TEST_P(StoreNotifyTest, AttemptsAreRecordedTogetherAndAnUnknownSeqIsSkipped) {
+  const auto seqs =
+      enqueue_ok(*store_, {make_message("INC-1", "ops"), make_message("INC-2", "ops")});
+  ASSERT_EQ(seqs.size(), 2u);
+  const DeliveryAttempt batch[] = {make_attempt(seqs[0], DeliveryStatus::pending),
+                                   make_attempt(seqs[0] + 100, DeliveryStatus::delivered),
+                                   make_attempt(seqs[1], DeliveryStatus::delivered)};
+  auto recorded = store_->record_deliveries(batch);
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  EXPECT_EQ(*recorded, 2u);  // the one on no message is skipped
+  EXPECT_EQ(count("SELECT COUNT(*) FROM audit_log"), 2);
+  auto still = pending(*store_);
+  ASSERT_EQ(still.size(), 1u);
+  EXPECT_EQ(still[0].seq, seqs[0]);
+  auto empty = store_->record_deliveries({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, 0u);
 }
 
 TEST_P(StoreNotifyTest, PendingMessagesArePagedAfterASeq) {
