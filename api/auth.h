@@ -17,6 +17,9 @@
 //                      knows the priority), and problem management: POST
 //                      /api/v1/problems/{id}/{known_error|resolve|close}
 //   admin              POST /-/reload
+//   no token           POST /api/v1/integrations/slack/interactions: Slack's request
+//                      signature instead, then the role of the person its user maps to
+//                      (responder); integrations/slack_routes.cc
 //   sender             POST /api/v2/alerts (source "alertmanager"), POST /api/v1/events
 //                      ("generic") and every other ingest endpoint under its source's
 //                      name (kIngestEndpointSources, docs/sources.md): authorize_ingest();

@@ -18,6 +18,7 @@ void add_all_routes(Router& router, ApiContext& ctx) {
   add_store_routes(router, ctx);
   add_problem_routes(router, ctx);
   add_oncall_routes(router, ctx);
+  add_slack_routes(router, ctx);
   add_notify_routes(router, ctx);
 }
 

@@ -261,6 +261,8 @@ struct NotifyConfig {
   int max_attempts = 10;
   core::Duration max_age = std::chrono::hours(1);
   std::string slack_signing_secret;  // notify.slack_app.signing_secret; empty: interactions off
+  // notify.slack_app.response_url_prefix: where a button's response_url may point.
+  std::string slack_response_url_prefix = "https://hooks.slack.com/";
 
   const NotifyReceiverConfig* receiver(std::string_view name) const;
 };

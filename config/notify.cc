@@ -255,6 +255,23 @@ correlator::NotifyRoute read_route(const YAML::Node& n, const std::string& where
   return route;
 }
 
+// The one place a Slack response_url may point (alertd never posts to a URL
+// a request chose). It must end in '/' after the host, so that a prefix
+// "https://hooks.slack.com" cannot also admit "https://hooks.slack.com.evil.example".
+std::string read_response_url_prefix(const YAML::Node& n) {
+  const std::string where = "notify.slack_app.response_url_prefix";
+  auto prefix = get_string(n, where);
+  const bool http = prefix.starts_with("https://") || prefix.starts_with("http://");
+  const auto host_end = http ? prefix.find('/', prefix.find("//") + 2) : std::string::npos;
+  if (!http || host_end == std::string::npos || host_end == prefix.find("//") + 2 ||
+      !prefix.ends_with('/')) {
+    throw ConfigError(n, where + ": \"" + prefix +
+                             "\" is not an http:// or https:// URL ending in '/' (such as "
+                             "https://hooks.slack.com/)");
+  }
+  return prefix;
+}
+
 void read_senders(const YAML::Node& n, NotifyConfig& out) {
   if (n["threads"]) out.threads = get_size(n["threads"], "notify.threads", 1, 64);
   if (n["queue_capacity"]) {
@@ -265,10 +282,13 @@ void read_senders(const YAML::Node& n, NotifyConfig& out) {
   }
   if (n["max_age"]) out.max_age = get_duration(n["max_age"], "notify.max_age", false);
   if (const auto& app = n["slack_app"]) {
-    check_keys(app, {"signing_secret"}, "notify.slack_app");
+    check_keys(app, {"signing_secret", "response_url_prefix"}, "notify.slack_app");
     if (app["signing_secret"]) {
       out.slack_signing_secret =
           read_secret(app["signing_secret"], "notify.slack_app.signing_secret");
+    }
+    if (app["response_url_prefix"]) {
+      out.slack_response_url_prefix = read_response_url_prefix(app["response_url_prefix"]);
     }
   }
 }

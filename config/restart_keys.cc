@@ -83,6 +83,8 @@ void notify_changes(Changes& c, const NotifyConfig& a, const NotifyConfig& b) {
   c.check("notify.max_attempts", a.max_attempts, b.max_attempts);
   c.check("notify.max_age", a.max_age, b.max_age);
   c.check("notify.slack_app.signing_secret", a.slack_signing_secret, b.slack_signing_secret);
+  c.check("notify.slack_app.response_url_prefix", a.slack_response_url_prefix,
+          b.slack_response_url_prefix);
 }
 
 }  // namespace

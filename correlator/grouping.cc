@@ -22,25 +22,29 @@ bool GroupingPolicy::select(const core::LabelSet& labels, const std::vector<std:
   return !selected.empty();
 }
 
-std::string GroupingPolicy::group_key(const core::LabelSet& labels) const {
-  core::LabelSet selected;
-  if (!select(labels, group_by_, selected)) select(labels, fallback_, selected);
-  return selected.to_string();
-}
-
 bool GroupingPolicy::has_rule_grouping(std::string_view rule) const {
   return !rule.empty() && rule_group_by_.contains(absl::string_view(rule.data(), rule.size()));
 }
 
-std::string GroupingPolicy::group_key(const core::LabelSet& labels, std::string_view rule) const {
-  if (rule.empty() || rule_group_by_.empty()) return group_key(labels);
-  auto it = rule_group_by_.find(absl::string_view(rule.data(), rule.size()));
-  if (it == rule_group_by_.end()) return group_key(labels);
+core::LabelSet GroupingPolicy::group_labels(const core::LabelSet& labels,
+                                            std::string_view rule) const {
   core::LabelSet selected;
-  select(labels, it->second, selected);
-  std::string key(rule);
-  key += selected.to_string();
-  return key;
+  if (has_rule_grouping(rule)) {
+    select(labels, rule_group_by_.find(absl::string_view(rule.data(), rule.size()))->second,
+           selected);
+  } else if (!select(labels, group_by_, selected)) {
+    select(labels, fallback_, selected);
+  }
+  return selected;
+}
+
+std::string GroupingPolicy::group_key(const core::LabelSet& labels) const {
+  return group_labels(labels, {}).to_string();
+}
+
+std::string GroupingPolicy::group_key(const core::LabelSet& labels, std::string_view rule) const {
+  if (!has_rule_grouping(rule)) return group_key(labels);
+  return std::string(rule) + group_labels(labels, rule).to_string();
 }
 
 }  // namespace alertd::correlator

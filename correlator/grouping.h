@@ -30,6 +30,11 @@ class GroupingPolicy {
   std::string group_key(const core::LabelSet& labels, std::string_view rule) const;
   bool has_rule_grouping(std::string_view rule) const;
 
+  // The labels (with their values) that group_key(labels, rule) is made of:
+  // every alert of one group has the same ones, so matchers on them reach
+  // the whole group (a silence from Slack's silence_1h button).
+  core::LabelSet group_labels(const core::LabelSet& labels, std::string_view rule) const;
+
  private:
   // Returns false when the alert has none of `names`.
   static bool select(const core::LabelSet& labels, const std::vector<std::string>& names,

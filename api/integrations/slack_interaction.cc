@@ -3,18 +3,18 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <charconv>
 #include <vector>
 
 #include "api/router.h"
 #include "core/incident.h"
+#include "sinks/notify/signature.h"
 
 namespace alertd::api::slack {
 
 namespace {
 
 namespace dom = simdjson::dom;
-
-constexpr std::string_view kResponseUrlPrefix = "https://hooks.slack.com/";
 
 core::Error invalid(std::string message) {
   return core::Error{"invalid_interaction", std::move(message)};
@@ -58,7 +58,8 @@ core::Status read_action(dom::element root, Interaction& out) {
 
 }  // namespace
 
-core::Result<Interaction> parse_interaction(std::string_view form_body) {
+core::Result<Interaction> parse_interaction(std::string_view form_body,
+                                            std::string_view response_url_prefix) {
   if (form_body.size() > kMaxInteractionBytes) return invalid("larger than 256 KiB");
   auto payload = payload_field(form_body);
   if (!payload.ok()) return payload.error();
@@ -79,10 +80,45 @@ core::Result<Interaction> parse_interaction(std::string_view form_body) {
   if (out.user_id.empty()) return invalid("no user.id");
   if (auto st = read_action(root, out); !st) return st.error();
   out.response_url = string_at(root, "response_url");
-  if (!out.response_url.empty() && !out.response_url.starts_with(kResponseUrlPrefix)) {
-    return invalid("response_url is not on https://hooks.slack.com/");
+  if (!out.response_url.empty() && !out.response_url.starts_with(response_url_prefix)) {
+    return invalid("response_url is not on " + std::string(response_url_prefix));
   }
   return out;
+}
+
+std::string_view to_string(SignatureCheck c) {
+  switch (c) {
+    case SignatureCheck::valid: return "valid";
+    case SignatureCheck::invalid_signature: return "invalid_signature";
+    case SignatureCheck::stale_request: return "stale_request";
+  }
+  return "invalid_signature";
+}
+
+SignatureCheck verify_request(std::string_view signing_secret, std::string_view timestamp,
+                              std::string_view signature, std::string_view body,
+                              core::TimePoint now) {
+  int64_t seconds = 0;
+  const auto* end = timestamp.data() + timestamp.size();
+  if (timestamp.empty() || timestamp.size() > 18 ||
+      std::from_chars(timestamp.data(), end, seconds).ptr != end || seconds < 0 ||
+      signing_secret.empty()) {
+    return SignatureCheck::invalid_signature;
+  }
+  std::string basestring = "v0:";
+  basestring.append(timestamp).append(":").append(body);
+  const auto expected = "v0=" + sinks::notify::hmac_sha256_hex(signing_secret, basestring);
+  if (!sinks::notify::constant_time_equal(expected, signature)) {
+    return SignatureCheck::invalid_signature;
+  }
+  // In seconds: a far-off timestamp would overflow a TimePoint.
+  const int64_t now_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  const int64_t max_age = std::chrono::seconds(kMaxRequestAge).count();
+  if (seconds > now_seconds + max_age || seconds < now_seconds - max_age) {
+    return SignatureCheck::stale_request;
+  }
+  return SignatureCheck::valid;
 }
 
 }  // namespace alertd::api::slack

@@ -27,6 +27,7 @@
 #include "api/json_body.h"
 #include "api/responses.h"
 #include "api/router.h"
+#include "api/silences/create.h"
 #include "core/incident_json.h"
 #include "core/json_writer.h"
 #include "core/matcher.h"
@@ -88,12 +89,6 @@ struct SilenceApi {
     auto refused = check_page_query(rc, limit, cursor);
     if (!refused) return std::nullopt;
     return fail(400, refused->reason, refused->detail);
-  }
-  /// limits.max_silences as in force: a reload may change it.
-  size_t max_silences() const {
-    auto* engine = ctx.pipeline.load(std::memory_order_acquire);
-    return engine != nullptr ? engine->settings()->limits.max_silences
-                             : ctx.config.limits.max_silences;
   }
 };
 
@@ -351,23 +346,6 @@ void notify(const SilenceApi& api) {
   if (api.ctx.silences_changed) api.ctx.silences_changed();
 }
 
-/// 429 silence_limit when the store already holds limits.max_silences
-/// silences that have not ended, of any tenant: the correlator keeps every
-/// one of them in memory and checks alerts against them. Ended silences do
-/// not count. Runs on the store writer thread, which makes every silence of
-/// this daemon, so the count cannot move between the check and the insert.
-std::optional<Response> over_silence_limit(const SilenceApi& api, sinks::Store& store,
-                                           core::TimePoint now) {
-  auto unended = store.count_unended_silences(now);
-  if (!unended) return api.store_error(unended.error());
-  const size_t limit = api.max_silences();
-  if (static_cast<uint64_t>(*unended) < limit) return std::nullopt;
-  return api.fail(429, "silence_limit",
-                  std::to_string(*unended) + " silences are active or pending, limit " +
-                      std::to_string(limit) +
-                      " (limits.max_silences): expire some, or wait for them to end");
-}
-
 Response create(const SilenceApi& api, RouteContext& rc) {
   auto who = authorize(api.ctx, rc.request, core::Role::responder);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
@@ -379,20 +357,14 @@ Response create(const SilenceApi& api, RouteContext& rc) {
   if (auto* r = std::get_if<Refusal>(&built)) return api.fail(r->status, r->reason, r->detail);
   auto& silence = std::get<core::Silence>(built);
   if (auto refused = tenant_forbidden(api.ctx, principal, silence.tenant)) return *refused;
-  if (auto refused = over_silence_limit(api, *store, now)) return std::move(*refused);
-  auto created = store->create_silence(std::move(silence));
-  if (!created) {
-    if (created.error().reason == "store_invalid_input") {
-      return api.fail(400, "invalid_silence", created.error().message);
-    }
-    return api.store_error(created.error());
+  auto created = create_silence(api.ctx, *store, std::move(silence), now);
+  if (auto* r = std::get_if<Refusal>(&created)) {
+    if (r->reason == "store_unavailable") return api.store_error(core::Error{r->reason, r->detail});
+    return api.fail(r->status, r->reason, r->detail);
   }
-  notify(api);
-  // {:?} quotes and escapes: without auth the tenant is the client's text.
-  spdlog::info("silence {} created by {} for tenant {:?}", created->id, principal.name,
-               created->tenant);
-  auto response = silence_response(201, *created, now);
-  response.set(bhttp::field::location, "/api/v1/silences/" + created->id);
+  const auto& made = std::get<core::Silence>(created);
+  auto response = silence_response(201, made, now);
+  response.set(bhttp::field::location, "/api/v1/silences/" + made.id);
   return response;
 }
 

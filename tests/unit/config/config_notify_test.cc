@@ -182,6 +182,27 @@ TEST(NotifyConfig, AbsentMeansNoReceiversAndTheDefaults) {
   EXPECT_EQ(cfg->notify.policy.group_wait, std::chrono::seconds(10));
   EXPECT_EQ(cfg->notify.policy.repeat_interval.count(), 0);
   EXPECT_TRUE(cfg->notify.slack_signing_secret.empty());
+  EXPECT_EQ(cfg->notify.slack_response_url_prefix, "https://hooks.slack.com/");
+}
+
+TEST(NotifyConfig, TheSlackAppSecretFromTheEnvironmentAndWhereResponsesMayGo) {
+  ::setenv("ALERTD_TEST_SLACK_SIGNING", "8f742231b10e8888abcd99yyyzzz85a5", 1);
+  auto cfg = parse(R"(  slack_app:
+    signing_secret: "${ALERTD_TEST_SLACK_SIGNING}"
+    response_url_prefix: "http://127.0.0.1:9000/slack/"
+)");
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message;
+  EXPECT_EQ(cfg->notify.slack_signing_secret, "8f742231b10e8888abcd99yyyzzz85a5");
+  EXPECT_EQ(cfg->notify.slack_response_url_prefix, "http://127.0.0.1:9000/slack/");
+
+  // Without a '/' after the host a prefix would also admit look-alike hosts.
+  for (const char* bad :
+       {"https://hooks.slack.com", "ftp://hooks.slack.com/", "https:///", "hooks.slack.com/"}) {
+    auto refused = parse(std::string("  slack_app: {response_url_prefix: \"") + bad + "\"}\n");
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_THAT(refused.error().message,
+                HasSubstr("notify.slack_app.response_url_prefix: \"" + std::string(bad)));
+  }
 }
 
 }  // namespace
