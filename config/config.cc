@@ -172,10 +172,13 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
                 DaemonConfig& cfg) {
   if (root.IsNull()) return;  // an empty file means all defaults
   if (!diag.guard([&] {
-        check_keys(root,
-                   {"listen", "store", "http", "limits", "pipeline", "ingest", "dedup",
-                    "correlation", "rules", "inhibit", "priority", "maintenance", "auth",
-                    "incidents", "durability", "audit", "sources", "people", "oncall", "notify", "escalation_policies"},
+        check_keys(root, {"listen",  "store",       "http",
+                          "limits",  "pipeline",    "ingest",
+                          "dedup",   "correlation", "rules",
+                          "inhibit", "priority",    "maintenance",
+                          "auth",    "incidents",   "durability",
+                          "audit",   "sources",     "people",
+                          "oncall",  "notify",      "escalation_policies"},
                    "the top level");
       })) {
     return;
