@@ -39,6 +39,11 @@ core::LabelSet shared_by_all(const std::vector<core::Member>& members, Pick of) 
   return shared;
 }
 
+// Slack's username, or the user id when Slack sent none.
+std::string_view display_name(const Interaction& in) {
+  return in.user_name.empty() ? in.user_id : in.user_name;
+}
+
 std::string_view done_text(std::string_view action_id) {
   if (action_id == "acknowledge") return "acknowledged";
   if (action_id == "resolve") return "resolved";
@@ -55,7 +60,7 @@ const correlator::Person* person_of(const config::OncallConfig& oncall, std::str
 }
 
 std::string actor_of(const Interaction& in) {
-  return "slack:" + (in.user_name.empty() ? in.user_id : in.user_name);
+  return "slack:" + std::string(display_name(in));
 }
 
 core::LifecycleCommand command_for(const Interaction& in, const correlator::Person& person,
@@ -69,7 +74,7 @@ core::LifecycleCommand command_for(const Interaction& in, const correlator::Pers
   cmd.role = person.role;
   cmd.tenant = std::move(tenant);
   if (cmd.action == core::LifecycleAction::resolve) {
-    cmd.text = "resolved from Slack by " + (in.user_name.empty() ? in.user_id : in.user_name);
+    cmd.text = "resolved from Slack by " + std::string(display_name(in));
   }
   return cmd;
 }
