@@ -63,7 +63,8 @@ constexpr const char* kViewerToken = "fuzz-viewer-token-0123456789";
 constexpr const char* kIngestToken = "fuzz-ingest-token-0123456789";
 
 // The pipeline, as the routes see it: takes every batch at once, refuses
-// every lifecycle command (no incident exists), runs writer jobs inline.
+// every lifecycle command (no incident exists), runs writer jobs inline,
+// knows no notify receiver.
 class AcceptingEngine final : public api::Engine {
  public:
   explicit AcceptingEngine(const config::DaemonConfig& config) {
@@ -87,6 +88,13 @@ class AcceptingEngine final : public api::Engine {
   std::optional<std::string> store_trouble() const override { return std::nullopt; }
   std::optional<std::string> journal_trouble() const override { return std::nullopt; }
   std::shared_ptr<const config::Settings> settings() const override { return settings_; }
+  // The fuzz daemon has no receivers: every test message names an unknown one.
+  sinks::notify::AttemptOutcome notify_test(const std::string& receiver) override {
+    sinks::notify::AttemptOutcome out;
+    out.receiver = receiver;
+    out.reason = "unknown_receiver";
+    return out;
+  }
 
  private:
   std::shared_ptr<const config::Settings> settings_;
