@@ -137,7 +137,7 @@ void Notifier::committed(std::span<const core::IncidentUpdate> writes, core::Tim
     if (w.incident.status == core::IncidentStatus::closed) forget_.push_back(w.incident.id);
   }
   if (!intents_.empty()) emit(intents_, writes, now);
-  enqueue(now);
+  enqueue();
 }
 
 void Notifier::tick(core::TimePoint now) {
@@ -159,7 +159,7 @@ void Notifier::tick(core::TimePoint now) {
     policy_.tick(now, intents_);
     emit(intents_, {}, now);
   }
-  enqueue(now);
+  enqueue();
   record_outcomes();
   submit_waiting();
 }
@@ -216,8 +216,7 @@ void Notifier::emit(std::vector<correlator::NotifyIntent>& intents,
 
 // The rendered messages into the outbox, with their incidents' told state,
 // in one transaction; on failure they wait for the next tick.
-void Notifier::enqueue(core::TimePoint now) {
-  (void)now;
+void Notifier::enqueue() {
   if (!forget_.empty()) {
     if (store_.forget_notify_told(forget_).ok()) forget_.clear();
   }
@@ -272,8 +271,8 @@ void Notifier::read_back() {
   }
 }
 
-void Notifier::shutdown(core::TimePoint now) {
-  enqueue(now);
+void Notifier::shutdown() {
+  enqueue();
   if (dispatcher_ != nullptr) dispatcher_->stop();
   record_outcomes();
 }

@@ -59,7 +59,7 @@ class Notifier {
   /// The writer's last turn: the senders stop (attempts in flight finish)
   /// and every outcome they reported is written; what was still queued
   /// stays pending in the outbox for the next start.
-  void shutdown(core::TimePoint now);
+  void shutdown();
 
   /// A sender thread's report of one attempt.
   void on_attempt(const sinks::notify::AttemptOutcome& outcome);
@@ -71,7 +71,7 @@ class Notifier {
   const core::Incident* find_incident(const std::string& id,
                                       std::span<const core::IncidentUpdate> writes,
                                       std::optional<core::Incident>& loaded);
-  void enqueue(core::TimePoint now);
+  void enqueue();
   void submit_waiting();
   void hold(sinks::OutboxMessage row);
   void read_back();

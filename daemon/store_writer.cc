@@ -90,7 +90,7 @@ void StoreWriter::run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& 
     keep_health(now);
     if (stopping && input.depth() == 0) break;
   }
-  notifier_.shutdown(clock_.now());
+  notifier_.shutdown();
 }
 
 void StoreWriter::commit(std::vector<core::IncidentUpdate>& writes) {
