@@ -107,9 +107,6 @@ core::Status Notifier::restore(core::TimePoint now) {
 core::Status Notifier::resubmit_pending() {
   in_store_only_ = true;
   reload_after_ = 0;
-  auto first = store_.load_pending_notifications(0, 1);
-  if (!first.ok()) return first.error();
-  if (!first->empty()) spdlog::info("notify: pending messages in the outbox resumed");
   submit_waiting();
   return {};
 }
@@ -242,20 +239,27 @@ void Notifier::enqueue() {
 
 void Notifier::submit_waiting() {
   if (dispatcher_ != nullptr) {
-    while (!waiting_.empty() && dispatcher_->submit(to_delivery(waiting_.front()))) {
-      waiting_.pop_front();
-    }
-    if (waiting_.empty() && in_store_only_) read_back();
+    submit_held();
+    if (waiting_.empty() && in_store_only_ && read_back()) submit_held();
   }
   outbox_waiting_.set(static_cast<double>(waiting_.size()));
 }
 
-// The next page of messages that wait only in the store. One the senders
-// already hold (queued or retrying) is not sent twice: the dispatcher takes
-// a message id once.
-void Notifier::read_back() {
+void Notifier::submit_held() {
+  while (!waiting_.empty() && dispatcher_->submit(to_delivery(waiting_.front()))) {
+    waiting_.pop_front();
+  }
+}
+
+// The next page of messages that wait only in the store; false when none
+// came. One the senders already hold (queued or retrying) is not sent
+// twice: the dispatcher takes a message id once.
+bool Notifier::read_back() {
   auto page = store_.load_pending_notifications(reload_after_, kReadBackPage);
-  if (!page.ok()) return;  // the store is away: the next tick
+  if (!page.ok()) return false;  // the store is away: the next tick
+  if (reload_after_ == 0 && !page->empty()) {
+    spdlog::info("notify: pending messages in the outbox resumed");
+  }
   {
     std::lock_guard lock(outcomes_mutex_);
     for (auto& row : *page) {
@@ -266,9 +270,7 @@ void Notifier::read_back() {
     }
   }
   if (page->size() < kReadBackPage) in_store_only_ = false;
-  while (!waiting_.empty() && dispatcher_->submit(to_delivery(waiting_.front()))) {
-    waiting_.pop_front();
-  }
+  return !waiting_.empty();
 }
 
 void Notifier::shutdown() {

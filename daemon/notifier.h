@@ -74,7 +74,8 @@ class Notifier {
   void enqueue();
   void submit_waiting();
   void hold(sinks::OutboxMessage row);
-  void read_back();
+  void submit_held();
+  bool read_back();
   void record_outcomes();
   core::Status resubmit_pending();
 
