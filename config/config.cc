@@ -178,7 +178,8 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
                           "inhibit", "priority",    "maintenance",
                           "auth",    "incidents",   "durability",
                           "audit",   "sources",     "people",
-                          "oncall",  "notify",      "escalation_policies"},
+                          "oncall",  "notify",      "escalation_policies",
+                          "kafka"},
                    "the top level");
       })) {
     return;
@@ -203,6 +204,7 @@ void parse_root(const YAML::Node& root, const std::filesystem::path& base_dir, D
   if (root["people"]) read_people(root["people"], diag, cfg.oncall);
   if (root["oncall"]) read_oncall(root["oncall"], diag, cfg.oncall);
   read_notify(root, diag, cfg.oncall, cfg.notify);
+  if (root["kafka"]) read_kafka(root["kafka"], diag, cfg.kafka);
 }
 }  // namespace
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,7 @@
 #include "correlator/notify/policy.h"
 #include "correlator/oncall/schedule.h"
 #include "ingest/formats/decoder.h"
+#include "ingest/formats/message_format.h"
 #include "rules/dedup_stage.h"
 #include "rules/rule.h"
 #include "sinks/notify/receiver.h"
@@ -225,6 +227,33 @@ struct SourcesConfig {
   RedeliveryConfig redelivery;
 };
 
+/// `kafka.topics[]`: a topic to consume and the format of its messages.
+struct KafkaTopicConfig {
+  std::string name;
+  ingest::MessageFormat format = ingest::MessageFormat::generic;
+  std::string tenant = "default";  // the tenant its alerts belong to
+};
+
+/// `kafka:` (config/kafka.cc, docs/operations.md): the consumer group, the
+/// incidents topic and relay mode. Restart-only.
+struct KafkaConfig {
+  std::string brokers;  // bootstrap.servers; "" = no Kafka
+  std::string group_id = "alertd";
+  std::vector<KafkaTopicConfig> topics;
+  std::string incidents_topic;    // "": incident changes are not published
+  std::string dead_letter_topic;  // "": rejected messages are only counted and logged
+  // Any librdkafka property, `${ENV}` expanded (secrets: sasl.password, ...).
+  std::map<std::string, std::string> properties;
+  // Relay mode: HTTP, TCP and HEC ingest produce accepted alerts to
+  // relay_topic (the first topic by default), keyed by correlation key,
+  // instead of processing them here.
+  bool relay = false;
+  std::string relay_topic;
+  size_t max_message_bytes = 1 << 20;
+  core::Duration commit_interval = std::chrono::seconds(1);
+  bool enabled() const { return !brokers.empty(); }
+};
+
 /// `people:` and `oncall:` (config/oncall.cc, docs/notifications.md).
 struct OncallConfig {
   std::vector<correlator::Person> people;             // in file order, names unique
@@ -284,6 +313,7 @@ struct DaemonConfig {
   SourcesConfig sources;
   OncallConfig oncall;
   NotifyConfig notify;
+  KafkaConfig kafka;
   std::string origin = "<embedded defaults>";  // where it was read from, for logs
 };
 

@@ -87,6 +87,27 @@ void notify_changes(Changes& c, const NotifyConfig& a, const NotifyConfig& b) {
           b.slack_response_url_prefix);
 }
 
+// The consumer and producers are made once: every kafka: key is restart-only.
+void kafka_changes(Changes& c, const KafkaConfig& a, const KafkaConfig& b) {
+  c.check("kafka.brokers", a.brokers, b.brokers);
+  c.check("kafka.group_id", a.group_id, b.group_id);
+  auto topics = [](const KafkaConfig& k) {
+    std::vector<std::string> out;
+    for (const auto& t : k.topics) {
+      out.push_back(t.name + '\0' + std::string(ingest::to_string(t.format)) + '\0' + t.tenant);
+    }
+    return out;
+  };
+  c.check("kafka.topics", topics(a), topics(b));
+  c.check("kafka.incidents_topic", a.incidents_topic, b.incidents_topic);
+  c.check("kafka.dead_letter_topic", a.dead_letter_topic, b.dead_letter_topic);
+  c.check("kafka.properties", a.properties, b.properties);
+  c.check("kafka.relay", a.relay, b.relay);
+  c.check("kafka.relay_topic", a.relay_topic, b.relay_topic);
+  c.check("kafka.max_message_bytes", a.max_message_bytes, b.max_message_bytes);
+  c.check("kafka.commit_interval", a.commit_interval, b.commit_interval);
+}
+
 }  // namespace
 
 std::vector<std::string> restart_needed(const DaemonConfig& running, const DaemonConfig& loaded) {
@@ -97,6 +118,7 @@ std::vector<std::string> restart_needed(const DaemonConfig& running, const Daemo
   audit_changes(c, running.audit, loaded.audit);
   source_changes(c, running.sources, loaded.sources);
   notify_changes(c, running.notify, loaded.notify);
+  kafka_changes(c, running.kafka, loaded.kafka);
   return c.take();
 }
 

@@ -91,4 +91,12 @@ void read_incidents(const YAML::Node& n, Diagnostics& diag, correlator::Lifecycl
 void read_durability(const YAML::Node& n, Diagnostics& diag, DurabilityConfig& out);
 size_t get_bytes(const YAML::Node& n, std::string_view what, size_t min, size_t max);
 
+/// expand_env(), at most 128 bytes: names, tenants and the like.
+std::string read_short(const YAML::Node& n, const std::string& what);
+
+/// `kafka:` (kafka.cc) — brokers, group, topics with their formats, the
+/// incidents and dead-letter topics, librdkafka properties (`${ENV}`
+/// expanded) and relay mode.
+void read_kafka(const YAML::Node& node, Diagnostics& diag, KafkaConfig& out);
+
 }  // namespace alertd::config

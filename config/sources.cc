@@ -9,8 +9,6 @@
 
 namespace alertd::config {
 
-namespace {
-
 constexpr size_t kMaxTextBytes = 128;  // names, tenants, index and sourcetype defaults
 
 std::string read_short(const YAML::Node& n, const std::string& what) {
@@ -20,6 +18,8 @@ std::string read_short(const YAML::Node& n, const std::string& what) {
   }
   return text;
 }
+
+namespace {
 
 HecToken read_hec_token(const YAML::Node& n, size_t index, std::set<std::string>& seen) {
   const std::string where = "sources.splunk_hec.tokens[" + std::to_string(index) + "]";

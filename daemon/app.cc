@@ -18,6 +18,8 @@
 #include "config/settings.h"
 #include "daemon/audit_check.h"
 #include "daemon/journal_open.h"
+#include "daemon/kafka_relay.h"
+#include "daemon/kafka_source.h"
 #include "daemon/pipeline.h"
 #include "daemon/reloader.h"
 #include "daemon/store_open.h"
@@ -184,13 +186,33 @@ std::optional<StartState> open_start_state(const config::DaemonConfig& config,
   return state;
 }
 
+// The pipeline has replayed the journal: ingest goes to it (or, in relay
+// mode, to Kafka), and the sources with their own transport start.
+void open_intake(const config::DaemonConfig& config, api::ApiContext& api, Pipeline& pipeline,
+                 RelayEngine* relay, TcpSource& tcp, KafkaParts& kafka, bool journal) {
+  kafka.local->store(&pipeline, std::memory_order_release);
+  api.pipeline.store(relay != nullptr ? static_cast<api::Engine*>(relay) : &pipeline,
+                     std::memory_order_release);
+  spdlog::info("ready: {} shards, queue capacity {} per shard, durability {}{}",
+               config.pipeline.shards, config.pipeline.queue_capacity, journal ? "journal" : "none",
+               relay != nullptr ? "; ingest relayed to Kafka" : "");
+  if (tcp.listener) tcp.listener->start();  // its backlog waited for the replay
+  if (kafka.consumer) kafka.consumer->start();
+}
+
 // Runs the pipeline behind the API until a stop signal, then drains it.
 void serve(const config::DaemonConfig& config, const RunOptions& options, api::ApiContext& api,
            StartState& state, const sigset_t& signals, api::Server& server, StoreReaders& readers,
-           TcpSource& tcp, ingest::tcp::TlsContextHolder* http_tls) {
+           TcpSource& tcp, KafkaParts& kafka, ingest::tcp::TlsContextHolder* http_tls) {
   auto* journal = state.journal.journal.get();
   if (journal != nullptr) journal->start();
   Pipeline pipeline(config, state.settings, api.metrics, *state.store, api.clock, journal);
+  if (kafka.publisher) {
+    pipeline.set_commit_listener(
+        [p = kafka.publisher.get()](std::span<const core::IncidentUpdate> u) { p->committed(u); });
+  }
+  std::optional<RelayEngine> relay;
+  if (kafka.relay) relay.emplace(pipeline, *kafka.relay);
   pipeline.start(std::move(state.from));
   Reloader reloader(config, options, api, pipeline);
   reloader.set_tcp_tls(tcp.tls.get());
@@ -215,15 +237,10 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
   while (!pipeline.wait_recovered(std::chrono::milliseconds(100))) {
     if (stop_pending()) break;
   }
-  int sig = 0;
   if (!stop_pending()) {
-    api.pipeline.store(&pipeline, std::memory_order_release);
-    spdlog::info("ready: {} shards, queue capacity {} per shard, durability {}",
-                 config.pipeline.shards, config.pipeline.queue_capacity,
-                 journal != nullptr ? "journal" : "none");
-    if (tcp.listener) tcp.listener->start();  // its backlog waited for the replay
+    open_intake(config, api, pipeline, relay ? &*relay : nullptr, tcp, kafka, journal != nullptr);
   }
-  sig = wait_for_stop(signals, api.reload);
+  int sig = wait_for_stop(signals, api.reload);
   spdlog::info("received {}: stopping intake and draining queues", strsignal(sig));
   server.stop();
   // SNS certificate fetches still running finish their deliveries into the
@@ -234,8 +251,13 @@ void serve(const config::DaemonConfig& config, const RunOptions& options, api::A
   }
   // Batches already offered are decided before the pipeline drains.
   if (tcp.listener) tcp.listener->stop(config.durability.shutdown_timeout);
+  if (kafka.consumer) kafka.consumer->stop(config.durability.shutdown_timeout);
+  if (kafka.relay) kafka.relay->stop(config.durability.shutdown_timeout);
   readers.stop();  // before the store closes
   pipeline.stop_and_drain();
+  // The last commits' changes go out before the producer stops.
+  if (kafka.publisher) kafka.publisher->stop(config.durability.shutdown_timeout);
+  kafka.local->store(nullptr, std::memory_order_release);
   api.pipeline.store(nullptr, std::memory_order_release);
 }
 
@@ -278,6 +300,11 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     spdlog::critical("{}", tcp.error().message);
     return 1;
   }
+  auto kafka = open_kafka(config, api);
+  if (!kafka) {
+    spdlog::critical("{}", kafka.error().message);
+    return 1;
+  }
   log_access(config, *bound);
   if (!options.port_file.empty() && !write_port_file(options.port_file, *bound)) {
     spdlog::critical("cannot write the port file {}", options.port_file);
@@ -289,7 +316,7 @@ int run_daemon(const config::DaemonConfig& config, const RunOptions& options) {
     server.stop();
     return 1;
   }
-  serve(config, options, api, *state, signals, server, readers, *tcp, http_tls->get());
+  serve(config, options, api, *state, signals, server, readers, *tcp, *kafka, http_tls->get());
   spdlog::info("drained and committed; bye");
   return 0;
 }

@@ -22,7 +22,9 @@
 // decides it.
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -66,6 +68,10 @@ class Pipeline final : public api::Engine {
   /// True once the journal's tail has gone through the shards and the
   /// correlator (at once without a journal). Waits at most `wait`.
   bool wait_recovered(std::chrono::milliseconds wait) const;
+
+  /// Hears every batch the store committed, on the writer thread (the
+  /// incidents topic). Call before start().
+  void set_commit_listener(std::function<void(std::span<const core::IncidentUpdate>)> listener);
 
   /// Swaps the rules and correlation settings: each receiving thread, shard,
   /// the correlator and the writer pick them up at their next batch. Never

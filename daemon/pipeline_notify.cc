@@ -1,6 +1,7 @@
-// Pipeline's notify call (api::Engine::notify_test): the senders are the
-// pipeline's (daemon/pipeline_shared.h), so the test goes through the same
-// transport, timeouts and metrics as every message.
+// What the pipeline tells beyond the store: its notify call
+// (api::Engine::notify_test; the senders are the pipeline's,
+// daemon/pipeline_shared.h, so the test goes through the same transport,
+// timeouts and metrics as every message) and the commit listener.
 
 #include "daemon/notify_render.h"
 #include "daemon/pipeline.h"
@@ -20,6 +21,11 @@ sinks::notify::AttemptOutcome Pipeline::notify_test(const std::string& receiver)
   }
   const auto row = test_message(*r, *settings, shared_->clock.now());
   return shared_->dispatcher.send_now(receiver, to_delivery(row));
+}
+
+void Pipeline::set_commit_listener(
+    std::function<void(std::span<const core::IncidentUpdate>)> listener) {
+  shared_->writer.set_commit_listener(std::move(listener));
 }
 
 }  // namespace alertd::daemon

@@ -148,6 +148,7 @@ bool StoreWriter::commit_once(std::vector<core::IncidentUpdate>& writes, int fai
     if (!w.replies.empty()) answer_committed(w);
   }
   notifier_.committed(writes, clock_.now());
+  if (commit_listener_) commit_listener_(writes);
   upkeep_.committed(writes, settings_.get(settings_source_).problems, clock_.now());
   if (failures > 0) {
     auto seconds = std::chrono::duration_cast<std::chrono::seconds>(

@@ -7,8 +7,10 @@
 // health current for /-/ready, so that no io thread ever asks the store.
 
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,11 @@ class StoreWriter {
   StoreWriter(const config::DaemonConfig& config, const Published<config::Settings>& settings,
               telemetry::Metrics& metrics, sinks::Store& store, core::Clock& clock,
               BoundedQueue<ControlMessage>& control, Notifier& notifier);
+
+  /// Hears every committed batch on the writer thread, after the notifier
+  /// (the incidents topic). Set before run() starts.
+  using CommitListener = std::function<void(std::span<const core::IncidentUpdate>)>;
+  void set_commit_listener(CommitListener listener) { commit_listener_ = std::move(listener); }
 
   /// The thread's loop: until `stop` is set and `input` is empty.
   void run(BoundedQueue<WriterItem>& input, const std::atomic<bool>& stop);
@@ -53,6 +60,7 @@ class StoreWriter {
   void run_deferred(const core::LifecycleCommand& cmd);
   void answer_committed(const core::IncidentUpdate& update);
   void keep_health(core::TimePoint now);
+  CommitListener commit_listener_;
 
   // Health, written by this thread and read by /-/ready.
   void call_started();

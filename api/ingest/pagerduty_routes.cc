@@ -3,76 +3,25 @@
 // PagerDuty's own shapes, so its client libraries read them unchanged.
 //
 // Acknowledge and resolve carry only the dedup_key, so the labels the
-// trigger gave that key are kept here (bounded, per tenant) to address the
-// same alert. A key not known here (never triggered, evicted, or triggered
+// trigger gave that key are kept (ingest/formats/pagerduty_keys.h) to address
+// the same alert. A key not known here (never triggered, evicted, or triggered
 // before a restart) is answered as processed and counted: there is no alert
 // to act on.
 
 #include <boost/beast/http.hpp>
-#include <list>
-#include <mutex>
 
-#include "absl/container/flat_hash_map.h"
 #include "api/auth.h"
 #include "api/ingest/routes.h"
 #include "api/ingest/submit.h"
 #include "api/responses.h"
-#include "core/fingerprint.h"
 #include "core/json_writer.h"
+#include "ingest/formats/pagerduty_keys.h"
 
 namespace alertd::api {
 
 namespace {
 
 namespace bhttp = boost::beast::http;
-using Action = ingest::PagerDutyEvent::Action;
-
-constexpr size_t kMaxKnownKeys = 100000;
-
-// What a trigger said about its alert.
-struct Triggered {
-  core::LabelSet labels;
-  core::LabelSet annotations;
-};
-
-// dedup_key -> its trigger, oldest evicted first.
-class KnownKeys {
- public:
-  void remember(const std::string& key, const Triggered& labels) {
-    std::lock_guard lock(mutex_);
-    if (auto it = by_key_.find(key); it != by_key_.end()) {
-      it->second->second = labels;
-      return;
-    }
-    if (order_.size() == kMaxKnownKeys) {
-      by_key_.erase(order_.front().first);
-      order_.pop_front();
-    }
-    order_.emplace_back(key, labels);
-    by_key_.emplace(key, std::prev(order_.end()));
-  }
-  std::optional<Triggered> find(const std::string& key, bool forget) {
-    std::lock_guard lock(mutex_);
-    auto it = by_key_.find(key);
-    if (it == by_key_.end()) return std::nullopt;
-    Triggered labels = it->second->second;
-    if (forget) {
-      order_.erase(it->second);
-      by_key_.erase(it);
-    }
-    return labels;
-  }
-
- private:
-  std::mutex mutex_;
-  std::list<std::pair<std::string, Triggered>> order_;
-  absl::flat_hash_map<std::string, std::list<std::pair<std::string, Triggered>>::iterator> by_key_;
-};
-
-KnownKeys& known_keys() {
-  static KnownKeys keys;
-  return keys;
-}
 
 Response pagerduty_answer(unsigned status, std::string_view state, std::string_view message,
                           const std::vector<std::string>& errors, std::string_view dedup_key) {
@@ -105,25 +54,6 @@ std::variant<IngestCaller, Response> caller_of(ApiContext& ctx, const Request& r
   return authorize_ingest_token(ctx, routing_key, "pagerduty");
 }
 
-// Gives acknowledge and resolve the labels of their trigger; false when the
-// key is not known (nothing to act on).
-bool address_alert(const ingest::PagerDutyEvent& event, core::Alert& alert) {
-  const std::string key = alert.tenant + '\0' + event.dedup_key;
-  if (event.action == Action::trigger) {
-    known_keys().remember(key, Triggered{alert.labels, alert.annotations});
-    return true;
-  }
-  auto trigger = known_keys().find(key, event.action == Action::resolve);
-  if (!trigger) return false;
-  alert.labels = std::move(trigger->labels);
-  for (const auto& [name, value] : trigger->annotations) alert.annotations.set(name, value);
-  alert.fingerprint = core::fingerprint(alert.labels);
-  if (event.action == Action::acknowledge) {
-    alert.annotations.set("pagerduty_status", "acknowledged");
-  }
-  return true;
-}
-
 void enqueue(ApiContext& ctx, Request& request, Responder responder) {
   auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
   if (pipeline == nullptr) return responder.send(not_ready_response());
@@ -148,7 +78,7 @@ void enqueue(ApiContext& ctx, Request& request, Responder responder) {
     ctx.metrics.rejected(result.error->reason, "pagerduty").inc();
     return responder.send(invalid_event({result.error->message}));
   }
-  if (!address_alert(event, alerts.front())) {
+  if (!ingest::address_pagerduty_alert(event, alerts.front())) {
     ctx.metrics.pagerduty_unknown_keys.inc();
     return responder.send(pagerduty_answer(202, "success", "Event processed", {}, event.dedup_key));
   }

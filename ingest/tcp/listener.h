@@ -22,32 +22,18 @@
 #include "core/time.h"
 #include "ingest/formats/decoder.h"
 #include "ingest/formats/storable.h"
+#include "ingest/source_hooks.h"
 #include "ingest/tcp/tls_context.h"
 #include "telemetry/daemon_metrics.h"
 
 namespace alertd::ingest::tcp {
 
-/// What the settings in force say, for one chunk; `owner` keeps them alive.
-struct SourceSettings {
-  uint64_t version = 0;
-  const Limits* limits = nullptr;
-  const IndexedLabels* indexed = nullptr;
-  core::Duration resolve_timeout{0};
-  std::shared_ptr<const void> owner;
-};
-
-/// How the daemon decided one batch.
-struct Verdict {
-  bool accepted = false;
-  std::string_view reason;        // why not (a static token)
-  core::Duration retry_after{0};  // offer the same lines again after it; 0: never
-};
+using SourceSettings = ingest::SourceSettings;
+using Verdict = ingest::Verdict;
 
 struct Hooks {
   std::function<SourceSettings()> settings;
-  /// Takes all of `alerts` or none (moved out either way) and calls `done`
-  /// once, from any thread.
-  std::function<void(std::vector<core::Alert>& alerts, std::function<void(Verdict)> done)> offer;
+  OfferHook offer;
 };
 
 struct Options {
