@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "api/engine.h"
 #include "api/ingest/submit.h"
 #include "config/settings.h"
@@ -76,6 +78,9 @@ ingest::kafka::ConsumerOptions consumer_options(const config::DaemonConfig& conf
     o.positions_file = std::filesystem::path(config.durability.dir) / "kafka-positions";
   }
   o.max_message_bytes = k.max_message_bytes;
+  // A batch is one journal record: far smaller than the journal, so that a
+  // full journal frees room for it at its next checkpoint.
+  o.batch_bytes = std::clamp<size_t>(config.durability.max_bytes / 8, 64 << 10, 4 << 20);
   o.commit_interval = k.commit_interval;
   return o;
 }
