@@ -63,6 +63,7 @@ ingest::kafka::ConsumerHooks consumer_hooks(api::ApiContext& api, KafkaParts::En
       done(tcp_verdict(offer));
     });
   };
+  h.rejected = [&api](std::string_view reason) { api.metrics.rejected(reason, "kafka").inc(); };
   return h;
 }
 

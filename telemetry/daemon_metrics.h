@@ -30,7 +30,7 @@ inline constexpr std::string_view kServerErrorReasons[] = {"internal", "too_many
 /// server, before a route is chosen).
 inline constexpr std::string_view kRejectSources[] = {
     "prometheus", "alertmanager", "grafana", "splunk", "cloudtrail", "cloudwatch",
-    "sns",        "pagerduty",    "generic", "tcp",    "http"};
+    "sns",        "pagerduty",    "generic", "tcp",    "kafka", "http"};
 
 /// What alertd_build_info reports.
 struct BuildInfo {

@@ -232,10 +232,16 @@ void Consumer::Impl::fill_batch() {
       continue;
     }
     batch_bytes += msg->len;
-    const int topic = topic_index(msg);
-    if (topic >= 0) counters[topic].consumed->inc();
-    batch.push_back(Held{msg, topic, false, 0});
+    hold(msg, batch);
   }
+}
+
+void Consumer::Impl::hold(rd_kafka_message_t* msg, std::vector<Held>& into) {
+  const int topic = topic_index(msg);
+  if (topic >= 0) counters[topic].consumed->inc();
+  auto& next = read_next[{rd_kafka_topic_name(msg->rkt), msg->partition}];
+  next = std::max(next, msg->offset + 1);
+  into.push_back(Held{msg, topic, false, 0});
 }
 
 int Consumer::Impl::topic_index(const rd_kafka_message_t* msg) const {
@@ -298,6 +304,8 @@ void Consumer::Impl::revoke(rd_kafka_topic_partition_list_t* parts, bool lost) {
       return true;
     });
   }
+  for (int i = 0; i < parts->cnt; ++i)
+    read_next.erase({parts->elems[i].topic, parts->elems[i].partition});
   if (auto s = positions.save(true); !s.ok()) spdlog::error("kafka: {}", s.error().message);
   if (!lost) commit(true);
 }
@@ -320,12 +328,32 @@ void Consumer::Impl::set_paused(bool pause, std::string_view reason) {
     spdlog::warn("kafka: {} partitions paused: the pipeline refused a batch ({})", list->cnt,
                  reason);
   } else {
+    seek_to_read_positions(list);
     rd_kafka_resume_partitions(rk, list);
     spdlog::info("kafka: {} partitions resumed", list->cnt);
   }
   rd_kafka_topic_partition_list_destroy(list);
   paused = pause;
   count_assignment();
+}
+
+// Partitions read from before the pause go on after their last message
+// read; the others (assigned while paused) from their committed offset.
+void Consumer::Impl::seek_to_read_positions(rd_kafka_topic_partition_list_t* assignment) {
+  auto* seek = rd_kafka_topic_partition_list_new(assignment->cnt);
+  for (int i = 0; i < assignment->cnt; ++i) {
+    const auto& tp = assignment->elems[i];
+    auto it = read_next.find({tp.topic, tp.partition});
+    if (it == read_next.end()) continue;
+    rd_kafka_topic_partition_list_add(seek, tp.topic, tp.partition)->offset = it->second;
+  }
+  if (seek->cnt > 0) {
+    if (auto* e = rd_kafka_seek_partitions(rk, seek, 5000)) {
+      spdlog::error("kafka: seek before resuming: {}", rd_kafka_error_string(e));
+      rd_kafka_error_destroy(e);
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(seek);
 }
 
 // Commits the stored offsets; nothing stored is not an error.

@@ -61,6 +61,8 @@ struct ConsumerSettings {
 struct ConsumerHooks {
   std::function<ConsumerSettings()> settings;
   OfferHook offer;
+  /// A message rejected, by reason token (beside the per-topic counter).
+  std::function<void(std::string_view reason)> rejected;
 };
 
 class Consumer {

@@ -136,6 +136,7 @@ void Consumer::Impl::reject(Held& h, std::string_view reason, const std::string&
   const auto* m = h.msg;
   const char* topic = rd_kafka_topic_name(m->rkt);
   metrics.rejected.with({topic, reason}).inc();
+  if (hooks.rejected) hooks.rejected(reason);
   spdlog::warn("kafka: {} [{}] offset {}: message rejected ({}): {}", topic, m->partition,
                m->offset, reason, message);
   if (dead_letters == nullptr || h.topic < 0) return;
@@ -189,9 +190,7 @@ void Consumer::Impl::wait_while_paused(core::Duration delay) {
         rd_kafka_message_destroy(msg);
         continue;
       }
-      const int topic = topic_index(msg);
-      if (topic >= 0) counters[topic].consumed->inc();
-      later.push_back(Held{msg, topic, false, 0});
+      hold(msg, later);
     }
   }
 }

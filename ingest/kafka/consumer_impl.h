@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -58,6 +59,10 @@ struct Consumer::Impl {
   std::vector<Held> later;
   size_t batch_bytes = 0;
   bool paused = false;
+  // The offset after the last message read, per partition: where fetching
+  // must go on after a pause (librdkafka 2.0.2 can skip the messages it had
+  // prefetched and purged at the pause, so resume seeks here first).
+  std::map<std::pair<std::string, int32_t>, int64_t> read_next;
 
   Decoder decoder;
   uint64_t decoder_version = UINT64_MAX;
@@ -77,6 +82,8 @@ struct Consumer::Impl {
   void revoke(rd_kafka_topic_partition_list_t* partitions, bool lost);
   void count_assignment();
   void set_paused(bool pause, std::string_view reason);
+  void seek_to_read_positions(rd_kafka_topic_partition_list_t* assignment);
+  void hold(rd_kafka_message_t* msg, std::vector<Held>& into);
   void commit(bool sync);
   void on_stats(std::string_view json);
   int topic_index(const rd_kafka_message_t* msg) const;
