@@ -94,12 +94,34 @@ core::Result<rd_kafka_t*> make_handle(rd_kafka_type_t type, rd_kafka_conf_t* con
   return rk;
 }
 
+// librdkafka before 2.3.0 (Debian bookworm has 2.0.2) fails an assertion,
+// aborting the process, when it destroys a cooperative-sticky consumer whose
+// assignor never ran: one that left before its first assignment (librdkafka
+// issue 4312), e.g. an instance beyond the partition count, or stopped while
+// its group rebalanced. Such a handle has left its group already
+// (rd_kafka_consumer_close); it is kept here, reachable, until the process
+// exits.
+bool destroy_would_abort(bool ever_assigned) {
+  return !ever_assigned && rd_kafka_version() < 0x020300ff;
+}
+std::vector<rd_kafka_t*>& kept_until_exit() {
+  static std::vector<rd_kafka_t*> handles;
+  return handles;
+}
+
 }  // namespace
 
 Consumer::Impl::~Impl() {
   release(batch);
   release(later);
-  if (rk != nullptr) rd_kafka_destroy(rk);
+  if (rk != nullptr && destroy_would_abort(ever_assigned)) {
+    spdlog::info(
+        "kafka: the consumer was never assigned a partition; its handle is left to the "
+        "process exit (librdkafka < 2.3.0 aborts destroying it)");
+    kept_until_exit().push_back(rk);
+  } else if (rk != nullptr) {
+    rd_kafka_destroy(rk);
+  }
   if (dead_letters != nullptr) rd_kafka_destroy(dead_letters);
 }
 
@@ -261,6 +283,7 @@ void Consumer::Impl::rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     metrics.rebalances.with({"assign"}).inc();
+    ever_assigned = true;
     if (cooperative) {
       if (auto* e = rd_kafka_incremental_assign(rk, parts)) {
         spdlog::error("kafka: incremental assign: {}", rd_kafka_error_string(e));

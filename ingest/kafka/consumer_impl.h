@@ -59,6 +59,7 @@ struct Consumer::Impl {
   std::vector<Held> later;
   size_t batch_bytes = 0;
   bool paused = false;
+  bool ever_assigned = false;  // a rebalance assigned partitions (see ~Impl)
   // The offset after the last message read, per partition: where fetching
   // must go on after a pause (librdkafka 2.0.2 can skip the messages it had
   // prefetched and purged at the pause, so resume seeks here first).
