@@ -160,6 +160,10 @@ struct IncidentUpdate {
   std::vector<std::shared_ptr<CommandReply>> replies;
   // Counted by the metrics once committed (time to acknowledge, breaches, ...).
   Milestones milestones;
+  // Set on the update that opens the incident: its group's new alerts join
+  // it while they come within this window of its last alert. A store that
+  // several instances share claims the group for it (IncidentStore::apply).
+  Duration group_window{0};
 };
 
 /// A state change of one alert, from a shard worker to the correlator.

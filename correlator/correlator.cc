@@ -238,7 +238,7 @@ IncidentState* Correlator::newest_rooted_at(uint32_t tenant, uint32_t root, core
 IncidentState& Correlator::open_incident(GroupIndexKey key, std::string rule,
                                          const core::AlertEvent& event, UpdateBatch& batch) {
   const core::Alert& alert = event.alert;
-  int64_t seq = ++max_seq_;
+  int64_t seq = next_seq();
   ++incidents_created_total_;
   group_index_[key].push_back(seq);  // the newest seq: the list stays sorted
 
@@ -270,7 +270,9 @@ IncidentState& Correlator::open_incident(GroupIndexKey key, std::string rule,
   incident.last_alert_at = event.at;
   set_sla_due(incident, config_.lifecycle);
   schedule_sla(inc);
-  batch.at(inc).audit.push_back(audit_entry(incident, event.at, "create", create_detail(incident)));
+  core::IncidentUpdate& update = batch.at(inc);
+  update.audit.push_back(audit_entry(incident, event.at, "create", create_detail(incident)));
+  update.group_window = config_.group_window;
   return inc;
 }
 

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -110,6 +111,20 @@ class Correlator {
   // After a restart, before any apply(): the store's active incidents with
   // their members; incident numbering continues after max_seq.
   void restore(core::ActiveState&& state);
+
+  // A store that several instances share numbers incidents for all of them
+  // (IncidentStore::reserve_incident_seqs): `reserve(count)` answers the
+  // first of `count` seqs no other instance uses, or 0 when it has none. It
+  // may block; it is called on this thread whenever the block in hand is
+  // used up. Unset, seqs continue after max_seq.
+  using SeqReserver = std::function<int64_t(int64_t count)>;
+  void set_seq_reserver(SeqReserver reserve, int64_t block);
+
+  // Incidents the store hands back while running: one a command reopened,
+  // or the one a shared store joined `replaced_seq` into, because another
+  // instance had opened it for the same group first. `replaced_seq` is
+  // forgotten; an incident of `state` held here already is taken anew.
+  void adopt(core::ActiveState&& state, int64_t replaced_seq = 0);
 
   // Replay after a crash (the write-ahead journal, issue 12): after
   // restore(), before the journal records after the checkpoint are replayed,
@@ -229,6 +244,7 @@ class Correlator {
   void index_incident(IncidentState& inc);
   void index_group_key(const GroupIndexKey& key, int64_t seq);
   void drop_incident(int64_t seq);                      // forgets an active incident at once
+  int64_t next_seq();                                   // the new incident's
   void park_resolved(int64_t seq, UpdateBatch& batch);  // kept for reopening (flap damping on)
   IncidentState& reopen(int64_t seq, core::TimePoint at, uint64_t fingerprint, UpdateBatch& batch);
   void evict_resolved(int64_t seq, UpdateBatch& batch);
@@ -341,6 +357,9 @@ class Correlator {
   bool silences_known_ = false;                   // set_silences() was called
   core::TimePoint now_ = core::TimePoint::min();  // the latest time advanced to
   int64_t max_seq_ = 0;
+  SeqReserver reserve_seqs_;                  // set_seq_reserver
+  int64_t seq_block_ = 0;                     // how many seqs one reservation takes
+  int64_t next_seq_ = 0, seq_block_end_ = 0;  // the reserved block in hand: [next, end)
   uint64_t incidents_created_total_ = 0;
   uint64_t orphan_resolves_total_ = 0;
   uint64_t orphan_touches_total_ = 0;

@@ -175,6 +175,30 @@ void Correlator::restore(core::ActiveState&& state) {
   }
 }
 
+void Correlator::set_seq_reserver(SeqReserver reserve, int64_t block) {
+  reserve_seqs_ = std::move(reserve);
+  seq_block_ = std::max<int64_t>(block, 1);
+  next_seq_ = seq_block_end_ = 0;  // the first incident reserves
+}
+
+int64_t Correlator::next_seq() {
+  if (!reserve_seqs_) return ++max_seq_;
+  if (next_seq_ >= seq_block_end_) {
+    next_seq_ = reserve_seqs_(seq_block_);
+    // No answer (a shutdown gave up on the store): nothing more is stored.
+    if (next_seq_ <= 0) return ++max_seq_;
+    seq_block_end_ = next_seq_ + seq_block_;
+  }
+  max_seq_ = std::max(max_seq_, next_seq_);
+  return next_seq_++;
+}
+
+void Correlator::adopt(core::ActiveState&& state, int64_t replaced_seq) {
+  if (replaced_seq != 0) drop_incident(replaced_seq);
+  for (const auto& incident : state.incidents) drop_incident(incident.seq);
+  restore(std::move(state));
+}
+
 void Correlator::restore_member(const std::string& incident_id, core::Member&& member) {
   auto seq = core::parse_incident_id(incident_id);
   if (!seq) return;

@@ -20,9 +20,13 @@ namespace alertd::daemon {
 struct SilencesChanged {
   std::vector<core::Silence> silences;
 };
-/// An incident a command reopened on the writer: the correlator takes it back.
+/// An incident a command reopened on the writer: the correlator takes it
+/// back. Or the incident a shared store joined one of ours into (another
+/// instance had opened it for the same group first): the correlator takes
+/// it in place of `replaces_seq`.
 struct Adoption {
   core::ActiveState state;
+  int64_t replaces_seq = 0;
 };
 using ControlMessage = std::variant<core::LifecycleCommand, SilencesChanged, Adoption>;
 

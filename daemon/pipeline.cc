@@ -93,7 +93,7 @@ void handle(correlator::Correlator& correlator, ControlMessage&& message, core::
     return correlator.set_silences(std::move(changed->silences), now, updates);
   }
   if (auto* adoption = std::get_if<Adoption>(&message)) {
-    return correlator.restore(std::move(adoption->state));
+    return correlator.adopt(std::move(adoption->state), adoption->replaces_seq);
   }
   auto& cmd = std::get<core::LifecycleCommand>(message);
   cmd.at = now;
@@ -505,6 +505,8 @@ void Pipeline::run_correlator(StartPoint from) {
   correlator::Correlator correlator(view.get(shared_->settings).correlation);
   correlator.restore(std::move(from.restored));
   if (!from.marks.empty()) correlator.set_replay_guard(std::move(from.marks));
+  if (auto reserve = shared_->writer.seq_reserver())
+    correlator.set_seq_reserver(reserve, StoreWriter::kSeqBlock);
   std::vector<core::AlertEvent> batch(kCorrelatorBatch);
   std::vector<ControlMessage> control(kControlBatch);
   std::vector<core::IncidentUpdate> updates;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <utility>
 
 #include "correlator/lifecycle/lifecycle.h"
 #include "daemon/update_merger.h"
@@ -21,6 +22,8 @@ constexpr int64_t kStuckAfterNs = 5'000'000'000;
 // An outage fails every attempt: the first failure is logged, then at most
 // one line this often, and the recovery once.
 constexpr auto kFailureLogEvery = std::chrono::seconds(30);
+// Incidents joined into another instance's are remembered this many at most.
+constexpr size_t kMaxJoinsKept = 65536;
 
 // A constraint violation, invalid text or a value over a limit fails the
 // same way on every retry.
@@ -139,6 +142,7 @@ bool StoreWriter::commit_once(std::vector<core::IncidentUpdate>& writes, int fai
   }
   metrics_.store_batches.inc();
   metrics_.store_batch_seconds.observe(static_cast<double>(committed - started) / 1e9);
+  if (store_.shared()) take_group_joins(writes);
   for (const auto& w : writes) {
     if (w.received_mono_ns > 0) {
       metrics_.processing_latency.observe(static_cast<double>(committed - w.received_mono_ns) /
@@ -249,6 +253,64 @@ void StoreWriter::run_deferred(const core::LifecycleCommand& cmd) {
       adoption.state.members.emplace_back(update.incident.id, std::move(m));
     }
     control_.push_over_bound(std::move(adoption));
+  }
+}
+
+std::function<int64_t(int64_t)> StoreWriter::seq_reserver() {
+  if (!store_.shared()) return {};
+  return [this](int64_t count) -> int64_t {
+    auto backoff = std::chrono::milliseconds(50);
+    for (int failures = 0; !abandoned(); ++failures) {
+      auto first = store_.reserve_incident_seqs(count);
+      if (first.ok()) return *first;
+      if (failures == 0 || backoff >= std::chrono::milliseconds(5000)) {
+        spdlog::error("store: reserving incident numbers failed, retrying: {}",
+                      first.error().message);
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+    return 0;
+  };
+}
+
+// After a commit to a shared store: the incidents of ours it joined into
+// another instance's go back to the correlator as that one, members and all,
+// and what this batch committed for them is told (notifier, incidents topic,
+// metrics) as the other incident, which gained their members.
+void StoreWriter::take_group_joins(std::vector<core::IncidentUpdate>& writes) {
+  for (auto& join : store_.take_group_joins()) {
+    spdlog::info("store: incident seq {} was opened by another instance too, as {}: joined into it",
+                 join.opened_seq, join.joined_id);
+    if (joined_.size() >= kMaxJoinsKept) joined_.clear();  // long adopted by then
+    joined_.emplace(join.opened_seq, join.joined_id);
+    auto stored = store_.get(join.joined_id);
+    if (!stored.ok() || !*stored) continue;  // adopted on its next alert's commit
+    Adoption adoption;
+    adoption.replaces_seq = join.opened_seq;
+    adoption.state.incidents.push_back((*stored)->incident);
+    for (auto& m : (*stored)->members) {
+      adoption.state.members.emplace_back(join.joined_id, std::move(m));
+    }
+    control_.push_over_bound(std::move(adoption));
+  }
+  if (joined_.empty()) return;
+  std::vector<std::string> told;
+  std::vector<std::shared_ptr<core::CommandReply>> replies;
+  std::erase_if(writes, [&](core::IncidentUpdate& w) {
+    auto it = joined_.find(w.incident.seq);
+    if (it == joined_.end()) return false;
+    if (std::find(told.begin(), told.end(), it->second) == told.end()) told.push_back(it->second);
+    replies.insert(replies.end(), w.replies.begin(), w.replies.end());
+    return true;
+  });
+  for (const auto& id : told) {
+    auto stored = store_.get(id);
+    if (!stored.ok() || !*stored) continue;
+    core::IncidentUpdate update;
+    update.incident = (*stored)->incident;
+    update.replies = std::exchange(replies, {});
+    writes.push_back(std::move(update));
   }
 }
 

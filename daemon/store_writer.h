@@ -12,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -45,6 +46,16 @@ class StoreWriter {
   /// store call has been waiting for longer than a few seconds. Any thread.
   std::optional<std::string> trouble() const;
 
+  /// When several instances share the store (sinks::IncidentStore::shared),
+  /// what the correlator numbers incidents with: `reserve(count)` answers
+  /// the first of `count` seqs no instance uses, retried with backoff while
+  /// the store is away, or 0 once a shutdown abandons it. Empty otherwise.
+  std::function<int64_t(int64_t count)> seq_reserver();
+  // Seqs reserved at once: a reservation is a round trip on the
+  // correlator's thread; what a stopped instance had left of its block is
+  // never used.
+  static constexpr int64_t kSeqBlock = 64;
+
   /// Shutdown after durability.shutdown_timeout: stop retrying the store
   /// and leave run() with what is queued. With the journal on, nothing is
   /// lost: the next start replays what was not committed. Any thread.
@@ -58,6 +69,7 @@ class StoreWriter {
   void drop_refused(std::vector<core::IncidentUpdate>& writes, const core::Error& error);
   void quarantine(const core::IncidentUpdate& update, const core::Error& error);
   void run_deferred(const core::LifecycleCommand& cmd);
+  void take_group_joins(std::vector<core::IncidentUpdate>& writes);
   void answer_committed(const core::IncidentUpdate& update);
   void keep_health(core::TimePoint now);
   CommitListener commit_listener_;
@@ -76,6 +88,10 @@ class StoreWriter {
   Notifier& notifier_;  // told of every commit, ticked every turn
   StoreUpkeep upkeep_;
   core::TimePoint last_call_ = core::kNoTime;
+  // Incidents of ours the shared store joined into another's (seq -> id),
+  // until the correlator has adopted the other: what is committed for them
+  // is told as the other.
+  std::unordered_map<int64_t, std::string> joined_;
 
   std::atomic<bool> abandon_{false};
   std::atomic<int64_t> call_started_ns_{0};  // monotonic; 0 when no call is running

@@ -31,6 +31,7 @@ void UpdateMerger::add(core::IncidentUpdate&& update) {
   }
   e.update.replies.insert(e.update.replies.end(), update.replies.begin(), update.replies.end());
   e.update.milestones.merge(update.milestones);
+  e.update.group_window = std::max(e.update.group_window, update.group_window);  // the open's
   if (keep_audit_) {
     std::move(update.audit.begin(), update.audit.end(), std::back_inserter(e.update.audit));
   }

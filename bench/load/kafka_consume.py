@@ -3,14 +3,15 @@
 
     bench/load/kafka_consume.py [--alerts 1000000] [--per-message 100]
         [--partitions 12] [--instances 1] [--fingerprints 10000]
-        [--takeover] [--session-timeout-ms 6000]
+        [--takeover] [--session-timeout-ms 6000] [--postgres CONNINFO]
         [--alertd build-release/alertd] [--mock build-release/bench/load/kafka_mock_cluster]
 
 Starts librdkafka's mock cluster (3 brokers), fills a topic with --alerts
 generic events (NDJSON, --per-message events per message, keyed by
 service) with kcat, then starts --instances alertd processes in one
-consumer group (each with its own SQLite store and journal, in a temp dir)
-and times them from their start until every alert is journaled
+consumer group (each with its own SQLite store and journal, in a temp dir;
+or with --postgres all sharing one PostgreSQL store, as scaled out) and
+times them from their start until every alert is journaled
 (alertd_kafka_alerts_total) and the pipeline is idle with everything
 committed. --takeover instead kills one of two instances mid-stream with
 SIGKILL and times how long until the other owns every partition and the
@@ -69,11 +70,12 @@ def fill(bootstrap, alerts, per_message, fingerprints):
     print(f"filled: {alerts} alerts in {len(lines)} messages, {time.monotonic() - started:.1f} s")
 
 
-def start(alertd, bootstrap, session_ms, workdir):
+def start(alertd, bootstrap, session_ms, workdir, postgres=None):
     os.makedirs(workdir)
+    store = json.dumps(postgres) if postgres else f"{workdir}/alertd.db"
     with open(os.path.join(workdir, "alertd.yaml"), "w") as f:
         f.write(f"""listen: 127.0.0.1:0
-store: {{sqlite: {workdir}/alertd.db}}
+store: {{{'postgres' if postgres else 'sqlite'}: {store}}}
 kafka:
   brokers: {bootstrap}
   group_id: bench
@@ -105,8 +107,8 @@ def wait_idle(ports):
 
 def run_rate(args, cluster, tmp):
     started = time.monotonic()
-    procs = [start(args.alertd, cluster.bootstrap, args.session_timeout_ms, f"{tmp}/a{i}")
-             for i in range(args.instances)]
+    procs = [start(args.alertd, cluster.bootstrap, args.session_timeout_ms, f"{tmp}/a{i}",
+                   args.postgres) for i in range(args.instances)]
     ports = [p for _, p in procs]
     while sum(metric(p, "alertd_kafka_alerts_total") for p in ports) < args.alerts:
         time.sleep(0.05)
@@ -152,6 +154,7 @@ def main():
     p.add_argument("--fingerprints", type=int, default=10_000)
     p.add_argument("--takeover", action="store_true")
     p.add_argument("--session-timeout-ms", type=int, default=45000)
+    p.add_argument("--postgres", help="libpq conninfo of one store all instances share")
     p.add_argument("--alertd", default="build-release/alertd")
     p.add_argument("--mock", default="build-release/bench/load/kafka_mock_cluster")
     args = p.parse_args()

@@ -100,13 +100,38 @@ struct AuditVerifyRequest {
 /// error stops the purge with nothing deleted.
 using Archiver = std::function<core::Status(std::span<const IncidentDetail> incidents)>;
 
+/// A shared store joined an incident one instance opened into the one
+/// another had opened for the same group within its window (apply()).
+struct GroupJoin {
+  int64_t opened_seq = 0;  // the incident this instance opened; never stored
+  std::string joined_id;   // the incident that holds its members and audit entries
+};
+
 class IncidentStore {
  public:
   virtual ~IncidentStore() = default;
 
   /// Writes a batch in one transaction: upserts each incident row and each
   /// changed member, appends the audit entries. All or nothing.
+  ///
+  /// A store that several alertd instances share (shared(): PostgreSQL)
+  /// also claims the group of each incident an update opens (group_window
+  /// set). If another incident holds the group, active and within its
+  /// window, the new one is not stored: its members and audit entries, now
+  /// and in every later batch, go to the holder, and take_group_joins()
+  /// reports it.
   virtual core::Status apply(std::span<const core::IncidentUpdate> batch) = 0;
+
+  /// Several instances may write this store at once (scale-out, issue 16).
+  virtual bool shared() const { return false; }
+  /// Shared stores: the first of `count` incident seqs that no instance
+  /// has used or will be given. Others number after max_seq alone.
+  virtual core::Result<int64_t> reserve_incident_seqs(int64_t count) {
+    (void)count;
+    return core::Error{"store_unsupported", "this store numbers incidents after max_seq alone"};
+  }
+  /// The joins apply() made since the last call, oldest first.
+  virtual std::vector<GroupJoin> take_group_joins() { return {}; }
 
   virtual core::Result<IncidentPage> list(const IncidentFilter& filter) = 0;
   /// nullopt when no incident has that id.

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sinks/store/postgres/audit_log.h"
+#include "sinks/store/postgres/scale_out.h"
 #include "sinks/store/sqlite/audit_log.h"
 
 namespace alertd::sinks {
@@ -558,6 +559,9 @@ CREATE TABLE notify_told (
 );
 )sql";
 
+// Scale-out (sinks/store/postgres/scale_out.h): only a shared store needs it.
+constexpr std::string_view kSqliteV9 = "-- version 9 is PostgreSQL's alone";
+
 const Migration kMigrations[] = {
     {1, {1, kSqliteV1}, {1, kPostgresV1}},
     {2, {2, kSqliteV2}, {2, kPostgresV2}},
@@ -569,6 +573,7 @@ const Migration kMigrations[] = {
     {6, {6, kSqliteV6}, {6, kPostgresV6}},
     {7, {7, kSqliteV7}, {7, kPostgresV7}},
     {8, {8, kSqliteV8}, {8, kPostgresV8}},
+    {9, {9, kSqliteV9}, {9, postgres::kPostgresV9}},
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <utility>
 
 #include "sinks/store/postgres/incidents.h"
 #include "sinks/store/postgres/notify_outbox.h"
@@ -10,6 +11,7 @@
 #include "sinks/store/postgres/quarantine.h"
 #include "sinks/store/postgres/readers.h"
 #include "sinks/store/postgres/retention.h"
+#include "sinks/store/postgres/scale_out.h"
 #include "sinks/store/postgres/silences.h"
 #include "sinks/store/postgres/writer.h"
 #include "sinks/store/store_input.h"
@@ -48,6 +50,15 @@ class PostgresStore final : public Store {
     if (batch.empty()) return {};
     std::lock_guard lock(write_mu_);
     return after_write(postgres::write_batch(writer_, batch));
+  }
+  bool shared() const override { return true; }
+  core::Result<int64_t> reserve_incident_seqs(int64_t count) override {
+    auto lease = readers_->acquire();  // autocommit, beside the writer's batch
+    return postgres::reserve_incident_seqs(lease->conn, lease->params, count);
+  }
+  std::vector<GroupJoin> take_group_joins() override {
+    std::lock_guard lock(write_mu_);
+    return std::exchange(writer_.reported, {});
   }
   core::Result<IncidentPage> list(const IncidentFilter& filter) override {
     auto lease = readers_->acquire();

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -15,9 +16,11 @@
 
 #include "core/incident.h"
 #include "core/result.h"
+#include "sinks/store/incident_store.h"
 #include "sinks/store/postgres/audit_log.h"
 #include "sinks/store/postgres/pg_conn.h"
 #include "sinks/store/postgres/rows.h"
+#include "sinks/store/postgres/scale_out.h"
 #include "sinks/store/schema.h"
 
 namespace alertd::sinks::postgres {
@@ -54,6 +57,17 @@ struct Writer {
   std::vector<const core::Incident*> incident_rows;
   std::unordered_map<MemberKey, size_t, MemberKeyHash> member_slot;
   std::vector<std::pair<int64_t, const core::Member*>> member_rows;
+
+  // Scale-out (scale_out.h): the incidents this writer opened that were
+  // joined into another instance's for their group, committed (`joined`,
+  // the oldest forgotten past kMaxJoins: by then the correlator has adopted
+  // the target) and this batch's (`batch_joins`, kept if it commits).
+  std::unordered_map<int64_t, JoinTarget> joined;
+  std::deque<int64_t> joined_order;
+  std::unordered_map<int64_t, JoinTarget> batch_joins;
+  std::vector<GroupJoin> reported;                // for IncidentStore::take_group_joins
+  std::deque<core::AuditEntry> redirected_audit;  // the batch's entries re-pointed to a target
+  std::unordered_map<int64_t, core::TimePoint> recount;  // targets that gained members
 };
 
 /// Connects the writer now (its first connect runs the migrations).

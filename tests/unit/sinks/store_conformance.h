@@ -3,7 +3,7 @@
 // tests (store_test.cc, store_list_test.cc, store_silences_test.cc,
 // store_concurrency_test.cc, store_audit_test.cc, store_anchor_test.cc, store_problems_test.cc,
 // store_retention_test.cc, store_journal_test.cc, store_poison_test.cc,
-// store_pages_test.cc, store_notify_test.cc). A backend provides a
+// store_pages_test.cc, store_notify_test.cc, store_shared_test.cc). A backend provides a
 // TestDb per test (a fresh, empty database) and instantiates the suites with
 // ALERTD_INSTANTIATE_STORE_SUITES: SQLite in sqlite_store_test.cc,
 // PostgreSQL in postgres_store_test.cc, the in-memory fake of tests/support
@@ -130,6 +130,7 @@ class StoreJournalTest : public StoreTest {};
 class StoreConcurrencyTest : public StoreTest {};
 class StorePoisonTest : public StoreTest {};  // store_poison_test.cc: hostile values, quarantine
 class StoreNotifyTest : public StoreTest {};  // store_notify_test.cc: the notification outbox
+class StoreSharedTest : public StoreTest {};  // store_shared_test.cc: several instances, one store
 class StoreAuditTest : public StoreTest {
  protected:
   // Defined in store_audit_test.cc.
@@ -203,4 +204,6 @@ class StoreRetentionTest : public StoreTest {
   INSTANTIATE_TEST_SUITE_P(prefix, StorePagesTest, ::testing::Values(backend),       \
                            ::alertd::sinks::testing::backend_name);                  \
   INSTANTIATE_TEST_SUITE_P(prefix, StoreNotifyTest, ::testing::Values(backend),      \
+                           ::alertd::sinks::testing::backend_name);                  \
+  INSTANTIATE_TEST_SUITE_P(prefix, StoreSharedTest, ::testing::Values(backend),      \
                            ::alertd::sinks::testing::backend_name)
