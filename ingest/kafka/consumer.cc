@@ -361,14 +361,31 @@ void Consumer::Impl::set_paused(bool pause, std::string_view reason) {
 }
 
 // Partitions read from before the pause go on after their last message
-// read; the others (assigned while paused) from their committed offset.
+// read; the others (nothing read yet, or assigned while paused) from their
+// committed offset, or by auto.offset.reset without one. A pause purges
+// what librdkafka 2.0.2 had prefetched, and its resume fetches on after it,
+// skipping those messages, unless told where to start.
 void Consumer::Impl::seek_to_read_positions(rd_kafka_topic_partition_list_t* assignment) {
   auto* seek = rd_kafka_topic_partition_list_new(assignment->cnt);
+  auto* unread = rd_kafka_topic_partition_list_new(assignment->cnt);
   for (int i = 0; i < assignment->cnt; ++i) {
     const auto& tp = assignment->elems[i];
     auto it = read_next.find({tp.topic, tp.partition});
-    if (it == read_next.end()) continue;
-    rd_kafka_topic_partition_list_add(seek, tp.topic, tp.partition)->offset = it->second;
+    auto* into = it == read_next.end() ? unread : seek;
+    rd_kafka_topic_partition_list_add(into, tp.topic, tp.partition)->offset =
+        it == read_next.end() ? RD_KAFKA_OFFSET_INVALID : it->second;
+  }
+  if (unread->cnt > 0) {
+    if (auto err = rd_kafka_committed(rk, unread, 5000); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      spdlog::error("kafka: committed offsets before resuming: {}", rd_kafka_err2str(err));
+    } else {
+      // An offset of RD_KAFKA_OFFSET_INVALID (none committed) seeks by auto.offset.reset.
+      for (int i = 0; i < unread->cnt; ++i) {
+        const auto& tp = unread->elems[i];
+        rd_kafka_topic_partition_list_add(seek, tp.topic, tp.partition)->offset =
+            tp.offset >= 0 ? tp.offset : RD_KAFKA_OFFSET_INVALID;
+      }
+    }
   }
   if (seek->cnt > 0) {
     if (auto* e = rd_kafka_seek_partitions(rk, seek, 5000)) {
@@ -376,6 +393,7 @@ void Consumer::Impl::seek_to_read_positions(rd_kafka_topic_partition_list_t* ass
       rd_kafka_error_destroy(e);
     }
   }
+  rd_kafka_topic_partition_list_destroy(unread);
   rd_kafka_topic_partition_list_destroy(seek);
 }
 

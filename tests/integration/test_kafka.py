@@ -9,6 +9,7 @@ pipeline pauses the partitions and resumes them with nothing dropped;
 relay mode sends HTTP ingest through the topic."""
 
 import json
+import os
 import signal
 import textwrap
 import threading
@@ -32,7 +33,7 @@ def kafka_config(brokers, topics=("alerts",), extra="", commit_interval="200ms",
     # Short intervals so that tests see commits and statistics quickly.
     lines += [f"  commit_interval: {commit_interval}",
               "  properties:", "    topic.metadata.refresh.interval.ms: 1000",
-              "    session.timeout.ms: 6000", "    heartbeat.interval.ms: 500"]
+              "    session.timeout.ms: 6000", "    heartbeat.interval.ms: 500"] + ([f"    debug: {os.environ['KAFKA_DEBUG']}"] if os.environ.get("KAFKA_DEBUG") else [])
     return "kafka:\n" + "\n".join(lines) + "\n" + textwrap.dedent(extra)
 
 
