@@ -102,6 +102,20 @@ core::Status Notifier::restore(core::TimePoint now) {
   return resubmit_pending();
 }
 
+core::Status Notifier::adopt(const core::Incident& incident, const core::LabelSet& first_labels) {
+  auto told = store_.load_notify_told();
+  if (!told.ok()) return told.error();
+  std::optional<correlator::NotifyPolicy::Told> was;
+  core::TimePoint last_sent = core::kNoTime;
+  for (const auto& t : *told) {
+    if (t.incident_id != incident.id || !t.initial_sent) continue;
+    was = policy_told(t);
+    last_sent = t.last_sent;
+  }
+  policy_.restore(incident, first_labels, was, last_sent);
+  return {};
+}
+
 // Pending messages are read back in pages as the senders' queue takes them
 // (submit_waiting), never all at once.
 core::Status Notifier::resubmit_pending() {

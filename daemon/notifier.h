@@ -48,6 +48,11 @@ class Notifier {
   /// and their told state, and every pending message handed to the senders.
   core::Status restore(core::TimePoint now);
 
+  /// An incident another instance opened, taken over after a shared store
+  /// joined one of ours into it: the policy learns it with what was told of
+  /// it (by whichever instance), so that it is not announced again.
+  core::Status adopt(const core::Incident& incident, const core::LabelSet& first_labels);
+
   /// After each commit: the state changes worth a message.
   void committed(std::span<const core::IncidentUpdate> writes, core::TimePoint now);
 

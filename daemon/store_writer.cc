@@ -286,6 +286,13 @@ void StoreWriter::take_group_joins(std::vector<core::IncidentUpdate>& writes) {
     joined_.emplace(join.opened_seq, join.joined_id);
     auto stored = store_.get(join.joined_id);
     if (!stored.ok() || !*stored) continue;  // adopted on its next alert's commit
+    const auto& members = (*stored)->members;
+    if (auto st = notifier_.adopt((*stored)->incident,
+                                  members.empty() ? core::LabelSet{} : members.front().labels);
+        !st.ok()) {
+      spdlog::warn("store: what was told of {} is unknown, it may be announced again: {}",
+                   join.joined_id, st.error().message);
+    }
     Adoption adoption;
     adoption.replaces_seq = join.opened_seq;
     adoption.state.incidents.push_back((*stored)->incident);
