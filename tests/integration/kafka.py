@@ -6,6 +6,11 @@ drives it over stdin. `produce`, `consume` and `metadata` shell out to kcat
 (/usr/bin/kcat, librdkafka 2.0.2 like alertd), so what alertd reads or writes
 is checked by an independent client.
 
+The mock cluster of librdkafka 2.0.2 keeps only the last 5 MiB (or
+100,000 message sets) of each partition and deletes what is older, as a
+short retention would: a test that produces more than that to one
+partition before it is consumed loses the oldest messages.
+
 Python 3 standard library only.
 """
 
