@@ -285,7 +285,9 @@ void StoreWriter::take_group_joins(std::vector<core::IncidentUpdate>& writes) {
     if (joined_.size() >= kMaxJoinsKept) joined_.clear();  // long adopted by then
     joined_.emplace(join.opened_seq, join.joined_id);
     auto stored = store_.get(join.joined_id);
-    if (!stored.ok() || !*stored) continue;  // adopted on its next alert's commit
+    // Unread: the correlator keeps its own, and the store goes on writing
+    // its members and audit entries to the other (logged above).
+    if (!stored.ok() || !*stored) continue;
     const auto& members = (*stored)->members;
     if (auto st = notifier_.adopt((*stored)->incident,
                                   members.empty() ? core::LabelSet{} : members.front().labels);
