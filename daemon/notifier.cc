@@ -87,14 +87,8 @@ core::Status Notifier::restore(core::TimePoint now) {
   for (const auto& incident : active->incidents) {
     auto it = by_id.find(incident.id);
     auto labels = first_labels.find(incident.id);
-    std::optional<correlator::NotifyPolicy::Told> was;
-    core::TimePoint last_sent = core::kNoTime;
-    if (it != by_id.end() && it->second.initial_sent) {
-      was = policy_told(it->second);
-      last_sent = it->second.last_sent;
-    }
-    policy_.restore(incident, labels == first_labels.end() ? core::LabelSet{} : *labels->second,
-                    was, last_sent);
+    restore_incident(incident, labels == first_labels.end() ? core::LabelSet{} : *labels->second,
+                     it == by_id.end() ? nullptr : &it->second);
     again.push_back({.incident = incident});
   }
   // What changed after the last message kept (a crash before its enqueue).
@@ -105,15 +99,22 @@ core::Status Notifier::restore(core::TimePoint now) {
 core::Status Notifier::adopt(const core::Incident& incident, const core::LabelSet& first_labels) {
   auto told = store_.load_notify_told();
   if (!told.ok()) return told.error();
+  auto it = std::find_if(told->begin(), told->end(),
+                         [&](const sinks::NotifyTold& t) { return t.incident_id == incident.id; });
+  restore_incident(incident, first_labels, it == told->end() ? nullptr : &*it);
+  return {};
+}
+
+// The policy's state of one incident from what the store says was told of it.
+void Notifier::restore_incident(const core::Incident& incident, const core::LabelSet& first_labels,
+                                const sinks::NotifyTold* told) {
   std::optional<correlator::NotifyPolicy::Told> was;
   core::TimePoint last_sent = core::kNoTime;
-  for (const auto& t : *told) {
-    if (t.incident_id != incident.id || !t.initial_sent) continue;
-    was = policy_told(t);
-    last_sent = t.last_sent;
+  if (told != nullptr && told->initial_sent) {
+    was = policy_told(*told);
+    last_sent = told->last_sent;
   }
   policy_.restore(incident, first_labels, was, last_sent);
-  return {};
 }
 
 // Pending messages are read back in pages as the senders' queue takes them

@@ -71,6 +71,8 @@ class Notifier {
 
  private:
   void reconfigure(const config::Settings& settings);
+  void restore_incident(const core::Incident& incident, const core::LabelSet& first_labels,
+                        const sinks::NotifyTold* told);
   void emit(std::vector<correlator::NotifyIntent>& intents,
             std::span<const core::IncidentUpdate> writes, core::TimePoint now);
   const core::Incident* find_incident(const std::string& id,

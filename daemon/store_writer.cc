@@ -279,6 +279,8 @@ std::function<int64_t(int64_t)> StoreWriter::seq_reserver() {
 // and what this batch committed for them is told (notifier, incidents topic,
 // metrics) as the other incident, which gained their members.
 void StoreWriter::take_group_joins(std::vector<core::IncidentUpdate>& writes) {
+  // The targets as stored now, each read once: the joins of this batch first.
+  std::unordered_map<std::string, core::Incident> targets;
   for (auto& join : store_.take_group_joins()) {
     spdlog::info("store: incident seq {} was opened by another instance too, as {}: joined into it",
                  join.opened_seq, join.joined_id);
@@ -288,20 +290,8 @@ void StoreWriter::take_group_joins(std::vector<core::IncidentUpdate>& writes) {
     // Unread: the correlator keeps its own, and the store goes on writing
     // its members and audit entries to the other (logged above).
     if (!stored.ok() || !*stored) continue;
-    const auto& members = (*stored)->members;
-    if (auto st = notifier_.adopt((*stored)->incident,
-                                  members.empty() ? core::LabelSet{} : members.front().labels);
-        !st.ok()) {
-      spdlog::warn("store: what was told of {} is unknown, it may be announced again: {}",
-                   join.joined_id, st.error().message);
-    }
-    Adoption adoption;
-    adoption.replaces_seq = join.opened_seq;
-    adoption.state.incidents.push_back((*stored)->incident);
-    for (auto& m : (*stored)->members) {
-      adoption.state.members.emplace_back(join.joined_id, std::move(m));
-    }
-    control_.push_over_bound(std::move(adoption));
+    targets.emplace(join.joined_id, (*stored)->incident);
+    adopt_target(std::move(**stored), join.opened_seq);
   }
   if (joined_.empty()) return;
   std::vector<std::string> told;
@@ -314,13 +304,36 @@ void StoreWriter::take_group_joins(std::vector<core::IncidentUpdate>& writes) {
     return true;
   });
   for (const auto& id : told) {
-    auto stored = store_.get(id);
-    if (!stored.ok() || !*stored) continue;
+    auto known = targets.find(id);
+    if (known == targets.end()) {
+      auto stored = store_.get(id);
+      if (!stored.ok() || !*stored) continue;
+      known = targets.emplace(id, std::move((*stored)->incident)).first;
+    }
     core::IncidentUpdate update;
-    update.incident = (*stored)->incident;
+    update.incident = known->second;
     update.replies = std::exchange(replies, {});
     writes.push_back(std::move(update));
   }
+}
+
+// The notifier and the correlator take the join's target in place of
+// `replaced_seq`.
+void StoreWriter::adopt_target(sinks::IncidentDetail&& stored, int64_t replaced_seq) {
+  const auto& members = stored.members;
+  if (auto st = notifier_.adopt(stored.incident,
+                                members.empty() ? core::LabelSet{} : members.front().labels);
+      !st.ok()) {
+    spdlog::warn("store: what was told of {} is unknown, it may be announced again: {}",
+                 stored.incident.id, st.error().message);
+  }
+  Adoption adoption;
+  adoption.replaces_seq = replaced_seq;
+  adoption.state.incidents.push_back(stored.incident);
+  for (auto& m : stored.members) {
+    adoption.state.members.emplace_back(stored.incident.id, std::move(m));
+  }
+  control_.push_over_bound(std::move(adoption));
 }
 
 void StoreWriter::keep_health(core::TimePoint now) {

@@ -70,6 +70,7 @@ class StoreWriter {
   void quarantine(const core::IncidentUpdate& update, const core::Error& error);
   void run_deferred(const core::LifecycleCommand& cmd);
   void take_group_joins(std::vector<core::IncidentUpdate>& writes);
+  void adopt_target(sinks::IncidentDetail&& stored, int64_t replaced_seq);
   void answer_committed(const core::IncidentUpdate& update);
   void keep_health(core::TimePoint now);
   CommitListener commit_listener_;

@@ -362,9 +362,9 @@ void Consumer::Impl::set_paused(bool pause, std::string_view reason) {
 
 // Partitions read from before the pause go on after their last message
 // read; the others (nothing read yet, or assigned while paused) from their
-// committed offset, or by auto.offset.reset without one. A pause purges
-// what librdkafka 2.0.2 had prefetched, and its resume fetches on after it,
-// skipping those messages, unless told where to start.
+// committed offset, or by auto.offset.reset without one: librdkafka 2.0.2's
+// pause saves a position to resume from only for partitions the application
+// has read from, and purges what it had prefetched.
 void Consumer::Impl::seek_to_read_positions(rd_kafka_topic_partition_list_t* assignment) {
   auto* seek = rd_kafka_topic_partition_list_new(assignment->cnt);
   auto* unread = rd_kafka_topic_partition_list_new(assignment->cnt);

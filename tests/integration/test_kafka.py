@@ -33,7 +33,9 @@ def kafka_config(brokers, topics=("alerts",), extra="", commit_interval="200ms",
     # Short intervals so that tests see commits and statistics quickly.
     lines += [f"  commit_interval: {commit_interval}",
               "  properties:", "    topic.metadata.refresh.interval.ms: 1000",
-              "    session.timeout.ms: 6000", "    heartbeat.interval.ms: 500"] + ([f"    debug: {os.environ['KAFKA_DEBUG']}"] if os.environ.get("KAFKA_DEBUG") else [])
+              "    session.timeout.ms: 6000", "    heartbeat.interval.ms: 500"]
+    if os.environ.get("KAFKA_DEBUG"):  # librdkafka's debug contexts, e.g. consumer,fetch
+        lines.append(f"    debug: {os.environ['KAFKA_DEBUG']}")
     return "kafka:\n" + "\n".join(lines) + "\n" + textwrap.dedent(extra)
 
 

@@ -21,7 +21,7 @@ const std::string& reserve_sql() {
 // held by an incident that is no longer active or whose window has passed
 // ($5: the opening alert's time). Otherwise no row comes back: the holder
 // stands. ON CONFLICT waits on a concurrent claimant's uncommitted row.
-constexpr std::string_view kClaimSql =
+const std::string kClaimSql =
     "INSERT INTO incident_groups AS g (tenant, group_key, incident_seq, window_ms) "
     "VALUES ($1, $2, $3, $4) ON CONFLICT (tenant, group_key) DO UPDATE "
     "SET incident_seq = EXCLUDED.incident_seq, window_ms = EXCLUDED.window_ms "
@@ -30,13 +30,13 @@ constexpr std::string_view kClaimSql =
     "AND i.status NOT IN ('resolved', 'closed') AND i.last_alert_at >= $5 - g.window_ms) "
     "RETURNING incident_seq";
 
-constexpr std::string_view kHolderSql =
+const std::string kHolderSql =
     "SELECT g.incident_seq, i.id FROM incident_groups g JOIN incidents i ON i.seq = g.incident_seq "
     "WHERE g.tenant = $1 AND g.group_key = $2";
 
 // Members came in from the joined incident: its counts and last alert time
 // follow from them (the holder's own writer keeps its own view of both).
-constexpr std::string_view kRecountSql =
+const std::string kRecountSql =
     "UPDATE incidents SET "
     "alert_count = (SELECT COUNT(*) FROM incident_members m WHERE m.incident_seq = $1), "
     "firing_count = (SELECT COUNT(*) FROM incident_members m "
@@ -70,12 +70,12 @@ core::Result<std::optional<JoinTarget>> claim_group(Connection& conn, Params& pa
   params.clear();
   params.view(inc.tenant).view(inc.group_key).int64(inc.seq);
   params.int64(milliseconds(opening.group_window)).time(at);
-  auto claimed = conn.query(std::string(kClaimSql), params, "claim incident group");
+  auto claimed = conn.query(kClaimSql, params, "claim incident group");
   if (!claimed.ok()) return claimed.error();
   if (claimed->size() == 1) return std::optional<JoinTarget>{};
   params.clear();
   params.view(inc.tenant).view(inc.group_key);
-  auto holder = conn.query(std::string(kHolderSql), params, "read incident group holder");
+  auto holder = conn.query(kHolderSql, params, "read incident group holder");
   if (!holder.ok()) return holder.error();
   if (holder->size() != 1) {
     return core::Error{"store_error", conn.target().name + ": group '" + inc.group_key +
@@ -88,7 +88,7 @@ core::Result<std::optional<JoinTarget>> claim_group(Connection& conn, Params& pa
 core::Status recount_joined(Connection& conn, Params& params, int64_t seq, core::TimePoint at) {
   params.clear();
   params.int64(seq).time(at);
-  return core::status_of(conn.query(std::string(kRecountSql), params, "recount joined incident"));
+  return core::status_of(conn.query(kRecountSql, params, "recount joined incident"));
 }
 
 core::AuditEntry joined_entry(const core::AuditEntry& create, const JoinTarget& target,
