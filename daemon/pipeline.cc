@@ -155,36 +155,8 @@ Pipeline::Pipeline(const config::DaemonConfig& config,
           std::make_unique<Shared>(config, std::move(settings), metrics, store, clock, journal)) {
   Shared* s = shared_.get();
   metrics.registry.on_collect([s] {
-    size_t shard_depth = 0, active = 0, groups = 0;
-    for (size_t i = 0; i < s->shards.size(); ++i) {
-      shard_depth += s->shards[i]->depth();
-      active += s->shard_active[i].load(std::memory_order_relaxed);
-      groups += s->shard_groups[i].load(std::memory_order_relaxed);
-    }
-    s->metrics.rule_groups.set(static_cast<double>(groups));
-    s->metrics.rules_loaded.set(static_cast<double>(s->settings.load()->rules->size()));
-    s->metrics.queue_depth.with({"shard"}).set(static_cast<double>(shard_depth));
-    s->metrics.queue_depth.with({"correlator"}).set(static_cast<double>(s->events.depth()));
-    s->metrics.queue_depth.with({"store"}).set(static_cast<double>(s->writes.depth()));
-    s->metrics.active_alerts.set(static_cast<double>(active));
-    if (s->journal == nullptr) return;
-    auto& j = s->metrics.journal;
-    static_assert(std::size(ingest::journal::kErrorReasons) <= kJournalReasonSlots);
-    for (size_t i = 0; i < std::size(ingest::journal::kErrorReasons); ++i) {
-      auto reason = ingest::journal::kErrorReasons[i];
-      uint64_t total = s->journal->errors(reason);
-      if (total > s->journal_errors_seen[i]) {
-        j.errors.with({std::string(reason)}).inc(total - s->journal_errors_seen[i]);
-        s->journal_errors_seen[i] = total;
-      }
-    }
-    j.bytes.set(static_cast<double>(s->journal->bytes()));
-    j.segments.set(static_cast<double>(s->journal->segments()));
-    if (s->feed) j.feed_bytes.set(static_cast<double>(s->feed->memory_bytes()));
-    if (int64_t at = s->last_checkpoint_ns.load(std::memory_order_relaxed); at != 0) {
-      auto now = s->clock.now().time_since_epoch().count();
-      j.checkpoint_age_seconds.set(static_cast<double>(now - at) / 1e9);
-    }
+    collect_queue_metrics(*s);
+    if (s->journal != nullptr) collect_journal_metrics(*s);
   });
 }
 

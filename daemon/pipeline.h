@@ -113,6 +113,9 @@ class Pipeline final : public api::Engine {
   void take_checkpoint();
   bool journal_filling() const;
   void write_final_checkpoint();
+  // pipeline_metrics.cc: on each scrape
+  static void collect_queue_metrics(Shared& s);
+  static void collect_journal_metrics(Shared& s);
 
   std::unique_ptr<Shared> shared_;
   std::vector<std::thread> shard_threads_;

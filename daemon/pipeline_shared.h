@@ -1,6 +1,6 @@
 #pragma once
-// What the pipeline's threads share (daemon/pipeline.cc and
-// pipeline_feed.cc); no other file includes it.
+// What the pipeline's threads share (daemon/pipeline.cc, pipeline_feed.cc
+// and pipeline_metrics.cc); no other file includes it.
 
 #include <array>
 #include <atomic>

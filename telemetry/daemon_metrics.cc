@@ -26,6 +26,14 @@ Metrics::Metrics(telemetry::Registry& r, std::span<const std::string_view> decod
                       latency_buckets())
               .with({})),
       queue_depth(r.gauge("alertd_queue_depth", "Items waiting in a pipeline queue.", {"queue"})),
+      queue_capacity(r.gauge("alertd_queue_capacity",
+                             "Items a pipeline queue holds at most; beyond it the stage "
+                             "before waits, and a full shard queue answers ingest 429.",
+                             {"queue"})),
+      ready(r.gauge("alertd_ready",
+                    "1 when GET /-/ready answers 200 (pipeline running, store and journal "
+                    "writable), else 0.")
+                .with({})),
       store_batches(
           r.counter("alertd_store_batches_total", "Transactions committed to the incident store.")
               .with({})),

@@ -30,7 +30,7 @@ inline constexpr std::string_view kServerErrorReasons[] = {"internal", "too_many
 /// server, before a route is chosen).
 inline constexpr std::string_view kRejectSources[] = {
     "prometheus", "alertmanager", "grafana", "splunk", "cloudtrail", "cloudwatch",
-    "sns",        "pagerduty",    "generic", "tcp",    "kafka", "http"};
+    "sns",        "pagerduty",    "generic", "tcp",    "kafka",      "http"};
 
 /// What alertd_build_info reports.
 struct BuildInfo {
@@ -55,6 +55,9 @@ class Metrics {
   telemetry::Counter& incidents_created;
   telemetry::Histogram& processing_latency;
   telemetry::GaugeFamily& queue_depth;
+  telemetry::GaugeFamily& queue_capacity;  // {queue}: the bound queue_depth is refused at
+  /// 1 when GET /-/ready answers 200, else 0; set before each scrape renders.
+  telemetry::Gauge& ready;
   telemetry::Counter& store_batches;
   telemetry::Counter& store_write_errors;
   telemetry::Counter& store_updates_dropped;

@@ -14,6 +14,10 @@ std::vector<double> fsync_buckets() {
 JournalMetrics::JournalMetrics(Registry& r)
     : bytes(r.gauge("alertd_journal_bytes", "Bytes of write-ahead journal segments on disk.")
                 .with({})),
+      max_bytes(r.gauge("alertd_journal_max_bytes",
+                        "durability.max_bytes: the journal size at which ingest answers 503 "
+                        "journal_full.")
+                    .with({})),
       segments(r.gauge("alertd_journal_segments", "Write-ahead journal segment files on disk.")
                    .with({})),
       fsync_seconds(r.histogram("alertd_journal_fsync_seconds",

@@ -30,6 +30,7 @@ struct JournalMetrics {
   explicit JournalMetrics(Registry& r);
 
   Gauge& bytes;
+  Gauge& max_bytes;  // durability.max_bytes: near it, ingest answers 503 journal_full
   Gauge& segments;
   Histogram& fsync_seconds;
   CounterFamily& errors;  // {reason}

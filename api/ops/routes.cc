@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/http.hpp>
+#include <optional>
 
 #include "api/api_context.h"
 #include "api/auth.h"
@@ -17,22 +18,30 @@ namespace alertd::api {
 
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+// Ready means the store answers too: with PostgreSQL a lost server makes
+// /-/ready 503 (ingest still answers; the writer retries meanwhile). The
+// writer keeps that state current; this never asks the store itself.
+// Empty when ready, else the refusal /-/ready answers.
+std::optional<Response> not_ready(const ApiContext& ctx) {
+  auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
+  if (pipeline == nullptr) return not_ready_response();
+  if (auto trouble = pipeline->store_trouble()) return store_unavailable_response(*trouble);
+  // A journal that cannot be written answers every ingest 503.
+  if (auto trouble = pipeline->journal_trouble()) {
+    return error_response(503, "journal_unavailable", *trouble, {.retry_after_seconds = 5});
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void add_ops_routes(Router& router, ApiContext& ctx) {
   router.add(bhttp::verb::get, "/-/healthy",
              [](RouteContext&) { return json_response(200, R"({"status":"healthy"})"); });
-  // Ready means the store answers too: with PostgreSQL a lost server makes
-  // this 503 (ingest still answers; the writer retries meanwhile). The
-  // writer keeps that state current; this never asks the store itself.
   router.add(bhttp::verb::get, "/-/ready", [&ctx](RouteContext&) {
-    auto* pipeline = ctx.pipeline.load(std::memory_order_acquire);
-    if (pipeline == nullptr) return not_ready_response();
-    if (auto trouble = pipeline->store_trouble()) {
-      return store_unavailable_response(*trouble);
-    }
-    // A journal that cannot be written answers every ingest 503.
-    if (auto trouble = pipeline->journal_trouble()) {
-      return error_response(503, "journal_unavailable", *trouble, {.retry_after_seconds = 5});
-    }
+    if (auto refusal = not_ready(ctx)) return std::move(*refusal);
     return json_response(200, R"({"status":"ready"})");
   });
   // Like Prometheus' /-/reload: re-reads the config file (daemon/reloader.h);
@@ -60,6 +69,7 @@ void add_ops_routes(Router& router, ApiContext& ctx) {
       Runs::store_reader);
 
   router.add(bhttp::verb::get, "/metrics", [&ctx](RouteContext&) {
+    ctx.metrics.ready.set(not_ready(ctx) ? 0 : 1);
     return text_response(200, ctx.metrics.registry.render(),
                          "text/plain; version=0.0.4; charset=utf-8");
   });

@@ -356,6 +356,10 @@ class StopDuringStoreOutage(DaemonTestCase):
             self.assertEqual(statuses[-1], 503, "the journal never filled")
             self.assertNotIn(429, statuses)
             self.assertEqual(d.get("/-/ready").status, 503)
+            m = d.metrics()  # what deploy/prometheus/alertd-rules.yaml alerts on
+            self.assertEqual(metric_sum(m, "alertd_ready"), 0)
+            self.assertEqual(metric_sum(m, "alertd_journal_max_bytes"), 4 << 20)
+            self.assertGreaterEqual(metric_sum(m, "alertd_journal_bytes") + (1 << 20), 4 << 20)
         finally:
             lock.execute("ROLLBACK")
             lock.close()
@@ -367,6 +371,7 @@ class StopDuringStoreOutage(DaemonTestCase):
                              headers=POST_HEADERS).status == 200
         d.wait_for(accepted_again, what="ingest accepted again after the outage")
         d.wait_for(lambda: d.get("/-/ready").status == 200, what="/-/ready after the outage")
+        self.assertEqual(metric_sum(d.metrics(), "alertd_ready"), 1)
         d.stop()
         self.assertLessEqual(acked | {"after"}, stored_instances(workdir))
 

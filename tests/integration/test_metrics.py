@@ -15,6 +15,8 @@ FAMILIES = {
     "alertd_alerts_rejected_total": "counter",
     "alertd_alerts_deduplicated_total": "counter",
     "alertd_queue_depth": "gauge",
+    "alertd_queue_capacity": "gauge",
+    "alertd_ready": "gauge",
     "alertd_incidents_created_total": "counter",
     "alertd_incidents_open": "gauge",
     "alertd_processing_latency_seconds": "histogram",
@@ -57,6 +59,10 @@ class Metrics(DaemonTestCase):
         m = d.metrics()
         build = [v for (n, _), v in m.items() if n == "alertd_build_info"]
         self.assertEqual(build, [1.0])
+        self.assertEqual(metric_sum(m, "alertd_ready"), 1)
+        for queue in ("shard", "correlator", "store"):
+            with self.subTest(queue_capacity=queue):
+                self.assertGreater(metric_sum(m, "alertd_queue_capacity", queue=queue), 0)
         self.assertEqual(metric_sum(m, "alertd_incidents_open"), 0)
         base_recv = metric_sum(m, "alertd_alerts_received_total")
         base_dedup = metric_sum(m, "alertd_alerts_deduplicated_total")
