@@ -69,6 +69,7 @@ void add_store_routes(Router& router, ApiContext& ctx);
 void add_oncall_routes(Router& router, ApiContext& ctx);
 void add_slack_routes(Router& router, ApiContext& ctx);
 void add_notify_routes(Router& router, ApiContext& ctx);
+void add_console_routes(Router& router, ApiContext& ctx);
 /// Every route above (wiring.cc).
 void add_all_routes(Router& router, ApiContext& ctx);
 

@@ -20,6 +20,7 @@ void add_all_routes(Router& router, ApiContext& ctx) {
   add_oncall_routes(router, ctx);
   add_slack_routes(router, ctx);
   add_notify_routes(router, ctx);
+  add_console_routes(router, ctx);
 }
 
 ServerOptions server_options(const config::DaemonConfig& config, telemetry::Metrics& metrics) {
