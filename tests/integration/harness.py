@@ -158,9 +158,14 @@ class Daemon:
                 f.write("\n")
             args += ["--config", cfg_path]
         port_file = os.path.join(self.workdir, "port")
+        args += ["--listen", "127.0.0.1:0", "--port-file", port_file] + self.extra_args
+        return self.spawn(args, port_file, {**os.environ, **self.env})
+
+    def spawn(self, args, port_file, env):
+        """Runs `args` (alertd, or something that execs it) and waits for the
+        port it writes to `port_file` and for /-/ready."""
         if os.path.exists(port_file):
             os.unlink(port_file)
-        args += ["--listen", "127.0.0.1:0", "--port-file", port_file] + self.extra_args
         n = len(self.log_paths) // 2
         out_path = os.path.join(self.workdir, f"stdout.{n}.log")
         log_path = os.path.join(self.workdir, f"stderr.{n}.log")
@@ -168,8 +173,7 @@ class Daemon:
         self._log = open(log_path, "wb")
         self._out = open(out_path, "wb")
         self.proc = subprocess.Popen(args, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._log,
-                                     env={**os.environ, **self.env},
+                                     stdout=self._out, stderr=self._log, env=env,
                                      preexec_fn=self.preexec)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
@@ -178,7 +182,7 @@ class Daemon:
             if os.path.exists(port_file):
                 with open(port_file) as f:
                     text = f.read().strip()
-            m = re.fullmatch(r"127\.0\.0\.1:(\d+)", text)
+            m = re.fullmatch(r"(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)", text)
             if m and int(m.group(1)) > 0:
                 self.port = int(m.group(1))
                 break
