@@ -123,7 +123,8 @@ void parse_store(const YAML::Node& s, StoreConfig& store) {
   }
   if (s["sqlite"]) store.sqlite_path = get_string(s["sqlite"], "store.sqlite");
   if (s["postgres"]) {
-    store.postgres = get_string(s["postgres"], "store.postgres");
+    // ${VAR} from the environment, as the conninfo may hold a password.
+    store.postgres = expand_env(s["postgres"], "store.postgres");
     // Caught here so check-config reports it; the message never repeats
     // the text, which may hold a password.
     if (auto named = sinks::describe_postgres_target(store.postgres); !named.ok()) {

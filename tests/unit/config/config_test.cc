@@ -222,6 +222,17 @@ TEST(ConfigTest, PostgresStoreIsChosenByItsConninfo) {
   EXPECT_EQ(d->store.connect_timeout, std::chrono::seconds(30));
 }
 
+TEST(ConfigTest, PostgresConninfoTakesItsSecretFromTheEnvironment) {
+  ::setenv("ALERTD_TEST_PG_CONNINFO", "host=db dbname=alertd password=s3cret", 1);
+  auto c = config::parse_config("store:\n  postgres: \"${ALERTD_TEST_PG_CONNINFO}\"\n", "pg.yaml");
+  ::unsetenv("ALERTD_TEST_PG_CONNINFO");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->store.postgres, "host=db dbname=alertd password=s3cret");
+  auto unset = config::parse_config("store:\n  postgres: \"${ALERTD_TEST_PG_UNSET}\"\n", "pg.yaml");
+  ASSERT_FALSE(unset.ok());
+  EXPECT_THAT(unset.error().message, HasSubstr("ALERTD_TEST_PG_UNSET"));
+}
+
 TEST(ConfigTest, HttpLimitsOutOfRangeAreErrors) {
   EXPECT_THAT(parse_error("http:\n  header_limit: 512\n"), HasSubstr("http.header_limit"));
   EXPECT_THAT(parse_error("http:\n  header_limit: 2MiB\n"), HasSubstr("http.header_limit"));
