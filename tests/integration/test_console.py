@@ -2,7 +2,8 @@
 playwright-core (js/console_drive.js), against the real daemon. The list
 shows the incidents of posted alerts, acknowledging and silencing from the
 page change the incident and the silences in the API, a viewer's token sees
-no action, and without an auth section the page records the name typed in.
+no action, and without an auth section the page records the name typed in
+and expires a silence from the silences page.
 A screenshot of each page goes to $ALERTD_CONSOLE_SHOTS (default
 build-test/console-screenshots beside the binary) for review."""
 
@@ -150,12 +151,16 @@ class WithoutAuth(ConsoleTestCase):
         self.post(d, [am_alert({"alertname": "Latency", "service": "web", "instance": "w1"})])
         target = d.wait_for(lambda: (lambda i: i and i[0]["id"])(d.incidents()),
                             what="an incident")
-        self.drive(d, "acknowledge", shots_dir("open"), incident=target, actor="alice")
+        self.drive(d, "acknowledge", shots_dir("open"), incident=target, actor="alice",
+                   expire=True)
         inc = d.incident(target)
         self.assertEqual(inc["status"], "in_progress")
         ack = [e for e in d.timeline(target)["entries"] if e["action"] == "acknowledge"]
         self.assertEqual([(e["actor"], e["detail"].get("authenticated")) for e in ack],
                          [("alice", False)])
+        (silence,) = d.get_json("/api/v1/silences")["silences"]
+        self.assertEqual(silence["created_by"], "alice")
+        self.assertEqual(silence["state"], "expired", "expired from the silences page")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ import { acting, call, may, session } from "./api.js";
 import { field, fill, formValues, h, say, select } from "./dom.js";
 
 const TEAMS = ["service_desk", "L1", "L2", "L3", "incident_manager", "change_mgmt", "facilities", "devops"];
-const ACTIVE = ["open", "in_progress", "escalated", "pending_vendor"];
+/** The statuses of an incident still being worked. */
+export const ACTIVE = ["open", "in_progress", "escalated", "pending_vendor"];
 
 // Each action: the statuses it is offered in, and the fields of its body.
 const ACTIONS = [

@@ -14,12 +14,12 @@ const who = document.getElementById("who");
 
 const routes = [
   [/^#\/incidents\/([^/?]+)$/, incidentPage],
-  [/^#\/incidents(\?.*)?$/, incidentList],
-  [/^#\/silences(\?.*)?$/, silenceList],
+  [/^#\/incidents(?:\?.*)?$/, incidentList],
+  [/^#\/silences(?:\?.*)?$/, silenceList],
   [/^#\/problems\/([^/?]+)$/, problemPage],
-  [/^#\/problems(\?.*)?$/, problemList],
+  [/^#\/problems(?:\?.*)?$/, problemList],
   [/^#\/oncall$/, oncallPage],
-  [/^#\/stats(\?.*)?$/, statsPage],
+  [/^#\/stats(?:\?.*)?$/, statsPage],
 ];
 
 let current = null;  // {refresh, stop} of the page shown

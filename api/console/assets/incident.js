@@ -4,9 +4,7 @@
 
 import { call, may } from "./api.js";
 import { fill, h, span, when } from "./dom.js";
-import { actionPanel, silenceForm } from "./actions.js";
-
-const ACTIVE = ["open", "in_progress", "escalated", "pending_vendor"];
+import { ACTIVE, actionPanel, silenceForm } from "./actions.js";
 
 function clock(label, dueAt, doneAt, breached) {
   const value = h("span", { class: "due", dataset: { due: dueAt || "" } });
@@ -93,7 +91,7 @@ function detailText(detail) {
 
 function timelineList(entries) {
   return h("ol", { class: "timeline", id: "timeline" }, entries.map((e) => {
-    const text = e.action === "comment" ? (e.detail && e.detail.text) : detailText(e.detail);
+    const text = (e.action === "comment" && e.detail && e.detail.text) || detailText(e.detail);
     const kind = e.action === "notify" ? "message" : e.action === "comment" ? "comment" : "audit";
     return h("li", { class: kind, dataset: { action: e.action, seq: e.seq } },
       h("span", { class: "at" }, when(e.at)), h("span", { class: "action" }, e.action),

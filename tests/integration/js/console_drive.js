@@ -71,6 +71,13 @@ const scenarios = {
     await page.waitForFunction(() => /Silence SIL-\d+ created/.test(document.getElementById("status").textContent),
       null, { timeout: TIMEOUT });
     await shot(page, "acknowledged");
+    if (spec.expire) {  // and end it from the silences page
+      await page.goto(`${spec.base}/#/silences`);
+      await page.waitForSelector("#silences button.expire", { timeout: TIMEOUT });
+      await page.click("#silences button.expire");
+      await page.waitForFunction(() => /Silence SIL-\d+ expired/.test(document.getElementById("status").textContent),
+        null, { timeout: TIMEOUT });
+    }
   },
   async viewer(page, result) {
     await openIncident(page, spec.incident);
