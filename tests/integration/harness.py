@@ -182,7 +182,7 @@ class Daemon:
             if os.path.exists(port_file):
                 with open(port_file) as f:
                     text = f.read().strip()
-            m = re.fullmatch(r"(?:127\.0\.0\.1|0\.0\.0\.0):(\d+)", text)
+            m = re.fullmatch(r"127\.0\.0\.1:(\d+)", text)
             if m and int(m.group(1)) > 0:
                 self.port = int(m.group(1))
                 break
