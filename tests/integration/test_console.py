@@ -162,6 +162,16 @@ class WithoutAuth(ConsoleTestCase):
         self.assertEqual(silence["created_by"], "alice")
         self.assertEqual(silence["state"], "expired", "expired from the silences page")
 
+        closed = self.drive(d, "resolve_close", shots_dir("open-close"), incident=target,
+                            actor="alice")
+        self.assertEqual(closed["buttons_when_closed"], ["action-comment"],
+                         "a closed incident offers only a comment")
+        inc = d.incident(target)
+        self.assertEqual(inc["status"], "closed")
+        self.assertEqual(inc["resolution"], "fixed from the console")
+        self.assertEqual(inc["closed_by"], "alice")
+        self.assertEqual(inc["close_notes"], "closed from the console")
+
 
 if __name__ == "__main__":
     unittest.main()

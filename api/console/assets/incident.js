@@ -45,6 +45,7 @@ function facts(inc) {
   ];
   if (inc.resolution) rows.push(["Resolution", inc.resolution]);
   if (inc.review_note) rows.push(["Review", inc.review_note]);
+  if (inc.close_notes) rows.push(["Close notes", inc.close_notes]);
   return h("dl", { class: "facts" }, rows.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "—")]));
 }
 

@@ -79,6 +79,21 @@ const scenarios = {
         null, { timeout: TIMEOUT });
     }
   },
+  async resolve_close(page, result) {
+    await openIncident(page, spec.incident);
+    for (const [action, fields, status] of [["resolve", { summary: "fixed from the console" }, "resolved"],
+      ["close", { notes: "closed from the console", review: "reviewed in the console" }, "closed"]]) {
+      await page.click(`#action-${action}`);
+      for (const [name, value] of Object.entries(fields)) {
+        await page.fill(`form[data-action=${action}] [name=${name}]`, value);
+      }
+      await page.click(`form[data-action=${action}] button[type=submit]`);
+      await page.waitForFunction((s) => document.querySelector("dl.facts").innerText.includes(s),
+        status, { timeout: TIMEOUT });
+    }
+    result.buttons_when_closed = await page.$$eval("button.action", (b) => b.map((x) => x.id));
+    await shot(page, "closed");
+  },
   async viewer(page, result) {
     await openIncident(page, spec.incident);
     result.action_buttons = await page.$$eval("button.action, button.silence-member", (b) => b.length);
