@@ -154,6 +154,7 @@ Pipeline::Pipeline(const config::DaemonConfig& config,
     : shared_(
           std::make_unique<Shared>(config, std::move(settings), metrics, store, clock, journal)) {
   Shared* s = shared_.get();
+  publish_bounds(*s);
   metrics.registry.on_collect([s] {
     collect_queue_metrics(*s);
     if (s->journal != nullptr) collect_journal_metrics(*s);

@@ -113,7 +113,8 @@ class Pipeline final : public api::Engine {
   void take_checkpoint();
   bool journal_filling() const;
   void write_final_checkpoint();
-  // pipeline_metrics.cc: on each scrape
+  // pipeline_metrics.cc: the bounds once, the rest on each scrape
+  static void publish_bounds(Shared& s);
   static void collect_queue_metrics(Shared& s);
   static void collect_journal_metrics(Shared& s);
 

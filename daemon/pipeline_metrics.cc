@@ -1,5 +1,6 @@
-// The pipeline's gauges, read from its queues, stages and journal each time
-// /metrics is scraped (telemetry::Registry::on_collect).
+// The pipeline's gauges: its bounds, published once, and what its queues,
+// stages and journal hold, read each time /metrics is scraped
+// (telemetry::Registry::on_collect).
 
 #include <iterator>
 
@@ -7,11 +8,22 @@
 
 namespace alertd::daemon {
 
+void Pipeline::publish_bounds(Shared& s) {
+  size_t shard_capacity = 0;
+  for (const auto& shard : s.shards) shard_capacity += shard->capacity();
+  auto& capacity = s.metrics.queue_capacity;
+  capacity.with({"shard"}).set(static_cast<double>(shard_capacity));
+  capacity.with({"correlator"}).set(static_cast<double>(s.events.capacity()));
+  capacity.with({"store"}).set(static_cast<double>(s.writes.capacity()));
+  if (s.journal != nullptr) {
+    s.metrics.journal.max_bytes.set(static_cast<double>(s.config.durability.max_bytes));
+  }
+}
+
 void Pipeline::collect_queue_metrics(Shared& s) {
-  size_t shard_depth = 0, shard_capacity = 0, active = 0, groups = 0;
+  size_t shard_depth = 0, active = 0, groups = 0;
   for (size_t i = 0; i < s.shards.size(); ++i) {
     shard_depth += s.shards[i]->depth();
-    shard_capacity += s.shards[i]->capacity();
     active += s.shard_active[i].load(std::memory_order_relaxed);
     groups += s.shard_groups[i].load(std::memory_order_relaxed);
   }
@@ -19,13 +31,9 @@ void Pipeline::collect_queue_metrics(Shared& s) {
   m.rule_groups.set(static_cast<double>(groups));
   m.rules_loaded.set(static_cast<double>(s.settings.load()->rules->size()));
   m.active_alerts.set(static_cast<double>(active));
-  auto publish = [&m](const char* queue, size_t depth, size_t capacity) {
-    m.queue_depth.with({queue}).set(static_cast<double>(depth));
-    m.queue_capacity.with({queue}).set(static_cast<double>(capacity));
-  };
-  publish("shard", shard_depth, shard_capacity);
-  publish("correlator", s.events.depth(), s.events.capacity());
-  publish("store", s.writes.depth(), s.writes.capacity());
+  m.queue_depth.with({"shard"}).set(static_cast<double>(shard_depth));
+  m.queue_depth.with({"correlator"}).set(static_cast<double>(s.events.depth()));
+  m.queue_depth.with({"store"}).set(static_cast<double>(s.writes.depth()));
 }
 
 void Pipeline::collect_journal_metrics(Shared& s) {
@@ -40,7 +48,6 @@ void Pipeline::collect_journal_metrics(Shared& s) {
     }
   }
   j.bytes.set(static_cast<double>(s.journal->bytes()));
-  j.max_bytes.set(static_cast<double>(s.config.durability.max_bytes));
   j.segments.set(static_cast<double>(s.journal->segments()));
   if (s.feed) j.feed_bytes.set(static_cast<double>(s.feed->memory_bytes()));
   if (int64_t at = s.last_checkpoint_ns.load(std::memory_order_relaxed); at != 0) {

@@ -75,10 +75,18 @@ function quote(value) {
   return `"${value.replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n").replace(/\t/g, "\\t")}"`;
 }
 
-/** A silence of a member's labels: one exact matcher per label, editable. */
-export function silenceForm(member, close, done) {
-  const matchers = Object.entries(member.labels || {}).map(([k, v]) => `${k}=${quote(v)}`);
-  const form = h("form", { class: "card", id: "silence-form", onsubmit: async (e) => {
+/** A member's labels as matchers: one exact matcher per label. */
+export function memberMatchers(member) {
+  return Object.entries(member.labels || {}).map(([k, v]) => `${k}=${quote(v)}`);
+}
+
+/**
+ * The form that creates a silence, on the silences page (empty) and for a
+ * member (prefilled with its matchers, editable). `done` runs after the
+ * silence was created; with `cancel` the form has a Cancel button and closes.
+ */
+export function silenceForm({ id, title, matchers = [], done, cancel }) {
+  const form = h("form", { class: "card", id, onsubmit: async (e) => {
     e.preventDefault();
     if (needsActor()) return;
     const v = formValues(form);
@@ -88,16 +96,18 @@ export function silenceForm(member, close, done) {
     try {
       const s = await call("POST", "/api/v1/silences", body);
       say(`Silence ${s.id} created, until ${new Date(s.ends_at).toLocaleString()}`);
-      close();
+      form.reset();
+      if (cancel) cancel();
       await done();
     } catch (err) {
       say(`Silence refused: ${err.message}`, "error");
     }
-  } }, h("h2", {}, "Silence this member"),
-  field("Matchers, one per line", h("textarea", { name: "matchers", rows: matchers.length + 1 }, matchers.join("\n"))),
+  } }, h("h2", {}, title),
+  field("Matchers, one per line", h("textarea", { name: "matchers", rows: Math.max(3, matchers.length + 1),
+    required: true, placeholder: 'service="db"\ninstance=~"db-0[1-3]:.*"' }, matchers.join("\n"))),
   field("Duration", h("input", { name: "duration", value: "2h", required: true })),
   field("Comment", h("input", { name: "comment", required: true })),
   h("button", { type: "submit", class: "primary" }, "Create silence"),
-  h("button", { type: "button", onclick: close }, "Cancel"));
+  cancel ? h("button", { type: "button", onclick: cancel }, "Cancel") : null);
   return form;
 }

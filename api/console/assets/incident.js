@@ -4,7 +4,7 @@
 
 import { call, may } from "./api.js";
 import { fill, h, span, when } from "./dom.js";
-import { ACTIVE, actionPanel, silenceForm } from "./actions.js";
+import { ACTIVE, actionPanel, memberMatchers, silenceForm } from "./actions.js";
 
 function clock(label, dueAt, doneAt, breached) {
   const value = h("span", { class: "due", dataset: { due: dueAt || "" } });
@@ -114,7 +114,9 @@ export function incidentPage(root, { id, refresh }) {
   const ticker = setInterval(() => tick(root), 1000);
   let shown = null;
   const path = `/api/v1/incidents/${encodeURIComponent(id)}`;
-  const onSilence = (member) => fill(silence, silenceForm(member, () => fill(silence), refresh));
+  const onSilence = (member) => fill(silence, silenceForm({ id: "silence-form",
+    title: "Silence this member", matchers: memberMatchers(member), done: refresh,
+    cancel: () => fill(silence) }));
   return {
     async refresh() {
       const [inc, tl] = await Promise.all([call("GET", path), call("GET", `${path}/timeline?limit=1000`)]);

@@ -1,35 +1,14 @@
 // The console's other pages: silences (list, create, expire), problems (list
 // and one problem), and who is on call.
 
-import { call, may, session, withQuery } from "./api.js";
-import { field, fill, formValues, h, say, select, when } from "./dom.js";
+import { silenceForm } from "./actions.js";
+import { call, may, withQuery } from "./api.js";
+import { fill, h, say, select, when } from "./dom.js";
 
 function table(id, heads, rows, empty) {
   return h("table", { class: "list", id },
     h("thead", {}, h("tr", {}, heads.map((t) => h("th", {}, t)))),
     h("tbody", {}, rows.length ? rows : h("tr", {}, h("td", { colspan: heads.length, class: "empty" }, empty))));
-}
-
-function newSilenceForm(done) {
-  const form = h("form", { class: "card", id: "new-silence", onsubmit: async (e) => {
-    e.preventDefault();
-    const v = formValues(form);
-    const body = { matchers: (v.matchers || "").split("\n").map((l) => l.trim()).filter(Boolean),
-      duration: v.duration, comment: v.comment };
-    if (!session.who.authenticated) body.created_by = session.actor;
-    try {
-      const s = await call("POST", "/api/v1/silences", body);
-      say(`Silence ${s.id} created`);
-      form.reset();
-      await done();
-    } catch (err) { say(`Silence refused: ${err.message}`, "error"); }
-  } }, h("h2", {}, "New silence"),
-  field("Matchers, one per line", h("textarea", { name: "matchers", rows: 3, required: true,
-    placeholder: 'service="db"\ninstance=~"db-0[1-3]:.*"' })),
-  field("Duration", h("input", { name: "duration", value: "2h", required: true })),
-  field("Comment", h("input", { name: "comment", required: true })),
-  h("button", { type: "submit", class: "primary" }, "Create"));
-  return form;
 }
 
 export function silenceList(root, { query, refresh }) {
@@ -38,7 +17,7 @@ export function silenceList(root, { query, refresh }) {
   const filter = select("state", ["", "active", "pending", "expired"], state, {
     onchange: (e) => { location.hash = e.target.value ? `#/silences?state=${e.target.value}` : "#/silences"; } });
   fill(root, h("h1", {}, "Silences"), h("p", {}, "State ", filter), rows,
-    may("responder") ? newSilenceForm(refresh) : null);
+    may("responder") ? silenceForm({ id: "new-silence", title: "New silence", done: refresh }) : null);
   const expire = async (s) => {
     try {
       await call("DELETE", `/api/v1/silences/${encodeURIComponent(s.id)}`);
